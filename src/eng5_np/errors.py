@@ -1,0 +1,128 @@
+"""One exception tree for the runner; every class knows its exit code and advice.
+
+::
+
+    RunnerError (1, unexpected)
+    ├── UsageError (2)               bad options or their combination
+    │   ├── DatasetError (2)         dataset missing, unreadable, incomplete, bad grades
+    │   └── ModelManifestError (2)   unknown LLM provider/model
+    ├── DependencyUnavailable (3)    a service cannot be reached / preflight failed
+    │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
+    │   └── ContentServiceUnavailable (3)
+    ├── UploadError (3)              some essays could not be uploaded
+    ├── CollectionTimeout (4)        waited too long; a partial artefact was written
+    ├── CollectionInterrupted (4)    Ctrl-C / SIGTERM; a partial artefact was written
+    ├── BatchFailed (5)              the CJ service reported the batch failed
+    └── ArtefactInvalid (1)          an artefact failed its schema/checksum check (a bug
+                                     when the runner wrote it; bad input when verifying)
+
+The CLI prints ``str(error)`` (one line) followed by ``advice`` and exits with
+``exit_code``; tracebacks go only to the log file.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class RunnerError(Exception):
+    """Base of every error the runner reports to the user."""
+
+    exit_code: ClassVar[int] = 1
+    default_advice: ClassVar[str] = "See runner.log.jsonl in the output folder for details."
+
+    def __init__(self, message: str, *, advice: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.advice = advice if advice is not None else self.default_advice
+
+    def one_line(self) -> str:
+        """The single line printed to the user: what went wrong and what to do."""
+        return f"{self.message} — {self.advice}" if self.advice else self.message
+
+
+class UsageError(RunnerError):
+    """Invalid options or option combinations."""
+
+    exit_code = 2
+    default_advice = "Run `eng5-runner --help` for the valid options."
+
+
+class DatasetError(UsageError):
+    """The dataset folder is missing, incomplete or has unreadable files."""
+
+    default_advice = "Fix the dataset files named above and run `eng5-runner --mode plan` again."
+
+    def __init__(self, message: str, *, problems: list[str] | None = None,
+                 advice: str | None = None) -> None:
+        super().__init__(message, advice=advice)
+        self.problems: list[str] = list(problems or [])
+
+
+class ModelManifestError(UsageError):
+    """An LLM provider/model override is not in the shipped model manifest."""
+
+    default_advice = "Run `eng5-runner models` to list the known providers and models."
+
+
+class DependencyUnavailable(RunnerError):
+    """A service the run depends on cannot be reached."""
+
+    exit_code = 3
+    default_advice = "Check the service is running (scripts/preflight.sh) and try again."
+
+
+class BrokerUnavailable(DependencyUnavailable):
+    """The Kafka bootstrap servers do not answer."""
+
+    default_advice = (
+        "Check --kafka-bootstrap / KAFKA_BOOTSTRAP_SERVERS, or use --local-stack to start an "
+        "embedded broker."
+    )
+
+
+class ContentServiceUnavailable(DependencyUnavailable):
+    """The Content Service does not answer."""
+
+    default_advice = (
+        "Check --content-service-url / CONTENT_SERVICE_URL, or use --local-stack."
+    )
+
+
+class UploadError(DependencyUnavailable):
+    """One or more essays could not be uploaded after retries."""
+
+    default_advice = "Fix the files or the Content Service and re-run; uploaded essays are cached."
+
+    def __init__(self, message: str, *, failures: list[str] | None = None,
+                 advice: str | None = None) -> None:
+        super().__init__(message, advice=advice)
+        self.failures: list[str] = list(failures or [])
+
+
+class CollectionTimeout(RunnerError):
+    """The batch did not complete within --completion-timeout; partial data was kept."""
+
+    exit_code = 4
+    default_advice = (
+        "The partial artefact is valid; re-run with the same --output-dir and --batch-id to "
+        "resume collecting, or raise --completion-timeout."
+    )
+
+
+class CollectionInterrupted(CollectionTimeout):
+    """Ctrl-C or SIGTERM during collection; partial data was kept."""
+
+
+class BatchFailed(RunnerError):
+    """The CJ service reported that the batch failed."""
+
+    exit_code = 5
+    default_advice = "The reason is recorded in the artefact's validation.runner_status.failed."
+
+
+class ArtefactInvalid(RunnerError):
+    """An artefact does not match its schema, checksum or manifest."""
+
+    exit_code = 1
+    default_advice = "The artefact or a file it lists was changed after it was written."
