@@ -1,0 +1,24 @@
+"""The embedded local stack (SPEC §7): a stand-in for the platform on 127.0.0.1.
+
+The runner core never imports this package; only the CLI's ``--local-stack`` wiring and
+the tests do.
+"""
+
+from eng5_np.localstack.broker import BrokerStartError, EmbeddedBroker
+from eng5_np.localstack.content_service import (
+    ContentFaults,
+    ContentServiceServer,
+    ContentStats,
+    ContentStore,
+    create_app,
+)
+
+__all__ = [
+    "BrokerStartError",
+    "ContentFaults",
+    "ContentServiceServer",
+    "ContentStats",
+    "ContentStore",
+    "EmbeddedBroker",
+    "create_app",
+]
