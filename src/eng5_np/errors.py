@@ -53,8 +53,9 @@ class DatasetError(UsageError):
 
     default_advice = "Fix the dataset files named above and run `eng5-runner --mode plan` again."
 
-    def __init__(self, message: str, *, problems: list[str] | None = None,
-                 advice: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, problems: list[str] | None = None, advice: str | None = None
+    ) -> None:
         super().__init__(message, advice=advice)
         self.problems: list[str] = list(problems or [])
 
@@ -84,9 +85,7 @@ class BrokerUnavailable(DependencyUnavailable):
 class ContentServiceUnavailable(DependencyUnavailable):
     """The Content Service does not answer."""
 
-    default_advice = (
-        "Check --content-service-url / CONTENT_SERVICE_URL, or use --local-stack."
-    )
+    default_advice = "Check --content-service-url / CONTENT_SERVICE_URL, or use --local-stack."
 
 
 class UploadError(DependencyUnavailable):
@@ -94,8 +93,9 @@ class UploadError(DependencyUnavailable):
 
     default_advice = "Fix the files or the Content Service and re-run; uploaded essays are cached."
 
-    def __init__(self, message: str, *, failures: list[str] | None = None,
-                 advice: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, failures: list[str] | None = None, advice: str | None = None
+    ) -> None:
         super().__init__(message, advice=advice)
         self.failures: list[str] = list(failures or [])
 

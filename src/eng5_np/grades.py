@@ -38,9 +38,7 @@ class GradeScale:
         for known in (*self.grades, self.below_lowest):
             if known.upper() == text:
                 return known
-        raise ValueError(
-            f"grade {grade!r} is not on {self.name.value} ({', '.join(self.grades)})"
-        )
+        raise ValueError(f"grade {grade!r} is not on {self.name.value} ({', '.join(self.grades)})")
 
     def contains(self, grade: str) -> bool:
         """True when ``grade`` is an anchor grade of this scale."""

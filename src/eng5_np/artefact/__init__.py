@@ -1,0 +1,21 @@
+"""The run artefact: schema, builder, checksum/manifest, atomic writer, verifier (SPEC §6)."""
+
+from __future__ import annotations
+
+from eng5_np.artefact.checksum import build_manifest, canonical_bytes, compute_checksum
+from eng5_np.artefact.schema import load_schema, schema_version, validate_document
+from eng5_np.artefact.verify import VerificationReport, verify_artefact
+from eng5_np.artefact.writer import atomic_write_bytes, seal_and_write
+
+__all__ = [
+    "VerificationReport",
+    "atomic_write_bytes",
+    "build_manifest",
+    "canonical_bytes",
+    "compute_checksum",
+    "load_schema",
+    "schema_version",
+    "seal_and_write",
+    "validate_document",
+    "verify_artefact",
+]

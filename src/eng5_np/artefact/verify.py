@@ -1,0 +1,70 @@
+"""Verify an artefact: schema, checksum, and every manifest entry re-hashed (SPEC §6.4)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eng5_np.artefact.checksum import compute_checksum, file_sha256
+from eng5_np.artefact.schema import validation_errors
+
+
+@dataclass
+class VerificationReport:
+    """What ``verify_artefact`` found; ``ok`` only when nothing is wrong."""
+
+    artefact: Path
+    problems: list[str] = field(default_factory=list)
+    checked_files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when schema, checksum and manifest all match."""
+        return not self.problems
+
+
+def verify_artefact(path: Path) -> VerificationReport:
+    """Check an artefact file against its schema, its checksum and its manifest."""
+    report = VerificationReport(artefact=path)
+    try:
+        document = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        report.problems.append(f"{path}: file not found")
+        return report
+    except (OSError, ValueError) as exc:
+        report.problems.append(f"{path}: not readable JSON ({exc})")
+        return report
+    if not isinstance(document, dict):
+        report.problems.append(f"{path}: top level is not a JSON object")
+        return report
+    report.problems.extend(f"schema: {e}" for e in validation_errors(document))
+    validation = document.get("validation")
+    if not isinstance(validation, dict):
+        return report
+    stored = validation.get("artefact_checksum")
+    actual = compute_checksum(document)
+    if stored != actual:
+        report.problems.append(
+            f"checksum: artefact_checksum is {stored}, but the content hashes to {actual}"
+        )
+    run_dir = path.parent.resolve()
+    for entry in validation.get("manifest") or []:
+        if not isinstance(entry, dict):
+            continue
+        rel = str(entry.get("path", ""))
+        target = (run_dir / rel).resolve()
+        if not target.is_relative_to(run_dir):
+            report.problems.append(f"manifest: {rel} points outside the run folder")
+            continue
+        if not target.is_file():
+            report.problems.append(f"manifest: {rel} is missing")
+            continue
+        sha, size = file_sha256(target)
+        report.checked_files += 1
+        if sha != entry.get("sha256") or size != entry.get("bytes"):
+            report.problems.append(
+                f"manifest: {rel} changed (sha256 {sha}, {size} bytes; the artefact lists "
+                f"{entry.get('sha256')}, {entry.get('bytes')} bytes)"
+            )
+    return report

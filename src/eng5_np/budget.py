@@ -1,0 +1,43 @@
+"""What a comparison budget implies for a batch (SPEC §5.2); the CJ service does the planning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIN_COMPARISONS_PER_ESSAY = 10
+"""The quality gate of SPEC §8: at least this many comparisons per essay."""
+
+
+@dataclass(frozen=True)
+class ComparisonBudget:
+    """Implied comparison counts for ``essays`` essays under an optional budget."""
+
+    essays: int
+    max_comparisons: int | None
+
+    @property
+    def all_pairs(self) -> int:
+        """Number of distinct unordered pairs of essays."""
+        return self.essays * (self.essays - 1) // 2
+
+    @property
+    def planned(self) -> int:
+        """Comparisons the batch can use: the budget, capped at all pairs."""
+        if self.max_comparisons is None:
+            return self.all_pairs
+        return min(self.max_comparisons, self.all_pairs)
+
+    @property
+    def per_essay(self) -> float:
+        """Average number of comparisons each essay takes part in."""
+        return 2 * self.planned / self.essays if self.essays else 0.0
+
+    @property
+    def needed_for_gate(self) -> int:
+        """Comparisons needed so that every essay averages the quality-gate minimum."""
+        return -(-MIN_COMPARISONS_PER_ESSAY * self.essays // 2)
+
+    @property
+    def meets_gate(self) -> bool:
+        """True when the average per essay reaches the quality gate."""
+        return self.per_essay >= MIN_COMPARISONS_PER_ESSAY

@@ -1,0 +1,272 @@
+"""The ``eng5-runner`` command line: parse flags into settings, call a mode, map errors to exits.
+
+No business logic lives here. ``eng5-runner --mode plan|dry-run|execute [OPTIONS]`` runs a
+mode; extra actions (``verify``, ``schema``) are subcommands listed by ``--help``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import traceback
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from eng5_np import __version__
+from eng5_np.artefact.schema import load_schema
+from eng5_np.artefact.verify import verify_artefact
+from eng5_np.contracts.enums import CourseCode, LLMProviderType
+from eng5_np.errors import DatasetError, RunnerError, UsageError
+from eng5_np.grades import GradeScaleName
+from eng5_np.logs import configure_logging, detach_run_log, get_logger
+from eng5_np.modes.dry_run import run_dry_run
+from eng5_np.modes.plan import run_plan
+from eng5_np.report.plan_view import render_plan
+from eng5_np.settings import KafkaSecurity, LogFormat, RunMode, RunSettings
+
+T = TypeVar("T")
+log = get_logger(__name__)
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Comparative Judgement experiment runner for ENG5 NP essays.\n\n"
+    "Run a mode with `eng5-runner --mode plan|dry-run|execute [OPTIONS]`, or an action below.",
+)
+
+FLAG_NAMES = {
+    "batch_id": "--batch-id",
+    "llm_temperature": "--llm-temperature",
+    "llm_max_tokens": "--llm-max-tokens",
+    "max_comparisons": "--max-comparisons",
+    "upload_concurrency": "--upload-concurrency",
+    "completion_timeout": "--completion-timeout",
+    "kafka_bootstrap": "--kafka-bootstrap",
+    "content_service_url": "--content-service-url",
+    "assignment_id": "--assignment-id",
+    "user_id": "--user-id",
+    "language": "--language",
+}
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(error: RunnerError) -> typer.Exit:
+    """Print the one-line error (and dataset problems) and return the exit to raise."""
+    console = _stderr()
+    if isinstance(error, DatasetError) and len(error.problems) > 1:
+        for problem in error.problems:
+            console.print(f"  ✗ {problem}", markup=False)
+    console.print(f"error: {error.one_line()}", markup=False)
+    return typer.Exit(error.exit_code)
+
+
+def _run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a mode coroutine; every failure becomes one line and a documented exit code."""
+    try:
+        return asyncio.run(factory())
+    except RunnerError as error:
+        log.error("run.failed", error=error.message, exit_code=error.exit_code, exc_info=True)
+        raise _fail(error) from None
+    except Exception as error:
+        log.error("run.crashed", error=repr(error), exc_info=True)
+        crash_file = Path(tempfile.gettempdir()) / "eng5-runner-last-error.log"
+        crash_file.write_text(traceback.format_exc(), encoding="utf-8")
+        _stderr().print(
+            f"error: unexpected {type(error).__name__}: {error} — this is a bug; the traceback "
+            f"is in {crash_file} and the run folder's runner.log.jsonl.",
+            markup=False,
+        )
+        raise typer.Exit(1) from None
+    finally:
+        detach_run_log()
+
+
+def _settings(values: dict[str, Any]) -> RunSettings:
+    """Build settings from the given (non-None) flag values; invalid values → exit 2."""
+    try:
+        return RunSettings(**{k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "options"
+        flag = FLAG_NAMES.get(field, "--" + field.replace("_", "-"))
+        raise _fail(UsageError(f"{flag}: {first['msg']}")) from None
+
+
+@app.callback(invoke_without_command=True)
+def main_command(
+    ctx: typer.Context,
+    mode: Annotated[
+        RunMode, typer.Option("--mode", case_sensitive=False, help="plan, dry-run or execute.")
+    ] = RunMode.PLAN,
+    dataset_dir: Annotated[
+        Path | None,
+        typer.Option(envvar="ENG5_DATASET_DIR", help="Dataset root [default: bundled sample]."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(envvar="ENG5_OUTPUT_DIR", help="Run folder [default: ./eng5_runs/<batch>]."),
+    ] = None,
+    batch_id: Annotated[
+        str | None, typer.Option(help="Human batch label (≤64 of A-Z a-z 0-9 . _ -).")
+    ] = None,
+    assignment_id: Annotated[str | None, typer.Option(help="Assignment id (metadata).")] = None,
+    course_id: Annotated[str | None, typer.Option(help="Course id, a UUID (metadata).")] = None,
+    grade_scale: Annotated[
+        GradeScaleName, typer.Option(case_sensitive=False, help="Grade scale of the anchors.")
+    ] = GradeScaleName.LEGACY_9_STEP,
+    user_id: Annotated[str | None, typer.Option(help="Request user_id.")] = None,
+    org_id: Annotated[str | None, typer.Option(help="Request org_id.")] = None,
+    course_code: Annotated[
+        CourseCode, typer.Option(case_sensitive=False, help="Request course_code.")
+    ] = CourseCode.ENG5,
+    language: Annotated[str | None, typer.Option(help="Request language [default: en].")] = None,
+    kafka_bootstrap: Annotated[
+        str | None,
+        typer.Option(
+            envvar="KAFKA_BOOTSTRAP_SERVERS", help="host:port[,…] [default: localhost:9092]."
+        ),
+    ] = None,
+    kafka_client_id: Annotated[str | None, typer.Option(help="Kafka client id.")] = None,
+    no_kafka: Annotated[bool, typer.Option(help="Execute everything but publish/collect.")] = False,
+    content_service_url: Annotated[
+        str | None, typer.Option(envvar="CONTENT_SERVICE_URL", help="Content Service upload URL.")
+    ] = None,
+    upload_concurrency: Annotated[int | None, typer.Option(help="Parallel uploads [10].")] = None,
+    force_reupload: Annotated[bool, typer.Option(help="Ignore the upload cache.")] = False,
+    upload_cache_dir: Annotated[
+        Path | None, typer.Option(envvar="ENG5_UPLOAD_CACHE_DIR", help="Upload cache folder.")
+    ] = None,
+    llm_provider: Annotated[
+        LLMProviderType | None, typer.Option(case_sensitive=False, help="LLM provider override.")
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option(help="LLM model override.")] = None,
+    llm_temperature: Annotated[
+        float | None, typer.Option(help="Temperature override, 0-2.")
+    ] = None,
+    llm_max_tokens: Annotated[int | None, typer.Option(help="Max tokens override, > 0.")] = None,
+    max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
+    await_completion: Annotated[
+        bool, typer.Option(help="Collect callbacks until the batch completes.")
+    ] = False,
+    completion_timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for completion [1800].")
+    ] = None,
+    strict_metadata: Annotated[
+        bool, typer.Option(help="Stop at the first comparison missing its essay ids/hash.")
+    ] = False,
+    local_stack: Annotated[
+        bool, typer.Option(help="Start the embedded local stack for this run.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logs.")] = False,
+    log_format: Annotated[
+        LogFormat, typer.Option(case_sensitive=False, help="Console log format.")
+    ] = LogFormat.CONSOLE,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    """Run a mode: plan (inventory), dry-run (stub artefact) or execute (the experiment)."""
+    if version:
+        typer.echo(f"eng5-runner {__version__}")
+        raise typer.Exit(0)
+    configure_logging(verbose=verbose, json_console=log_format is LogFormat.JSON)
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(
+        {
+            "mode": mode,
+            "dataset_dir": dataset_dir,
+            "output_dir": output_dir,
+            "batch_id": batch_id,
+            "assignment_id": assignment_id,
+            "course_id": course_id,
+            "grade_scale": grade_scale,
+            "user_id": user_id,
+            "org_id": org_id,
+            "course_code": course_code,
+            "language": language,
+            "kafka_bootstrap": kafka_bootstrap,
+            "kafka_bootstrap_explicit": kafka_bootstrap is not None,
+            "kafka_client_id": kafka_client_id,
+            "kafka_security": KafkaSecurity(),
+            "no_kafka": no_kafka,
+            "content_service_url": content_service_url,
+            "content_service_url_explicit": content_service_url is not None,
+            "upload_concurrency": upload_concurrency,
+            "force_reupload": force_reupload,
+            "upload_cache_dir": upload_cache_dir,
+            "llm_provider": llm_provider,
+            "llm_model": llm_model,
+            "llm_temperature": llm_temperature,
+            "llm_max_tokens": llm_max_tokens,
+            "max_comparisons": max_comparisons,
+            "await_completion": await_completion,
+            "completion_timeout": completion_timeout,
+            "strict_metadata": strict_metadata,
+            "local_stack": local_stack,
+            "verbose": verbose,
+            "log_format": log_format,
+        }
+    )
+    console = Console(highlight=False, soft_wrap=True)
+    if settings.mode is RunMode.PLAN:
+        result = _run_async(lambda: run_plan(settings))
+        render_plan(result, console)
+        if not result.usable:
+            count = len(result.inventory.problems)
+            raise _fail(DatasetError(f"the dataset has {count} problem(s), listed above"))
+    elif settings.mode is RunMode.DRY_RUN:
+        dry = _run_async(lambda: run_dry_run(settings))
+        console.print(
+            f"Dry-run artefact written: {dry.artefact_path} ({dry.anchors} anchors, "
+            f"{dry.students} students, sha256 {dry.checksum})"
+        )
+    else:
+        raise _fail(
+            UsageError(
+                "--mode execute is not available in this version of eng5-runner",
+                advice="Use --mode plan or --mode dry-run.",
+            )
+        )
+
+
+@app.command("verify")
+def verify_command(
+    artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
+) -> None:
+    """Verify an artefact: JSON Schema, checksum, and every file in its manifest."""
+    report = verify_artefact(artefact)
+    console = Console(highlight=False, soft_wrap=True)
+    if report.ok:
+        console.print(
+            f"OK {artefact}: schema valid, checksum matches, {report.checked_files} manifest "
+            "file(s) match."
+        )
+        return
+    stderr = _stderr()
+    for problem in report.problems:
+        stderr.print(f"  ✗ {problem}", markup=False)
+    stderr.print(
+        f"error: {artefact} failed verification ({len(report.problems)} problem(s), listed "
+        "above) — the artefact or a file it lists was changed after it was written.",
+        markup=False,
+    )
+    raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the artefact JSON Schema this runner writes."""
+    typer.echo(json.dumps(load_schema(), indent=2))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

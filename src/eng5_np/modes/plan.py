@@ -1,0 +1,44 @@
+"""Plan mode: inventory the dataset and show what execute would send. Touches no service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eng5_np.budget import ComparisonBudget
+from eng5_np.dataset.inventory import Inventory
+from eng5_np.logs import get_logger
+from eng5_np.modes.common import llm_overrides_payload, load_inventory, new_wire_batch_id
+from eng5_np.settings import RunSettings
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Everything plan mode found, ready to render."""
+
+    settings: RunSettings
+    inventory: Inventory
+    wire_batch_id: str
+    budget: ComparisonBudget
+    llm_overrides: dict[str, Any] | None
+
+    @property
+    def usable(self) -> bool:
+        """True when execute could run with this dataset."""
+        return not self.inventory.problems
+
+
+async def run_plan(settings: RunSettings) -> PlanResult:
+    """Inventory the dataset and compute what a run would send."""
+    wire_batch_id = new_wire_batch_id()
+    inventory = load_inventory(settings, wire_batch_id)
+    budget = ComparisonBudget(len(inventory.essays), settings.max_comparisons)
+    log.info(
+        "plan.inventory",
+        anchors=len(inventory.anchors),
+        students=len(inventory.students),
+        problems=len(inventory.problems),
+    )
+    return PlanResult(settings, inventory, wire_batch_id, budget, llm_overrides_payload(settings))

@@ -1,0 +1,1 @@
+"""Human-facing output: terminal views, markdown and HTML reports (SPEC §8)."""

@@ -1,0 +1,72 @@
+"""Terminal rendering of plan mode (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from eng5_np.budget import MIN_COMPARISONS_PER_ESSAY
+from eng5_np.modes.plan import PlanResult
+
+
+def render_plan(result: PlanResult, console: Console) -> None:
+    """Print the inventory, problems and what execute would send."""
+    inventory = result.inventory
+    settings = result.settings
+    console.print(f"[bold]Dataset[/bold] {inventory.dataset_dir}")
+    console.print(
+        f"Grade scale {settings.grade_scale.value} · batch label {settings.batch_id} · "
+        f"course {settings.course_code.value} · language {settings.language}"
+    )
+    table = Table(title="Essays", show_lines=False)
+    for column in ("role", "essay id", "file", "grade", "words", "sha256"):
+        table.add_column(column)
+    for essay in inventory.essays:
+        table.add_row(
+            essay.role.value,
+            essay.essay_id,
+            essay.source_path,
+            essay.grade or "",
+            str(essay.word_count),
+            essay.checksum[:12],
+        )
+    console.print(table)
+    for doc, label in ((inventory.instructions, "Instructions"), (inventory.prompt, "Prompt")):
+        if doc is not None:
+            words = len(doc.content.split())
+            console.print(f"{label}: {doc.source_path} ({words} words, sha256 {doc.checksum[:12]})")
+
+    budget = result.budget
+    console.print(
+        f"\n[bold]Execute would send[/bold] one CJ request with {len(inventory.anchors)} anchors "
+        f"+ {len(inventory.students)} students = {budget.essays} essays, and the prompt "
+        "uploaded as a prompt reference."
+    )
+    cap = (
+        f"--max-comparisons {budget.max_comparisons}"
+        if budget.max_comparisons is not None
+        else "no --max-comparisons (the CJ service's own budget applies)"
+    )
+    console.print(
+        f"Comparisons: {cap}; at most {budget.planned} of {budget.all_pairs} possible pairs, "
+        f"≈{budget.per_essay:.1f} per essay."
+    )
+    if not budget.meets_gate:
+        console.print(
+            f"[yellow]warn[/yellow]: the quality gate asks ≥{MIN_COMPARISONS_PER_ESSAY} "
+            f"comparisons per essay; that needs ≥{budget.needed_for_gate} comparisons."
+        )
+    if result.llm_overrides:
+        shown = {k: v for k, v in result.llm_overrides.items() if v is not None}
+        console.print(f"LLM overrides: {shown}")
+    else:
+        console.print("LLM overrides: none (the CJ service's defaults apply)")
+
+    for warning in inventory.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}")
+    if inventory.problems:
+        console.print(f"\n[bold red]{len(inventory.problems)} problem(s):[/bold red]")
+        for problem in inventory.problems:
+            console.print(f"  [red]✗[/red] {problem}", soft_wrap=True)
+    else:
+        console.print("\n[green]Dataset is usable.[/green]")

@@ -1,0 +1,179 @@
+"""The settings of one run: flags and environment parsed into one validated object.
+
+Environment variables are read by the CLI layer (Typer ``envvar``) for the options SPEC §1
+lists, and by :class:`KafkaSecurity` (pydantic-settings) for the broker security settings,
+whose password is a ``SecretStr`` and is never logged or written to an artefact.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eng5_np.contracts.enums import CourseCode, LLMProviderType
+from eng5_np.grades import GradeScaleName
+
+DEFAULT_ASSIGNMENT_ID = "00000000-0000-4000-8000-0000000e5a01"
+"""Placeholder assignment id (a fixed UUID) used when --assignment-id is not given."""
+DEFAULT_COURSE_ID = UUID("00000000-0000-4000-8000-0000000e5c01")
+"""Placeholder course id (a fixed UUID) used when --course-id is not given."""
+DEFAULT_USER_ID = "eng5_np_research_runner"
+DEFAULT_CONTENT_SERVICE_URL = "http://localhost:8001/v1/content"
+DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092"
+BATCH_LABEL_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RunMode(StrEnum):
+    """What the run does (SPEC §1)."""
+
+    PLAN = "plan"
+    DRY_RUN = "dry-run"
+    EXECUTE = "execute"
+
+
+class LogFormat(StrEnum):
+    """How log lines are rendered on the console."""
+
+    CONSOLE = "console"
+    JSON = "json"
+
+
+def bundled_sample_dataset() -> Path:
+    """The sample dataset shipped inside the package (the default --dataset-dir)."""
+    return Path(str(resources.files("eng5_np.data").joinpath("sample_dataset")))
+
+
+def generate_batch_label(now: datetime | None = None) -> str:
+    """A readable, unique batch label such as ``eng5-20261124-101502-3fa9``."""
+    moment = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    return f"eng5-{moment}-{secrets.token_hex(2)}"
+
+
+class KafkaSecurity(BaseSettings):
+    """Broker security settings, from the environment only (never from flags or files)."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
+
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+
+    def aiokafka_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for aiokafka clients (the only place the secret is revealed)."""
+        kwargs: dict[str, Any] = {"security_protocol": self.security_protocol}
+        if self.sasl_mechanism:
+            kwargs["sasl_mechanism"] = self.sasl_mechanism
+        if self.sasl_username:
+            kwargs["sasl_plain_username"] = self.sasl_username
+        if self.sasl_password is not None:
+            kwargs["sasl_plain_password"] = self.sasl_password.get_secret_value()
+        if self.ssl_cafile is not None or "SSL" in self.security_protocol.upper():
+            import ssl
+
+            kwargs["ssl_context"] = ssl.create_default_context(
+                cafile=str(self.ssl_cafile) if self.ssl_cafile else None
+            )
+        return kwargs
+
+    def public(self) -> dict[str, Any]:
+        """What may be shown: the protocol and mechanism, never the credentials."""
+        return {
+            "security_protocol": self.security_protocol,
+            "sasl_mechanism": self.sasl_mechanism,
+            "sasl_username_set": self.sasl_username is not None,
+            "sasl_password_set": self.sasl_password is not None,
+        }
+
+
+class RunSettings(BaseModel):
+    """Every option of one run, validated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: RunMode = RunMode.PLAN
+    dataset_dir: Path = Field(default_factory=bundled_sample_dataset)
+    output_dir: Path | None = None
+    batch_id: str = Field(default_factory=generate_batch_label)
+    """The human label of the batch; the wire id is a UUID generated per run."""
+    assignment_id: str = Field(default=DEFAULT_ASSIGNMENT_ID, max_length=100)
+    course_id: UUID = DEFAULT_COURSE_ID
+    grade_scale: GradeScaleName = GradeScaleName.LEGACY_9_STEP
+    user_id: str = Field(default=DEFAULT_USER_ID, min_length=1)
+    org_id: str | None = None
+    course_code: CourseCode = CourseCode.ENG5
+    language: str = Field(default="en", min_length=2)
+    kafka_bootstrap: str = DEFAULT_KAFKA_BOOTSTRAP
+    kafka_client_id: str = "eng5-np-runner"
+    kafka_security: KafkaSecurity = Field(default_factory=KafkaSecurity)
+    no_kafka: bool = False
+    content_service_url: str = DEFAULT_CONTENT_SERVICE_URL
+    upload_concurrency: int = Field(default=10, ge=1, le=256)
+    force_reupload: bool = False
+    upload_cache_dir: Path | None = None
+    llm_provider: LLMProviderType | None = None
+    llm_model: str | None = None
+    llm_temperature: float | None = Field(default=None, ge=0, le=2)
+    llm_max_tokens: int | None = Field(default=None, gt=0)
+    max_comparisons: int | None = Field(default=None, gt=0)
+    await_completion: bool = False
+    completion_timeout: float = Field(default=1800.0, gt=0)
+    strict_metadata: bool = False
+    local_stack: bool = False
+    kafka_bootstrap_explicit: bool = False
+    """True when --kafka-bootstrap or KAFKA_BOOTSTRAP_SERVERS was given (wins over the stack)."""
+    content_service_url_explicit: bool = False
+    verbose: bool = False
+    log_format: LogFormat = LogFormat.CONSOLE
+
+    @field_validator("batch_id")
+    @classmethod
+    def _check_label(cls, value: str) -> str:
+        if not BATCH_LABEL_PATTERN.match(value):
+            raise ValueError("must be 1-64 characters of A-Z a-z 0-9 . _ -")
+        return value
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _check_bootstrap(cls, value: str) -> str:
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"{server.strip()!r} is not host:port")
+        return value
+
+    @field_validator("content_service_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def resolved_output_dir(self) -> Path:
+        """Where every file of the run goes."""
+        return self.output_dir if self.output_dir is not None else Path("eng5_runs") / self.batch_id
+
+    def llm_overrides_given(self) -> bool:
+        """True when any LLM override flag was given."""
+        return any(
+            v is not None
+            for v in (self.llm_provider, self.llm_model, self.llm_temperature, self.llm_max_tokens)
+        )
+
+    def public_options(self) -> dict[str, Any]:
+        """The effective options as JSON-safe values, without any secret."""
+        data = self.model_dump(mode="json", exclude={"kafka_security"})
+        data["kafka_security"] = self.kafka_security.public()
+        data["output_dir"] = str(self.resolved_output_dir)
+        return data
