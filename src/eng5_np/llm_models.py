@@ -1,0 +1,104 @@
+"""The LLM model manifest shipped with the runner (SPEC §5.4): providers, models, prices.
+
+The manifest is data (``eng5_np/data/llm_models.json``): update the file when providers change
+prices or retire models. ``validate_override`` checks ``--llm-provider``/``--llm-model``
+against it: an unknown model is a usage error listing close matches; a deprecated one is a
+warning for the caller to show.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from eng5_np.contracts.enums import LLMProviderType
+from eng5_np.errors import ModelManifestError
+
+MANIFEST_RESOURCE = "llm_models.json"
+
+
+class ModelEntry(BaseModel):
+    """One model a provider offers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: LLMProviderType
+    model_id: str = Field(min_length=1)
+    display_name: str
+    max_tokens: int = Field(gt=0)
+    input_per_million: float = Field(ge=0, description="USD per million prompt tokens")
+    output_per_million: float = Field(ge=0, description="USD per million completion tokens")
+    deprecated: bool = False
+
+    def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """Price of one call with these token counts."""
+        return (
+            prompt_tokens * self.input_per_million + completion_tokens * self.output_per_million
+        ) / 1_000_000
+
+
+class ModelManifest(BaseModel):
+    """All known models."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    manifest_version: int
+    prices_as_of: str
+    note: str = ""
+    models: tuple[ModelEntry, ...]
+
+    def find(self, model_id: str, provider: LLMProviderType | None = None) -> ModelEntry | None:
+        """The entry for ``model_id`` (and ``provider`` when given), if known."""
+        for entry in self.models:
+            if entry.model_id == model_id and (provider is None or entry.provider == provider):
+                return entry
+        return None
+
+    def close_matches(self, model_id: str, limit: int = 3) -> list[str]:
+        """Known model ids that look like ``model_id``."""
+        ids = [entry.model_id for entry in self.models]
+        return difflib.get_close_matches(model_id, ids, n=limit, cutoff=0.4)
+
+
+@cache
+def load_manifest() -> ModelManifest:
+    """The shipped manifest (read once per process)."""
+    raw = resources.files("eng5_np.data").joinpath(MANIFEST_RESOURCE).read_text("utf-8")
+    return ModelManifest.model_validate(json.loads(raw))
+
+
+def validate_override(
+    provider: LLMProviderType | None, model_id: str | None, manifest: ModelManifest | None = None
+) -> tuple[ModelEntry | None, list[str]]:
+    """Check an LLM override against the manifest; return the entry and any warnings.
+
+    Raises :class:`ModelManifestError` (exit 2) for an unknown model or a model that belongs to
+    another provider than ``--llm-provider``.
+    """
+    if model_id is None:
+        return None, []
+    known = manifest or load_manifest()
+    entry = known.find(model_id)
+    if entry is None:
+        suggestions = known.close_matches(model_id)
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        raise ModelManifestError(f"--llm-model {model_id!r} is not in the model manifest{hint}")
+    if provider is not None and entry.provider != provider:
+        same_provider = known.find(model_id, provider)
+        if same_provider is None:
+            raise ModelManifestError(
+                f"--llm-model {model_id!r} is a {entry.provider.value} model, not "
+                f"{provider.value}; drop --llm-provider or pick a {provider.value} model"
+            )
+        entry = same_provider
+    warnings: list[str] = []
+    if entry.deprecated:
+        warnings.append(
+            f"model {entry.model_id} ({entry.display_name}) is deprecated by "
+            f"{entry.provider.value}; results may not be reproducible once it is retired"
+        )
+    return entry, warnings
