@@ -1,0 +1,62 @@
+"""Runner-side analysis of successful comparisons (SPEC §6.2, §8): pure functions, no I/O.
+
+- ``comparisons``: the outcome record and counts over outcomes;
+- ``bradley_terry``: θ with ``choix`` and sum-to-zero Fisher-information SEs;
+- ``reliability``: scale separation and split-half reliability, infit and misfits;
+- ``bias``: position bias;
+- ``alignment``: anchors' grades against their θ;
+- ``projection``: the runner's own grade projection from the anchors.
+"""
+
+from __future__ import annotations
+
+from eng5_np.analysis.alignment import (
+    AnchorAlignment,
+    AnchorInversion,
+    anchor_alignment,
+    anchors_never_winning,
+)
+from eng5_np.analysis.bias import PositionBias, position_bias
+from eng5_np.analysis.bradley_terry import DEFAULT_ALPHA, BTFit, fit_bradley_terry
+from eng5_np.analysis.comparisons import (
+    ComparisonOutcome,
+    comparison_counts,
+    connected_components,
+    win_counts,
+)
+from eng5_np.analysis.projection import (
+    GradeModel,
+    GradeProjection,
+    build_grade_model,
+    project_grades,
+)
+from eng5_np.analysis.reliability import (
+    flag_misfits,
+    infit,
+    scale_separation_reliability,
+    split_half_reliability,
+)
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "AnchorAlignment",
+    "AnchorInversion",
+    "BTFit",
+    "ComparisonOutcome",
+    "GradeModel",
+    "GradeProjection",
+    "PositionBias",
+    "anchor_alignment",
+    "anchors_never_winning",
+    "build_grade_model",
+    "comparison_counts",
+    "connected_components",
+    "fit_bradley_terry",
+    "flag_misfits",
+    "infit",
+    "position_bias",
+    "project_grades",
+    "scale_separation_reliability",
+    "split_half_reliability",
+    "win_counts",
+]
