@@ -41,3 +41,36 @@ class ComparisonBudget:
     def meets_gate(self) -> bool:
         """True when the average per essay reaches the quality gate."""
         return self.per_essay >= MIN_COMPARISONS_PER_ESSAY
+
+
+TOKENS_PER_WORD = 1.33
+"""Rough tokens per English word for cost estimates."""
+JUDGE_OVERHEAD_TOKENS = 350
+"""Instructions and answer format the CJ service adds around each pair (an estimate)."""
+COMPLETION_TOKENS_ESTIMATE = 150
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """An order-of-magnitude cost estimate for a batch (not a quote)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    usd: float
+
+
+def estimate_cost(
+    budget: ComparisonBudget,
+    mean_essay_words: float,
+    prompt_words: int,
+    input_per_million: float,
+    output_per_million: float,
+) -> CostEstimate:
+    """Estimate tokens and USD for ``budget.planned`` comparisons of two essays each."""
+    per_prompt = int(
+        (2 * mean_essay_words + prompt_words) * TOKENS_PER_WORD + JUDGE_OVERHEAD_TOKENS
+    )
+    prompt_tokens = per_prompt * budget.planned
+    completion_tokens = COMPLETION_TOKENS_ESTIMATE * budget.planned
+    usd = (prompt_tokens * input_per_million + completion_tokens * output_per_million) / 1e6
+    return CostEstimate(prompt_tokens, completion_tokens, usd)

@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from eng5_np import __version__
 from eng5_np.artefact.schema import load_schema
@@ -24,10 +25,15 @@ from eng5_np.artefact.verify import verify_artefact
 from eng5_np.contracts.enums import CourseCode, LLMProviderType
 from eng5_np.errors import DatasetError, RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
+from eng5_np.llm_models import load_manifest
 from eng5_np.logs import configure_logging, detach_run_log, get_logger
+from eng5_np.modes.collect import StopReason
 from eng5_np.modes.dry_run import run_dry_run
+from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
 from eng5_np.modes.plan import run_plan
 from eng5_np.report.plan_view import render_plan
+from eng5_np.report.progress_view import RichProgress
+from eng5_np.report.summary import render_summary
 from eng5_np.settings import KafkaSecurity, LogFormat, RunMode, RunSettings
 
 T = TypeVar("T")
@@ -74,7 +80,9 @@ def _run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(factory())
     except RunnerError as error:
-        log.error("run.failed", error=error.message, exit_code=error.exit_code, exc_info=True)
+        # Below the console's WARNING threshold on purpose: people get the one line from
+        # _fail (a second copy on screen reads as a second problem); the log file keeps it all.
+        log.info("run.failed", error=error.message, exit_code=error.exit_code, exc_info=True)
         raise _fail(error) from None
     except Exception as error:
         log.error("run.crashed", error=repr(error), exc_info=True)
@@ -109,11 +117,15 @@ def main_command(
     ] = RunMode.PLAN,
     dataset_dir: Annotated[
         Path | None,
-        typer.Option(envvar="ENG5_DATASET_DIR", help="Dataset root [default: bundled sample]."),
+        typer.Option(
+            envvar="ENG5_DATASET_DIR", help="Dataset root (default: the bundled sample dataset)."
+        ),
     ] = None,
     output_dir: Annotated[
         Path | None,
-        typer.Option(envvar="ENG5_OUTPUT_DIR", help="Run folder [default: ./eng5_runs/<batch>]."),
+        typer.Option(
+            envvar="ENG5_OUTPUT_DIR", help="Run folder (default: ./eng5_runs/<batch-id>)."
+        ),
     ] = None,
     batch_id: Annotated[
         str | None, typer.Option(help="Human batch label (≤64 of A-Z a-z 0-9 . _ -).")
@@ -128,11 +140,12 @@ def main_command(
     course_code: Annotated[
         CourseCode, typer.Option(case_sensitive=False, help="Request course_code.")
     ] = CourseCode.ENG5,
-    language: Annotated[str | None, typer.Option(help="Request language [default: en].")] = None,
+    language: Annotated[str | None, typer.Option(help="Request language (default: en).")] = None,
     kafka_bootstrap: Annotated[
         str | None,
         typer.Option(
-            envvar="KAFKA_BOOTSTRAP_SERVERS", help="host:port[,…] [default: localhost:9092]."
+            envvar="KAFKA_BOOTSTRAP_SERVERS",
+            help="Kafka bootstrap host:port[,…] (default: localhost:9092).",
         ),
     ] = None,
     kafka_client_id: Annotated[str | None, typer.Option(help="Kafka client id.")] = None,
@@ -140,7 +153,9 @@ def main_command(
     content_service_url: Annotated[
         str | None, typer.Option(envvar="CONTENT_SERVICE_URL", help="Content Service upload URL.")
     ] = None,
-    upload_concurrency: Annotated[int | None, typer.Option(help="Parallel uploads [10].")] = None,
+    upload_concurrency: Annotated[
+        int | None, typer.Option(help="Parallel uploads (default: 10).")
+    ] = None,
     force_reupload: Annotated[bool, typer.Option(help="Ignore the upload cache.")] = False,
     upload_cache_dir: Annotated[
         Path | None, typer.Option(envvar="ENG5_UPLOAD_CACHE_DIR", help="Upload cache folder.")
@@ -158,7 +173,7 @@ def main_command(
         bool, typer.Option(help="Collect callbacks until the batch completes.")
     ] = False,
     completion_timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for completion [1800].")
+        float | None, typer.Option(help="Seconds to wait for completion (default: 1800).")
     ] = None,
     strict_metadata: Annotated[
         bool, typer.Option(help="Stop at the first comparison missing its essay ids/hash.")
@@ -229,12 +244,41 @@ def main_command(
             f"{dry.students} students, sha256 {dry.checksum})"
         )
     else:
-        raise _fail(
-            UsageError(
-                "--mode execute is not available in this version of eng5-runner",
-                advice="Use --mode plan or --mode dry-run.",
-            )
-        )
+        _execute(settings, console)
+
+
+def _execute(settings: RunSettings, console: Console) -> None:
+    """Run execute mode with progress bars, then the summary, then the outcome's exit code."""
+    quiet = settings.log_format is LogFormat.JSON
+
+    async def go() -> ExecuteResult:
+        if quiet:
+            return await run_execute(settings, raise_on_failure=False)
+        with RichProgress(console) as progress:
+            return await run_execute(settings, progress=progress, raise_on_failure=False)
+
+    result = _run_async(go)
+    for warning in result.warnings:
+        _stderr().print(f"warning: {warning}", markup=False)
+    outcome = result.outcome
+    render_summary(
+        console,
+        result.hydrator,
+        artefact_path=result.artefact_path,
+        partial=outcome is None or outcome.reason is not StopReason.COMPLETED,
+        stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
+        stack_description=EXTERNAL_STACK.description,
+    )
+    try:
+        result.raise_for_outcome()
+    except RunnerError as error:
+        raise _fail(error) from None
+
+
+def _no_collection_reason(settings: RunSettings) -> str:
+    if settings.no_kafka:
+        return "--no-kafka: uploaded and wrote the request, nothing published"
+    return "--await-completion not given: published, not collected"
 
 
 @app.command("verify")
@@ -259,6 +303,32 @@ def verify_command(
         markup=False,
     )
     raise typer.Exit(1)
+
+
+@app.command("models")
+def models_command(
+    provider: Annotated[
+        LLMProviderType | None, typer.Option(case_sensitive=False, help="Only this provider.")
+    ] = None,
+) -> None:
+    """List the LLM models of the shipped manifest with prices (USD per million tokens)."""
+    manifest = load_manifest()
+    table = Table(title=f"LLM models (prices as of {manifest.prices_as_of})")
+    for column in ("provider", "model", "name", "max tokens", "$/M in", "$/M out", "status"):
+        table.add_column(column, overflow="fold")
+    for entry in manifest.models:
+        if provider is not None and entry.provider != provider:
+            continue
+        table.add_row(
+            entry.provider.value,
+            entry.model_id,
+            entry.display_name,
+            str(entry.max_tokens),
+            f"{entry.input_per_million:g}",
+            f"{entry.output_per_million:g}",
+            "deprecated" if entry.deprecated else "current",
+        )
+    Console(highlight=False).print(table)
 
 
 @app.command("schema")

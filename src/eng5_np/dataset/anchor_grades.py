@@ -99,7 +99,10 @@ def _read_csv(path: Path) -> list[list[str]]:
 def _read_xlsx(path: Path) -> list[list[str]]:
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises assorted errors (BadZipFile, KeyError, …)
+        raise ValueError(f"not a readable .xlsx file ({type(exc).__name__})") from None
     try:
         sheet = workbook.worksheets[0]
         return [

@@ -61,9 +61,13 @@ def derive_essay_ids(stems: Iterable[str], role: EssayRole, suffix: str) -> dict
         if slug.startswith(role.value):
             slug = slug[len(role.value) :].lstrip("_-")
         body = slug[:room].rstrip("_-")
-        if not body or body in used:
-            tag = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:5]
+        attempt = 0
+        # A tagged body can itself equal another file's plain body, so re-tag until unique.
+        while not body or body in used:
+            salt = f"#{attempt}" if attempt else ""
+            tag = hashlib.sha256(f"{stem}{salt}".encode()).hexdigest()[:5]
             body = f"{slug[: max(room - 6, 0)].rstrip('_-')}_{tag}".lstrip("_")
+            attempt += 1
         used.add(body)
         essay_id = f"{prefix}{body}-{suffix}"
         if not ID_PATTERN.match(essay_id):  # pragma: no cover - guarded by construction

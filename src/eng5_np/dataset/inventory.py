@@ -162,7 +162,12 @@ def build_inventory(
         else:
             matched_rows.add(row.anchor_id.casefold())
             notes = row.notes
-            if not grade_scale.contains(row.grade):
+            if not row.grade:
+                inventory.problems.append(
+                    f"{table.source.name if table.source else 'anchors'}:{row.line}: anchor "
+                    f"{row.anchor_id} has no grade; fill in its grade column"
+                )
+            elif not grade_scale.contains(row.grade):
                 inventory.problems.append(
                     f"{table.source.name if table.source else 'anchors'}:{row.line}: grade "
                     f"{row.grade!r} of {row.anchor_id} is not on {grade_scale.name.value} "

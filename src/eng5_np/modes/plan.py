@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eng5_np.budget import ComparisonBudget
+from eng5_np.budget import ComparisonBudget, CostEstimate, estimate_cost
 from eng5_np.dataset.inventory import Inventory
+from eng5_np.llm_models import ModelEntry, validate_override
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import llm_overrides_payload, load_inventory, new_wire_batch_id
 from eng5_np.settings import RunSettings
@@ -23,6 +24,9 @@ class PlanResult:
     wire_batch_id: str
     budget: ComparisonBudget
     llm_overrides: dict[str, Any] | None
+    model: ModelEntry | None
+    cost: CostEstimate | None
+    model_warnings: list[str]
 
     @property
     def usable(self) -> bool:
@@ -35,10 +39,27 @@ async def run_plan(settings: RunSettings) -> PlanResult:
     wire_batch_id = new_wire_batch_id()
     inventory = load_inventory(settings, wire_batch_id)
     budget = ComparisonBudget(len(inventory.essays), settings.max_comparisons)
+    model, warnings = validate_override(settings.llm_provider, settings.llm_model)
+    cost = None
+    if model is not None and inventory.essays:
+        mean_words = sum(e.word_count for e in inventory.essays) / len(inventory.essays)
+        prompt_words = len(inventory.prompt.content.split()) if inventory.prompt else 0
+        cost = estimate_cost(
+            budget, mean_words, prompt_words, model.input_per_million, model.output_per_million
+        )
     log.info(
         "plan.inventory",
         anchors=len(inventory.anchors),
         students=len(inventory.students),
         problems=len(inventory.problems),
     )
-    return PlanResult(settings, inventory, wire_batch_id, budget, llm_overrides_payload(settings))
+    return PlanResult(
+        settings,
+        inventory,
+        wire_batch_id,
+        budget,
+        llm_overrides_payload(settings),
+        model,
+        cost,
+        warnings,
+    )

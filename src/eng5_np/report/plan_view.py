@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eng5_np.budget import MIN_COMPARISONS_PER_ESSAY
@@ -13,10 +14,10 @@ def render_plan(result: PlanResult, console: Console) -> None:
     """Print the inventory, problems and what execute would send."""
     inventory = result.inventory
     settings = result.settings
-    console.print(f"[bold]Dataset[/bold] {inventory.dataset_dir}")
+    console.print(f"[bold]Dataset[/bold] {escape(str(inventory.dataset_dir))}")
     console.print(
         f"Grade scale {settings.grade_scale.value} · batch label {settings.batch_id} · "
-        f"course {settings.course_code.value} · language {settings.language}"
+        f"course {settings.course_code.value} · language {escape(settings.language)}"
     )
     table = Table(title="Essays", show_lines=False)
     for column in ("role", "essay id", "file", "grade", "words", "sha256"):
@@ -25,7 +26,7 @@ def render_plan(result: PlanResult, console: Console) -> None:
         table.add_row(
             essay.role.value,
             essay.essay_id,
-            essay.source_path,
+            escape(essay.source_path),
             essay.grade or "",
             str(essay.word_count),
             essay.checksum[:12],
@@ -34,7 +35,9 @@ def render_plan(result: PlanResult, console: Console) -> None:
     for doc, label in ((inventory.instructions, "Instructions"), (inventory.prompt, "Prompt")):
         if doc is not None:
             words = len(doc.content.split())
-            console.print(f"{label}: {doc.source_path} ({words} words, sha256 {doc.checksum[:12]})")
+            console.print(
+                f"{label}: {escape(doc.source_path)} ({words} words, sha256 {doc.checksum[:12]})"
+            )
 
     budget = result.budget
     console.print(
@@ -58,15 +61,25 @@ def render_plan(result: PlanResult, console: Console) -> None:
         )
     if result.llm_overrides:
         shown = {k: v for k, v in result.llm_overrides.items() if v is not None}
-        console.print(f"LLM overrides: {shown}")
+        console.print(f"LLM overrides: {escape(str(shown))}")
     else:
         console.print("LLM overrides: none (the CJ service's defaults apply)")
 
-    for warning in inventory.warnings:
-        console.print(f"[yellow]warning[/yellow]: {warning}")
+    if result.cost is not None and result.model is not None:
+        cost = result.cost
+        console.print(
+            f"Estimated cost with {result.model.display_name}: ≈${cost.usd:.2f} "
+            f"(≈{cost.prompt_tokens:,} prompt + {cost.completion_tokens:,} completion tokens at "
+            f"${result.model.input_per_million:g}/${result.model.output_per_million:g} per "
+            "million; an estimate, not a quote)"
+        )
+    else:
+        console.print("Estimated cost: pass --llm-model to estimate with the manifest's prices")
+    for warning in [*result.model_warnings, *inventory.warnings]:
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     if inventory.problems:
         console.print(f"\n[bold red]{len(inventory.problems)} problem(s):[/bold red]")
         for problem in inventory.problems:
-            console.print(f"  [red]✗[/red] {problem}", soft_wrap=True)
+            console.print(f"  [red]✗[/red] {escape(problem)}", soft_wrap=True)
     else:
         console.print("\n[green]Dataset is usable.[/green]")

@@ -1,0 +1,314 @@
+"""Apply collected callbacks to the run's in-memory results, once each, in arrival order.
+
+The hydrator decides what each raw Kafka record is (SPEC §5.5): routed by topic, parsed with
+the contract models, filtered by batch, deduplicated, or rejected with a reason. Accepted
+comparisons become artefact records with a 1-based ``sequence``; costs and tokens are summed
+per (provider, model) as they arrive, so the work per event is constant.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from eng5_np.artefact.builder import ObservedEvents
+from eng5_np.artefact.event_log import (
+    ASSESSMENT_RESULTS,
+    COMPARISONS,
+    COMPLETIONS,
+    FAILURES,
+    REJECTED,
+    one_line,
+)
+from eng5_np.contracts import (
+    ASSESSMENT_RESULT_TOPIC,
+    CJ_COMPLETED_TOPIC,
+    CJ_FAILED_TOPIC,
+    LLM_COMPARISON_RESULT_TOPIC,
+    AssessmentResultV1,
+    CJAssessmentCompletedV1,
+    CJAssessmentFailedV1,
+    ContractError,
+    EventEnvelope,
+    LLMComparisonResultV1,
+    parse_envelope,
+)
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_REJECTED_RAW_BYTES = 64 * 1024
+
+
+class Outcome(StrEnum):
+    """What happened to one record."""
+
+    COMPARISON = "comparison"
+    RESULT = "result"
+    COMPLETION = "completion"
+    FAILURE = "failure"
+    DUPLICATE = "duplicate"
+    FOREIGN = "foreign"
+    REJECTED = "rejected"
+
+
+class MetadataIncomplete(Exception):
+    """A comparison for this batch lacks essay ids or prompt hash (fatal with --strict-metadata)."""
+
+
+@dataclass
+class CostLine:
+    """Accumulated tokens and cost for one (provider, model)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    usd: float = 0.0
+    comparisons: int = 0
+
+
+@dataclass
+class Decision:
+    """The outcome for one record and the line to append to which event file, if any."""
+
+    outcome: Outcome
+    file: str | None = None
+    line: bytes | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Hydrator:
+    """In-memory state of one batch, built event by event."""
+
+    wire_batch_id: str
+    run_essay_ids: frozenset[str]
+    strict_metadata: bool = False
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
+    costs: dict[tuple[str, str], CostLine] = field(default_factory=dict)
+    observed: ObservedEvents = field(default_factory=ObservedEvents)
+    result: AssessmentResultV1 | None = None
+    completion: CJAssessmentCompletedV1 | None = None
+    failure: dict[str, Any] | None = None
+    validated_comparisons: int = 0
+    """How many leading comparison records were already schema-checked (checkpoints)."""
+    _seen_requests: set[str] = field(default_factory=set)
+    _seen_event_ids: set[str] = field(default_factory=set)
+
+    # -- decisions ---------------------------------------------------------------------
+
+    def handle(self, topic: str, partition: int, offset: int, raw: bytes | None) -> Decision:
+        """Classify and apply one raw record from the broker."""
+        if raw is None:
+            return self._reject(topic, partition, offset, b"", "empty message value")
+        try:
+            if topic == LLM_COMPARISON_RESULT_TOPIC:
+                return self._comparison(parse_envelope(raw, LLMComparisonResultV1), raw)
+            if topic == ASSESSMENT_RESULT_TOPIC:
+                return self._result(parse_envelope(raw, AssessmentResultV1), raw)
+            if topic == CJ_COMPLETED_TOPIC:
+                return self._completion(parse_envelope(raw, CJAssessmentCompletedV1), raw)
+            if topic == CJ_FAILED_TOPIC:
+                return self._failure(parse_envelope(raw, CJAssessmentFailedV1), raw)
+        except ContractError as error:
+            return self._reject(topic, partition, offset, raw, error.reason)
+        except MetadataIncomplete as error:
+            if self.strict_metadata:
+                raise
+            return self._reject(topic, partition, offset, raw, str(error))
+        return self._reject(topic, partition, offset, raw, f"unexpected topic {topic}")
+
+    def _reject(self, topic: str, partition: int, offset: int, raw: bytes, reason: str) -> Decision:
+        self.observed.rejected += 1
+        clipped = raw[:MAX_REJECTED_RAW_BYTES]
+        try:
+            raw_text: str = clipped.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            raw_text = base64.b64encode(clipped).decode("ascii")
+            encoding = "base64"
+        entry = {
+            "topic": topic,
+            "partition": partition,
+            "offset": offset,
+            "reason": reason,
+            "raw": raw_text,
+            "raw_encoding": encoding,
+            "raw_truncated": len(raw) > MAX_REJECTED_RAW_BYTES,
+        }
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return Decision(Outcome.REJECTED, REJECTED, line, reason)
+
+    def _belongs(
+        self, batch_ids: tuple[str | None, ...], essay_ids: tuple[str | None, ...]
+    ) -> bool:
+        if any(b is not None for b in batch_ids):
+            return self.wire_batch_id in batch_ids
+        return any(e in self.run_essay_ids for e in essay_ids if e is not None)
+
+    def _comparison(self, envelope: EventEnvelope[LLMComparisonResultV1], raw: bytes) -> Decision:
+        callback = envelope.data
+        metadata = callback.request_metadata
+        batch_key = metadata.get("bos_batch_id")
+        if not self._belongs(
+            (batch_key if isinstance(batch_key, str) else None,),
+            (callback.essay_a_id, callback.essay_b_id),
+        ):
+            self.observed.foreign += 1
+            return Decision(Outcome.FOREIGN)
+        if callback.request_id in self._seen_requests:
+            self.observed.duplicates += 1
+            return Decision(Outcome.DUPLICATE)
+        missing = [key for key in ("essay_a_id", "essay_b_id") if getattr(callback, key) is None]
+        prompt_hash = callback.prompt_sha256
+        if prompt_hash is None or not _SHA256.match(prompt_hash):
+            missing.append("prompt_sha256 (64 lower-case hex)")
+        if missing:
+            raise MetadataIncomplete(
+                f"comparison {callback.request_id} lacks request_metadata {', '.join(missing)}"
+            )
+        self._seen_requests.add(callback.request_id)
+        self._add_comparison(callback)
+        return Decision(Outcome.COMPARISON, COMPARISONS, one_line(raw))
+
+    def _add_comparison(self, callback: LLMComparisonResultV1) -> None:
+        self.observed.llm_comparisons += 1
+        usage = callback.token_usage
+        record: dict[str, Any] = {
+            "sequence": len(self.comparisons) + 1,
+            "request_id": callback.request_id,
+            "correlation_id": str(callback.correlation_id),
+            "essay_a_id": callback.essay_a_id,
+            "essay_b_id": callback.essay_b_id,
+            "winner_id": None,
+            "loser_id": None,
+            "prompt_hash": callback.prompt_sha256,
+            "provider": callback.provider.value,
+            "model": callback.model,
+            "tokens_prompt": usage.prompt_tokens,
+            "tokens_completion": usage.completion_tokens,
+            "tokens_total": usage.total_tokens,
+            "cost_usd": callback.cost_estimate,
+            "response_time_ms": callback.response_time_ms,
+            "started_at": callback.requested_at.isoformat(),
+            "completed_at": callback.completed_at.isoformat(),
+        }
+        pair = callback.winner_and_loser()
+        if pair is not None:
+            record["winner_id"], record["loser_id"] = pair
+            record["status"] = "succeeded"
+            record["confidence"] = callback.confidence
+            if callback.justification is not None:
+                record["justification"] = callback.justification
+        else:
+            detail = callback.error_detail
+            record["status"] = "failed"
+            record["failure_reason"] = detail.message if detail else "no winner in callback"
+            record["error_code"] = detail.error_code if detail else "UNKNOWN"
+        self.comparisons.append(record)
+        line = self.costs.setdefault((record["provider"], record["model"]), CostLine())
+        line.prompt_tokens += usage.prompt_tokens
+        line.completion_tokens += usage.completion_tokens
+        line.usd += callback.cost_estimate
+        line.comparisons += 1
+
+    def _first_time(self, envelope: EventEnvelope[Any]) -> bool:
+        event_id = str(envelope.event_id)
+        if event_id in self._seen_event_ids:
+            self.observed.duplicates += 1
+            return False
+        self._seen_event_ids.add(event_id)
+        return True
+
+    def _result(self, envelope: EventEnvelope[AssessmentResultV1], raw: bytes) -> Decision:
+        result = envelope.data
+        ids = tuple(r.essay_id for r in result.essay_results)
+        if not self._belongs((result.batch_id, result.entity_id), ()) and not self._belongs(
+            (), ids
+        ):
+            self.observed.foreign += 1
+            return Decision(Outcome.FOREIGN)
+        if not self._first_time(envelope):
+            return Decision(Outcome.DUPLICATE)
+        self.observed.assessment_results += 1
+        if self.result is None:
+            self.result = result
+        return Decision(Outcome.RESULT, ASSESSMENT_RESULTS, one_line(raw))
+
+    def _completion(self, envelope: EventEnvelope[CJAssessmentCompletedV1], raw: bytes) -> Decision:
+        completion = envelope.data
+        if completion.entity_id != self.wire_batch_id:
+            self.observed.foreign += 1
+            return Decision(Outcome.FOREIGN)
+        if not self._first_time(envelope):
+            return Decision(Outcome.DUPLICATE)
+        self.observed.completions += 1
+        if self.completion is None:
+            self.completion = completion
+        if completion.is_failed and self.failure is None:
+            self.failure = {
+                "reason": completion.system_metadata.error_summary()
+                or f"the CJ service completed the batch with status {completion.status}",
+                "source": CJ_COMPLETED_TOPIC,
+                "status": completion.status,
+                "error_info": completion.system_metadata.error_info,
+            }
+        return Decision(Outcome.COMPLETION, COMPLETIONS, one_line(raw))
+
+    def _failure(self, envelope: EventEnvelope[CJAssessmentFailedV1], raw: bytes) -> Decision:
+        failed = envelope.data
+        if failed.entity_id != self.wire_batch_id:
+            self.observed.foreign += 1
+            return Decision(Outcome.FOREIGN)
+        if not self._first_time(envelope):
+            return Decision(Outcome.DUPLICATE)
+        self.observed.failures += 1
+        if self.failure is None:
+            self.failure = {
+                "reason": failed.reason,
+                "source": CJ_FAILED_TOPIC,
+                "status": failed.status,
+                "error_info": failed.system_metadata.error_info,
+            }
+        return Decision(Outcome.FAILURE, FAILURES, one_line(raw))
+
+    # -- replay on resume --------------------------------------------------------------
+
+    def replay(self, file: str, line: bytes) -> None:
+        """Re-apply one line of an event file written by an earlier run of this batch."""
+        if file == REJECTED:
+            self.observed.rejected += 1
+            return
+        topic = {
+            COMPARISONS: LLM_COMPARISON_RESULT_TOPIC,
+            ASSESSMENT_RESULTS: ASSESSMENT_RESULT_TOPIC,
+            COMPLETIONS: CJ_COMPLETED_TOPIC,
+            FAILURES: CJ_FAILED_TOPIC,
+        }[file]
+        self.handle(topic, -1, -1, line)
+
+    # -- views -------------------------------------------------------------------------
+
+    def cost_block(self) -> dict[str, Any]:
+        """The artefact's ``costs`` block."""
+        lines = [
+            {
+                "provider": provider,
+                "model": model,
+                "prompt_tokens": line.prompt_tokens,
+                "completion_tokens": line.completion_tokens,
+                "usd": round(line.usd, 10),
+                "comparisons": line.comparisons,
+            }
+            for (provider, model), line in sorted(self.costs.items())
+        ]
+        return {
+            "total_usd": round(sum(c.usd for c in self.costs.values()), 10),
+            "token_counts": lines,
+        }
+
+    @property
+    def done(self) -> bool:
+        """Rich result and thin completion both arrived."""
+        return self.result is not None and self.completion is not None

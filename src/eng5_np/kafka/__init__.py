@@ -1,0 +1,1 @@
+"""Kafka side of the runner: client settings, request publisher, callback collector, state."""

@@ -1,0 +1,183 @@
+"""The collection loop: poll, hydrate, append, checkpoint, stop on done/failed/timeout/signal.
+
+Durability order per checkpoint (SPEC §5.5): event files are fsynced first, then the state
+file (offsets + the file lengths they cover) is replaced atomically, then — less often — the
+artefact. A crash between steps loses nothing: resume truncates the event files to the state's
+lengths and re-reads from the state's offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from eng5_np.artefact.event_log import EventLog
+from eng5_np.artefact.hydrator import Hydrator, MetadataIncomplete
+from eng5_np.errors import UsageError
+from eng5_np.kafka.collector import CallbackCollector
+from eng5_np.kafka.state import CollectorState, save_state
+from eng5_np.logs import get_logger
+from eng5_np.modes.progress import ProgressSink
+
+log = get_logger(__name__)
+
+
+class StopReason(StrEnum):
+    """Why collection ended."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class CollectConfig:
+    """Timing of the collection loop (named settings, not magic numbers)."""
+
+    timeout_s: float
+    poll_s: float = 0.5
+    result_grace_s: float = 10.0
+    """How long to wait for the thin completion once the rich result is in."""
+    state_every_events: int = 500
+    state_every_s: float = 1.0
+    artefact_every_s: float = 15.0
+    silence_warning_s: float = 60.0
+
+
+@dataclass
+class CollectOutcome:
+    """How collection ended."""
+
+    reason: StopReason
+    elapsed_s: float
+    detail: str
+
+
+def save_checkpoint(
+    run_dir: Path,
+    state: CollectorState,
+    events: EventLog,
+    collector: CallbackCollector,
+    hydrator: Hydrator,
+) -> None:
+    """fsync event files, then atomically record offsets, file lengths and counters."""
+    events.sync()
+    state.offsets = collector.offsets_for_state()
+    state.event_file_sizes = events.sizes()
+    state.counts = {
+        "foreign": hydrator.observed.foreign,
+        "duplicates": hydrator.observed.duplicates,
+    }
+    save_state(run_dir, state)
+
+
+async def collect(
+    *,
+    run_dir: Path,
+    state: CollectorState,
+    collector: CallbackCollector,
+    hydrator: Hydrator,
+    events: EventLog,
+    config: CollectConfig,
+    expected_comparisons: int,
+    progress: ProgressSink,
+    write_artefact: Callable[[], object],
+    started_at: float | None = None,
+) -> CollectOutcome:
+    """Collect until the batch completes or fails, the timeout passes, or a signal arrives."""
+    start = started_at if started_at is not None else time.monotonic()
+    deadline = start + config.timeout_s
+    stop = asyncio.Event()
+    signals = _install_signal_handlers(stop)
+    since_state = 0
+    last_state = last_artefact = last_event = time.monotonic()
+    result_seen_at: float | None = None
+    warned_silence = False
+    try:
+        while True:
+            now = time.monotonic()
+            if hydrator.failure is not None:
+                return CollectOutcome(StopReason.FAILED, now - start, hydrator.failure["reason"])
+            if hydrator.done:
+                return CollectOutcome(StopReason.COMPLETED, now - start, "result and completion")
+            if result_seen_at is not None and now - result_seen_at >= config.result_grace_s:
+                return CollectOutcome(
+                    StopReason.COMPLETED, now - start, "result received; completion not seen"
+                )
+            if stop.is_set():
+                return CollectOutcome(StopReason.INTERRUPTED, now - start, "interrupted by signal")
+            if now >= deadline:
+                return CollectOutcome(
+                    StopReason.TIMEOUT, now - start, f"no completion within {config.timeout_s:g} s"
+                )
+            poll = min(config.poll_s, max(deadline - now, 0.0))
+            records = await collector.poll(poll)
+            for record in records:
+                try:
+                    decision = hydrator.handle(
+                        record.topic, record.partition, record.offset, record.value
+                    )
+                except MetadataIncomplete as error:
+                    save_checkpoint(run_dir, state, events, collector, hydrator)
+                    raise UsageError(
+                        f"--strict-metadata: {error} (topic {record.topic}, partition "
+                        f"{record.partition}, offset {record.offset})",
+                        advice="Drop --strict-metadata to record such callbacks in "
+                        "events/rejected.jsonl instead.",
+                    ) from None
+                if decision.file is not None and decision.line is not None:
+                    events.append(decision.file, decision.line)
+                collector.advance(record)
+                since_state += 1
+            now = time.monotonic()
+            if records:
+                last_event = now
+                warned_silence = False
+            if hydrator.result is not None and result_seen_at is None:
+                result_seen_at = now
+            if since_state >= config.state_every_events or (
+                since_state and now - last_state >= config.state_every_s
+            ):
+                save_checkpoint(run_dir, state, events, collector, hydrator)
+                since_state, last_state = 0, now
+            if now - last_artefact >= config.artefact_every_s:
+                write_artefact()
+                last_artefact = now
+            if not warned_silence and now - last_event >= config.silence_warning_s:
+                message = f"no callback for {now - last_event:.0f} s; still waiting"
+                log.warning("collect.silence", seconds=round(now - last_event))
+                progress.note(message)
+                warned_silence = True
+            progress.callbacks(
+                hydrator.observed.llm_comparisons,
+                expected_comparisons,
+                now - start,
+                sum(line.usd for line in hydrator.costs.values()),
+            )
+    finally:
+        _remove_signal_handlers(signals)
+        save_checkpoint(run_dir, state, events, collector, hydrator)
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> list[int]:
+    loop = asyncio.get_running_loop()
+    installed: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+    return installed
+
+
+def _remove_signal_handlers(installed: list[int]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in installed:
+        loop.remove_signal_handler(sig)

@@ -1,0 +1,377 @@
+"""Execute mode (SPEC §5.1): inventory → uploads → request → position → publish → collect →
+hydrate → artefact. Nothing is published before everything it references is uploaded, and
+the collector's positions are fixed (and saved) before the request is published.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eng5_np.artefact.builder import (
+    RunStatus,
+    StackInfo,
+    assemble,
+    build_inputs,
+    build_metadata,
+    build_validation,
+)
+from eng5_np.artefact.event_log import EVENT_FILES, EventLog
+from eng5_np.artefact.hydrator import Hydrator
+from eng5_np.artefact.results import build_result_blocks
+from eng5_np.artefact.schema import validate_document, validation_errors
+from eng5_np.artefact.writer import atomic_write_bytes, seal_and_write
+from eng5_np.budget import ComparisonBudget
+from eng5_np.contracts import CALLBACK_TOPICS, CJ_REQUEST_TOPIC, to_wire_bytes
+from eng5_np.dataset.inventory import Inventory
+from eng5_np.errors import (
+    ArtefactInvalid,
+    BatchFailed,
+    CollectionInterrupted,
+    CollectionTimeout,
+    UploadError,
+    UsageError,
+)
+from eng5_np.grades import GRADE_SCALES
+from eng5_np.kafka.clients import make_consumer, make_producer, start_client, stop_client
+from eng5_np.kafka.collector import CallbackCollector
+from eng5_np.kafka.state import CollectorState, RequestPosition, load_state, save_state
+from eng5_np.llm_models import validate_override
+from eng5_np.logs import get_logger
+from eng5_np.modes.collect import CollectConfig, CollectOutcome, StopReason, collect
+from eng5_np.modes.common import (
+    llm_overrides_payload,
+    load_inventory,
+    new_wire_batch_id,
+    prepare_run_folder,
+)
+from eng5_np.modes.progress import ProgressSink, SilentProgress
+from eng5_np.request import compose_request
+from eng5_np.settings import RunSettings
+from eng5_np.upload import UploadCache, UploadItem, UploadProgress, check_reachable, upload_texts
+
+log = get_logger(__name__)
+
+ARTEFACT_NAME = "assessment_run.execute.json"
+REQUEST_FILE = Path("requests") / "els_cj_assessment_request.json"
+EXTERNAL_STACK = StackInfo("external", "llm", "services given by address (the platform)")
+
+
+@dataclass
+class ExecuteResult:
+    """What an execute run produced."""
+
+    artefact_path: Path
+    wire_batch_id: str
+    published: bool
+    resumed: bool
+    outcome: CollectOutcome | None
+    hydrator: Hydrator
+    warnings: list[str] = field(default_factory=list)
+
+    def raise_for_outcome(self) -> None:
+        """Raise the documented error when collection failed, timed out or was interrupted."""
+        outcome = self.outcome
+        if outcome is None or outcome.reason is StopReason.COMPLETED:
+            return
+        path = self.artefact_path
+        if outcome.reason is StopReason.FAILED:
+            raise BatchFailed(
+                f"the CJ service reported the batch failed: {outcome.detail}; artefact {path}"
+            )
+        if outcome.reason is StopReason.TIMEOUT:
+            raise CollectionTimeout(f"{outcome.detail}; partial artefact {path}")
+        raise CollectionInterrupted(f"collection interrupted; partial artefact {path}")
+
+
+async def run_execute(
+    settings: RunSettings,
+    *,
+    stack: StackInfo = EXTERNAL_STACK,
+    progress: ProgressSink | None = None,
+    collect_config: CollectConfig | None = None,
+    raise_on_failure: bool = True,
+) -> ExecuteResult:
+    """Run the experiment; raises the documented errors *after* writing the artefact.
+
+    With ``raise_on_failure=False`` a failed, timed-out or interrupted collection is returned
+    (so a caller can show the summary first) and ``ExecuteResult.raise_for_outcome`` raises.
+    """
+    sink = progress or SilentProgress()
+    run_dir = settings.resolved_output_dir
+    state = load_state(run_dir)
+    if state is not None and state.batch_label != settings.batch_id:
+        raise UsageError(
+            f"{run_dir} holds batch {state.batch_label!r}, not {settings.batch_id!r}",
+            advice=f"Pass --batch-id {state.batch_label} to resume it, or another --output-dir.",
+        )
+    resumed = state is not None and state.request_published
+    wire_batch_id = state.wire_batch_id if state is not None else new_wire_batch_id()
+    state = state or CollectorState(batch_label=settings.batch_id, wire_batch_id=wire_batch_id)
+
+    inventory = load_inventory(settings, wire_batch_id)
+    inventory.require_usable()
+    _, warnings = validate_override(settings.llm_provider, settings.llm_model)
+    run_dir = prepare_run_folder(settings, wire_batch_id)
+    for warning in [*warnings, *inventory.warnings]:
+        log.warning("execute.warning", detail=warning)
+        sink.note(f"warning: {warning}")
+    overrides = llm_overrides_payload(settings)
+
+    if resumed:
+        storage_ids = _storage_ids_from_request(run_dir, inventory)
+        log.info("execute.resume", wire_batch_id=wire_batch_id)
+    else:
+        storage_ids = await _upload(settings, inventory, sink)
+        assert inventory.prompt is not None
+        envelope = compose_request(
+            settings,
+            wire_batch_id=wire_batch_id,
+            essays=inventory.essays,
+            storage_ids=storage_ids,
+            prompt_storage_id=storage_ids.get(inventory.prompt.checksum),
+            prompt_path=inventory.prompt.source_path,
+            llm_overrides=overrides,
+        )
+        request_bytes = to_wire_bytes(envelope)
+        atomic_write_bytes(run_dir / REQUEST_FILE, request_bytes)
+
+    hydrator = Hydrator(
+        wire_batch_id=wire_batch_id,
+        run_essay_ids=frozenset(e.essay_id for e in inventory.essays),
+        strict_metadata=settings.strict_metadata,
+    )
+    events = EventLog(run_dir)
+    _replay(events, state, hydrator)
+    inputs = build_inputs(inventory, storage_ids)
+    started = time.monotonic()
+
+    def artefact(status: RunStatus, final: bool) -> Path:
+        return _write_artefact(
+            settings, inventory, run_dir, hydrator, state, stack, overrides, inputs, status, final
+        )
+
+    if settings.no_kafka:
+        path = artefact(
+            RunStatus(mode=settings.mode, stop_reason="--no-kafka: not published"), True
+        )
+        return ExecuteResult(path, wire_batch_id, False, resumed, None, hydrator, warnings)
+
+    consumer = make_consumer(settings)
+    await start_client(consumer, settings.kafka_bootstrap)
+    try:
+        collector = CallbackCollector(consumer, CALLBACK_TOPICS)
+        await collector.position(state)
+        state.offsets = collector.offsets_for_state()
+        state.event_file_sizes = events.sizes()
+        save_state(run_dir, state)
+        if not state.request_published:
+            state.request = await _publish(settings, wire_batch_id, request_bytes)
+            state.request_published = True
+            save_state(run_dir, state)
+            log.info("execute.published", **state.request.model_dump())
+        if not settings.await_completion:
+            path = artefact(
+                RunStatus(
+                    mode=settings.mode,
+                    partial_data=True,
+                    stop_reason="--await-completion not given: request published, callbacks "
+                    "not collected",
+                ),
+                True,
+            )
+            return ExecuteResult(path, wire_batch_id, True, resumed, None, hydrator, warnings)
+        budget = ComparisonBudget(len(inventory.essays), settings.max_comparisons)
+        timeout = settings.completion_timeout
+        config = collect_config or CollectConfig(timeout_s=timeout)
+        outcome = await collect(
+            run_dir=run_dir,
+            state=state,
+            collector=collector,
+            hydrator=hydrator,
+            events=events,
+            config=config,
+            expected_comparisons=budget.planned,
+            progress=sink,
+            write_artefact=lambda: artefact(_status(settings, hydrator, None, started), False),
+            started_at=started,
+        )
+    finally:
+        events.close()
+        await stop_client(consumer)
+
+    path = artefact(_status(settings, hydrator, outcome, started), True)
+    state.finished = outcome.reason is StopReason.COMPLETED
+    save_state(run_dir, state)
+    result = ExecuteResult(path, wire_batch_id, True, resumed, outcome, hydrator, warnings)
+    if raise_on_failure:
+        result.raise_for_outcome()
+    return result
+
+
+def _status(
+    settings: RunSettings, hydrator: Hydrator, outcome: CollectOutcome | None, started: float
+) -> RunStatus:
+    completed = outcome is not None and outcome.reason is StopReason.COMPLETED
+    status = RunStatus(
+        mode=settings.mode,
+        partial_data=not completed,
+        timeout_seconds=settings.completion_timeout,
+        elapsed_seconds=time.monotonic() - started,
+        stop_reason=outcome.detail if outcome is not None else "checkpoint: still collecting",
+        completion_status=hydrator.completion.status if hydrator.completion else None,
+        observed=hydrator.observed,
+        failed=hydrator.failure,
+    )
+    if outcome is not None and outcome.reason is StopReason.INTERRUPTED:
+        status.stop_reason = "interrupted by Ctrl-C or SIGTERM"
+    return status
+
+
+async def _upload(
+    settings: RunSettings, inventory: Inventory, sink: ProgressSink
+) -> dict[str, str]:
+    assert inventory.prompt is not None
+    items = [UploadItem(e.checksum, e.source_path, e.text) for e in inventory.essays]
+    items.append(
+        UploadItem(
+            inventory.prompt.checksum, inventory.prompt.source_path, inventory.prompt.content
+        )
+    )
+    await check_reachable(settings.content_service_url)
+    cache = UploadCache(
+        settings.upload_cache_dir or UploadCache.default_dir(), settings.content_service_url
+    )
+
+    def report(p: UploadProgress) -> None:
+        sink.uploads(p.done, p.total, p.failed, p.from_cache)
+
+    outcome = await upload_texts(
+        items,
+        url=settings.content_service_url,
+        concurrency=settings.upload_concurrency,
+        cache=cache,
+        force_reupload=settings.force_reupload,
+        on_progress=report,
+    )
+    log.info(
+        "execute.uploaded",
+        uploaded=outcome.uploaded,
+        from_cache=outcome.from_cache,
+        failed=len(outcome.failures),
+    )
+    if outcome.failures:
+        lines = [f"{f.label}: {f.reason}" for f in outcome.failures]
+        raise UploadError(
+            f"{len(lines)} upload(s) failed, nothing was published: {lines[0]}"
+            + (f" (+{len(lines) - 1} more, in runner.log.jsonl)" if len(lines) > 1 else ""),
+            failures=lines,
+        )
+    return outcome.storage_ids
+
+
+async def _publish(settings: RunSettings, wire_batch_id: str, value: bytes) -> RequestPosition:
+    producer = make_producer(settings)
+    await start_client(producer, settings.kafka_bootstrap)
+    try:
+        record = await producer.send_and_wait(
+            CJ_REQUEST_TOPIC, value=value, key=wire_batch_id.encode("utf-8")
+        )
+    finally:
+        await stop_client(producer)
+    return RequestPosition(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        published_at=datetime.now(UTC).isoformat(),
+    )
+
+
+def _storage_ids_from_request(run_dir: Path, inventory: Inventory) -> dict[str, str]:
+    """On resume, the storage ids are the ones in the request that was published."""
+    path = run_dir / REQUEST_FILE
+    try:
+        data = json.loads(path.read_bytes())["data"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(
+            f"{path} is missing or unreadable ({type(exc).__name__}) but state.json says the "
+            "request was published",
+            advice="Restore the run folder, or start a new run in another --output-dir.",
+        ) from None
+    by_essay = {e["essay_id"]: e["text_storage_id"] for e in data["essays_for_cj"]}
+    ids = {e.checksum: by_essay[e.essay_id] for e in inventory.essays if e.essay_id in by_essay}
+    prompt_ref = data.get("student_prompt_ref") or {}
+    prompt_id = prompt_ref.get("references", {}).get("student_prompt_text", {}).get("storage_id")
+    if prompt_id and inventory.prompt is not None:
+        ids[inventory.prompt.checksum] = prompt_id
+    return ids
+
+
+def _replay(events: EventLog, state: CollectorState, hydrator: Hydrator) -> None:
+    """Cut event files back to what the state covers and re-apply them."""
+    events.truncate_to(state.event_file_sizes)
+    for name in EVENT_FILES:
+        for line in events.lines(name):
+            hydrator.replay(name, line)
+    hydrator.observed.foreign = state.counts.get("foreign", 0)
+    hydrator.observed.duplicates = state.counts.get("duplicates", 0)
+
+
+def _write_artefact(
+    settings: RunSettings,
+    inventory: Inventory,
+    run_dir: Path,
+    hydrator: Hydrator,
+    state: CollectorState,
+    stack: StackInfo,
+    overrides: dict[str, Any] | None,
+    inputs: dict[str, Any],
+    status: RunStatus,
+    final: bool,
+) -> Path:
+    blocks = None
+    if hydrator.result is not None:
+        blocks = build_result_blocks(
+            hydrator.result,
+            hydrator.comparisons,
+            {a.essay_id: a.grade for a in inventory.anchors if a.grade},
+            GRADE_SCALES[settings.grade_scale],
+        )
+    document = assemble(
+        build_metadata(
+            settings,
+            inventory,
+            wire_batch_id=state.wire_batch_id,
+            stack=stack,
+            llm_config_overrides=overrides,
+            request_position=state.request.model_dump() if state.request else None,
+        ),
+        inputs,
+        build_validation(run_dir, status),
+        llm_comparisons=hydrator.comparisons,
+        bt_summary=blocks.bt_summary if blocks else None,
+        grade_projections=blocks.grade_projections if blocks else None,
+        costs=hydrator.cost_block(),
+    )
+    path = run_dir / ARTEFACT_NAME
+    if final:
+        seal_and_write(path, document)
+    else:
+        _validate_checkpoint(document, hydrator)
+        seal_and_write(path, document, validate=False)
+    return path
+
+
+def _validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:
+    """Validate the skeleton and only the comparisons not validated before (linear overall)."""
+    start = hydrator.validated_comparisons
+    for record in hydrator.comparisons[start:]:
+        errors = validation_errors(record, "comparison")
+        if errors:
+            raise ArtefactInvalid(f"comparison {record['sequence']} is invalid: {errors[0]}")
+    hydrator.validated_comparisons = len(hydrator.comparisons)
+    validate_document({**document, "llm_comparisons": []})

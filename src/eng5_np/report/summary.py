@@ -1,0 +1,48 @@
+"""The end-of-run summary table (SPEC §1): comparisons, failures, cost, tokens, status, path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from eng5_np.artefact.hydrator import Hydrator
+
+
+def render_summary(
+    console: Console,
+    hydrator: Hydrator,
+    *,
+    artefact_path: Path,
+    partial: bool,
+    stop_reason: str,
+    stack_description: str,
+) -> None:
+    """Print the summary of a run."""
+    succeeded = sum(1 for c in hydrator.comparisons if c["status"] == "succeeded")
+    failed = len(hydrator.comparisons) - succeeded
+    observed = hydrator.observed
+    table = Table(title="Run summary", show_header=False)
+    table.add_column("what", overflow="fold")
+    table.add_column("value", overflow="fold")
+    table.add_row("comparisons", f"{len(hydrator.comparisons)} ({succeeded} ok, {failed} failed)")
+    table.add_row(
+        "other events",
+        f"results {observed.assessment_results} · completions {observed.completions} · "
+        f"rejected {observed.rejected} · duplicates {observed.duplicates} · "
+        f"foreign {observed.foreign}",
+    )
+    for (provider, model), line in sorted(hydrator.costs.items()):
+        table.add_row(
+            f"cost {provider}/{model}",
+            f"${line.usd:.4f} · tokens {line.prompt_tokens} in / {line.completion_tokens} out",
+        )
+    table.add_row("total cost", f"${sum(c.usd for c in hydrator.costs.values()):.4f}")
+    if hydrator.completion is not None:
+        table.add_row("batch status", hydrator.completion.status)
+    table.add_row("partial data", "yes" if partial else "no")
+    table.add_row("stopped because", stop_reason)
+    table.add_row("stack", stack_description)
+    table.add_row("artefact", str(artefact_path))
+    console.print(table)
