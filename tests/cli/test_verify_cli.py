@@ -1,0 +1,79 @@
+"""``eng5-runner verify`` and ``eng5-runner schema``: the artefact checks a reader can run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from eng5_np.artefact.schema import load_schema
+
+Invoke = Callable[..., Result]
+"""The ``invoke`` fixture of conftest.py: run eng5-runner in-process."""
+
+ARTEFACT = "assessment_run.dry-run.json"
+
+
+@pytest.fixture
+def artefact(invoke: Invoke, tmp_path: Path) -> Path:
+    """A fresh dry-run artefact of the bundled sample dataset."""
+    out = tmp_path / "out"
+    result = invoke("--mode", "dry-run", "--output-dir", out)
+    assert result.exit_code == 0, result.output
+    return out / ARTEFACT
+
+
+def test_fresh_artefact_verifies(invoke: Invoke, artefact: Path) -> None:
+    result = invoke("verify", artefact)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"OK {artefact}: schema valid, checksum matches")
+
+
+def test_one_byte_edit_fails_naming_the_checksum(invoke: Invoke, artefact: Path) -> None:
+    data = artefact.read_bytes()
+    index = data.index(b'"batch_id": "') + len(b'"batch_id": "')
+    artefact.write_bytes(data[:index] + b"X" + data[index + 1 :])
+    result = invoke("verify", artefact)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "checksum: artefact_checksum is" in result.output
+    assert f"error: {artefact} failed verification (1 problem(s)" in result.output
+
+
+def test_changed_manifest_file_fails_naming_it(invoke: Invoke, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "events").mkdir(parents=True)
+    events = out / "events" / "comparisons.jsonl"
+    events.write_text('{"winner": "Essay A"}\n', encoding="utf-8")
+    assert invoke("--mode", "dry-run", "--output-dir", out).exit_code == 0
+    document = json.loads((out / ARTEFACT).read_text(encoding="utf-8"))
+    assert [e["path"] for e in document["validation"]["manifest"]] == ["events/comparisons.jsonl"]
+    assert invoke("verify", out / ARTEFACT).exit_code == 0
+
+    events.write_text('{"winner": "Essay B"}\n', encoding="utf-8")
+    result = invoke("verify", out / ARTEFACT)
+    assert result.exit_code == 1, result.output
+    assert "manifest: events/comparisons.jsonl changed" in result.output
+
+
+def test_missing_artefact(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("verify", tmp_path / "nope.json")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "nope.json: file not found" in result.output
+
+
+def test_schema_prints_the_schema_as_json(invoke: Invoke) -> None:
+    result = invoke("schema")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == load_schema()
+
+
+def test_help_lists_the_actions(invoke: Invoke) -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for word in ("--mode", "verify", "schema"):
+        assert word in result.output
