@@ -20,18 +20,13 @@ from typing import Any
 
 import pytest
 
+from eng5_np.contracts import CALLBACK_TOPICS, CJ_REQUEST_TOPIC
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.content_service import ContentServiceServer
 
 # The SPEC §4.1 topics. Hard-coded while eng5_np.contracts.topics is being written;
 # switch to its constants once it has landed.
-PLATFORM_TOPICS: tuple[str, ...] = (
-    "huleedu.els.cj_assessment.requested.v1",
-    "huleedu.llm_provider.comparison_result.v1",
-    "huleedu.cj_assessment.completed.v1",
-    "huleedu.cj_assessment.failed.v1",
-    "huleedu.assessment.result.published.v1",
-)
+PLATFORM_TOPICS: tuple[str, ...] = (CJ_REQUEST_TOPIC, *CALLBACK_TOPICS)
 
 TopicFactory = Callable[..., Awaitable[tuple[str, ...]]]
 """``await fresh_topics("requests", "callbacks", partitions=1)`` → unique topic names."""

@@ -12,6 +12,8 @@ from eng5_np.localstack.content_service import (
     ContentStore,
     create_app,
 )
+from eng5_np.localstack.judge import FaultConfig, JudgeConfig, SimulatedJudge
+from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_cj_service, serve_forever
 
 __all__ = [
     "BrokerStartError",
@@ -20,5 +22,12 @@ __all__ = [
     "ContentStats",
     "ContentStore",
     "EmbeddedBroker",
+    "FaultConfig",
+    "JudgeConfig",
+    "LocalStack",
+    "LocalStackConfig",
+    "SimulatedJudge",
     "create_app",
+    "serve_cj_service",
+    "serve_forever",
 ]

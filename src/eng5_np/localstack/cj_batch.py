@@ -1,0 +1,366 @@
+"""Answer one CJ request the way the platform's CJ service does (SPEC §7).
+
+Fetch the texts, tell anchors from students by the SHA-256 of their text, plan the pairs,
+judge and publish one comparison callback per pair (plus injected faults), wait until
+every callback is acknowledged, then publish the rich result and the thin completion —
+or, when the batch cannot be assessed, a failure event with the reason in
+``system_metadata.error_info``. I/O goes through two small protocols
+(:class:`TextSource`, :class:`Publisher`) that :mod:`~eng5_np.localstack.cj_service`
+implements with aiohttp and aiokafka.
+
+Request envelope ``metadata`` read here: ``max_comparisons`` (int > 0, the budget) and
+``grade_scale`` (a scale name; else the service's default). ``llm_config_overrides`` are
+accepted and ignored: every judgement comes from the simulated judge and says so
+(provider ``mock``, its own model id), so simulated results are never mistaken for real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import structlog
+from pydantic import BaseModel
+
+from eng5_np.analysis import ComparisonOutcome
+from eng5_np.contracts import (
+    ASSESSMENT_RESULT_TOPIC,
+    CJ_COMPLETED_TOPIC,
+    CJ_FAILED_TOPIC,
+    LLM_COMPARISON_RESULT_TOPIC,
+    ELSCJAssessmentRequestV1,
+    EventEnvelope,
+    LLMComparisonResultV1,
+    build_envelope,
+    to_wire_bytes,
+    utc_now,
+)
+from eng5_np.dataset.inventory import sha256_text
+from eng5_np.grades import GradeScale, get_scale
+from eng5_np.localstack.anchors import AnchorRegistry
+from eng5_np.localstack.cj_results import (
+    AssessmentFailure,
+    BatchContext,
+    assess_batch,
+    build_failure,
+)
+from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, SimulatedJudge
+from eng5_np.localstack.pairing import PlannedPair, plan_pairs, resolve_budget
+
+__all__ = [
+    "CJ_SOURCE_SERVICE",
+    "BatchReport",
+    "ContentUnavailable",
+    "Publisher",
+    "TextSource",
+    "answer_request",
+]
+
+CJ_SOURCE_SERVICE: Final = "cj_assessment_service"
+LLM_SOURCE_SERVICE: Final = "llm_provider_service"
+COMPARISON_EVENT_TYPE: Final = "LLMComparisonResultV1"
+"""``event_type`` of comparison envelopes, as the platform's LLM provider service sends it."""
+CJ_SOURCE_TAG: Final = "eng5_local_stack"
+FETCH_CONCURRENCY: Final = 10
+
+logger = structlog.get_logger(__name__)
+
+
+class ContentUnavailable(Exception):
+    """A text could not be fetched from the Content Service."""
+
+
+class TextSource(Protocol):
+    """Where texts come from: the Content Service by storage id."""
+
+    async def fetch(self, storage_id: str) -> str:
+        """The UTF-8 text stored under ``storage_id``; :class:`ContentUnavailable` if none."""
+        ...
+
+
+class Publisher(Protocol):
+    """Where events go: a Kafka producer."""
+
+    async def send(self, topic: str, value: bytes, key: str | None = None) -> Awaitable[Any]:
+        """Queue a message; the returned awaitable completes when the broker acknowledged it."""
+        ...
+
+
+@dataclass
+class BatchReport:
+    """What the service did for one batch (for tests and rehearsals)."""
+
+    batch_id: str
+    planned: int = 0
+    """Comparisons planned (one callback each, errors included)."""
+    errors: int = 0
+    """Error callbacks published (unique)."""
+    duplicates: int = 0
+    """Callbacks published a second time."""
+    foreign: int = 0
+    """Callbacks of other batches published as noise."""
+    status: str = "processing"
+    """The completion's status, or ``failed``."""
+    failure: str | None = None
+    """``CODE: message`` of a failed batch."""
+    done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    """Set once the batch's last event is acknowledged."""
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Everything one request's processing needs."""
+
+    envelope: EventEnvelope[ELSCJAssessmentRequestV1]
+    context: BatchContext
+    report: BatchReport
+    texts: TextSource
+    publisher: Publisher
+    registry: AnchorRegistry
+    judge_config: JudgeConfig
+    default_scale: GradeScale
+    cj_batch_id: str
+
+
+async def answer_request(
+    envelope: EventEnvelope[ELSCJAssessmentRequestV1],
+    report: BatchReport,
+    *,
+    texts: TextSource,
+    publisher: Publisher,
+    registry: AnchorRegistry,
+    judge_config: JudgeConfig,
+    default_scale: GradeScale,
+    cj_batch_id: str,
+) -> None:
+    """Process one request to its result and completion, or to a failure event; never raises.
+
+    ``report`` is updated as callbacks go out and its ``done`` event is set at the end.
+    """
+    batch = _Batch(
+        envelope=envelope,
+        context=BatchContext(
+            batch_id=envelope.data.entity_id or "",
+            parent_id=envelope.data.parent_id,
+            job_id=str(uuid.uuid4()),
+            started_at=utc_now(),
+        ),
+        report=report,
+        texts=texts,
+        publisher=publisher,
+        registry=registry,
+        judge_config=judge_config,
+        default_scale=default_scale,
+        cj_batch_id=cj_batch_id,
+    )
+    log = logger.bind(batch_id=report.batch_id, correlation_id=str(envelope.correlation_id))
+    try:
+        failure: AssessmentFailure | None = None
+        try:
+            await _assess(batch)
+        except AssessmentFailure as error:
+            failure = error
+        except Exception as error:
+            # The service never dies with a batch: the batch fails with the reason instead.
+            log.exception("cj_service.batch_error")
+            failure = AssessmentFailure("INTERNAL_ERROR", f"{type(error).__name__}: {error}")
+        if failure is not None:
+            log.warning("cj_service.batch_failed", code=failure.code, reason=failure.message)
+            await _publish_failure(batch, failure)
+        else:
+            log.info("cj_service.batch_done", status=report.status, planned=report.planned)
+    except Exception:
+        log.exception("cj_service.failure_not_published")
+    finally:
+        report.done.set()
+
+
+async def _assess(batch: _Batch) -> None:
+    request, metadata = batch.envelope.data, batch.envelope.metadata or {}
+    scale = _scale(metadata, batch.default_scale)
+    essay_ids = [essay.essay_id for essay in request.essays_for_cj]
+    if len(set(essay_ids)) != len(essay_ids):
+        raise AssessmentFailure("DUPLICATE_ESSAY_IDS", "the request lists an essay twice")
+    if len(essay_ids) < 2:
+        raise AssessmentFailure("TOO_FEW_ESSAYS", "at least two essays are needed")
+    texts, prompt = await _fetch_texts(request, batch.texts)
+    essays, anchor_grades = _identify(texts, batch.registry, scale)
+    if not anchor_grades:
+        raise AssessmentFailure(
+            "NO_ANCHORS_FOUND",
+            f"none of the {len(essay_ids)} essays is a registered anchor "
+            f"({len(batch.registry)} anchors known)",
+        )
+    budget = resolve_budget(len(essay_ids), _max_comparisons(metadata))
+    seed = f"{batch.judge_config.seed}:{batch.context.batch_id}"
+    pairs = plan_pairs(essay_ids, set(anchor_grades), budget=budget, seed=seed)
+    batch.report.planned = len(pairs)
+    judge = batch.judge_config.build(len(scale.grades))
+    outcomes = await _publish_comparisons(batch, judge, essays, pairs, prompt)
+    assessment = assess_batch(
+        batch.context,
+        essay_ids=essay_ids,
+        anchor_grades=anchor_grades,
+        outcomes=outcomes,
+        failed_comparisons=batch.report.errors,
+        scale=scale,
+        model_id=judge.model.model_id,
+        model_provider=judge.model.provider.value,
+        extra_metadata={"judge_seed": judge.seed, "comparison_budget": budget},
+    )
+    await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
+    await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
+    batch.report.status = assessment.completion.status
+
+
+def _scale(metadata: Mapping[str, Any], default: GradeScale) -> GradeScale:
+    name = metadata.get("grade_scale")
+    if name is None:
+        return default
+    try:
+        return get_scale(str(name))
+    except ValueError as error:
+        raise AssessmentFailure("INVALID_GRADE_SCALE", str(error)) from error
+
+
+def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:
+    """``metadata.max_comparisons`` when it is an int > 0, else None (the default budget)."""
+    value = metadata.get("max_comparisons")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if value is not None:
+        logger.warning("cj_service.max_comparisons_ignored", value=repr(value))
+    return None
+
+
+async def _fetch_texts(
+    request: ELSCJAssessmentRequestV1, source: TextSource
+) -> tuple[dict[str, str], str]:
+    """Every essay text by essay id, and the student prompt ("" when not referenced)."""
+    semaphore = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+    async def fetch(storage_id: str) -> str:
+        async with semaphore:
+            return await source.fetch(storage_id)
+
+    storage_ids = [essay.text_storage_id for essay in request.essays_for_cj]
+    if request.student_prompt_ref is not None:
+        storage_ids.append(request.student_prompt_ref.storage_id)
+    try:
+        fetched = await asyncio.gather(*(fetch(storage_id) for storage_id in storage_ids))
+    except ContentUnavailable as error:
+        raise AssessmentFailure("CONTENT_FETCH_FAILED", str(error)) from error
+    essays = request.essays_for_cj
+    texts = {essay.essay_id: text for essay, text in zip(essays, fetched, strict=False)}
+    prompt = fetched[-1] if request.student_prompt_ref is not None else ""
+    return texts, prompt
+
+
+def _identify(
+    texts: dict[str, str], registry: AnchorRegistry, scale: GradeScale
+) -> tuple[dict[str, JudgeEssay], dict[str, str]]:
+    """Judge essays by id, and the anchors' grades normalised onto ``scale``."""
+    essays: dict[str, JudgeEssay] = {}
+    anchor_grades: dict[str, str] = {}
+    for essay_id, text in texts.items():
+        entry = registry.lookup(sha256_text(text))
+        position: int | None = None
+        if entry is not None:
+            if not scale.contains(entry.grade):
+                raise AssessmentFailure(
+                    "ANCHOR_GRADE_NOT_ON_SCALE",
+                    f"anchor {entry.anchor_id} has grade {entry.grade!r}, "
+                    f"not on {scale.name.value}",
+                )
+            anchor_grades[essay_id] = scale.normalise(entry.grade)
+            position = scale.position(entry.grade)
+        essays[essay_id] = JudgeEssay(essay_id, text, anchor_position=position)
+    return essays, anchor_grades
+
+
+async def _publish_comparisons(
+    batch: _Batch,
+    judge: SimulatedJudge,
+    essays: dict[str, JudgeEssay],
+    pairs: list[PlannedPair],
+    prompt: str,
+) -> list[ComparisonOutcome]:
+    """Judge and publish every pair (plus injected noise); return the successful outcomes."""
+    report, batch_id = batch.report, batch.context.batch_id
+    faults = judge.faults
+    rng = random.Random(f"noise:{judge.seed}:{batch_id}")
+    noise_at = sorted(rng.randrange(len(pairs) + 1) for _ in range(faults.foreign_callbacks))
+    acks: list[Awaitable[Any]] = []
+    outcomes: list[ComparisonOutcome] = []
+    for index in range(len(pairs) + 1):
+        while noise_at and noise_at[0] == index:
+            noise_at.pop(0)
+            noise = judge.foreign_callback(f"{batch_id}:{report.foreign}")
+            acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, _wire(noise)))
+            report.foreign += 1
+        if index == len(pairs):
+            break
+        pair = pairs[index]
+        verdict = judge.compare(
+            essays[pair.essay_a_id],
+            essays[pair.essay_b_id],
+            student_prompt=prompt,
+            request_metadata={
+                "essay_a_id": pair.essay_a_id,
+                "essay_b_id": pair.essay_b_id,
+                "bos_batch_id": batch_id,
+                "cj_batch_id": batch.cj_batch_id,
+                "cj_source": CJ_SOURCE_TAG,
+                "cj_request_type": "cj_comparison",
+            },
+            correlation_id=uuid.uuid4(),
+            key=f"{batch_id}:{index}",
+        )
+        raw = _wire(verdict.callback)
+        acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+        if verdict.duplicate:
+            acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+            report.duplicates += 1
+        decided = verdict.callback.winner_and_loser()
+        if decided is None:
+            report.errors += 1
+        else:
+            outcomes.append(ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided))
+        if faults.callback_delay_s > 0:
+            await asyncio.sleep(faults.callback_delay_s)
+    # The result and the completion must only follow the last acknowledged comparison.
+    await asyncio.gather(*acks)
+    return outcomes
+
+
+def _wire(callback: LLMComparisonResultV1) -> bytes:
+    """A comparison callback in the envelope the platform's LLM provider service uses."""
+    return to_wire_bytes(
+        build_envelope(
+            callback,
+            event_type=COMPARISON_EVENT_TYPE,
+            correlation_id=callback.correlation_id,
+            source_service=LLM_SOURCE_SERVICE,
+        )
+    )
+
+
+async def _publish_cj_event(batch: _Batch, topic: str, payload: BaseModel) -> None:
+    """Publish a CJ event keyed by batch id and wait for the acknowledgement."""
+    envelope = build_envelope(
+        payload,
+        event_type=topic,
+        correlation_id=batch.envelope.correlation_id,
+        source_service=CJ_SOURCE_SERVICE,
+    )
+    await (await batch.publisher.send(topic, to_wire_bytes(envelope), batch.context.batch_id))
+
+
+async def _publish_failure(batch: _Batch, failure: AssessmentFailure) -> None:
+    batch.report.status = "failed"
+    batch.report.failure = f"{failure.code}: {failure.message}"
+    await _publish_cj_event(batch, CJ_FAILED_TOPIC, build_failure(batch.context, failure))

@@ -1,0 +1,325 @@
+"""The reference CJ service of the local stack (SPEC §7): Kafka in, Kafka out, health.
+
+It consumes ``huleedu.els.cj_assessment.requested.v1`` and answers every request in a
+task of its own with :func:`~eng5_np.localstack.cj_batch.answer_request` (comparison
+callbacks, then the rich result and the thin completion, or a failure event).
+
+Consuming. No consumer group (a group join takes seconds on Tansu): the service assigns
+every partition of the request topic and seeks to the end offsets it reads in
+:meth:`ReferenceCJService.start` (``start_from="end"``, the default) or to the beginning
+(``"beginning"``, for a long-running service that should also answer requests published
+before it came up). Either way no request published after ``start`` returns is missed.
+Tansu's end offsets can point before the true end and delivery is at-least-once, so
+requests are deduplicated by batch id (the request's ``entity_id``). A message that is
+not a valid request is logged and skipped; nothing a message contains stops the service.
+
+Producing: ``acks="all"`` without idempotence (Tansu rejects idempotent producers).
+
+Health: with ``health_port`` set (0 = a free port) ``GET /healthz`` answers
+``{"status": "ok", "requests_processed": n}`` for compose healthchecks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Awaitable, Mapping
+from typing import Any, Final, Literal
+
+import aiohttp
+import structlog
+from aiohttp import web
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from eng5_np.contracts import (
+    CJ_REQUEST_TOPIC,
+    ContractError,
+    ELSCJAssessmentRequestV1,
+    parse_envelope,
+)
+from eng5_np.grades import GradeScaleName, get_scale
+from eng5_np.localstack.anchors import AnchorRegistry
+from eng5_np.localstack.cj_batch import BatchReport, ContentUnavailable, answer_request
+from eng5_np.localstack.judge import JudgeConfig
+
+__all__ = ["ContentFetcher", "ReferenceCJService"]
+
+CLIENT_ID: Final = "eng5-local-cj-service"
+TOPIC_WAIT_S: Final = 30.0
+TOPIC_POLL_S: Final = 0.2
+POLL_TIMEOUT_MS: Final = 500
+CONSUMER_ERROR_BACKOFF_S: Final = 0.5
+FETCH_ATTEMPTS: Final = 3
+FETCH_BACKOFF_S: Final = 0.2
+FETCH_TIMEOUT_S: Final = 10.0
+HEALTH_PATH: Final = "/healthz"
+
+logger = structlog.get_logger(__name__)
+
+
+class ContentFetcher:
+    """Reads texts from the Content Service; 5xx and connection errors are retried."""
+
+    def __init__(self, session: aiohttp.ClientSession, content_service_url: str) -> None:
+        self._session = session
+        self._base = content_service_url.rstrip("/")
+
+    async def fetch(self, storage_id: str) -> str:
+        """GET ``<base>/<storage_id>`` as UTF-8; :class:`ContentUnavailable` when it fails."""
+        problem = "not attempted"
+        for attempt in range(FETCH_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(FETCH_BACKOFF_S * 2 ** (attempt - 1))
+            try:
+                async with self._session.get(f"{self._base}/{storage_id}") as response:
+                    if response.status == 200:
+                        return (await response.read()).decode("utf-8")
+                    problem = f"HTTP {response.status}"
+                    if response.status < 500:
+                        break
+            except (aiohttp.ClientError, TimeoutError) as error:
+                problem = f"{type(error).__name__}: {error}"
+            except UnicodeDecodeError:
+                problem = "content is not UTF-8"
+                break
+        raise ContentUnavailable(f"storage id {storage_id}: {problem}")
+
+
+class _ProducerPublisher:
+    """:class:`~eng5_np.localstack.cj_batch.Publisher` over an aiokafka producer."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+
+    async def send(self, topic: str, value: bytes, key: str | None = None) -> Awaitable[Any]:
+        encoded = key.encode("utf-8") if key is not None else None
+        acknowledged: Awaitable[Any] = await self._producer.send(topic, value, key=encoded)
+        return acknowledged
+
+
+class ReferenceCJService:
+    """Consumes CJ requests and answers them like the platform; ``async with`` runs it."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        content_service_url: str,
+        registry: AnchorRegistry,
+        judge_config: JudgeConfig | None = None,
+        grade_scale: str = GradeScaleName.LEGACY_9_STEP.value,
+        *,
+        start_from: Literal["end", "beginning"] = "end",
+        health_port: int | None = None,
+        health_host: str = "127.0.0.1",
+        topic_wait_s: float = TOPIC_WAIT_S,
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._content_service_url = content_service_url
+        self._registry = registry
+        self._judge_config = judge_config or JudgeConfig()
+        self._default_scale = get_scale(grade_scale)
+        self._start_from = start_from
+        self._health_port = health_port
+        self._health_host = health_host
+        self._topic_wait_s = topic_wait_s
+        self._reports: dict[str, BatchReport] = {}
+        self._report_added = asyncio.Event()
+        self._requests_processed = 0
+        self._cj_batch_ids = itertools.count(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._health_runner: web.AppRunner | None = None
+        self._health_url: str | None = None
+        self._loop_task: asyncio.Task[None] | None = None
+
+    @property
+    def requests_processed(self) -> int:
+        """Requests answered so far (with a result or a failure event)."""
+        return self._requests_processed
+
+    @property
+    def reports(self) -> Mapping[str, BatchReport]:
+        """Per batch id, what the service published."""
+        return self._reports
+
+    @property
+    def health_url(self) -> str | None:
+        """``http://HOST:PORT/healthz`` while the health endpoint runs, else None."""
+        return self._health_url
+
+    async def wait_for_batch(self, batch_id: str, timeout_s: float) -> BatchReport:
+        """Wait until the batch's last event is acknowledged (``TimeoutError`` on timeout)."""
+        async with asyncio.timeout(timeout_s):
+            while batch_id not in self._reports:
+                self._report_added.clear()
+                await self._report_added.wait()
+            report = self._reports[batch_id]
+            await report.done.wait()
+        return report
+
+    async def start(self) -> None:
+        """Connect, fix the request topic positions, then consume in the background."""
+        try:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
+            )
+            self._producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                acks="all",
+                enable_idempotence=False,
+                client_id=CLIENT_ID,
+            )
+            await self._producer.start()
+            self._consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap,
+                group_id=None,
+                enable_auto_commit=False,
+                client_id=CLIENT_ID,
+            )
+            await self._consumer.start()
+            await self._assign_request_partitions(self._consumer)
+            if self._health_port is not None:
+                await self._start_health(self._health_port)
+            self._loop_task = asyncio.create_task(self._consume_loop(), name="cj-service")
+        except BaseException:
+            await self.stop()
+            raise
+        logger.info("cj_service.started", bootstrap=self._bootstrap, anchors=len(self._registry))
+
+    async def stop(self) -> None:
+        """Stop consuming, cancel batches in progress, close every connection; idempotent."""
+        tasks = [task for task in (self._loop_task, *self._tasks) if task is not None]
+        self._loop_task = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        consumer, self._consumer = self._consumer, None
+        producer, self._producer = self._producer, None
+        session, self._session = self._session, None
+        runner, self._health_runner, self._health_url = self._health_runner, None, None
+        # Each close runs even if an earlier one fails; the first error is re-raised.
+        errors: list[BaseException] = []
+        for close in (
+            consumer.stop if consumer is not None else None,
+            producer.stop if producer is not None else None,
+            session.close if session is not None else None,
+            runner.cleanup if runner is not None else None,
+        ):
+            if close is None:
+                continue
+            try:
+                await close()
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
+    async def __aenter__(self) -> ReferenceCJService:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def _assign_request_partitions(self, consumer: AIOKafkaConsumer) -> None:
+        deadline = time.monotonic() + self._topic_wait_s
+        while True:
+            await consumer.topics()  # refreshes the cluster metadata
+            partition_ids = consumer.partitions_for_topic(CJ_REQUEST_TOPIC)
+            if partition_ids:
+                break
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"topic {CJ_REQUEST_TOPIC} not found on {self._bootstrap}")
+            await asyncio.sleep(TOPIC_POLL_S)
+        partitions = [TopicPartition(CJ_REQUEST_TOPIC, p) for p in sorted(partition_ids)]
+        consumer.assign(partitions)
+        if self._start_from == "beginning":
+            await consumer.seek_to_beginning(*partitions)
+            return
+        for partition, offset in (await consumer.end_offsets(partitions)).items():
+            consumer.seek(partition, offset)
+
+    async def _consume_loop(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while True:
+            try:
+                batches = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
+            except KafkaError as error:
+                logger.warning("cj_service.consume_failed", error=str(error))
+                await asyncio.sleep(CONSUMER_ERROR_BACKOFF_S)
+                continue
+            for records in batches.values():
+                for record in records:
+                    try:
+                        self._accept(record.value, record.offset)
+                    except Exception:
+                        # Whatever one message does, the service keeps serving the others.
+                        logger.exception("cj_service.request_crashed", offset=record.offset)
+
+    def _accept(self, raw: bytes | None, offset: int) -> None:
+        """Parse one request message and start answering it, unless invalid or seen before."""
+        if raw is None:
+            logger.warning("cj_service.request_skipped", offset=offset, reason="empty message")
+            return
+        try:
+            envelope = parse_envelope(raw, ELSCJAssessmentRequestV1)
+        except ContractError as error:
+            logger.warning("cj_service.request_skipped", offset=offset, reason=error.reason)
+            return
+        batch_id = envelope.data.entity_id
+        if not batch_id:
+            logger.warning("cj_service.request_skipped", offset=offset, reason="no entity_id")
+            return
+        if batch_id in self._reports:
+            logger.info("cj_service.request_duplicate", batch_id=batch_id, offset=offset)
+            return
+        assert self._session is not None
+        assert self._producer is not None
+        report = BatchReport(batch_id=batch_id)
+        self._reports[batch_id] = report
+        self._report_added.set()
+        answer = answer_request(
+            envelope,
+            report,
+            texts=ContentFetcher(self._session, self._content_service_url),
+            publisher=_ProducerPublisher(self._producer),
+            registry=self._registry,
+            judge_config=self._judge_config,
+            default_scale=self._default_scale,
+            cj_batch_id=str(next(self._cj_batch_ids)),
+        )
+        task = asyncio.create_task(answer, name=f"cj-batch-{batch_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._batch_finished)
+
+    def _batch_finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            self._requests_processed += 1
+
+    async def _start_health(self, port: int) -> None:
+        async def healthz(_: web.Request) -> web.Response:
+            return web.json_response(
+                {"status": "ok", "requests_processed": self._requests_processed}
+            )
+
+        app = web.Application()
+        app.router.add_get(HEALTH_PATH, healthz)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._health_host, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        host, bound_port = runner.addresses[0][:2]
+        if ":" in host:  # an IPv6 literal needs brackets in a URL
+            host = f"[{host}]"
+        self._health_runner = runner
+        self._health_url = f"http://{host}:{bound_port}{HEALTH_PATH}"

@@ -1,0 +1,444 @@
+"""The simulated LLM judge of the local stack (SPEC §7): deterministic, offline, free.
+
+Latent quality q, on the grade-position scale of the request's grade scale (0 = lowest
+anchor grade, ``steps - 1`` = highest, -1 = below the lowest):
+
+- an **anchor** has q = the position of its expert grade (known from the anchor registry);
+- a **student** gets q from a text-quality heuristic (:func:`text_features`,
+  :func:`heuristic_position`), so the simulated judge prefers longer, richer, cleaner essays
+  the way a human marker roughly would. Six features, each scaled to [0, 1]:
+
+  ========== ====== ==========================================================================
+  feature    weight scaled as
+  ========== ====== ==========================================================================
+  length     0.25   words, log-scaled between 150 (0) and 600 (1) — saturates: longer is not
+                    better past a full answer
+  vocabulary 0.15   moving-average type/token ratio over 50-word windows, 0.72 → 0, 0.86 → 1
+                    (a plain TTR falls with length; the moving average does not)
+  long words 0.20   share of words with ≥ 7 letters, 0.07 → 0, 0.22 → 1
+  errors     0.25   common learner errors per 100 words (misspellings, missing apostrophes,
+                    agreement slips, lower-case "i" — :data:`LEARNER_ERROR_WORDS`,
+                    :data:`LEARNER_ERROR_BIGRAMS`), 0 → 1, ≥ 6 → 0
+  sentences  0.10   mean sentence length: 1 inside 16–24 words, falling to 0 at 10 and at 36
+  paragraphs 0.05   non-empty lines, 1 → 0, ≥ 4 → 1 (only penalises a wall of text)
+  ========== ====== ==========================================================================
+
+  The weighted sum s ∈ [0, 1] maps to q = -1 + steps · s^1.5. The exponent stretches the
+  top of the range; with it the bundled sample dataset's anchors, scored as if they were
+  students, land within about one grade of their expert grade, in the right order.
+
+The judge picks A with probability P(A wins) = σ(k · (q_A − q_B)), σ the logistic function,
+k = :data:`DEFAULT_SLOPE` = 1.2: adjacent grades are told apart 77 % of the time, two grades
+apart 92 %. Every random draw comes from a generator seeded with the judge's seed and a
+per-comparison key, so results do not depend on the order comparisons are made in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import random
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Final
+
+from eng5_np.contracts import (
+    ErrorDetail,
+    EssayComparisonWinner,
+    LLMComparisonResultV1,
+    LLMProviderType,
+    TokenUsage,
+    utc_now,
+)
+from eng5_np.llm_models import ModelEntry, load_manifest
+
+__all__ = [
+    "DEFAULT_SLOPE",
+    "JUDGE_MODEL_ID",
+    "FaultConfig",
+    "JudgeConfig",
+    "JudgeEssay",
+    "JudgeVerdict",
+    "SimulatedJudge",
+    "TextFeatures",
+    "heuristic_position",
+    "judge_prompt",
+    "text_features",
+]
+
+JUDGE_MODEL_ID: Final = "simulated-judge-v1"
+"""Manifest model id of the simulated judge (provider ``mock``)."""
+DEFAULT_SLOPE: Final = 1.2
+"""k in P(A wins) = σ(k · Δq), per grade step."""
+DEFAULT_SCALE_STEPS: Final = 9
+LLM_PROVIDER_SERVICE: Final = "llm_provider_service"
+ERROR_MODEL: Final = "unknown"
+DEFAULT_ERROR_CODES: Final = ("RATE_LIMIT", "LLM_PROVIDER_TIMEOUT", "LLM_PROVIDER_SERVICE_ERROR")
+TOKENS_PER_WORD: Final = 1.3
+COMPLETION_TOKENS: Final = (60, 200)
+MAX_JUSTIFICATION_CHARS: Final = 500
+
+# Heuristic calibration (see the module docstring).
+_WEIGHTS: Final = {
+    "length": 0.25,
+    "vocabulary": 0.15,
+    "long_words": 0.20,
+    "errors": 0.25,
+    "sentences": 0.10,
+    "paragraphs": 0.05,
+}
+_REASONS: Final = {
+    "length": "develops the argument more fully",
+    "vocabulary": "uses more varied vocabulary",
+    "long_words": "uses more precise and advanced words",
+    "errors": "has fewer language errors",
+    "sentences": "controls sentence structure better",
+    "paragraphs": "is better organised into paragraphs",
+}
+_MATTR_WINDOW: Final = 50
+_STRETCH_EXPONENT: Final = 1.5
+
+LEARNER_ERROR_WORDS: Final = frozenset(
+    {
+        # misspellings
+        *("differens", "becuse", "beacuse", "alot", "exampel", "climat", "cusin", "lissen"),
+        *("happend", "companys", "politicans", "thier", "wich", "realy", "beautifull"),
+        *("untill", "tommorow", "definately", "goverment", "enviroment", "recieve", "belive"),
+        *("freinds", "allways", "trow", "ofcourse", "alltogether"),
+        # missing apostrophes
+        *("dont", "cant", "didnt", "doesnt", "isnt", "thats", "im", "ive", "wasnt", "arent"),
+        *("couldnt", "shouldnt", "wouldnt", "havent"),
+        # wrong plurals and forms
+        *("peoples", "childrens", "informations", "themself"),
+    }
+)
+"""Misspellings, missing apostrophes and wrong plurals typical of Swedish learners of English."""
+LEARNER_ERROR_BIGRAMS: Final = frozenset(
+    {
+        ("more", "better"),
+        ("they", "is"),
+        ("we", "was"),
+        ("they", "was"),
+        ("he", "have"),
+        ("she", "have"),
+        ("everybody", "have"),
+        ("people", "is"),
+        ("to", "big"),
+        ("to", "much"),
+        ("is", "happen"),
+        ("it", "dont"),
+        ("he", "dont"),
+        ("she", "dont"),
+    }
+)
+"""Agreement and word-choice slips that need two words to spot."""
+
+_WORD = re.compile(r"[A-Za-z']+")
+_SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
+_HAS_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _clip(value: float) -> float:
+    return max(0.0, min(1.0, value))
+
+
+@dataclass(frozen=True)
+class TextFeatures:
+    """The heuristic's scaled features of one text, each in [0, 1] (1 = better)."""
+
+    length: float
+    vocabulary: float
+    long_words: float
+    errors: float
+    sentences: float
+    paragraphs: float
+
+    @property
+    def score(self) -> float:
+        """Weighted sum of the features, in [0, 1]."""
+        return sum(weight * self.value(name) for name, weight in _WEIGHTS.items())
+
+    def value(self, name: str) -> float:
+        """One feature by name."""
+        feature: float = getattr(self, name)
+        return feature
+
+
+def text_features(text: str) -> TextFeatures:
+    """Scale the six heuristic features of ``text`` (see the module docstring)."""
+    tokens = _WORD.findall(text)
+    words = [token.lower() for token in tokens]
+    count = len(words)
+    if count == 0:
+        return TextFeatures(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    sentences = [s for s in _SENTENCE_END.split(text) if _HAS_LETTER.search(s)]
+    mean_sentence = count / max(1, len(sentences))
+    window = min(_MATTR_WINDOW, count)
+    windows = count - window + 1
+    mattr = sum(len(set(words[i : i + window])) / window for i in range(windows)) / windows
+    errors = (
+        sum(word in LEARNER_ERROR_WORDS for word in words)
+        + sum(pair in LEARNER_ERROR_BIGRAMS for pair in itertools.pairwise(words))
+        + sum(token == "i" for token in tokens)
+    )
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    if mean_sentence < 16:
+        sentence_score = _clip((mean_sentence - 10) / 6)
+    else:
+        sentence_score = _clip(1 - (mean_sentence - 24) / 12)
+    return TextFeatures(
+        length=_clip((math.log(count) - math.log(150)) / (math.log(600) - math.log(150))),
+        vocabulary=_clip((mattr - 0.72) / 0.14),
+        long_words=_clip((sum(len(w) >= 7 for w in words) / count - 0.07) / 0.15),
+        errors=_clip(1 - (100 * errors / count) / 6),
+        sentences=sentence_score,
+        paragraphs=_clip((lines - 1) / 3),
+    )
+
+
+def heuristic_position(text: str, steps: int = DEFAULT_SCALE_STEPS) -> float:
+    """The text's latent quality on a ``steps``-grade position scale, in [-1, steps - 1]."""
+    return _position(text_features(text), steps)
+
+
+def _position(features: TextFeatures, steps: int) -> float:
+    stretched: float = features.score**_STRETCH_EXPONENT
+    return -1.0 + steps * stretched
+
+
+def judge_prompt(student_prompt: str, essay_a: str, essay_b: str) -> str:
+    """The full prompt the simulated judge "sees"; its SHA-256 is ``prompt_sha256``."""
+    return (
+        "You are an experienced examiner of English 5 essays. Compare the two essays written "
+        "for the task below and decide which one is better overall: content, structure and "
+        "language. Answer with the winner, a short justification and a confidence from 1 to 5."
+        f"\n\n## Task\n{student_prompt.strip()}\n\n## Essay A\n{essay_a.strip()}"
+        f"\n\n## Essay B\n{essay_b.strip()}\n"
+    )
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Faults the judge and the reference CJ service inject, for tests and rehearsals."""
+
+    error_rate: float = 0.0
+    """Probability that a comparison comes back as an error callback."""
+    duplicate_rate: float = 0.0
+    """Probability that a callback is published twice (at-least-once delivery)."""
+    foreign_callbacks: int = 0
+    """Callbacks of another batch (other ``bos_batch_id``, unknown essays) per request."""
+    callback_delay_s: float = 0.0
+    """Pause after publishing each comparison callback (a slow provider)."""
+    error_codes: tuple[str, ...] = DEFAULT_ERROR_CODES
+    """Error codes drawn for error callbacks."""
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "duplicate_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within 0–1, got {value}")
+        if self.foreign_callbacks < 0 or self.callback_delay_s < 0:
+            raise ValueError("foreign_callbacks and callback_delay_s must not be negative")
+        if not self.error_codes:
+            raise ValueError("error_codes must name at least one code")
+
+
+@dataclass(frozen=True)
+class JudgeEssay:
+    """An essay as the judge sees it."""
+
+    essay_id: str
+    text: str
+    anchor_position: int | None = None
+    """Position of the anchor's grade on the scale; None for a student."""
+
+
+@dataclass(frozen=True)
+class JudgeVerdict:
+    """The callback for one comparison, and whether to deliver it twice."""
+
+    callback: LLMComparisonResultV1
+    duplicate: bool
+
+
+def _manifest_model(model_id: str = JUDGE_MODEL_ID) -> ModelEntry:
+    """The ``mock`` provider's manifest entry for ``model_id`` (prices for the cost)."""
+    entry = load_manifest().find(model_id, LLMProviderType.MOCK)
+    if entry is None:
+        raise ValueError(f"model {model_id!r} of provider mock is not in the model manifest")
+    return entry
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    """How the reference CJ service builds its judge for each batch."""
+
+    seed: int = 0
+    """Seed of every random draw (pairing and judgements)."""
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    slope: float = DEFAULT_SLOPE
+    model_id: str = JUDGE_MODEL_ID
+    """A ``mock`` model of the manifest; its prices give ``cost_estimate``."""
+
+    def __post_init__(self) -> None:
+        _manifest_model(self.model_id)  # fail at configuration time, not per batch
+
+    def build(self, scale_steps: int = DEFAULT_SCALE_STEPS) -> SimulatedJudge:
+        """A judge for a batch on a scale with ``scale_steps`` grades."""
+        return SimulatedJudge(
+            seed=self.seed,
+            model=_manifest_model(self.model_id),
+            faults=self.faults,
+            slope=self.slope,
+            scale_steps=scale_steps,
+        )
+
+
+@dataclass
+class SimulatedJudge:
+    """Judges pairs by latent quality; deterministic for a seed and per-comparison key."""
+
+    seed: int = 0
+    model: ModelEntry = field(default_factory=_manifest_model)
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    slope: float = DEFAULT_SLOPE
+    scale_steps: int = DEFAULT_SCALE_STEPS
+    _features: dict[str, TextFeatures] = field(default_factory=dict, init=False, repr=False)
+
+    def quality(self, essay: JudgeEssay) -> float:
+        """Latent quality: the anchor's grade position, else the text heuristic."""
+        if essay.anchor_position is not None:
+            return float(essay.anchor_position)
+        return _position(self.features(essay.text), self.scale_steps)
+
+    def features(self, text: str) -> TextFeatures:
+        """:func:`text_features` of ``text``, computed once per distinct text."""
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        cached = self._features.get(digest)
+        if cached is None:
+            cached = text_features(text)
+            self._features[digest] = cached
+        return cached
+
+    def win_probability(self, essay_a: JudgeEssay, essay_b: JudgeEssay) -> float:
+        """P(A wins) = σ(k · (q_A − q_B))."""
+        return 1.0 / (1.0 + math.exp(-self.slope * (self.quality(essay_a) - self.quality(essay_b))))
+
+    def compare(
+        self,
+        essay_a: JudgeEssay,
+        essay_b: JudgeEssay,
+        *,
+        student_prompt: str,
+        request_metadata: dict[str, Any],
+        correlation_id: uuid.UUID,
+        key: str,
+    ) -> JudgeVerdict:
+        """Judge A against B; the callback echoes ``request_metadata`` plus ``prompt_sha256``."""
+        rng = random.Random(f"judge:{self.seed}:{key}")
+        prompt = judge_prompt(student_prompt, essay_a.text, essay_b.text)
+        metadata = {
+            **request_metadata,
+            "prompt_sha256": hashlib.sha256(prompt.encode("utf-8")).hexdigest(),
+        }
+        request_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        prompt_tokens = round(len(prompt.split()) * TOKENS_PER_WORD)
+        completion_tokens = rng.randint(*COMPLETION_TOKENS)
+        # Roughly a hosted model: fixed latency plus time per generated token, with jitter.
+        response_ms = int(
+            (600 + 12 * completion_tokens + prompt_tokens / 5) * rng.uniform(0.8, 1.4)
+        )
+        completed_at = utc_now()
+        requested_at = completed_at - timedelta(milliseconds=response_ms)
+        duplicate = rng.random() < self.faults.duplicate_rate
+        if rng.random() < self.faults.error_rate:
+            error_code = rng.choice(self.faults.error_codes)
+            callback = LLMComparisonResultV1(
+                request_id=request_id,
+                correlation_id=correlation_id,
+                error_detail=ErrorDetail(
+                    error_code=error_code,
+                    message=f"simulated provider error {error_code}",
+                    correlation_id=correlation_id,
+                    timestamp=completed_at,
+                    service=LLM_PROVIDER_SERVICE,
+                    operation="generate_comparison",
+                    details={"provider": self.model.provider.value, "simulated": True},
+                ),
+                provider=self.model.provider,
+                model=ERROR_MODEL,
+                response_time_ms=response_ms,
+                token_usage=TokenUsage(),
+                cost_estimate=0.0,
+                requested_at=requested_at,
+                completed_at=completed_at,
+                request_metadata=metadata,
+            )
+            return JudgeVerdict(callback=callback, duplicate=duplicate)
+
+        a_wins = rng.random() < self.win_probability(essay_a, essay_b)
+        gap = abs(self.quality(essay_a) - self.quality(essay_b))
+        callback = LLMComparisonResultV1(
+            request_id=request_id,
+            correlation_id=correlation_id,
+            winner=EssayComparisonWinner.ESSAY_A if a_wins else EssayComparisonWinner.ESSAY_B,
+            justification=self._justification(essay_a, essay_b, a_wins=a_wins),
+            confidence=float(min(5, 1 + int(gap / 0.75))),
+            provider=self.model.provider,
+            model=self.model.model_id,
+            response_time_ms=response_ms,
+            token_usage=TokenUsage(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                total_tokens=prompt_tokens + completion_tokens,
+            ),
+            cost_estimate=self.model.cost_usd(prompt_tokens, completion_tokens),
+            requested_at=requested_at,
+            completed_at=completed_at,
+            request_metadata=metadata,
+        )
+        return JudgeVerdict(callback=callback, duplicate=duplicate)
+
+    def _justification(self, essay_a: JudgeEssay, essay_b: JudgeEssay, *, a_wins: bool) -> str:
+        """A short reason naming the features where the winner is ahead."""
+        winner, loser = (essay_a, essay_b) if a_wins else (essay_b, essay_a)
+        label = "Essay A" if a_wins else "Essay B"
+        ahead_of, behind = self.features(winner.text), self.features(loser.text)
+        gains = sorted(
+            ((ahead_of.value(name) - behind.value(name)) * weight, name)
+            for name, weight in _WEIGHTS.items()
+        )
+        reasons = [_REASONS[name] for gain, name in reversed(gains) if gain > 0.01][:2]
+        if not reasons:
+            text = f"{label} is slightly more convincing overall; the essays are otherwise close."
+        else:
+            text = f"{label} is stronger overall: it {' and '.join(reasons)}."
+        return text[:MAX_JUSTIFICATION_CHARS]
+
+    def foreign_callback(self, key: str) -> LLMComparisonResultV1:
+        """A plausible callback of some other batch: other ``bos_batch_id``, unknown essays."""
+        rng = random.Random(f"foreign:{self.seed}:{key}")
+        tag = f"{rng.getrandbits(32):08x}"
+        essay_a = JudgeEssay(f"student_foreign_a-{tag}", "An essay from another batch.")
+        essay_b = JudgeEssay(f"student_foreign_b-{tag}", "Another essay from another batch.")
+        metadata = {
+            "essay_a_id": essay_a.essay_id,
+            "essay_b_id": essay_b.essay_id,
+            "bos_batch_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "cj_batch_id": str(rng.randint(1, 10_000)),
+            "cj_source": "foreign_noise",
+            "cj_request_type": "cj_comparison",
+        }
+        correlation_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        verdict = self.compare(
+            essay_a,
+            essay_b,
+            student_prompt="",
+            request_metadata=metadata,
+            correlation_id=correlation_id,
+            key=f"foreign:{key}",
+        )
+        return verdict.callback

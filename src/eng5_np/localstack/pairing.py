@@ -1,0 +1,127 @@
+"""Plan the comparison pairs of one batch within a budget (SPEC §7).
+
+Budget. The request envelope's ``metadata.max_comparisons`` (an int > 0) when given,
+else :func:`default_budget`: enough comparisons for every essay to take part in
+:data:`DEFAULT_COMPARISONS_PER_ESSAY` of them (n · 10 / 2, rounded up — each comparison
+involves two essays; 10 per essay is the report's quality gate, SPEC §8), never more
+than the number of distinct pairs n(n−1)/2. No pair is planned twice.
+
+Greedy plan, one comparison per step:
+
+1. the *focus* essay is the one with the fewest planned comparisons that still has an
+   unused partner (random tie-break) — this keeps the counts balanced: after every step
+   the counts differ by at most a small constant;
+2. its partner is the essay with the fewest comparisons among its unused partners,
+   preferring the kind of essay the focus needs: a student alternates between anchors
+   and students (whichever it has met less, anchors on a tie), an anchor prefers
+   students (anchors are there to place students on the scale). A preferred partner
+   may have one comparison more than an unpreferred one;
+3. which essay is shown as "Essay A" is a coin flip.
+
+Every random draw comes from one generator seeded with ``seed``, and the essays are
+sorted first, so the same essays, budget and seed give the same plan in any input
+order, and another seed gives another plan.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "DEFAULT_COMPARISONS_PER_ESSAY",
+    "PlannedPair",
+    "default_budget",
+    "plan_pairs",
+    "resolve_budget",
+]
+
+DEFAULT_COMPARISONS_PER_ESSAY: Final = 10
+"""Comparisons per essay that the default budget aims for."""
+
+
+@dataclass(frozen=True)
+class PlannedPair:
+    """One comparison to make: ``essay_a_id`` is shown first, as "Essay A"."""
+
+    essay_a_id: str
+    essay_b_id: str
+
+
+def _all_pairs(essay_count: int) -> int:
+    return essay_count * (essay_count - 1) // 2
+
+
+def default_budget(essay_count: int) -> int:
+    """min(all pairs, ⌈n · 10 / 2⌉): about 10 comparisons per essay."""
+    wanted = math.ceil(essay_count * DEFAULT_COMPARISONS_PER_ESSAY / 2)
+    return min(_all_pairs(essay_count), wanted)
+
+
+def resolve_budget(essay_count: int, max_comparisons: int | None) -> int:
+    """The budget for a batch: ``max_comparisons`` if given (capped at all pairs), else default."""
+    if max_comparisons is None:
+        return default_budget(essay_count)
+    if max_comparisons <= 0:
+        raise ValueError(f"max_comparisons must be positive, got {max_comparisons}")
+    return min(_all_pairs(essay_count), max_comparisons)
+
+
+def plan_pairs(
+    essay_ids: Iterable[str],
+    anchor_ids: Collection[str],
+    *,
+    budget: int | None = None,
+    seed: int | str = 0,
+) -> list[PlannedPair]:
+    """Plan up to ``budget`` distinct pairs (default: :func:`default_budget`); see module doc."""
+    essays = sorted(set(essay_ids))
+    anchors = {essay_id for essay_id in essays if essay_id in anchor_ids}
+    limit = default_budget(len(essays)) if budget is None else min(budget, _all_pairs(len(essays)))
+    rng = random.Random(f"pairs:{seed}")
+    counts = dict.fromkeys(essays, 0)
+    anchors_met = dict.fromkeys(essays, 0)
+    students_met = dict.fromkeys(essays, 0)
+    partners = {essay_id: set(essays) - {essay_id} for essay_id in essays}
+    plan: list[PlannedPair] = []
+
+    while len(plan) < limit:
+        candidates = [essay_id for essay_id in essays if partners[essay_id]]
+        if not candidates:
+            break
+        focus = min(candidates, key=lambda essay_id: (counts[essay_id], rng.random()))
+        # A student alternates between anchors and students; an anchor wants students.
+        wants_anchor = focus not in anchors and anchors_met[focus] <= students_met[focus]
+        partner = _choose_partner(partners[focus], counts, anchors, wants_anchor, rng)
+        partners[focus].discard(partner)
+        partners[partner].discard(focus)
+        for essay_id, other in ((focus, partner), (partner, focus)):
+            counts[essay_id] += 1
+            if other in anchors:
+                anchors_met[essay_id] += 1
+            else:
+                students_met[essay_id] += 1
+        first, second = (focus, partner) if rng.random() < 0.5 else (partner, focus)
+        plan.append(PlannedPair(essay_a_id=first, essay_b_id=second))
+    return plan
+
+
+def _choose_partner(
+    options: Collection[str],
+    counts: dict[str, int],
+    anchors: Collection[str],
+    wants_anchor: bool,
+    rng: random.Random,
+) -> str:
+    """The least-compared option, counting an unwanted kind of essay as one comparison more."""
+    best: tuple[int, float, str] | None = None
+    for option in sorted(options):
+        penalty = 0 if (option in anchors) == wants_anchor else 1
+        key = (counts[option] + penalty, rng.random(), option)
+        if best is None or key < best:
+            best = key
+    assert best is not None, "called with no options"
+    return best[2]

@@ -1,0 +1,263 @@
+"""The whole embedded local stack (SPEC §7) in one async context manager.
+
+``async with LocalStack(config) as stack:`` starts, in this order, the Tansu broker with
+the five SPEC §4.1 topics, the Content Service and the reference CJ service (with an
+anchor registry read from ``config.dataset_dir``), all on 127.0.0.1 with free ports, and
+stops them in reverse order on exit — also when the body raises or the task is
+cancelled. The broker is the only child process; it is stopped synchronously at the end
+so that even a cancellation arriving during shutdown cannot leave it running.
+
+:func:`serve_forever` runs a stack until it is cancelled (the CLI turns Ctrl-C into
+cancellation); :func:`serve_cj_service` runs only the reference CJ service against an
+existing broker and Content Service (the compose file's ``cj_service``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, Self, TypeVar
+
+import structlog
+
+from eng5_np.contracts import (
+    ASSESSMENT_RESULT_TOPIC,
+    CJ_COMPLETED_TOPIC,
+    CJ_FAILED_TOPIC,
+    CJ_REQUEST_TOPIC,
+    LLM_COMPARISON_RESULT_TOPIC,
+)
+from eng5_np.grades import GradeScaleName
+from eng5_np.localstack.anchors import AnchorRegistry
+from eng5_np.localstack.broker import EmbeddedBroker
+from eng5_np.localstack.cj_service import ReferenceCJService
+from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
+from eng5_np.localstack.judge import JudgeConfig
+
+__all__ = [
+    "STACK_TOPICS",
+    "LocalStack",
+    "LocalStackConfig",
+    "serve_cj_service",
+    "serve_forever",
+]
+
+STACK_TOPICS: tuple[str, ...] = (
+    CJ_REQUEST_TOPIC,
+    LLM_COMPARISON_RESULT_TOPIC,
+    CJ_COMPLETED_TOPIC,
+    CJ_FAILED_TOPIC,
+    ASSESSMENT_RESULT_TOPIC,
+)
+"""The SPEC §4.1 topics, created at broker start."""
+
+logger = structlog.get_logger(__name__)
+ComponentT = TypeVar("ComponentT")
+
+
+def _sample_dataset() -> Path:
+    return Path(str(resources.files("eng5_np.data").joinpath("sample_dataset")))
+
+
+@dataclass(frozen=True)
+class LocalStackConfig:
+    """How to run the local stack."""
+
+    dataset_dir: Path = field(default_factory=_sample_dataset)
+    """Dataset whose ``anchors.csv`` + ``anchor_essays/`` form the anchor registry."""
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
+    """Seed, fault injection and model of the simulated judge."""
+    grade_scale: str = GradeScaleName.LEGACY_9_STEP.value
+    """Scale used when a request's envelope metadata names none."""
+    health_port: int | None = None
+    """Port of the CJ service's ``/healthz`` (0 = free port); None = no endpoint."""
+    content_store_dir: Path | None = None
+    """Keep uploaded texts in this folder instead of memory."""
+    broker_log_dir: Path | None = None
+    """Keep the broker's log here instead of a temporary folder."""
+    partitions: int = 1
+    """Partitions per topic."""
+    external_bootstrap: str | None = None
+    """Use this broker instead of starting one (an explicit --kafka-bootstrap wins)."""
+    external_content_service_url: str | None = None
+    """Use this Content Service instead of starting one."""
+
+
+class LocalStack:
+    """Broker + Content Service + reference CJ service; ``async with`` starts and stops it."""
+
+    def __init__(self, config: LocalStackConfig | None = None) -> None:
+        self.config = config or LocalStackConfig()
+        self._broker: EmbeddedBroker | None = None
+        self._content: ContentServiceServer | None = None
+        self._cj_service: ReferenceCJService | None = None
+        self._registry: AnchorRegistry | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        """Kafka bootstrap servers, ``127.0.0.1:PORT`` (or the external broker's)."""
+        if self.config.external_bootstrap is not None:
+            return self.config.external_bootstrap
+        return _running(self._broker, "broker").bootstrap
+
+    @property
+    def content_service_url(self) -> str:
+        """Upload URL of the Content Service (``http://127.0.0.1:PORT/v1/content``)."""
+        if self.config.external_content_service_url is not None:
+            return self.config.external_content_service_url
+        return _running(self._content, "content service").url
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """Process ids of the stack's child processes (the broker; the rest run in-process)."""
+        pid = self._broker.pid if self._broker is not None else None
+        return () if pid is None else (pid,)
+
+    @property
+    def broker(self) -> EmbeddedBroker:
+        """The running broker."""
+        return _running(self._broker, "broker")
+
+    @property
+    def content_service(self) -> ContentServiceServer:
+        """The running Content Service (its ``store`` and ``stats`` are inspectable)."""
+        return _running(self._content, "content service")
+
+    @property
+    def cj_service(self) -> ReferenceCJService:
+        """The running reference CJ service."""
+        return _running(self._cj_service, "CJ service")
+
+    @property
+    def registry(self) -> AnchorRegistry:
+        """The anchor registry read from the dataset at start."""
+        return _running(self._registry, "anchor registry")
+
+    @property
+    def health_url(self) -> str | None:
+        """The CJ service's ``/healthz`` URL, when enabled."""
+        return self._cj_service.health_url if self._cj_service is not None else None
+
+    async def start(self) -> None:
+        """Start broker, Content Service and CJ service; on any failure stop what started."""
+        if self._broker is not None or self._cj_service is not None:
+            raise RuntimeError("the local stack is already started")
+        config = self.config
+        try:
+            if config.external_bootstrap is None:
+                self._broker = EmbeddedBroker(
+                    STACK_TOPICS, partitions=config.partitions, log_dir=config.broker_log_dir
+                )
+                await self._broker.start()
+            # Extracting .docx/.pdf anchors is blocking file work.
+            self._registry = await asyncio.to_thread(
+                AnchorRegistry.from_dataset, config.dataset_dir
+            )
+            for problem in self._registry.problems:
+                logger.warning("local_stack.anchor_problem", problem=problem)
+            if config.external_content_service_url is None:
+                self._content = ContentServiceServer(ContentStore(config.content_store_dir))
+                await self._content.start()
+            self._cj_service = ReferenceCJService(
+                self.bootstrap,
+                self.content_service_url,
+                self._registry,
+                config.judge,
+                config.grade_scale,
+                health_port=config.health_port,
+            )
+            await self._cj_service.start()
+        except BaseException:
+            await self.stop()
+            raise
+        logger.info(
+            "local_stack.started",
+            bootstrap=self.bootstrap,
+            content_service_url=self.content_service_url,
+            anchors=len(self._registry),
+            broker_pid=self._broker.pid if self._broker is not None else None,
+        )
+
+    async def stop(self) -> None:
+        """Stop the CJ service, the Content Service and the broker, in that order; idempotent."""
+        cj_service, self._cj_service = self._cj_service, None
+        content, self._content = self._content, None
+        broker, self._broker = self._broker, None
+        try:
+            if cj_service is not None:
+                await cj_service.stop()
+        finally:
+            try:
+                if content is not None:
+                    await content.stop()
+            finally:
+                if broker is not None:
+                    # Synchronous on purpose: it completes even while this task is cancelled.
+                    broker.stop_blocking()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+def _running(component: ComponentT | None, name: str) -> ComponentT:
+    if component is None:
+        raise RuntimeError(f"the local stack's {name} is not running")
+    return component
+
+
+async def serve_forever(
+    stack_config: LocalStackConfig, on_ready: Callable[[LocalStack], None]
+) -> None:
+    """Run a local stack until cancelled; ``on_ready`` is called once everything is up."""
+    async with LocalStack(stack_config) as stack:
+        on_ready(stack)
+        await asyncio.Event().wait()  # only cancellation ends this
+
+
+async def serve_cj_service(
+    bootstrap: str,
+    content_service_url: str,
+    *,
+    dataset_dir: Path,
+    judge: JudgeConfig | None = None,
+    grade_scale: str = GradeScaleName.LEGACY_9_STEP.value,
+    health_host: str = "127.0.0.1",
+    health_port: int | None = None,
+    start_from: Literal["end", "beginning"] = "end",
+    on_ready: Callable[[ReferenceCJService], None] | None = None,
+) -> None:
+    """Run the reference CJ service alone until cancelled, anchors read from ``dataset_dir``.
+
+    The health endpoint (when ``health_port`` is set) only starts once the request topic's
+    positions are fixed, so "healthy" means no request published from then on is missed.
+    """
+    registry = await asyncio.to_thread(AnchorRegistry.from_dataset, dataset_dir)
+    for problem in registry.problems:
+        logger.warning("cj_service.anchor_problem", problem=problem)
+    service = ReferenceCJService(
+        bootstrap,
+        content_service_url,
+        registry,
+        judge,
+        grade_scale,
+        start_from=start_from,
+        health_port=health_port,
+        health_host=health_host,
+    )
+    async with service:
+        if on_ready is not None:
+            on_ready(service)
+        await asyncio.Event().wait()  # only cancellation ends this

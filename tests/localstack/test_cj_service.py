@@ -1,0 +1,304 @@
+"""The reference CJ service against a real broker and a real Content Service on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import aiohttp
+import pytest
+from cj_wire_helpers import (
+    COMPARISON_TOPIC,
+    COMPLETED_TOPIC,
+    FAILED_TOPIC,
+    REQUEST_TOPIC,
+    RESULT_TOPIC,
+    SAMPLE_DATASET,
+    CallbackTap,
+    UploadedDataset,
+    batch_finished,
+    for_batch,
+    publish,
+    request_envelope,
+    upload_dataset,
+)
+
+from eng5_np.analysis import anchor_alignment
+from eng5_np.contracts import (
+    AssessmentResultV1,
+    CJAssessmentCompletedV1,
+    CJAssessmentFailedV1,
+    LLMComparisonResultV1,
+    parse_envelope,
+)
+from eng5_np.grades import get_scale
+from eng5_np.localstack.anchors import AnchorRegistry
+from eng5_np.localstack.broker import EmbeddedBroker
+from eng5_np.localstack.cj_service import ReferenceCJService
+from eng5_np.localstack.content_service import ContentServiceServer
+from eng5_np.localstack.judge import FaultConfig, JudgeConfig, judge_prompt
+
+pytestmark = pytest.mark.integration
+
+# Fixed ids make the run deterministic (pairs and judgements are seeded by the batch id).
+MAIN_BATCH = "3f0c9a52-6d1e-4b7a-9c2f-5a8e1d4b7c01"
+FAULTS = FaultConfig(error_rate=0.08, duplicate_rate=0.1, foreign_callbacks=3)
+MAX_COMPARISONS = 200
+LEGACY = get_scale("eng5_np_legacy_9_step")
+
+
+def _stamp(item: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(item["event_timestamp"]))
+
+
+@pytest.fixture(scope="module")
+def registry() -> AnchorRegistry:
+    """The sample dataset's anchors."""
+    return AnchorRegistry.from_dataset(SAMPLE_DATASET)
+
+
+@pytest.fixture
+async def cj_service(
+    kafka_broker: EmbeddedBroker,
+    content_service: ContentServiceServer,
+    registry: AnchorRegistry,
+) -> AsyncIterator[ReferenceCJService]:
+    """A service with faults, on the session broker, with a health endpoint."""
+    service = ReferenceCJService(
+        kafka_broker.bootstrap,
+        content_service.url,
+        registry,
+        JudgeConfig(seed=7, faults=FAULTS),
+        health_port=0,
+    )
+    async with service:
+        yield service
+
+
+async def test_answers_a_request_like_the_platform(
+    kafka_broker: EmbeddedBroker,
+    content_service: ContentServiceServer,
+    cj_service: ReferenceCJService,
+) -> None:
+    dataset = await upload_dataset(content_service.url, MAIN_BATCH)
+    request = request_envelope(MAIN_BATCH, dataset, metadata={"max_comparisons": MAX_COMPARISONS})
+    async with CallbackTap(kafka_broker.bootstrap) as tap:
+        value = json.dumps(request).encode()
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, value, MAIN_BATCH)
+        report = await cj_service.wait_for_batch(MAIN_BATCH, timeout_s=20)
+        expected_callbacks = report.planned + report.duplicates
+        received = await tap.collect_until(batch_finished(MAIN_BATCH, expected_callbacks))
+
+    # --- comparison callbacks ----------------------------------------------------------
+    assert report.planned == MAX_COMPARISONS
+    comparisons = for_batch(received, MAIN_BATCH, COMPARISON_TOPIC)
+    assert len(comparisons) == expected_callbacks
+    parsed = [
+        parse_envelope(json.dumps(item.value), LLMComparisonResultV1).data for item in comparisons
+    ]
+    by_request = Counter(callback.request_id for callback in parsed)
+    assert len(by_request) == MAX_COMPARISONS
+    assert sum(1 for count in by_request.values() if count == 2) == report.duplicates > 0
+    essay_ids = set(dataset.essay_ids)
+    texts = {essay.essay_id: essay.text for essay in dataset.inventory.essays}
+    prompt = dataset.inventory.prompt
+    assert prompt is not None
+    for item, callback in zip(comparisons, parsed, strict=True):
+        assert item.value["event_type"] == "LLMComparisonResultV1"
+        metadata = callback.request_metadata
+        assert metadata["bos_batch_id"] == MAIN_BATCH
+        assert metadata["cj_source"] == "eng5_local_stack"
+        assert metadata["cj_request_type"] == "cj_comparison"
+        assert metadata["cj_batch_id"]
+        assert {metadata["essay_a_id"], metadata["essay_b_id"]} <= essay_ids
+        assert metadata["essay_a_id"] != metadata["essay_b_id"]
+        expected_prompt = judge_prompt(
+            prompt.content, texts[metadata["essay_a_id"]], texts[metadata["essay_b_id"]]
+        )
+        assert metadata["prompt_sha256"] == hashlib.sha256(expected_prompt.encode()).hexdigest()
+        assert item.value["correlation_id"] == str(callback.correlation_id)
+        assert callback.provider == "mock"
+    errors = [callback for callback in parsed if not callback.is_success]
+    assert len({callback.request_id for callback in errors}) == report.errors > 0
+    for callback in errors:
+        assert callback.model == "unknown"
+        assert callback.cost_estimate == 0
+        assert callback.token_usage.total_tokens == 0
+        assert callback.error_detail is not None
+        assert callback.error_detail.error_code in FAULTS.error_codes
+    for callback in parsed:
+        if callback.is_success:
+            assert callback.model == "simulated-judge-v1"
+            assert callback.cost_estimate > 0
+            assert 60 <= callback.token_usage.completion_tokens <= 200
+    # Pairs are not repeated and positions are mixed.
+    pairs = {frozenset((c.essay_a_id, c.essay_b_id)) for c in parsed}
+    assert len(pairs) == MAX_COMPARISONS
+
+    # --- foreign noise: other batch ids, unknown essays --------------------------------
+    foreign = [
+        item
+        for item in received
+        if item.topic == COMPARISON_TOPIC
+        and item.value["data"]["request_metadata"].get("cj_source") == "foreign_noise"
+    ]
+    assert len(foreign) == report.foreign == FAULTS.foreign_callbacks
+    for item in foreign:
+        metadata = item.value["data"]["request_metadata"]
+        assert metadata["bos_batch_id"] != MAIN_BATCH
+        assert not {metadata["essay_a_id"], metadata["essay_b_id"]} & essay_ids
+
+    # --- rich result ------------------------------------------------------------------
+    (result_item,) = for_batch(received, MAIN_BATCH, RESULT_TOPIC)
+    result = parse_envelope(json.dumps(result_item.value), AssessmentResultV1).data
+    assert result.batch_id == MAIN_BATCH
+    assert result_item.value["source_service"] == "cj_assessment_service"
+    results = {essay.essay_id: essay for essay in result.essay_results}
+    assert set(results) == essay_ids
+    ranks = sorted(essay.rank for essay in result.essay_results)
+    assert ranks == list(range(1, len(essay_ids) + 1))
+    for anchor_id, grade in dataset.anchor_grades.items():
+        assert results[anchor_id].is_anchor
+        assert results[anchor_id].letter_grade == grade
+        assert results[anchor_id].display_name == f"ANCHOR GRADE {grade}"
+    students = [essay.essay_id for essay in dataset.inventory.students]
+    assert not any(results[student].is_anchor for student in students)
+    metadata = result.assessment_metadata
+    assert metadata["simulated"] is True
+    assert metadata["comparison_count"] == MAX_COMPARISONS - report.errors
+    assert metadata["anchor_essays_used"] == len(dataset.anchor_grades)
+    assert set(metadata["bt_stats"]) == essay_ids
+    for essay_id, stats in metadata["bt_stats"].items():
+        assert stats["bt_mean"] == pytest.approx(results[essay_id].bt_score)
+        assert stats["bt_se"] > 0
+    probabilities = metadata["grade_projection_summary"]["grade_probabilities"]
+    assert set(probabilities) == set(students)
+    for student in students:
+        assert sum(probabilities[student].values()) == pytest.approx(1.0)
+        assert results[student].letter_grade == max(
+            probabilities[student], key=probabilities[student].__getitem__
+        )
+    theta = {essay_id: essay.bt_score for essay_id, essay in results.items()}
+    alignment = anchor_alignment(theta, dataset.anchor_grades, LEGACY)
+    assert alignment.kendall_tau is not None
+    assert alignment.kendall_tau >= 0.8
+
+    # --- completion, and ordering: comparisons < result < completion --------------------
+    (completion_item,) = for_batch(received, MAIN_BATCH, COMPLETED_TOPIC)
+    completion = parse_envelope(json.dumps(completion_item.value), CJAssessmentCompletedV1).data
+    assert completion.status == "completed_with_failures"
+    assert completion.entity_id == MAIN_BATCH
+    assert completion.processing_summary.total_essays == len(essay_ids)
+    assert set(completion.processing_summary.successful_essay_ids) == essay_ids
+    assert completion.cj_assessment_job_id == result.cj_assessment_job_id
+    last_comparison = max(_stamp(item.value) for item in comparisons)
+    assert last_comparison < _stamp(result_item.value) < _stamp(completion_item.value)
+    assert max(item.timestamp_ms for item in comparisons) <= result_item.timestamp_ms
+    assert result_item.timestamp_ms <= completion_item.timestamp_ms
+    assert not for_batch(received, MAIN_BATCH, FAILED_TOPIC)
+    assert report.status == "completed_with_failures"
+
+    # --- health ---------------------------------------------------------------------
+    assert cj_service.health_url is not None
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/healthz", cj_service.health_url)
+    async with aiohttp.ClientSession() as session, session.get(cj_service.health_url) as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "requests_processed": 1}
+
+
+async def test_skips_bad_messages_deduplicates_and_fails_without_anchors(
+    kafka_broker: EmbeddedBroker, content_service: ContentServiceServer
+) -> None:
+    no_anchors_batch = "5b3e2a10-0c4d-4e8f-a1b2-c3d4e5f60718"
+    dataset = await upload_dataset(content_service.url, no_anchors_batch)
+    students = [essay.essay_id for essay in dataset.inventory.students]
+    service = ReferenceCJService(kafka_broker.bootstrap, content_service.url, AnchorRegistry())
+    async with service, CallbackTap(kafka_broker.bootstrap) as tap:
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, b"{not json")
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, b'{"data": {"essays_for_cj": []}}')
+        request = json.dumps(request_envelope(no_anchors_batch, dataset, essay_ids=students))
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, request.encode(), no_anchors_batch)
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, request.encode(), no_anchors_batch)
+        # A later request proves the service got past everything above.
+        later_batch = "8d7c6b5a-4e3f-4a1b-9c8d-7e6f5a4b3c2d"
+        later = request_envelope(later_batch, dataset, essay_ids=students[:1])
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, json.dumps(later).encode())
+        received = await tap.collect_until(batch_finished(later_batch))
+        await tap.collect_until(batch_finished(no_anchors_batch))
+
+    (failure_item,) = for_batch(received, no_anchors_batch, FAILED_TOPIC)
+    failure = parse_envelope(json.dumps(failure_item.value), CJAssessmentFailedV1).data
+    assert failure.status == "failed_critically"
+    assert failure.system_metadata.error_info["error_code"] == "NO_ANCHORS_FOUND"
+    assert failure.system_metadata.processing_stage == "failed"
+    assert failure.reason.startswith("NO_ANCHORS_FOUND")
+    assert not for_batch(received, no_anchors_batch, COMPARISON_TOPIC)
+    assert not for_batch(received, no_anchors_batch, RESULT_TOPIC)
+    (later_failure,) = for_batch(received, later_batch, FAILED_TOPIC)
+    assert later_failure.value["data"]["system_metadata"]["error_info"]["error_code"] == (
+        "TOO_FEW_ESSAYS"
+    )
+    assert service.requests_processed == 2
+
+
+async def test_all_comparisons_failing_fails_the_batch(
+    kafka_broker: EmbeddedBroker, content_service: ContentServiceServer, registry: AnchorRegistry
+) -> None:
+    batch_id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    dataset = await upload_dataset(content_service.url, batch_id)
+    judge = JudgeConfig(faults=FaultConfig(error_rate=1.0))
+    service = ReferenceCJService(kafka_broker.bootstrap, content_service.url, registry, judge)
+    async with service, CallbackTap(kafka_broker.bootstrap) as tap:
+        request = request_envelope(batch_id, dataset, metadata={"max_comparisons": 6})
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, json.dumps(request).encode())
+        received = await tap.collect_until(batch_finished(batch_id))
+        received = await tap.collect_until(
+            lambda got: len(for_batch(got, batch_id, COMPARISON_TOPIC)) == 6
+        )
+
+    (failure_item,) = for_batch(received, batch_id, FAILED_TOPIC)
+    error_info = failure_item.value["data"]["system_metadata"]["error_info"]
+    assert error_info["error_code"] == "ALL_COMPARISONS_FAILED"
+    comparisons = for_batch(received, batch_id, COMPARISON_TOPIC)
+    assert all(item.value["data"]["error_detail"] is not None for item in comparisons)
+    assert not for_batch(received, batch_id, COMPLETED_TOPIC)
+    assert service.reports[batch_id].status == "failed"
+
+
+async def test_grade_scale_from_envelope_metadata_and_missing_content(
+    kafka_broker: EmbeddedBroker, content_service: ContentServiceServer, registry: AnchorRegistry
+) -> None:
+    batch_id = "6c5d4e3f-2a1b-4c0d-9e8f-7a6b5c4d3e2f"
+    dataset = await upload_dataset(content_service.url, batch_id)
+    broken = UploadedDataset(
+        dataset.inventory,
+        {**dataset.storage_ids, dataset.essay_ids[-1]: "0" * 32},
+        dataset.prompt_storage_id,
+    )
+    national_batch = "1e2d3c4b-5a6f-4e7d-8c9b-0a1f2e3d4c5b"
+    async with (
+        ReferenceCJService(kafka_broker.bootstrap, content_service.url, registry),
+        CallbackTap(kafka_broker.bootstrap) as tap,
+    ):
+        missing = request_envelope(batch_id, broken)
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, json.dumps(missing).encode())
+        national = request_envelope(
+            national_batch, dataset, metadata={"grade_scale": "eng5_np_national_9_step"}
+        )
+        await publish(kafka_broker.bootstrap, REQUEST_TOPIC, json.dumps(national).encode())
+        received = await tap.collect_until(
+            lambda got: batch_finished(batch_id)(got) and batch_finished(national_batch)(got)
+        )
+
+    (missing_failure,) = for_batch(received, batch_id, FAILED_TOPIC)
+    info = missing_failure.value["data"]["system_metadata"]["error_info"]
+    assert info["error_code"] == "CONTENT_FETCH_FAILED"
+    assert "HTTP 404" in info["message"]
+    # The sample anchors' letter grades are not on the national 1–9 scale.
+    (national_failure,) = for_batch(received, national_batch, FAILED_TOPIC)
+    info = national_failure.value["data"]["system_metadata"]["error_info"]
+    assert info["error_code"] == "ANCHOR_GRADE_NOT_ON_SCALE"
