@@ -22,18 +22,15 @@ from rich.table import Table
 from eng5_np import __version__
 from eng5_np.artefact.schema import load_schema
 from eng5_np.artefact.verify import verify_artefact
+from eng5_np.cli_stack import stack_app
 from eng5_np.contracts.enums import CourseCode, LLMProviderType
 from eng5_np.errors import DatasetError, RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.llm_models import load_manifest
 from eng5_np.logs import configure_logging, detach_run_log, get_logger
-from eng5_np.modes.collect import StopReason
 from eng5_np.modes.dry_run import run_dry_run
-from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
 from eng5_np.modes.plan import run_plan
 from eng5_np.report.plan_view import render_plan
-from eng5_np.report.progress_view import RichProgress
-from eng5_np.report.summary import render_summary
 from eng5_np.settings import KafkaSecurity, LogFormat, RunMode, RunSettings
 
 T = TypeVar("T")
@@ -181,6 +178,16 @@ def main_command(
     local_stack: Annotated[
         bool, typer.Option(help="Start the embedded local stack for this run.")
     ] = False,
+    judge_seed: Annotated[
+        int | None, typer.Option(help="With --local-stack: seed of the simulated judge (0).")
+    ] = None,
+    judge_faults: Annotated[
+        str | None,
+        typer.Option(
+            help="With --local-stack: fault injection, e.g. errors=0.1,duplicates=0.05,"
+            "foreign=3,delay=0.01."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logs.")] = False,
     log_format: Annotated[
         LogFormat, typer.Option(case_sensitive=False, help="Console log format.")
@@ -226,10 +233,14 @@ def main_command(
             "completion_timeout": completion_timeout,
             "strict_metadata": strict_metadata,
             "local_stack": local_stack,
+            "judge_seed": judge_seed,
+            "judge_faults": judge_faults,
             "verbose": verbose,
             "log_format": log_format,
         }
     )
+    if (judge_seed is not None or judge_faults is not None) and not local_stack:
+        raise _fail(UsageError("--judge-seed and --judge-faults only apply with --local-stack"))
     console = Console(highlight=False, soft_wrap=True)
     if settings.mode is RunMode.PLAN:
         result = _run_async(lambda: run_plan(settings))
@@ -249,13 +260,35 @@ def main_command(
 
 def _execute(settings: RunSettings, console: Console) -> None:
     """Run execute mode with progress bars, then the summary, then the outcome's exit code."""
+    # Imported here: execute pulls in aiokafka, numpy and choix, which slow every other command.
+    from eng5_np.artefact.builder import StackInfo
+    from eng5_np.modes.collect import StopReason
+    from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
+    from eng5_np.report.progress_view import RichProgress
+    from eng5_np.report.summary import render_summary
+
     quiet = settings.log_format is LogFormat.JSON
 
-    async def go() -> ExecuteResult:
+    stack_info = EXTERNAL_STACK
+
+    async def run(run_settings: RunSettings, stack: StackInfo) -> ExecuteResult:
+        nonlocal stack_info
+        stack_info = stack
         if quiet:
-            return await run_execute(settings, raise_on_failure=False)
+            return await run_execute(run_settings, stack=stack, raise_on_failure=False)
         with RichProgress(console) as progress:
-            return await run_execute(settings, progress=progress, raise_on_failure=False)
+            return await run_execute(
+                run_settings, stack=stack, progress=progress, raise_on_failure=False
+            )
+
+    async def go() -> ExecuteResult:
+        if settings.local_stack:
+            from eng5_np.cli_stack import parse_faults, with_local_stack
+
+            parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
+            result: ExecuteResult = await with_local_stack(settings, run)
+            return result
+        return await run(settings, EXTERNAL_STACK)
 
     result = _run_async(go)
     for warning in result.warnings:
@@ -267,7 +300,7 @@ def _execute(settings: RunSettings, console: Console) -> None:
         artefact_path=result.artefact_path,
         partial=outcome is None or outcome.reason is not StopReason.COMPLETED,
         stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
-        stack_description=EXTERNAL_STACK.description,
+        stack_description=stack_info.description,
     )
     try:
         result.raise_for_outcome()
@@ -279,6 +312,9 @@ def _no_collection_reason(settings: RunSettings) -> str:
     if settings.no_kafka:
         return "--no-kafka: uploaded and wrote the request, nothing published"
     return "--await-completion not given: published, not collected"
+
+
+app.add_typer(stack_app, name="stack")
 
 
 @app.command("verify")

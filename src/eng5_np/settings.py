@@ -130,6 +130,10 @@ class RunSettings(BaseModel):
     completion_timeout: float = Field(default=1800.0, gt=0)
     strict_metadata: bool = False
     local_stack: bool = False
+    judge_seed: int = 0
+    """Seed of the local stack's simulated judge (only with --local-stack)."""
+    judge_faults: str | None = None
+    """Fault injection of the local stack's simulated judge (only with --local-stack)."""
     kafka_bootstrap_explicit: bool = False
     """True when --kafka-bootstrap or KAFKA_BOOTSTRAP_SERVERS was given (wins over the stack)."""
     content_service_url_explicit: bool = False

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from scipy import stats  # type: ignore[import-untyped]
+from scipy import stats
 
 from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry
 from eng5_np.analysis.bradley_terry import fisher_information

@@ -7,8 +7,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from scipy import stats  # type: ignore[import-untyped]
-
 from eng5_np.analysis.comparisons import ComparisonOutcome, win_counts
 from eng5_np.grades import GradeScale
 
@@ -72,6 +70,8 @@ def anchor_alignment(
     tau: float | None = None
     # Constant input makes τ undefined (and scipy warns); say so with None instead.
     if len(set(grade_positions)) > 1 and len(set(thetas)) > 1:
+        from scipy import stats  # imported lazily: scipy.stats is slow to import
+
         value = float(stats.kendalltau(grade_positions, thetas).statistic)
         tau = None if math.isnan(value) else value
     return AnchorAlignment(

@@ -346,7 +346,7 @@ def _write_artefact(
             settings,
             inventory,
             wire_batch_id=state.wire_batch_id,
-            stack=stack,
+            stack=_effective_stack(stack, hydrator),
             llm_config_overrides=overrides,
             request_position=state.request.model_dump() if state.request else None,
         ),
@@ -364,6 +364,27 @@ def _write_artefact(
         _validate_checkpoint(document, hydrator)
         seal_and_write(path, document, validate=False)
     return path
+
+
+def _effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
+    """Mark the run simulated when the callbacks say so, whatever the addresses suggested.
+
+    A compose stack or another terminal's local stack looks "external" to the runner; its
+    judgements come from the mock provider and its result says ``simulated``.
+    """
+    if stack.judge == "simulated":
+        return stack
+    flagged = hydrator.result is not None and (
+        hydrator.result.assessment_metadata.get("simulated") is True
+    )
+    mocked = any(c["provider"] == "mock" for c in hydrator.comparisons)
+    if not (flagged or mocked):
+        return stack
+    return StackInfo(
+        stack.kind,
+        "simulated",
+        f"{stack.description}; the callbacks came from a simulated/mock judge",
+    )
 
 
 def _validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:

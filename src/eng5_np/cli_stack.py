@@ -1,0 +1,277 @@
+"""CLI glue for the embedded local stack (SPEC §7): ``eng5-runner stack …`` and
+``--local-stack``. Everything from :mod:`eng5_np.localstack` is imported lazily here, so the
+runner core and the other commands never load it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from eng5_np.errors import UsageError
+from eng5_np.grades import GradeScaleName
+from eng5_np.settings import RunSettings, bundled_sample_dataset
+
+if TYPE_CHECKING:
+    from eng5_np.artefact.builder import StackInfo
+    from eng5_np.localstack.judge import FaultConfig, JudgeConfig
+
+stack_app = typer.Typer(
+    help="Run the embedded local stack or one of its services (broker, Content Service, "
+    "reference CJ service with a simulated judge).",
+    no_args_is_help=True,
+)
+
+FAULT_KEYS = {
+    "errors": "error_rate",
+    "duplicates": "duplicate_rate",
+    "foreign": "foreign_callbacks",
+    "delay": "callback_delay_s",
+}
+
+
+def parse_faults(spec: str | None) -> FaultConfig:
+    """Parse ``errors=0.1,duplicates=0.05,foreign=3,delay=0.01`` into a fault config."""
+    from eng5_np.localstack.judge import FaultConfig
+
+    if not spec:
+        return FaultConfig()
+    values: dict[str, Any] = {}
+    for part in spec.split(","):
+        key, sep, raw = part.strip().partition("=")
+        if not sep or key not in FAULT_KEYS:
+            raise UsageError(
+                f"--judge-faults: {part.strip()!r} is not one of "
+                f"{', '.join(k + '=…' for k in FAULT_KEYS)}"
+            )
+        try:
+            values[FAULT_KEYS[key]] = int(raw) if key == "foreign" else float(raw)
+        except ValueError:
+            raise UsageError(f"--judge-faults: {key} needs a number, got {raw!r}") from None
+    try:
+        return FaultConfig(**values)
+    except ValueError as exc:
+        raise UsageError(f"--judge-faults: {exc}") from None
+
+
+def judge_config(seed: int, faults: str | None) -> JudgeConfig:
+    """The simulated judge's configuration from CLI values."""
+    from eng5_np.localstack.judge import JudgeConfig
+
+    return JudgeConfig(seed=seed, faults=parse_faults(faults))
+
+
+class LocalStackRun:
+    """Starts the local stack for one execute run and points the settings at it."""
+
+    def __init__(self, settings: RunSettings) -> None:
+        from eng5_np.localstack.stack import LocalStack, LocalStackConfig
+
+        config = LocalStackConfig(
+            dataset_dir=settings.dataset_dir,
+            judge=judge_config(settings.judge_seed, settings.judge_faults),
+            grade_scale=settings.grade_scale.value,
+            external_bootstrap=(
+                settings.kafka_bootstrap if settings.kafka_bootstrap_explicit else None
+            ),
+            external_content_service_url=(
+                settings.content_service_url if settings.content_service_url_explicit else None
+            ),
+        )
+        self._stack = LocalStack(config)
+        self._settings = settings
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """Child processes of the stack (the broker)."""
+        return self._stack.pids
+
+    def context(self) -> AbstractAsyncContextManager[Any]:
+        """The stack as an async context manager."""
+        return self._stack
+
+    def point_settings(self) -> RunSettings:
+        """The run's settings aimed at the stack (explicit addresses win)."""
+        return self._settings.model_copy(
+            update={
+                "kafka_bootstrap": self._stack.bootstrap,
+                "content_service_url": self._stack.content_service_url,
+            }
+        )
+
+    def info(self) -> StackInfo:
+        """The artefact's ``metadata.stack`` for this run."""
+        from eng5_np.artefact.builder import StackInfo
+
+        faults = self._settings.judge_faults or "none"
+        return StackInfo(
+            "local",
+            "simulated",
+            "embedded local stack: Tansu broker, Content Service and reference CJ service "
+            f"with the simulated judge (seed {self._settings.judge_seed}, faults {faults}); "
+            "not LLM judgements",
+        )
+
+
+def run_until_signal(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``main`` until it ends or SIGINT/SIGTERM cancels it; cleanup runs either way."""
+
+    async def runner() -> None:
+        task = asyncio.ensure_future(main())
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            return
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    asyncio.run(runner())
+
+
+def _ready(console: Console, lines: list[str]) -> None:
+    for line in lines:
+        console.print(line, markup=False)
+    console.print("Press Ctrl-C to stop.", markup=False)
+
+
+@stack_app.command("up")
+def stack_up(
+    dataset_dir: Annotated[
+        Path | None,
+        typer.Option(envvar="ENG5_DATASET_DIR", help="Dataset whose anchors the CJ service knows."),
+    ] = None,
+    grade_scale: Annotated[
+        GradeScaleName, typer.Option(case_sensitive=False, help="Default grade scale.")
+    ] = GradeScaleName.LEGACY_9_STEP,
+    judge_seed: Annotated[int, typer.Option(help="Seed of the simulated judge.")] = 0,
+    judge_faults: Annotated[
+        str | None, typer.Option(help="Fault injection, e.g. errors=0.1,duplicates=0.05.")
+    ] = None,
+    health_port: Annotated[int, typer.Option(help="CJ service /healthz port (0 = free).")] = 0,
+) -> None:
+    """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
+    from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
+
+    config = LocalStackConfig(
+        dataset_dir=dataset_dir or bundled_sample_dataset(),
+        judge=judge_config(judge_seed, judge_faults),
+        grade_scale=grade_scale.value,
+        health_port=health_port,
+    )
+    console = Console(highlight=False, soft_wrap=True)
+
+    def on_ready(stack: LocalStack) -> None:
+        _ready(
+            console,
+            [
+                "Local stack is running (simulated judge; results are not LLM judgements).",
+                f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
+                f"CONTENT_SERVICE_URL={stack.content_service_url}",
+                f"CJ_HEALTH_URL={stack.health_url or ''}",
+                f"Run from another terminal: eng5-runner --mode execute --await-completion "
+                f"--kafka-bootstrap {stack.bootstrap} --content-service-url "
+                f"{stack.content_service_url}",
+            ],
+        )
+
+    run_until_signal(lambda: serve_forever(config, on_ready))
+    console.print("Local stack stopped.", markup=False)
+
+
+@stack_app.command("content-service")
+def stack_content_service(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 = free).")] = 8001,
+    base_path: Annotated[str, typer.Option(help="Upload path.")] = "/v1/content",
+    store_dir: Annotated[
+        Path | None, typer.Option(help="Keep texts in this folder instead of memory.")
+    ] = None,
+) -> None:
+    """Run only the Content Service (POST/GET <base-path>, GET /healthz) until Ctrl-C."""
+    from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
+
+    console = Console(highlight=False, soft_wrap=True)
+
+    async def main() -> None:
+        server = ContentServiceServer(ContentStore(store_dir), base_path=base_path)
+        await server.start(host=host, port=port)
+        try:
+            _ready(console, [f"Content Service at {server.url} (health {server.health_url})"])
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
+
+    run_until_signal(main)
+
+
+@stack_app.command("cj-service")
+def stack_cj_service(
+    kafka_bootstrap: Annotated[
+        str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap host:port.")
+    ] = "localhost:9092",
+    content_service_url: Annotated[
+        str, typer.Option(envvar="CONTENT_SERVICE_URL", help="Content Service upload URL.")
+    ] = "http://localhost:8001/v1/content",
+    dataset_dir: Annotated[
+        Path | None,
+        typer.Option(envvar="ENG5_DATASET_DIR", help="Dataset whose anchors the service knows."),
+    ] = None,
+    grade_scale: Annotated[
+        GradeScaleName, typer.Option(case_sensitive=False, help="Default grade scale.")
+    ] = GradeScaleName.LEGACY_9_STEP,
+    health_host: Annotated[str, typer.Option(help="Address of /healthz.")] = "127.0.0.1",
+    health_port: Annotated[int, typer.Option(help="Port of /healthz (0 = free).")] = 8002,
+    judge_seed: Annotated[int, typer.Option(help="Seed of the simulated judge.")] = 0,
+    judge_faults: Annotated[str | None, typer.Option(help="Fault injection spec.")] = None,
+) -> None:
+    """Run only the reference CJ service against an existing broker and Content Service."""
+    from eng5_np.localstack.cj_service import ReferenceCJService
+    from eng5_np.localstack.stack import serve_cj_service
+
+    console = Console(highlight=False, soft_wrap=True)
+
+    def on_ready(service: ReferenceCJService) -> None:
+        _ready(
+            console,
+            [
+                f"Reference CJ service consuming from {kafka_bootstrap} "
+                f"(health {service.health_url})"
+            ],
+        )
+
+    run_until_signal(
+        lambda: serve_cj_service(
+            kafka_bootstrap,
+            content_service_url,
+            dataset_dir=dataset_dir or bundled_sample_dataset(),
+            judge=judge_config(judge_seed, judge_faults),
+            grade_scale=grade_scale.value,
+            health_host=health_host,
+            health_port=health_port,
+            on_ready=on_ready,
+        )
+    )
+
+
+async def with_local_stack(
+    settings: RunSettings,
+    body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
+    on_started: Callable[[tuple[int, ...]], None] | None = None,
+) -> Any:
+    """Start the stack, run ``body`` against it, and always stop it afterwards."""
+    run = LocalStackRun(settings)
+    async with run.context():
+        if on_started is not None:
+            on_started(run.pids)
+        return await body(run.point_settings(), run.info())
