@@ -286,7 +286,14 @@ def _execute(settings: RunSettings, console: Console) -> None:
             from eng5_np.cli_stack import parse_faults, with_local_stack
 
             parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
-            result: ExecuteResult = await with_local_stack(settings, run)
+
+            def started(pids: tuple[int, ...]) -> None:
+                shown = ", ".join(str(pid) for pid in pids) or "none"
+                _stderr().print(
+                    f"local stack started (simulated judge; broker pid {shown})", markup=False
+                )
+
+            result: ExecuteResult = await with_local_stack(settings, run, started)
             return result
         return await run(settings, EXTERNAL_STACK)
 

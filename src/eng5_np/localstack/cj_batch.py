@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -196,11 +196,12 @@ async def _assess(batch: _Batch) -> None:
             f"({len(batch.registry)} anchors known)",
         )
     budget = resolve_budget(len(essay_ids), _max_comparisons(metadata))
-    seed = f"{batch.judge_config.seed}:{batch.context.batch_id}"
+    texts_key = content_key(texts.values())
+    seed = f"{batch.judge_config.seed}:{texts_key}"
     pairs = plan_pairs(essay_ids, set(anchor_grades), budget=budget, seed=seed)
     batch.report.planned = len(pairs)
     judge = batch.judge_config.build(len(scale.grades))
-    outcomes = await _publish_comparisons(batch, judge, essays, pairs, prompt)
+    outcomes = await _publish_comparisons(batch, judge, essays, pairs, prompt, texts_key)
     assessment = assess_batch(
         batch.context,
         essay_ids=essay_ids,
@@ -215,6 +216,16 @@ async def _assess(batch: _Batch) -> None:
     await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
     batch.report.status = assessment.completion.status
+
+
+def content_key(texts: Iterable[str]) -> str:
+    """A fingerprint of the batch's texts (not of its ids or batch id).
+
+    Random draws are seeded with it, so the same dataset and judge seed give the same pairs
+    and judgements in every run, although each run has its own batch id and essay ids.
+    """
+    digests = sorted(sha256_text(text) for text in texts)
+    return sha256_text("\n".join(digests))[:16]
 
 
 def _scale(metadata: Mapping[str, Any], default: GradeScale) -> GradeScale:
@@ -288,11 +299,12 @@ async def _publish_comparisons(
     essays: dict[str, JudgeEssay],
     pairs: list[PlannedPair],
     prompt: str,
+    texts_key: str,
 ) -> list[ComparisonOutcome]:
     """Judge and publish every pair (plus injected noise); return the successful outcomes."""
     report, batch_id = batch.report, batch.context.batch_id
     faults = judge.faults
-    rng = random.Random(f"noise:{judge.seed}:{batch_id}")
+    rng = random.Random(f"noise:{judge.seed}:{texts_key}")
     noise_at = sorted(rng.randrange(len(pairs) + 1) for _ in range(faults.foreign_callbacks))
     acks: list[Awaitable[Any]] = []
     outcomes: list[ComparisonOutcome] = []
@@ -318,7 +330,7 @@ async def _publish_comparisons(
                 "cj_request_type": "cj_comparison",
             },
             correlation_id=uuid.uuid4(),
-            key=f"{batch_id}:{index}",
+            key=f"{texts_key}:{index}",
         )
         raw = _wire(verdict.callback)
         acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))

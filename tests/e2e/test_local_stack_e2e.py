@@ -1,0 +1,256 @@
+"""End to end on the embedded local stack (issue 4): the README's execute command, seeds,
+fault injection, and no broker process left behind after success, Ctrl-C or failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scipy import stats
+
+from eng5_np.artefact.schema import validation_errors
+from eng5_np.grades import GRADE_SCALES, GradeScaleName
+
+pytestmark = pytest.mark.e2e
+
+RUNNER = str(Path(sys.executable).parent / "eng5-runner")
+SCALE = GRADE_SCALES[GradeScaleName.LEGACY_9_STEP]
+BROKER_PID = re.compile(r"broker pid (\d+)")
+RUN_DEADLINE_S = 180.0
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ENG5_", "KAFKA_")) and k != "CONTENT_SERVICE_URL"
+    }
+    env["ENG5_UPLOAD_CACHE_DIR"] = str(tmp_path / "cache")
+    env["COLUMNS"] = "120"
+    return env
+
+
+def _execute_args(out: Path, *extra: str) -> list[str]:
+    # The README's first command (scripts/demo.sh) runs exactly this execute.
+    return [
+        RUNNER,
+        "--mode",
+        "execute",
+        "--local-stack",
+        "--await-completion",
+        "--completion-timeout",
+        "300",
+        "--output-dir",
+        str(out),
+        *extra,
+    ]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes only once reaped; its parent (the runner) is gone.
+    status = Path(f"/proc/{pid}/status")
+    return status.exists() and "State:\tZ" not in status.read_text()
+
+
+def _broker_pid(stderr: str) -> int:
+    match = BROKER_PID.search(stderr)
+    assert match, f"runner did not report the local broker pid: {stderr!r}"
+    return int(match.group(1))
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=RUN_DEADLINE_S, check=False
+    )
+
+
+def _artefact(out: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((out / "assessment_run.execute.json").read_text())
+    return document
+
+
+def _by_file(document: dict[str, Any]) -> dict[str, str]:
+    inputs = document["inputs"]
+    files = {a["anchor_id"]: a["source_path"] for a in inputs["anchors"]}
+    files.update({s["essay_id"]: s["source_path"] for s in inputs["students"]})
+    return files
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
+    """One run of the README's execute command, shared by the assertions below."""
+    tmp = tmp_path_factory.mktemp("readme-run")
+    out = tmp / "run"
+    completed = _run(_execute_args(out), _env(tmp))
+    assert completed.returncode == 0, completed.stderr
+    return out, completed.stdout, _broker_pid(completed.stderr)
+
+
+def test_readme_execute_exits_0_with_a_valid_simulated_artefact(
+    default_run: tuple[Path, str, int],
+) -> None:
+    out, stdout, _ = default_run
+    document = _artefact(out)
+    assert validation_errors(document) == []
+    assert document["metadata"]["stack"]["kind"] == "local"
+    assert document["metadata"]["stack"]["judge"] == "simulated"
+    assert document["validation"]["runner_status"]["partial_data"] is False
+    assert "assessment_run.execute.json" in stdout
+    verify = subprocess.run(
+        [RUNNER, "verify", str(out / "assessment_run.execute.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stderr
+
+
+def test_every_essay_has_a_positive_standard_error_and_every_student_a_projection(
+    default_run: tuple[Path, str, int],
+) -> None:
+    document = _artefact(default_run[0])
+    inputs = document["inputs"]
+    essay_ids = {a["anchor_id"] for a in inputs["anchors"]} | {
+        s["essay_id"] for s in inputs["students"]
+    }
+    summary = {entry["essay_id"]: entry for entry in document["bt_summary"]}
+    assert set(summary) == essay_ids
+    for entry in summary.values():
+        assert entry["comparison_count"] > 0
+        assert entry["standard_error"] is not None
+        assert entry["standard_error"] > 0
+    students = {s["essay_id"] for s in inputs["students"]}
+    projected = {p["essay_id"] for p in document["grade_projections"]}
+    assert projected == students
+    for projection in document["grade_projections"]:
+        assert abs(sum(projection["probabilities"].values()) - 1.0) < 1e-6
+
+
+def test_anchor_thetas_follow_their_grades(default_run: tuple[Path, str, int]) -> None:
+    document = _artefact(default_run[0])
+    anchors = [e for e in document["bt_summary"] if e["is_anchor"]]
+    assert len(anchors) == 9
+    positions = [SCALE.position(e["anchor_grade"]) for e in anchors]
+    thetas = [e["theta"] for e in anchors]
+    tau = stats.kendalltau(positions, thetas).statistic
+    assert tau >= 0.8, f"Kendall tau {tau:.2f} between anchor grades and theta"
+
+
+def test_no_broker_survives_a_successful_run(default_run: tuple[Path, str, int]) -> None:
+    assert not _alive(default_run[2])
+
+
+def _comparisons_by_file(out: Path) -> list[tuple[str, str, str | None]]:
+    document = _artefact(out)
+    files = _by_file(document)
+    return [
+        (files[c["essay_a_id"]], files[c["essay_b_id"]], files.get(c["winner_id"] or ""))
+        for c in document["llm_comparisons"]
+    ]
+
+
+def _thetas_by_file(out: Path) -> dict[str, float]:
+    document = _artefact(out)
+    files = _by_file(document)
+    return {files[e["essay_id"]]: e["theta"] for e in document["bt_summary"]}
+
+
+def test_same_seed_same_comparisons_other_seed_other_pairs(
+    default_run: tuple[Path, str, int], tmp_path: Path
+) -> None:
+    again, other = tmp_path / "again", tmp_path / "other"
+    first = _run(_execute_args(again, "--judge-seed", "0"), _env(tmp_path))
+    assert first.returncode == 0, first.stderr
+    second = _run(_execute_args(other, "--judge-seed", "7"), _env(tmp_path))
+    assert second.returncode == 0, second.stderr
+
+    reference = _comparisons_by_file(default_run[0])
+    assert _comparisons_by_file(again) == reference
+    assert _thetas_by_file(again) == pytest.approx(_thetas_by_file(default_run[0]))
+    pairs = {frozenset(c[:2]) for c in reference}
+    assert {frozenset(c[:2]) for c in _comparisons_by_file(other)} != pairs
+
+
+def test_fault_injection_is_counted_in_the_artefact(tmp_path: Path) -> None:
+    out = tmp_path / "faults"
+    completed = _run(
+        _execute_args(out, "--judge-faults", "errors=0.1,duplicates=0.1,foreign=5"),
+        _env(tmp_path),
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = _artefact(out)
+    observed = document["validation"]["runner_status"]["observed_events"]
+    comparisons = document["llm_comparisons"]
+    failed = [c for c in comparisons if c["status"] == "failed"]
+    assert failed, "errors=0.1 should produce some error callbacks"
+    assert all(c["winner_id"] is None and c["error_code"] for c in failed)
+    assert observed["foreign"] == 5
+    assert observed["duplicates"] > 0
+    assert observed["llm_comparisons"] == len(comparisons)
+    request_ids = [c["request_id"] for c in comparisons]
+    assert len(request_ids) == len(set(request_ids))
+    lines = (out / "events" / "comparisons.jsonl").read_text().splitlines()
+    assert len(lines) == len(comparisons)
+    # Every planned comparison arrived exactly once: planned = comparison_budget of the result.
+    result = json.loads((out / "events" / "assessment_results.jsonl").read_text().splitlines()[0])
+    assert len(comparisons) == result["data"]["assessment_metadata"]["comparison_budget"]
+
+
+def _wait_for(condition: Any, deadline_s: float, what: str) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_ctrl_c_mid_run_leaves_a_partial_artefact_and_no_broker(tmp_path: Path) -> None:
+    out = tmp_path / "interrupted"
+    process = subprocess.Popen(
+        _execute_args(out, "--judge-faults", "delay=0.05"),
+        env=_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        comparisons = out / "events" / "comparisons.jsonl"
+        _wait_for(lambda: comparisons.exists() and comparisons.stat().st_size > 0, 60, "callbacks")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 4, stderr
+    assert "Traceback" not in stderr
+    document = _artefact(out)
+    assert validation_errors(document) == []
+    assert document["validation"]["runner_status"]["partial_data"] is True
+    assert not _alive(_broker_pid(stderr))
+
+
+def test_a_failed_batch_exits_5_and_leaves_no_broker(tmp_path: Path) -> None:
+    out = tmp_path / "failed"
+    completed = _run(_execute_args(out, "--judge-faults", "errors=1.0"), _env(tmp_path))
+    assert completed.returncode == 5, completed.stderr
+    assert "ALL_COMPARISONS_FAILED" in completed.stderr
+    document = _artefact(out)
+    assert validation_errors(document) == []
+    failed = document["validation"]["runner_status"]["failed"]
+    assert "ALL_COMPARISONS_FAILED" in failed["reason"]
+    assert not _alive(_broker_pid(completed.stderr))
