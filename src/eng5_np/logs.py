@@ -18,6 +18,7 @@ import structlog
 LOG_FILE_NAME = "runner.log.jsonl"
 SECRET_KEY_PARTS = ("password", "secret", "api_key", "apikey", "authorization", "credential")
 _FILE_HANDLER_NAME = "eng5_run_file"
+_LIBRARY_LOGGERS = ("aiokafka", "kafka")
 
 
 def redact_secrets(
@@ -58,6 +59,8 @@ def configure_logging(*, verbose: bool = False, json_console: bool = False) -> N
     )
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if not verbose:
+        console.addFilter(_quiet_libraries)
     console.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[
@@ -76,6 +79,13 @@ def configure_logging(*, verbose: bool = False, json_console: bool = False) -> N
     root.setLevel(logging.DEBUG)
     for noisy in ("aiokafka", "kafka", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    # Kafka clients log an unreachable broker at ERROR on every retry; the CLI already says
+    # so in one line, so on the console they would read as extra problems. The run log
+    # file keeps them, and --verbose shows them.
+    return not record.name.startswith(_LIBRARY_LOGGERS)
 
 
 def _drop_exc_info(

@@ -168,6 +168,11 @@ class Hydrator:
             raise MetadataIncomplete(
                 f"comparison {callback.request_id} lacks request_metadata {', '.join(missing)}"
             )
+        if callback.essay_a_id == callback.essay_b_id:
+            # Not a judgement at all; accepted, it would break every Bradley–Terry fit.
+            raise ContractError(
+                f"comparison {callback.request_id} compares essay {callback.essay_a_id} with itself"
+            )
         self._seen_requests.add(callback.request_id)
         self._add_comparison(callback)
         return Decision(Outcome.COMPARISON, COMPARISONS, one_line(raw))

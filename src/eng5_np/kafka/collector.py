@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from eng5_np.errors import BrokerUnavailable
 from eng5_np.kafka.state import CollectorState
@@ -78,6 +79,20 @@ class CallbackCollector:
             for message in messages:
                 records.append(RawRecord(tp.topic, tp.partition, message.offset, message.value))
         return records
+
+    async def end_offsets(self) -> dict[TopicPartition, int]:
+        """The current end offset of every assigned partition."""
+        try:
+            ends = await self._consumer.end_offsets(self._partitions)
+        except KafkaError as exc:
+            raise BrokerUnavailable(
+                f"the broker did not answer for end offsets ({type(exc).__name__})"
+            ) from None
+        return {tp: int(offset) for tp, offset in ends.items()}
+
+    def has_reached(self, targets: dict[TopicPartition, int]) -> bool:
+        """True when every partition was read up to its offset in ``targets``."""
+        return all(self.next_offsets.get(tp, 0) >= offset for tp, offset in targets.items())
 
     def advance(self, record: RawRecord) -> None:
         """Mark ``record`` as applied: its partition resumes after it."""

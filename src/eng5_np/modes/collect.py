@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from aiokafka import TopicPartition
+
 from eng5_np.artefact.event_log import EventLog
 from eng5_np.artefact.hydrator import Hydrator, MetadataIncomplete
 from eng5_np.errors import UsageError
@@ -98,18 +100,29 @@ async def collect(
     since_state = 0
     last_state = last_artefact = last_event = time.monotonic()
     result_seen_at: float | None = None
+    drain_to: dict[TopicPartition, int] | None = None
+    drained_idle = False
     warned_silence = False
     try:
         while True:
             now = time.monotonic()
             if hydrator.failure is not None:
                 return CollectOutcome(StopReason.FAILED, now - start, hydrator.failure["reason"])
+            finished = None
             if hydrator.done:
-                return CollectOutcome(StopReason.COMPLETED, now - start, "result and completion")
-            if result_seen_at is not None and now - result_seen_at >= config.result_grace_s:
-                return CollectOutcome(
-                    StopReason.COMPLETED, now - start, "result received; completion not seen"
-                )
+                finished = "result and completion"
+            elif result_seen_at is not None and now - result_seen_at >= config.result_grace_s:
+                finished = "result received; completion not seen"
+            if finished is not None:
+                # The result and completion travel on other topics than the comparisons, so
+                # with a backlog (a resume, a slow runner) they can be read before the last
+                # comparisons: stop only once every partition is read up to where it ended
+                # when the batch was seen finished, or a poll found nothing more (offsets
+                # that hold no record, such as transaction markers, are never "read").
+                if drain_to is None:
+                    drain_to = await collector.end_offsets()
+                if drained_idle or collector.has_reached(drain_to):
+                    return CollectOutcome(StopReason.COMPLETED, now - start, finished)
             if stop.is_set():
                 return CollectOutcome(StopReason.INTERRUPTED, now - start, "interrupted by signal")
             if now >= deadline:
@@ -118,6 +131,7 @@ async def collect(
                 )
             poll = min(config.poll_s, max(deadline - now, 0.0))
             records = await collector.poll(poll)
+            drained_idle = drain_to is not None and not records
             for record in records:
                 try:
                     decision = hydrator.handle(
