@@ -34,6 +34,8 @@ from eng5_np.report.plan_view import render_plan
 from eng5_np.settings import KafkaSecurity, LogFormat, RunMode, RunSettings
 
 T = TypeVar("T")
+INTERRUPTED_EXIT_CODE = 130
+"""Ctrl-C before collection started (the shell convention 128 + SIGINT)."""
 log = get_logger(__name__)
 
 app = typer.Typer(
@@ -81,6 +83,15 @@ def _run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
         # _fail (a second copy on screen reads as a second problem); the log file keeps it all.
         log.info("run.failed", error=error.message, exit_code=error.exit_code, exc_info=True)
         raise _fail(error) from None
+    except KeyboardInterrupt:
+        # Ctrl-C outside the collection loop (which turns it into a partial artefact, exit 4).
+        log.info("run.interrupted", exc_info=True)
+        _stderr().print(
+            "error: interrupted — nothing already written was lost (uploads are cached, the "
+            "run folder keeps its state); run the same command again to continue.",
+            markup=False,
+        )
+        raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
     except Exception as error:
         log.error("run.crashed", error=repr(error), exc_info=True)
         crash_file = Path(tempfile.gettempdir()) / "eng5-runner-last-error.log"
