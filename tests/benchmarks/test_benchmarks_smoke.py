@@ -1,0 +1,88 @@
+"""The benchmark scripts still run: each in its ``--quick`` mode, checked for its metric lines.
+
+Timings are not asserted (SPEC §10: benchmarks report numbers and ratios, they are not timed
+unit tests); what is asserted is that every script exits 0 and prints every metric it
+documents in ``benchmarks/README.md`` as ``name <number> unit``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+SCRIPT_TIMEOUT_S = 180
+NUMBER = r"-?\d+(\.\d+)?(e[+-]?\d+)?"
+
+
+def run_quick(script: str, *extra: str) -> str:
+    """Run ``benchmarks/<script> --quick`` and return its stdout (fails on a non-zero exit)."""
+    completed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick", *extra],
+        capture_output=True,
+        text=True,
+        timeout=SCRIPT_TIMEOUT_S,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout
+
+
+def assert_metrics(output: str, *names: str) -> None:
+    """Every ``name`` appears as a line ``name <number> <unit>``."""
+    for name in names:
+        assert re.search(rf"^{name} {NUMBER} \S+$", output, re.MULTILINE), (name, output)
+
+
+def test_bench_collect_prints_rates_ratio_and_split() -> None:
+    output = run_quick("bench_collect.py")
+    assert_metrics(
+        output,
+        "events",
+        "callback_size",
+        "baseline_rate",
+        "runner_rate",
+        "runner_hydrate_time",
+        "runner_final_artefact_time",
+        "final_artefact_share",
+        "final_jsonschema_validation_time",
+        "final_bt_fit_time",
+        "peak_rss",
+    )
+    assert re.search(rf"^ratio runner/baseline {NUMBER} \(target >= 0.5: (PASS|MISS)\)$",
+                     output, re.MULTILINE)  # fmt: skip
+    assert "stop reason: completed" in output
+
+
+def test_bench_linearity_prints_both_sizes_and_the_time_ratio() -> None:
+    output = run_quick("bench_linearity.py")
+    for label in ("n", "2n"):
+        assert_metrics(output, f"events_{label}", f"time_{label}", f"peak_rss_{label}")
+    assert_metrics(output, "memory_growth_per_event")
+    assert re.search(rf"^time ratio 2n/n {NUMBER} \(target <= 2.3: (PASS|MISS)\)$",
+                     output, re.MULTILINE)  # fmt: skip
+
+
+def test_bench_naive_baseline_prints_both_designs() -> None:
+    output = run_quick("bench_naive_baseline.py")
+    assert_metrics(output, "naive_rate_10", "runner_rate_10", "naive_rate_20", "runner_rate_20")
+    assert re.search(rf"^naive time ratio 2n/n {NUMBER} ", output, re.MULTILINE)
+    assert_metrics(output, "runner_speedup_over_naive_20")
+
+
+def test_bench_uploads_reports_saturation_per_concurrency() -> None:
+    output = run_quick("bench_uploads.py", "--delay", "0.005")
+    for concurrency in (1, 10, 50):
+        assert_metrics(output, f"c{concurrency}_wall_time", f"c{concurrency}_upload_rate")
+        assert re.search(
+            rf"^c{concurrency}_peak_in_flight \d+ of {concurrency} configured ",
+            output,
+            re.MULTILINE,
+        )
+    assert re.search(r"^saturation at every concurrency: (PASS|MISS)$", output, re.MULTILINE)
