@@ -27,6 +27,7 @@ from cj_player import (
     failure,
     read_request,
 )
+from eng5_np.artefact.schema import validation_errors
 from eng5_np.artefact.verify import verify_artefact
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.content_service import ContentServiceServer
@@ -206,3 +207,8 @@ async def test_strict_metadata_stops_at_a_comparison_without_prompt_hash(
     assert "Traceback" not in done.stderr
     assert len(jsonl(run_dir / "events" / "comparisons.jsonl")) == 1
     assert jsonl(run_dir / "events" / "rejected.jsonl") == []
+    # What was collected before the stop is kept as a valid partial artefact.
+    artefact = json.loads((run_dir / "assessment_run.execute.json").read_text())
+    assert validation_errors(artefact) == []
+    assert artefact["validation"]["runner_status"]["partial_data"] is True
+    assert len(artefact["llm_comparisons"]) == 1

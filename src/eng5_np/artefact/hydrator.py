@@ -229,9 +229,9 @@ class Hydrator:
     def _result(self, envelope: EventEnvelope[AssessmentResultV1], raw: bytes) -> Decision:
         result = envelope.data
         ids = tuple(r.essay_id for r in result.essay_results)
-        if not self._belongs((result.batch_id, result.entity_id), ()) and not self._belongs(
-            (), ids
-        ):
+        keys = (result.batch_id or None, result.entity_id or None)
+        # The batch key decides when present; essay ids only when the result carries none.
+        if not self._belongs(keys, ids):
             self.observed.foreign += 1
             return Decision(Outcome.FOREIGN)
         if not self._first_time(envelope):

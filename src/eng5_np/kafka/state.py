@@ -37,6 +37,8 @@ class CollectorState(BaseModel):
     batch_label: str
     wire_batch_id: str
     request_published: bool = False
+    publishing_from: dict[str, int] | None = None
+    """Set just before publishing: request-topic partition → end offset at that moment."""
     request: RequestPosition | None = None
     offsets: dict[str, dict[str, int]] = Field(default_factory=dict)
     """topic → partition (as str, JSON keys) → next offset to read."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,14 @@ from eng5_np.errors import (
     BatchFailed,
     CollectionInterrupted,
     CollectionTimeout,
+    RunnerError,
     UploadError,
     UsageError,
 )
 from eng5_np.grades import GRADE_SCALES
-from eng5_np.kafka.clients import make_consumer, make_producer, start_client, stop_client
+from eng5_np.kafka.clients import make_consumer, start_client, stop_client
 from eng5_np.kafka.collector import CallbackCollector
+from eng5_np.kafka.publisher import find_published_request, publish_request, request_topic_ends
 from eng5_np.kafka.state import CollectorState, RequestPosition, load_state, save_state
 from eng5_np.llm_models import validate_override
 from eng5_np.logs import get_logger
@@ -156,6 +157,8 @@ async def run_execute(
         )
 
     if settings.no_kafka:
+        # Saved so that a later run with the same --batch-id publishes this very batch.
+        save_state(run_dir, state)
         path = artefact(
             RunStatus(mode=settings.mode, stop_reason="--no-kafka: not published"), True
         )
@@ -170,7 +173,7 @@ async def run_execute(
         state.event_file_sizes = events.sizes()
         save_state(run_dir, state)
         if not state.request_published:
-            state.request = await _publish(settings, wire_batch_id, request_bytes)
+            state.request = await _publish_once(settings, run_dir, state, request_bytes)
             state.request_published = True
             save_state(run_dir, state)
             log.info("execute.published", **state.request.model_dump())
@@ -188,7 +191,7 @@ async def run_execute(
         budget = ComparisonBudget(len(inventory.essays), settings.max_comparisons)
         timeout = settings.completion_timeout
         config = collect_config or CollectConfig(timeout_s=timeout)
-        outcome = await collect(
+        collecting = collect(
             run_dir=run_dir,
             state=state,
             collector=collector,
@@ -200,6 +203,14 @@ async def run_execute(
             write_artefact=lambda: artefact(_status(settings, hydrator, None, started), False),
             started_at=started,
         )
+        try:
+            outcome = await collecting
+        except RunnerError as error:
+            # e.g. --strict-metadata: keep what was collected as a valid partial artefact.
+            stopped = _status(settings, hydrator, None, started)
+            stopped.stop_reason = error.message
+            artefact(stopped, True)
+            raise
     finally:
         events.close()
         await stop_client(consumer)
@@ -274,21 +285,20 @@ async def _upload(
     return outcome.storage_ids
 
 
-async def _publish(settings: RunSettings, wire_batch_id: str, value: bytes) -> RequestPosition:
-    producer = make_producer(settings)
-    await start_client(producer, settings.kafka_bootstrap)
-    try:
-        record = await producer.send_and_wait(
-            CJ_REQUEST_TOPIC, value=value, key=wire_batch_id.encode("utf-8")
+async def _publish_once(
+    settings: RunSettings, run_dir: Path, state: CollectorState, value: bytes
+) -> RequestPosition:
+    """Publish the request unless an earlier, interrupted run of this batch already did."""
+    if state.publishing_from is not None:
+        found = await find_published_request(
+            settings, CJ_REQUEST_TOPIC, state.wire_batch_id, state.publishing_from
         )
-    finally:
-        await stop_client(producer)
-    return RequestPosition(
-        topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        published_at=datetime.now(UTC).isoformat(),
-    )
+        if found is not None:
+            log.info("execute.request_found", offset=found.offset, partition=found.partition)
+            return found
+    state.publishing_from = await request_topic_ends(settings, CJ_REQUEST_TOPIC)
+    save_state(run_dir, state)
+    return await publish_request(settings, CJ_REQUEST_TOPIC, state.wire_batch_id, value)
 
 
 def _storage_ids_from_request(run_dir: Path, inventory: Inventory) -> dict[str, str]:
