@@ -34,7 +34,7 @@ def test_fresh_artefact_verifies(invoke: Invoke, artefact: Path) -> None:
 
 def test_one_byte_edit_fails_naming_the_checksum(invoke: Invoke, artefact: Path) -> None:
     data = artefact.read_bytes()
-    index = data.index(b'"batch_id": "') + len(b'"batch_id": "')
+    index = data.index(b'"batch_id":"') + len(b'"batch_id":"')
     artefact.write_bytes(data[:index] + b"X" + data[index + 1 :])
     result = invoke("verify", artefact)
     assert result.exit_code == 1, result.output

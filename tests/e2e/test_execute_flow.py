@@ -250,5 +250,7 @@ async def test_no_kafka_uploads_and_writes_the_request_with_overrides_but_publis
     assert written["data"]["org_id"] == "org-7"
     assert len(written["data"]["essays_for_cj"]) == 23
     assert await published_requests(kafka_broker.bootstrap, batch_label=label) == []
-    assert not (run_dir / "state.json").exists()
+    # The state is kept so that a later run with the same --batch-id publishes this batch.
+    state = json.loads((run_dir / "state.json").read_text())
+    assert state["request_published"] is False
     assert verify_artefact(run_dir / "assessment_run.execute.json").ok

@@ -1,9 +1,11 @@
 """Append-only event files of a run folder (SPEC §2): ``events/*.jsonl``, one event per line.
 
-Every append is flushed to the OS at once (a crash of the runner loses nothing written);
-``sync`` fsyncs all files before the state file claims them (a crash of the machine loses
-nothing the state covers). ``truncate_to`` cuts files back to the lengths a state recorded,
-dropping lines appended after it — those events are read from the broker again.
+Appends are buffered and handed to the OS by ``flush`` after every batch the collector polls
+(and by ``sync``), so a crash of the runner loses at most the batch being applied — which the
+state file does not cover yet, so it is read again; ``sync`` fsyncs all files before the
+state file claims them (a crash of the machine loses nothing the state covers).
+``truncate_to`` cuts files back to the lengths a state recorded, dropping lines appended
+after it — those events are read from the broker again.
 """
 
 from __future__ import annotations
@@ -49,10 +51,15 @@ class EventLog:
         return handle
 
     def append(self, name: str, line: bytes) -> None:
-        """Append one line (without its newline) and flush it."""
+        """Append one line (without its newline); ``flush`` hands it to the OS."""
         handle = self._handle(name)
-        handle.write(line + b"\n")
-        handle.flush()
+        handle.write(line)
+        handle.write(b"\n")
+
+    def flush(self) -> None:
+        """Hand everything appended so far to the OS (no fsync)."""
+        for handle in self._handles.values():
+            handle.flush()
 
     def sync(self) -> None:
         """fsync every open event file."""

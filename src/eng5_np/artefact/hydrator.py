@@ -33,6 +33,7 @@ from eng5_np.contracts import (
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
     ContractError,
+    EssayComparisonWinner,
     EventEnvelope,
     LLMComparisonResultV1,
     parse_envelope,
@@ -150,45 +151,56 @@ class Hydrator:
     def _comparison(self, envelope: EventEnvelope[LLMComparisonResultV1], raw: bytes) -> Decision:
         callback = envelope.data
         metadata = callback.request_metadata
+        # Read each metadata key once: this runs for every callback of a batch.
+        essay_a, essay_b = callback.essay_a_id, callback.essay_b_id
         batch_key = metadata.get("bos_batch_id")
         if not self._belongs(
-            (batch_key if isinstance(batch_key, str) else None,),
-            (callback.essay_a_id, callback.essay_b_id),
+            (batch_key if isinstance(batch_key, str) else None,), (essay_a, essay_b)
         ):
             self.observed.foreign += 1
             return Decision(Outcome.FOREIGN)
         if callback.request_id in self._seen_requests:
             self.observed.duplicates += 1
             return Decision(Outcome.DUPLICATE)
-        missing = [key for key in ("essay_a_id", "essay_b_id") if getattr(callback, key) is None]
         prompt_hash = callback.prompt_sha256
-        if prompt_hash is None or not _SHA256.match(prompt_hash):
-            missing.append("prompt_sha256 (64 lower-case hex)")
-        if missing:
+        if (
+            essay_a is None
+            or essay_b is None
+            or prompt_hash is None
+            or not _SHA256.match(prompt_hash)
+        ):
+            missing = [
+                name for name, value in (("essay_a_id", essay_a), ("essay_b_id", essay_b))
+                if value is None
+            ]  # fmt: skip
+            if prompt_hash is None or not _SHA256.match(prompt_hash):
+                missing.append("prompt_sha256 (64 lower-case hex)")
             raise MetadataIncomplete(
                 f"comparison {callback.request_id} lacks request_metadata {', '.join(missing)}"
             )
-        if callback.essay_a_id == callback.essay_b_id:
+        if essay_a == essay_b:
             # Not a judgement at all; accepted, it would break every Bradley–Terry fit.
             raise ContractError(
-                f"comparison {callback.request_id} compares essay {callback.essay_a_id} with itself"
+                f"comparison {callback.request_id} compares essay {essay_a} with itself"
             )
         self._seen_requests.add(callback.request_id)
-        self._add_comparison(callback)
+        self._add_comparison(callback, essay_a, essay_b, prompt_hash)
         return Decision(Outcome.COMPARISON, COMPARISONS, one_line(raw))
 
-    def _add_comparison(self, callback: LLMComparisonResultV1) -> None:
+    def _add_comparison(
+        self, callback: LLMComparisonResultV1, essay_a: str, essay_b: str, prompt_hash: str
+    ) -> None:
         self.observed.llm_comparisons += 1
         usage = callback.token_usage
         record: dict[str, Any] = {
             "sequence": len(self.comparisons) + 1,
             "request_id": callback.request_id,
             "correlation_id": str(callback.correlation_id),
-            "essay_a_id": callback.essay_a_id,
-            "essay_b_id": callback.essay_b_id,
+            "essay_a_id": essay_a,
+            "essay_b_id": essay_b,
             "winner_id": None,
             "loser_id": None,
-            "prompt_hash": callback.prompt_sha256,
+            "prompt_hash": prompt_hash,
             "provider": callback.provider.value,
             "model": callback.model,
             "tokens_prompt": usage.prompt_tokens,
@@ -199,9 +211,12 @@ class Hydrator:
             "started_at": callback.requested_at.isoformat(),
             "completed_at": callback.completed_at.isoformat(),
         }
-        pair = callback.winner_and_loser()
-        if pair is not None:
-            record["winner_id"], record["loser_id"] = pair
+        winner = callback.winner
+        if winner is not None:
+            a_won = winner is EssayComparisonWinner.ESSAY_A
+            record["winner_id"], record["loser_id"] = (
+                (essay_a, essay_b) if a_won else (essay_b, essay_a)
+            )
             record["status"] = "succeeded"
             record["confidence"] = callback.confidence
             if callback.justification is not None:

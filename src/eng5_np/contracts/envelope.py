@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final, Generic, TypeVar, cast
 from uuid import UUID, uuid4
 
@@ -37,8 +38,14 @@ class EventEnvelope(WireModel, Generic[PayloadT]):
 
 def envelope_model(payload_type: type[PayloadT]) -> type[EventEnvelope[PayloadT]]:
     """The envelope class parametrised with ``payload_type`` (``EventEnvelope[payload_type]``)."""
-    # mypy cannot check subscripting a generic with a runtime type; pydantic caches the class.
-    return cast("type[EventEnvelope[PayloadT]]", EventEnvelope.__class_getitem__(payload_type))
+    return cast("type[EventEnvelope[PayloadT]]", _parametrised(payload_type))
+
+
+@functools.cache
+def _parametrised(payload_type: type[BaseModel]) -> type[BaseModel]:
+    # pydantic caches parametrised classes too, but its lookup costs ~8 µs per message on the
+    # collector's hot path; mypy cannot check subscripting a generic with a runtime type.
+    return cast("type[BaseModel]", EventEnvelope.__class_getitem__(payload_type))
 
 
 def build_envelope(

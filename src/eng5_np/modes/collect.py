@@ -149,6 +149,8 @@ async def collect(
                     events.append(decision.file, decision.line)
                 collector.advance(record)
                 since_state += 1
+            if records:
+                events.flush()
             now = time.monotonic()
             if records:
                 last_event = now
