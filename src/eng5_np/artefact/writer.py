@@ -7,12 +7,12 @@ the folder is fsynced so the rename itself survives a crash.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
-from eng5_np.artefact.checksum import compute_checksum
+from eng5_np.artefact.checksum import ZERO_CHECKSUM, canonical_bytes
 from eng5_np.artefact.schema import validate_document
 
 
@@ -52,15 +52,22 @@ def seal_and_write(path: Path, document: dict[str, Any], *, validate: bool = Tru
 
     ``validate=False`` is for checkpoints whose new records were already validated one by one;
     the final artefact is always written with ``validate=True``.
+
+    The file is the canonical serialisation itself (sorted keys, compact), so it is produced
+    once: hashed with the zero checksum in place, then that one field is filled in. Inside
+    JSON strings quotes are escaped, so the zero-checksum key/value text can only match the
+    field itself.
     """
-    checksum = compute_checksum(document)
-    document["validation"]["artefact_checksum"] = checksum
+    validation = document["validation"]
+    validation["artefact_checksum"] = ZERO_CHECKSUM
+    canonical = canonical_bytes(document)
+    checksum = hashlib.sha256(canonical).hexdigest()
+    validation["artefact_checksum"] = checksum
     if validate:
         validate_document(document)
-    # Compact on disk: indenting a 100,000-comparison artefact doubles its write time and
-    # size; `jq . assessment_run.execute.json` shows it indented.
-    payload = json.dumps(
-        document, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    ).encode("utf-8")
+    zero_field = f'"artefact_checksum":"{ZERO_CHECKSUM}"'.encode()
+    if canonical.count(zero_field) != 1:  # pragma: no cover - guarded by the schema's key
+        raise ValueError("the artefact's checksum field is not unique in its serialisation")
+    payload = canonical.replace(zero_field, f'"artefact_checksum":"{checksum}"'.encode(), 1)
     atomic_write_bytes(path, payload + b"\n")
     return checksum
