@@ -367,8 +367,12 @@ def models_command(
 ) -> None:
     """List the LLM models of the shipped manifest with prices (USD per million tokens)."""
     manifest = load_manifest()
-    table = Table(title=f"LLM models (prices as of {manifest.prices_as_of})")
-    for column in ("provider", "model", "name", "max tokens", "$/M in", "$/M out", "status"):
+    console = Console(highlight=False)
+    wide = console.width >= 110  # display names only where they fit beside the ids
+    table = Table(title=f"LLM models (prices as of {manifest.prices_as_of}, USD per M tokens)")
+    table.add_column("provider", no_wrap=True)
+    table.add_column("model", no_wrap=True)  # ids are copied into --llm-model: never split
+    for column in ("in", "out", "max tokens", "status", *(("name",) if wide else ())):
         table.add_column(column, overflow="fold")
     for entry in manifest.models:
         if provider is not None and entry.provider != provider:
@@ -376,13 +380,13 @@ def models_command(
         table.add_row(
             entry.provider.value,
             entry.model_id,
-            entry.display_name,
-            str(entry.max_tokens),
             f"{entry.input_per_million:g}",
             f"{entry.output_per_million:g}",
+            str(entry.max_tokens),
             "deprecated" if entry.deprecated else "current",
+            *((entry.display_name,) if wide else ()),
         )
-    Console(highlight=False).print(table)
+    console.print(table)
 
 
 @app.command("schema")

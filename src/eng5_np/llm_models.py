@@ -91,7 +91,7 @@ def validate_override(
         same_provider = known.find(model_id, provider)
         if same_provider is None:
             raise ModelManifestError(
-                f"--llm-model {model_id!r} is a {entry.provider.value} model, not "
+                f"--llm-model {model_id!r} belongs to {entry.provider.value}, not "
                 f"{provider.value}; drop --llm-provider or pick a {provider.value} model"
             )
         entry = same_provider
