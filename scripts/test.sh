@@ -11,6 +11,8 @@ echo "== ruff check" >&2
 "$BIN/ruff" check src tests benchmarks scripts
 echo "== ruff format --check" >&2
 "$BIN/ruff" format --check src tests benchmarks scripts
+echo "== shellcheck" >&2
+"$BIN/shellcheck" scripts/*.sh .ci/run
 echo "== mypy --strict src" >&2
 "$BIN/mypy" src
 echo "== sample documents up to date" >&2

@@ -1,0 +1,381 @@
+"""Docs that run (STYLE habit 7, issue 5): every command quoted in README.md and
+docs/RUNBOOK.md is run here, verbatim up to its mapped placeholders, or is classified with the
+reason it is not (Docker, shell setup, recursion).
+
+A new command in the docs fails ``test_every_documented_command_is_run_or_classified`` until a
+test runs it; a changed command fails the test that ran the old text. Placeholders map to live
+things: ``<batch-id>`` to the batch of the run just before, ``path/to/dataset`` to a copy of the
+bundled sample dataset, and every broker / Content Service / CJ address (``kafka:9092``,
+``broker.example:9092``, ``127.0.0.1:<port>``, ``localhost:8002``) to one ``eng5-runner stack
+up`` started by this module — its reference CJ service answers the execute commands. Every
+command runs in a fresh folder under tmp, so ``./eng5_runs/…`` lands there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import signal
+import socket
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from doc_commands import (
+    DOCKER_REASON,
+    NOT_RUN,
+    REPO_ROOT,
+    STACK_STOP_S,
+    Ran,
+    StackUp,
+    alive,
+    doc_env,
+    documented_commands,
+    is_docker,
+    run_argv,
+    start_stack_up,
+    to_argv,
+    unmapped,
+)
+
+from eng5_np.artefact.schema import load_schema, validation_errors
+from eng5_np.llm_models import load_manifest
+from eng5_np.settings import bundled_sample_dataset
+
+pytestmark = pytest.mark.e2e
+
+# The documented commands this module runs, exactly as the docs quote them (normalised).
+PLAN = "eng5-runner --mode plan"
+DRY_RUN = "eng5-runner --mode dry-run"
+EXECUTE_LOCAL = "eng5-runner --mode execute --local-stack --await-completion"
+EXECUTE_COMPOSE = (
+    "eng5-runner --mode execute --await-completion --kafka-bootstrap kafka:9092 "
+    "--content-service-url http://content:8001/v1/content"
+)
+VERIFY_EXECUTE = "eng5-runner verify eng5_runs/<batch-id>/assessment_run.execute.json"
+MODELS = "eng5-runner models"
+SCHEMA = "eng5-runner schema"
+STACK_UP = "eng5-runner stack up"
+HELP = "eng5-runner --help"
+DEMO = "./scripts/demo.sh"
+SETUP = "./scripts/setup.sh"
+PLAN_DATASET = "eng5-runner --mode plan --dataset-dir path/to/dataset"
+DRY_RUN_PILOT = "eng5-runner --mode dry-run --batch-id pilot-01"
+VERIFY_PILOT = "eng5-runner verify eng5_runs/pilot-01/assessment_run.dry-run.json"
+PREFLIGHT = "scripts/preflight.sh"
+EXECUTE_PLATFORM = (
+    "eng5-runner --mode execute --await-completion --batch-id pilot-01-live "
+    "--kafka-bootstrap broker.example:9092 "
+    "--content-service-url http://content.example:8001/v1/content"
+)
+EXECUTE_STACK_UP = (
+    "eng5-runner --mode execute --await-completion --kafka-bootstrap 127.0.0.1:<port> "
+    "--content-service-url http://127.0.0.1:<port>/v1/content"
+)
+PREFLIGHT_CJ = "CJ_HEALTH_URL=http://localhost:8002/healthz scripts/preflight.sh"
+RUN_HERE = frozenset(
+    {
+        PLAN,
+        DRY_RUN,
+        EXECUTE_LOCAL,
+        EXECUTE_COMPOSE,
+        VERIFY_EXECUTE,
+        MODELS,
+        SCHEMA,
+        STACK_UP,
+        HELP,
+        DEMO,
+        SETUP,
+        PLAN_DATASET,
+        DRY_RUN_PILOT,
+        VERIFY_PILOT,
+        PREFLIGHT,
+        EXECUTE_PLATFORM,
+        EXECUTE_STACK_UP,
+        PREFLIGHT_CJ,
+    }
+)
+
+PREFLIGHT_LINE = re.compile(r"^(PASS|FAIL|SKIP)  (\S+)\s")
+PREFLIGHT_CHECKS = ("python", "runner", "dataset", "output", "kafka", "content-service")
+
+
+def documented_argv(
+    command: str, placeholders: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and VAR=value settings of a command the docs quote, placeholders mapped."""
+    assert command in RUN_HERE, f"add {command!r} to RUN_HERE"
+    quoted = {c.text for c in documented_commands()}
+    assert command in quoted, f"the docs no longer quote {command!r}"
+    argv, settings, used = to_argv(command, placeholders)
+    assert used == set(placeholders), f"{command!r} has no {set(placeholders) - used}"
+    assert not unmapped(argv, settings), f"unmapped placeholder in {command!r}"
+    return argv, settings
+
+
+def run_documented(
+    command: str,
+    cwd: Path,
+    env: Mapping[str, str],
+    placeholders: Mapping[str, str] | None = None,
+) -> Ran:
+    """Run one documented command in ``cwd`` (stdin closed, with a deadline)."""
+    argv, settings = documented_argv(command, placeholders or {})
+    return run_argv(argv, cwd, {**env, **settings})
+
+
+def only_run_folder(cwd: Path) -> Path:
+    """The one run folder a command wrote under ``cwd/eng5_runs``."""
+    (folder,) = [p for p in (cwd / "eng5_runs").iterdir() if p.is_dir()]
+    return folder
+
+
+def artefact(path: Path) -> dict[str, Any]:
+    """A written artefact, checked against the schema."""
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    assert validation_errors(document) == []
+    return document
+
+
+def verify_batch(cwd: Path, env: Mapping[str, str], batch_id: str) -> None:
+    """Run the documented ``verify eng5_runs/<batch-id>/…`` for one execute run."""
+    path = f"eng5_runs/{batch_id}/assessment_run.execute.json"
+    placeholder = "eng5_runs/<batch-id>/assessment_run.execute.json"
+    ran = run_documented(VERIFY_EXECUTE, cwd, env, {placeholder: path})
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith(f"OK {path}: schema valid, checksum matches"), ran.stdout
+
+
+def test_every_documented_command_is_run_or_classified() -> None:
+    commands = documented_commands()
+    assert {c.where.split(":")[0] for c in commands} == {"README.md", "docs/RUNBOOK.md"}
+    unclassified = [
+        f"{c.where}: {c.text}"
+        for c in commands
+        if c.text not in RUN_HERE and c.text not in NOT_RUN and not is_docker(c.text)
+    ]
+    assert not unclassified, (
+        "documented commands no test runs (run them in this module, or classify them in "
+        f"doc_commands.NOT_RUN with the reason): {unclassified}"
+    )
+    quoted = {c.text for c in commands}
+    stale = sorted((RUN_HERE | set(NOT_RUN)) - quoted)
+    assert not stale, f"classified here but no longer in the docs: {stale}"
+    docker = [c for c in commands if is_docker(c.text)]
+    assert len(docker) >= 5, DOCKER_REASON
+
+
+def test_plan_on_the_bundled_sample_dataset(tmp_path: Path) -> None:
+    ran = run_documented(PLAN, tmp_path, doc_env(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    assert f"Dataset {bundled_sample_dataset()}" in ran.stdout
+    assert "9 anchors + 14 students" in ran.stdout
+    assert "Dataset is usable." in ran.stdout
+    assert not (tmp_path / "eng5_runs").exists(), "plan must not write a run folder"
+
+
+def test_plan_on_a_dataset_folder(tmp_path: Path) -> None:
+    dataset = tmp_path / "dataset"
+    shutil.copytree(bundled_sample_dataset(), dataset)
+    # One more student than the bundled dataset: the count proves this copy was read.
+    (dataset / "student_essays" / "student_15_extra.txt").write_text(
+        "An extra essay about a school trip to the coast and what the class learned there.",
+        encoding="utf-8",
+    )
+    ran = run_documented(
+        PLAN_DATASET, tmp_path, doc_env(tmp_path), {"path/to/dataset": str(dataset)}
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert f"Dataset {dataset}" in ran.stdout
+    assert "9 anchors + 15 students" in ran.stdout
+    assert "Dataset is usable." in ran.stdout
+
+
+def test_dry_run_writes_a_valid_stub_artefact(tmp_path: Path) -> None:
+    ran = run_documented(DRY_RUN, tmp_path, doc_env(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    document = artefact(only_run_folder(tmp_path) / "assessment_run.dry-run.json")
+    assert len(document["inputs"]["students"]) == 14
+    assert document["llm_comparisons"] == []
+    assert "Dry-run artefact written" in ran.stdout
+
+
+def test_dry_run_with_a_batch_id_then_verify(tmp_path: Path) -> None:
+    env = doc_env(tmp_path)
+    ran = run_documented(DRY_RUN_PILOT, tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    assert artefact(tmp_path / "eng5_runs/pilot-01/assessment_run.dry-run.json")
+    verified = run_documented(VERIFY_PILOT, tmp_path, env)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("OK eng5_runs/pilot-01/assessment_run.dry-run.json")
+
+
+def test_models_lists_the_manifest(tmp_path: Path) -> None:
+    ran = run_documented(MODELS, tmp_path, doc_env(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    for model in load_manifest().models:
+        assert model.model_id in ran.stdout
+
+
+def test_schema_prints_the_artefact_schema(tmp_path: Path) -> None:
+    ran = run_documented(SCHEMA, tmp_path, doc_env(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == load_schema()
+
+
+def test_help_names_the_modes_and_actions(tmp_path: Path) -> None:
+    ran = run_documented(HELP, tmp_path, doc_env(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    for word in ("--mode", "verify", "models", "schema", "stack"):
+        assert word in ran.stdout
+
+
+def test_local_stack_execute_then_verify(tmp_path: Path) -> None:
+    env = doc_env(tmp_path)
+    ran = run_documented(EXECUTE_LOCAL, tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    folder = only_run_folder(tmp_path)
+    document = artefact(folder / "assessment_run.execute.json")
+    assert document["metadata"]["stack"]["kind"] == "local"
+    assert document["metadata"]["stack"]["judge"] == "simulated"
+    assert document["validation"]["runner_status"]["partial_data"] is False
+    verify_batch(tmp_path, env, folder.name)
+
+
+def _project_venv_is_current() -> bool:
+    """Whether setup.sh would find the project's .venv installed and up to date."""
+    venv = REPO_ROOT / ".venv"
+    stamp = venv / ".eng5-installed"
+    want = hashlib.sha256((REPO_ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    return (
+        Path(sys.prefix).resolve() == venv.resolve()
+        and stamp.is_file()
+        and stamp.read_text().strip() == want
+    )
+
+
+# A test must not (re)install the venv it runs in; scripts/test.sh runs setup.sh first, so in
+# CI the venv is current and these run for real.
+needs_current_venv = pytest.mark.skipif(
+    not _project_venv_is_current(),
+    reason="the project's .venv is not stamped current: run ./scripts/setup.sh (test.sh does)",
+)
+
+
+@needs_current_venv
+def test_setup_is_a_no_op_on_a_current_venv(tmp_path: Path) -> None:
+    stamp = REPO_ROOT / ".venv" / ".eng5-installed"
+    before = stamp.stat().st_mtime_ns
+    ran = run_documented(SETUP, tmp_path, doc_env(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    assert "installing" not in ran.stderr
+    assert stamp.stat().st_mtime_ns == before
+
+
+@needs_current_venv
+def test_demo_plans_executes_and_verifies(tmp_path: Path) -> None:
+    out = tmp_path / "demo-run"
+    env = {**doc_env(tmp_path), "ENG5_OUTPUT_DIR": str(out)}
+    ran = run_documented(DEMO, tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    assert "Dataset is usable." in ran.stdout
+    assert f"OK {out}/assessment_run.execute.json" in ran.stdout
+    assert artefact(out / "assessment_run.execute.json")["metadata"]["stack"]["kind"] == "local"
+
+
+def test_demo_runs_the_documented_commands() -> None:
+    """demo.sh is the README's plan and local-stack execute (plus an output folder), verified."""
+    script = (REPO_ROOT / "scripts" / "demo.sh").read_text(encoding="utf-8")
+    runs = [
+        " ".join(line.split())
+        for line in script.replace("\\\n", " ").splitlines()
+        if line.startswith('"$RUNNER" ')
+    ]
+    runs = [line.replace('"$RUNNER"', "eng5-runner", 1) for line in runs]
+    assert runs == [
+        PLAN,
+        f'{EXECUTE_LOCAL} --completion-timeout 300 --output-dir "$OUT"',
+        'eng5-runner verify "$OUT/assessment_run.execute.json"',
+    ]
+    assert '"$ROOT/scripts/setup.sh"' in script
+
+
+@pytest.fixture(scope="module")
+def stack_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackUp]:
+    """``eng5-runner stack up`` running until its ready lines, stopped at the end if still up."""
+    cwd = tmp_path_factory.mktemp("stack-up")
+    argv, settings = documented_argv(STACK_UP, {})
+    stack = start_stack_up(argv, cwd, {**doc_env(cwd), **settings})
+    try:
+        yield stack
+    finally:
+        stack.kill()
+
+
+@pytest.mark.parametrize(
+    ("command", "placeholders"),
+    [
+        (EXECUTE_COMPOSE, ("kafka:9092", "http://content:8001/v1/content")),
+        (EXECUTE_PLATFORM, ("broker.example:9092", "http://content.example:8001/v1/content")),
+        (EXECUTE_STACK_UP, ("127.0.0.1:<port>", "http://127.0.0.1:<port>/v1/content")),
+    ],
+    ids=["readme-addresses", "runbook-platform", "runbook-stack-up"],
+)
+def test_execute_against_given_addresses_then_verify(
+    stack_up: StackUp, tmp_path: Path, command: str, placeholders: tuple[str, str]
+) -> None:
+    env = doc_env(tmp_path)
+    broker, content = placeholders
+    ran = run_documented(
+        command, tmp_path, env, {broker: stack_up.bootstrap, content: stack_up.content_url}
+    )
+    assert ran.returncode == 0, ran.stderr
+    folder = only_run_folder(tmp_path)
+    if "--batch-id pilot-01-live" in command:
+        assert folder.name == "pilot-01-live"
+    document = artefact(folder / "assessment_run.execute.json")
+    # Addresses given: an external stack, yet its mock-provider callbacks mark it simulated.
+    assert document["metadata"]["stack"]["kind"] == "external"
+    assert document["metadata"]["stack"]["judge"] == "simulated"
+    assert document["validation"]["runner_status"]["partial_data"] is False
+    assert document["llm_comparisons"]
+    verify_batch(tmp_path, env, folder.name)
+
+
+def _preflight_verdicts(stdout: str) -> dict[str, str]:
+    return {m.group(2): m.group(1) for m in map(PREFLIGHT_LINE.match, stdout.splitlines()) if m}
+
+
+def test_preflight_against_stack_up_passes(stack_up: StackUp, tmp_path: Path) -> None:
+    ran = run_documented(PREFLIGHT, tmp_path, {**doc_env(tmp_path), **stack_up.env()})
+    assert ran.returncode == 0, ran.stdout
+    verdicts = _preflight_verdicts(ran.stdout)
+    assert verdicts == {**dict.fromkeys(PREFLIGHT_CHECKS, "PASS"), "cj-service": "SKIP"}
+    assert ran.stdout.splitlines()[-1].startswith("preflight OK")
+
+
+def test_preflight_with_cj_health_url_passes_every_check(stack_up: StackUp, tmp_path: Path) -> None:
+    ran = run_documented(
+        PREFLIGHT_CJ,
+        tmp_path,
+        {**doc_env(tmp_path), **stack_up.env()},
+        {"http://localhost:8002/healthz": stack_up.addresses["CJ_HEALTH_URL"]},
+    )
+    assert ran.returncode == 0, ran.stdout
+    verdicts = _preflight_verdicts(ran.stdout)
+    assert verdicts == dict.fromkeys((*PREFLIGHT_CHECKS, "cj-service"), "PASS")
+
+
+def test_stack_up_stops_on_ctrl_c_and_leaves_no_broker(stack_up: StackUp) -> None:
+    """Runs last in this module: it stops the shared stack."""
+    stack_up.process.send_signal(signal.SIGINT)
+    assert stack_up.process.wait(timeout=STACK_STOP_S) == 0
+    assert stack_up.stdout_path.read_text().rstrip().endswith("Local stack stopped.")
+    assert not [pid for pid in stack_up.broker_pids if alive(pid)]
+    host, port = stack_up.bootstrap.rsplit(":", 1)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, int(port)), timeout=2).close()
