@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from eng5_np.artefact.checksum import compute_checksum
-from eng5_np.artefact.writer import atomic_write_bytes, seal_and_write
+from eng5_np.artefact.writer import seal_and_write
+from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import ArtefactInvalid
 
 

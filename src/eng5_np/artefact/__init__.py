@@ -5,7 +5,8 @@ from __future__ import annotations
 from eng5_np.artefact.checksum import build_manifest, canonical_bytes, compute_checksum
 from eng5_np.artefact.schema import load_schema, schema_version, validate_document
 from eng5_np.artefact.verify import VerificationReport, verify_artefact
-from eng5_np.artefact.writer import atomic_write_bytes, seal_and_write
+from eng5_np.artefact.writer import seal_and_write
+from eng5_np.atomic import atomic_write_bytes
 
 __all__ = [
     "VerificationReport",

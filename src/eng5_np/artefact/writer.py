@@ -8,43 +8,12 @@ the folder is fsynced so the rename itself survives a crash.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
 from eng5_np.artefact.checksum import ZERO_CHECKSUM, canonical_bytes
 from eng5_np.artefact.schema import validate_document
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Replace ``path`` with ``payload`` atomically (temp file + fsync + rename + dir fsync)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except BaseException:
-        # A failed write (disk full, target in the way, Ctrl-C) must not leave debris behind.
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """fsync a directory so a rename in it is durable (no-op where unsupported)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+from eng5_np.atomic import atomic_write_bytes
 
 
 def seal_and_write(path: Path, document: dict[str, Any], *, validate: bool = True) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from eng5_np.artefact.writer import atomic_write_bytes
+from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
 
 STATE_FILE = "state.json"

@@ -49,12 +49,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from eng5_np.errors import BrokerUnavailable
+from eng5_np.localstack.lifecycle import AsyncService
 
 __all__ = ["BrokerStartError", "EmbeddedBroker", "resolve_tansu_binary"]
 
@@ -96,7 +95,7 @@ def _free_loopback_port() -> int:
         return port
 
 
-class EmbeddedBroker:
+class EmbeddedBroker(AsyncService):
     """A Tansu broker child process with memory storage on a free 127.0.0.1 port.
 
     Use ``async with EmbeddedBroker(topics) as broker:`` or call :meth:`start` and
@@ -226,18 +225,6 @@ class EmbeddedBroker:
             shutil.rmtree(self._owned_log_dir, ignore_errors=True)
             self._owned_log_dir = None
             self._log_path = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     def _prepare_log_dir(self) -> None:
         if self._log_dir is not None:

@@ -43,6 +43,7 @@ from eng5_np.grades import GradeScaleName, get_scale
 from eng5_np.localstack.anchors import AnchorRegistry
 from eng5_np.localstack.cj_batch import BatchReport, ContentUnavailable, answer_request
 from eng5_np.localstack.judge import JudgeConfig
+from eng5_np.localstack.lifecycle import AsyncService
 
 __all__ = ["ContentFetcher", "ReferenceCJService"]
 
@@ -99,7 +100,7 @@ class _ProducerPublisher:
         return acknowledged
 
 
-class ReferenceCJService:
+class ReferenceCJService(AsyncService):
     """Consumes CJ requests and answers them like the platform; ``async with`` runs it."""
 
     def __init__(
@@ -218,13 +219,6 @@ class ReferenceCJService:
                 errors.append(error)
         if errors:
             raise errors[0]
-
-    async def __aenter__(self) -> ReferenceCJService:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     async def _assign_request_partitions(self, consumer: AIOKafkaConsumer) -> None:
         deadline = time.monotonic() + self._topic_wait_s

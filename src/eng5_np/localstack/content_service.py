@@ -22,10 +22,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from aiohttp import web
+
+from eng5_np.localstack.lifecycle import AsyncService
 
 __all__ = [
     "DEFAULT_BASE_PATH",
@@ -205,7 +205,7 @@ def create_app(
     return app
 
 
-class ContentServiceServer:
+class ContentServiceServer(AsyncService):
     """Runs :func:`create_app` on a loopback port; ``async with`` starts and stops it."""
 
     def __init__(
@@ -269,15 +269,3 @@ class ContentServiceServer:
         runner, self._runner, self._origin = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()

@@ -19,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import TracebackType
-from typing import Literal, Self, TypeVar
+from typing import Literal, TypeVar
 
 import structlog
 
@@ -37,6 +36,7 @@ from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
 from eng5_np.localstack.judge import JudgeConfig
+from eng5_np.localstack.lifecycle import AsyncService
 
 __all__ = [
     "STACK_TOPICS",
@@ -87,7 +87,7 @@ class LocalStackConfig:
     """Use this Content Service instead of starting one."""
 
 
-class LocalStack:
+class LocalStack(AsyncService):
     """Broker + Content Service + reference CJ service; ``async with`` starts and stops it."""
 
     def __init__(self, config: LocalStackConfig | None = None) -> None:
@@ -198,18 +198,6 @@ class LocalStack:
                 if broker is not None:
                     # Synchronous on purpose: it completes even while this task is cancelled.
                     broker.stop_blocking()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
 
 def _running(component: ComponentT | None, name: str) -> ComponentT:

@@ -23,7 +23,8 @@ from eng5_np.artefact.event_log import EVENT_FILES, EventLog
 from eng5_np.artefact.hydrator import Hydrator
 from eng5_np.artefact.results import build_result_blocks
 from eng5_np.artefact.schema import validate_document, validation_errors
-from eng5_np.artefact.writer import atomic_write_bytes, seal_and_write
+from eng5_np.artefact.writer import seal_and_write
+from eng5_np.atomic import atomic_write_bytes
 from eng5_np.budget import ComparisonBudget
 from eng5_np.contracts import CALLBACK_TOPICS, CJ_REQUEST_TOPIC, to_wire_bytes
 from eng5_np.dataset.inventory import Inventory

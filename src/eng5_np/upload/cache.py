@@ -16,10 +16,11 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import structlog
+
+from eng5_np.atomic import atomic_write_bytes
 
 __all__ = ["CACHE_DIR_ENV", "UploadCache", "normalise_url"]
 
@@ -92,7 +93,9 @@ class UploadCache:
             "entries": merged,
         }
         try:
-            _write_atomically(self.path, json.dumps(document, indent=1, sort_keys=True) + "\n")
+            atomic_write_bytes(
+                self.path, (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
+            )
         except OSError as error:
             logger.warning(
                 "upload_cache_not_saved", path=str(self.path), error=str(error), entries=len(merged)
@@ -155,34 +158,3 @@ class UploadCache:
                 ignored=len(document["entries"]) - len(entries),
             )
         return entries
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new file, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    temp_path = Path(temp_name)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as temp_file:
-            temp_file.write(text)
-            temp_file.flush()
-            os.fsync(temp_file.fileno())
-        temp_path.replace(path)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; not every platform can open a directory, which is fine."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
