@@ -5,7 +5,7 @@ thin completion into a fresh embedded broker, then times, in the same process:
 
 - baseline: a group-less consumer that ``getmany()``s the N callbacks and validates each with
   ``parse_envelope(raw, LLMComparisonResultV1)``;
-- runner: collector + hydrator + event log + ``collect()`` + the final ``_write_artefact``
+- runner: collector + hydrator + event log + ``collect()`` + the final ``ExecuteArtefact.write``
   (BT fit, checksum, full schema validation, atomic write), as ``run_execute`` runs them.
 
 Usage: ``python benchmarks/bench_collect.py [--events N] [--quick]``.

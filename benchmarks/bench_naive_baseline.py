@@ -25,7 +25,8 @@ from eng5_np.contracts import CJ_REQUEST_TOPIC, LLM_COMPARISON_RESULT_TOPIC
 from eng5_np.kafka.state import CollectorState, RequestPosition
 from eng5_np.logs import detach_run_log
 from eng5_np.modes.common import prepare_run_folder
-from eng5_np.modes.execute import EXTERNAL_STACK, _write_artefact
+from eng5_np.modes.execute import EXTERNAL_STACK
+from eng5_np.modes.execute_artefact import ExecuteArtefact
 from eng5_np.settings import RunMode, RunSettings
 
 DEFAULT_EVENTS = 100
@@ -53,10 +54,12 @@ def hydrate(workload: benchlib.Workload, run_dir: Path, naive: bool) -> float:
             run_essay_ids=frozenset(e.essay_id for e in inventory.essays),
         )
         events = EventLog(run_dir)
-        write: Callable[[], Path] = lambda: _write_artefact(  # noqa: E731
-            settings, inventory, run_dir, hydrator, state, EXTERNAL_STACK, None, inputs,
-            RunStatus(mode=settings.mode, observed=hydrator.observed), True,
-        )  # fmt: skip
+        writer = ExecuteArtefact(
+            settings, inventory, run_dir, hydrator, state, EXTERNAL_STACK, None, inputs
+        )
+        write: Callable[[], Path] = lambda: writer.write(  # noqa: E731
+            RunStatus(mode=settings.mode, observed=hydrator.observed), final=True
+        )
         start = time.perf_counter()
         for offset, raw in enumerate(workload.comparisons):
             decision = hydrator.handle(LLM_COMPARISON_RESULT_TOPIC, 0, offset, raw)

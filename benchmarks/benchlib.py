@@ -3,7 +3,7 @@
 The messages are plain dicts in the platform's wire format (SPEC §4.5–§4.7), built here
 rather than with the runner's contract models, as the platform would send them. The runner
 path below is the one ``run_execute`` takes after the request is published: the same
-collector, hydrator, event log, ``collect()`` loop and ``_write_artefact`` (checkpoints
+collector, hydrator, event log, ``collect()`` loop and ``ExecuteArtefact.write`` (checkpoints
 during collection, the final artefact with full schema validation after it).
 """
 
@@ -50,7 +50,8 @@ from eng5_np.kafka.state import CollectorState, RequestPosition, save_state
 from eng5_np.logs import configure_logging, detach_run_log
 from eng5_np.modes.collect import CollectConfig, CollectOutcome, collect
 from eng5_np.modes.common import load_inventory, prepare_run_folder
-from eng5_np.modes.execute import ARTEFACT_NAME, EXTERNAL_STACK, _status, _write_artefact
+from eng5_np.modes.execute import EXTERNAL_STACK
+from eng5_np.modes.execute_artefact import ARTEFACT_NAME, ExecuteArtefact, run_status
 from eng5_np.modes.progress import SilentProgress
 from eng5_np.settings import RunMode, RunSettings
 
@@ -391,11 +392,11 @@ async def runner_path(
         events = EventLog(run_dir)
 
         def artefact(final: bool, outcome: CollectOutcome | None) -> Path:
-            status = _status(settings, hydrator, outcome, started)
-            return _write_artefact(
-                settings, inventory, run_dir, hydrator, state, EXTERNAL_STACK, None, inputs,
-                status, final,
-            )  # fmt: skip
+            status = run_status(settings, hydrator, outcome, started)
+            writer = ExecuteArtefact(
+                settings, inventory, run_dir, hydrator, state, EXTERNAL_STACK, None, inputs
+            )
+            return writer.write(status, final=final)
 
         consumer = make_consumer(settings)
         await start_client(consumer, bootstrap)

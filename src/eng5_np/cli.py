@@ -1,7 +1,7 @@
 """The ``eng5-runner`` command line: parse flags into settings, call a mode, map errors to exits.
 
 No business logic lives here. ``eng5-runner --mode plan|dry-run|execute [OPTIONS]`` runs a
-mode; extra actions (``verify``, ``schema``) are subcommands listed by ``--help``.
+mode; extra actions (``verify``, ``report``, ``schema``, …) are subcommands listed by ``--help``.
 """
 
 from __future__ import annotations
@@ -320,6 +320,8 @@ def _execute(settings: RunSettings, console: Console) -> None:
         stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
         stack_description=stack_info.description,
     )
+    for path in result.report_paths:
+        console.print(f"report: {path}", markup=False)
     try:
         result.raise_for_outcome()
     except RunnerError as error:
@@ -357,6 +359,22 @@ def verify_command(
         markup=False,
     )
     raise typer.Exit(1)
+
+
+@app.command("report")
+def report_command(
+    artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
+) -> None:
+    """Re-render report.md and report.html next to an existing artefact."""
+    # Imported here: the checks pull in numpy and choix, which slow every other command.
+    from eng5_np.report.render import write_reports
+
+    try:
+        paths = write_reports(artefact)
+    except RunnerError as error:
+        raise _fail(error) from None
+    for path in paths:
+        typer.echo(str(path))
 
 
 @app.command("models")

@@ -57,6 +57,7 @@ EXECUTE_COMPOSE = (
     "--content-service-url http://content:8001/v1/content"
 )
 VERIFY_EXECUTE = "eng5-runner verify eng5_runs/<batch-id>/assessment_run.execute.json"
+REPORT_EXECUTE = "eng5-runner report eng5_runs/<batch-id>/assessment_run.execute.json"
 MODELS = "eng5-runner models"
 SCHEMA = "eng5-runner schema"
 STACK_UP = "eng5-runner stack up"
@@ -84,6 +85,7 @@ RUN_HERE = frozenset(
         EXECUTE_LOCAL,
         EXECUTE_COMPOSE,
         VERIFY_EXECUTE,
+        REPORT_EXECUTE,
         MODELS,
         SCHEMA,
         STACK_UP,
@@ -148,6 +150,24 @@ def verify_batch(cwd: Path, env: Mapping[str, str], batch_id: str) -> None:
     ran = run_documented(VERIFY_EXECUTE, cwd, env, {placeholder: path})
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.startswith(f"OK {path}: schema valid, checksum matches"), ran.stdout
+
+
+def report_batch(cwd: Path, env: Mapping[str, str], batch_id: str) -> None:
+    """Run the documented ``report eng5_runs/<batch-id>/…``: both reports re-rendered."""
+    folder = cwd / "eng5_runs" / batch_id
+    for name in ("report.md", "report.html"):
+        (folder / name).unlink()  # execute wrote them; the command must write them again
+    path = f"eng5_runs/{batch_id}/assessment_run.execute.json"
+    placeholder = "eng5_runs/<batch-id>/assessment_run.execute.json"
+    ran = run_documented(REPORT_EXECUTE, cwd, env, {placeholder: path})
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines() == [
+        f"eng5_runs/{batch_id}/report.md",
+        f"eng5_runs/{batch_id}/report.html",
+    ]
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    assert markdown.startswith(f"# CJ run report: {batch_id}")
+    assert "<svg" in (folder / "report.html").read_text(encoding="utf-8")
 
 
 def test_every_documented_command_is_run_or_classified() -> None:
@@ -230,11 +250,11 @@ def test_schema_prints_the_artefact_schema(tmp_path: Path) -> None:
 def test_help_names_the_modes_and_actions(tmp_path: Path) -> None:
     ran = run_documented(HELP, tmp_path, doc_env(tmp_path))
     assert ran.returncode == 0, ran.stderr
-    for word in ("--mode", "verify", "models", "schema", "stack"):
+    for word in ("--mode", "verify", "report", "models", "schema", "stack"):
         assert word in ran.stdout
 
 
-def test_local_stack_execute_then_verify(tmp_path: Path) -> None:
+def test_local_stack_execute_then_verify_and_report(tmp_path: Path) -> None:
     env = doc_env(tmp_path)
     ran = run_documented(EXECUTE_LOCAL, tmp_path, env)
     assert ran.returncode == 0, ran.stderr
@@ -244,6 +264,7 @@ def test_local_stack_execute_then_verify(tmp_path: Path) -> None:
     assert document["metadata"]["stack"]["judge"] == "simulated"
     assert document["validation"]["runner_status"]["partial_data"] is False
     verify_batch(tmp_path, env, folder.name)
+    report_batch(tmp_path, env, folder.name)
 
 
 def _project_venv_is_current() -> bool:

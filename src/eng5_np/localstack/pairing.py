@@ -2,7 +2,7 @@
 
 Budget. The request envelope's ``metadata.max_comparisons`` (an int > 0) when given,
 else :func:`default_budget`: enough comparisons for every essay to take part in
-:data:`DEFAULT_COMPARISONS_PER_ESSAY` of them (n · 10 / 2, rounded up — each comparison
+:data:`DEFAULT_COMPARISONS_PER_ESSAY` of them (n · 12 / 2, rounded up — each comparison
 involves two essays; 10 per essay is the report's quality gate, SPEC §8), never more
 than the number of distinct pairs n(n−1)/2. No pair is planned twice.
 
@@ -39,7 +39,7 @@ __all__ = [
     "resolve_budget",
 ]
 
-DEFAULT_COMPARISONS_PER_ESSAY: Final = 10
+DEFAULT_COMPARISONS_PER_ESSAY: Final = 12
 """Comparisons per essay that the default budget aims for."""
 
 

@@ -9,27 +9,19 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from eng5_np.artefact.builder import (
     RunStatus,
     StackInfo,
-    assemble,
     build_inputs,
-    build_metadata,
-    build_validation,
 )
 from eng5_np.artefact.event_log import EVENT_FILES, EventLog
 from eng5_np.artefact.hydrator import Hydrator
-from eng5_np.artefact.results import build_result_blocks
-from eng5_np.artefact.schema import validate_document, validation_errors
-from eng5_np.artefact.writer import seal_and_write
 from eng5_np.atomic import atomic_write_bytes
 from eng5_np.budget import ComparisonBudget
 from eng5_np.contracts import CALLBACK_TOPICS, CJ_REQUEST_TOPIC, to_wire_bytes
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.errors import (
-    ArtefactInvalid,
     BatchFailed,
     CollectionInterrupted,
     CollectionTimeout,
@@ -37,7 +29,6 @@ from eng5_np.errors import (
     UploadError,
     UsageError,
 )
-from eng5_np.grades import GRADE_SCALES
 from eng5_np.kafka.clients import make_consumer, start_client, stop_client
 from eng5_np.kafka.collector import CallbackCollector
 from eng5_np.kafka.publisher import find_published_request, publish_request, request_topic_ends
@@ -51,6 +42,7 @@ from eng5_np.modes.common import (
     new_wire_batch_id,
     prepare_run_folder,
 )
+from eng5_np.modes.execute_artefact import ExecuteArtefact
 from eng5_np.modes.progress import ProgressSink, SilentProgress
 from eng5_np.request import compose_request
 from eng5_np.settings import RunSettings
@@ -58,7 +50,6 @@ from eng5_np.upload import UploadCache, UploadItem, UploadProgress, check_reacha
 
 log = get_logger(__name__)
 
-ARTEFACT_NAME = "assessment_run.execute.json"
 REQUEST_FILE = Path("requests") / "els_cj_assessment_request.json"
 EXTERNAL_STACK = StackInfo("external", "llm", "services given by address (the platform)")
 
@@ -74,6 +65,7 @@ class ExecuteResult:
     outcome: CollectOutcome | None
     hydrator: Hydrator
     warnings: list[str] = field(default_factory=list)
+    report_paths: tuple[Path, ...] = ()
 
     def raise_for_outcome(self) -> None:
         """Raise the documented error when collection failed, timed out or was interrupted."""
@@ -152,10 +144,12 @@ async def run_execute(
     inputs = build_inputs(inventory, storage_ids)
     started = time.monotonic()
 
+    writer = ExecuteArtefact(
+        settings, inventory, run_dir, hydrator, state, stack, overrides, inputs
+    )
+
     def artefact(status: RunStatus, final: bool) -> Path:
-        return _write_artefact(
-            settings, inventory, run_dir, hydrator, state, stack, overrides, inputs, status, final
-        )
+        return writer.write(status, final=final)
 
     if settings.no_kafka:
         # Saved so that a later run with the same --batch-id publishes this very batch.
@@ -201,47 +195,32 @@ async def run_execute(
             config=config,
             expected_comparisons=budget.planned,
             progress=sink,
-            write_artefact=lambda: artefact(_status(settings, hydrator, None, started), False),
+            write_artefact=lambda: artefact(writer.status(None, started), False),
             started_at=started,
         )
         try:
             outcome = await collecting
         except RunnerError as error:
             # e.g. --strict-metadata: keep what was collected as a valid partial artefact.
-            stopped = _status(settings, hydrator, None, started)
+            stopped = writer.status(None, started)
             stopped.stop_reason = error.message
             artefact(stopped, True)
+            writer.write_reports()
             raise
     finally:
         events.close()
         await stop_client(consumer)
 
-    path = artefact(_status(settings, hydrator, outcome, started), True)
+    path = artefact(writer.status(outcome, started), True)
+    reports = writer.write_reports()
     state.finished = outcome.reason is StopReason.COMPLETED
     save_state(run_dir, state)
-    result = ExecuteResult(path, wire_batch_id, True, resumed, outcome, hydrator, warnings)
+    result = ExecuteResult(
+        path, wire_batch_id, True, resumed, outcome, hydrator, warnings, report_paths=reports
+    )
     if raise_on_failure:
         result.raise_for_outcome()
     return result
-
-
-def _status(
-    settings: RunSettings, hydrator: Hydrator, outcome: CollectOutcome | None, started: float
-) -> RunStatus:
-    completed = outcome is not None and outcome.reason is StopReason.COMPLETED
-    status = RunStatus(
-        mode=settings.mode,
-        partial_data=not completed,
-        timeout_seconds=settings.completion_timeout,
-        elapsed_seconds=time.monotonic() - started,
-        stop_reason=outcome.detail if outcome is not None else "checkpoint: still collecting",
-        completion_status=hydrator.completion.status if hydrator.completion else None,
-        observed=hydrator.observed,
-        failed=hydrator.failure,
-    )
-    if outcome is not None and outcome.reason is StopReason.INTERRUPTED:
-        status.stop_reason = "interrupted by Ctrl-C or SIGTERM"
-    return status
 
 
 async def _upload(
@@ -330,80 +309,3 @@ def _replay(events: EventLog, state: CollectorState, hydrator: Hydrator) -> None
             hydrator.replay(name, line)
     hydrator.observed.foreign = state.counts.get("foreign", 0)
     hydrator.observed.duplicates = state.counts.get("duplicates", 0)
-
-
-def _write_artefact(
-    settings: RunSettings,
-    inventory: Inventory,
-    run_dir: Path,
-    hydrator: Hydrator,
-    state: CollectorState,
-    stack: StackInfo,
-    overrides: dict[str, Any] | None,
-    inputs: dict[str, Any],
-    status: RunStatus,
-    final: bool,
-) -> Path:
-    blocks = None
-    if hydrator.result is not None:
-        blocks = build_result_blocks(
-            hydrator.result,
-            hydrator.comparisons,
-            {a.essay_id: a.grade for a in inventory.anchors if a.grade},
-            GRADE_SCALES[settings.grade_scale],
-        )
-    document = assemble(
-        build_metadata(
-            settings,
-            inventory,
-            wire_batch_id=state.wire_batch_id,
-            stack=_effective_stack(stack, hydrator),
-            llm_config_overrides=overrides,
-            request_position=state.request.model_dump() if state.request else None,
-        ),
-        inputs,
-        build_validation(run_dir, status),
-        llm_comparisons=hydrator.comparisons,
-        bt_summary=blocks.bt_summary if blocks else None,
-        grade_projections=blocks.grade_projections if blocks else None,
-        costs=hydrator.cost_block(),
-    )
-    path = run_dir / ARTEFACT_NAME
-    if final:
-        seal_and_write(path, document)
-    else:
-        _validate_checkpoint(document, hydrator)
-        seal_and_write(path, document, validate=False)
-    return path
-
-
-def _effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
-    """Mark the run simulated when the callbacks say so, whatever the addresses suggested.
-
-    A compose stack or another terminal's local stack looks "external" to the runner; its
-    judgements come from the mock provider and its result says ``simulated``.
-    """
-    if stack.judge == "simulated":
-        return stack
-    flagged = hydrator.result is not None and (
-        hydrator.result.assessment_metadata.get("simulated") is True
-    )
-    mocked = any(c["provider"] == "mock" for c in hydrator.comparisons)
-    if not (flagged or mocked):
-        return stack
-    return StackInfo(
-        stack.kind,
-        "simulated",
-        f"{stack.description}; the callbacks came from a simulated/mock judge",
-    )
-
-
-def _validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:
-    """Validate the skeleton and only the comparisons not validated before (linear overall)."""
-    start = hydrator.validated_comparisons
-    for record in hydrator.comparisons[start:]:
-        errors = validation_errors(record, "comparison")
-        if errors:
-            raise ArtefactInvalid(f"comparison {record['sequence']} is invalid: {errors[0]}")
-    hydrator.validated_comparisons = len(hydrator.comparisons)
-    validate_document({**document, "llm_comparisons": []})

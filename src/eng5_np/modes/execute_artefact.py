@@ -1,0 +1,172 @@
+"""The execute run's artefact: assembled from the hydrator at checkpoints and at the end.
+
+:class:`ExecuteArtefact` holds what does not change during a run (settings, inventory,
+inputs, stack) and writes the artefact from the hydrator's current state: checkpoints
+validate only the comparison records not validated before (linear overall), the final write
+validates the whole document. After the final write, the human reports are rendered.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eng5_np.artefact.builder import (
+    RunStatus,
+    StackInfo,
+    assemble,
+    build_metadata,
+    build_validation,
+)
+from eng5_np.artefact.hydrator import Hydrator
+from eng5_np.artefact.results import build_result_blocks
+from eng5_np.artefact.schema import validate_document, validation_errors
+from eng5_np.artefact.writer import seal_and_write
+from eng5_np.dataset.inventory import Inventory
+from eng5_np.errors import ArtefactInvalid
+from eng5_np.grades import GRADE_SCALES
+from eng5_np.kafka.state import CollectorState
+from eng5_np.logs import get_logger
+from eng5_np.modes.collect import CollectOutcome, StopReason
+from eng5_np.report.render import write_reports
+from eng5_np.settings import RunSettings
+
+log = get_logger(__name__)
+
+ARTEFACT_NAME = "assessment_run.execute.json"
+
+
+@dataclass
+class ExecuteArtefact:
+    """Writes one execute run's artefact from the hydrator's state."""
+
+    settings: RunSettings
+    inventory: Inventory
+    run_dir: Path
+    hydrator: Hydrator
+    state: CollectorState
+    stack: StackInfo
+    overrides: dict[str, Any] | None
+    inputs: dict[str, Any]
+
+    @property
+    def path(self) -> Path:
+        """Where the artefact is written."""
+        return self.run_dir / ARTEFACT_NAME
+
+    def write(self, status: RunStatus, *, final: bool) -> Path:
+        """Assemble, validate and atomically write the artefact; return its path."""
+        hydrator, settings = self.hydrator, self.settings
+        blocks = None
+        if hydrator.result is not None:
+            blocks = build_result_blocks(
+                hydrator.result,
+                hydrator.comparisons,
+                {a.essay_id: a.grade for a in self.inventory.anchors if a.grade},
+                GRADE_SCALES[settings.grade_scale],
+            )
+        document = assemble(
+            build_metadata(
+                settings,
+                self.inventory,
+                wire_batch_id=self.state.wire_batch_id,
+                stack=effective_stack(self.stack, hydrator),
+                llm_config_overrides=self.overrides,
+                request_position=self.state.request.model_dump() if self.state.request else None,
+            ),
+            self.inputs,
+            build_validation(self.run_dir, status),
+            llm_comparisons=hydrator.comparisons,
+            bt_summary=blocks.bt_summary if blocks else None,
+            grade_projections=blocks.grade_projections if blocks else None,
+            costs=hydrator.cost_block(),
+        )
+        if final:
+            seal_and_write(self.path, document)
+        else:
+            validate_checkpoint(document, hydrator)
+            seal_and_write(self.path, document, validate=False)
+        return self.path
+
+    def status(self, outcome: CollectOutcome | None, started: float) -> RunStatus:
+        """The runner status for a checkpoint (``outcome`` None) or the end of collection."""
+        return run_status(self.settings, self.hydrator, outcome, started)
+
+    def write_reports(self) -> tuple[Path, ...]:
+        """Render the reports next to the artefact (best effort; see :func:`write_run_reports`)."""
+        return write_run_reports(self.path, self.hydrator)
+
+
+def run_status(
+    settings: RunSettings, hydrator: Hydrator, outcome: CollectOutcome | None, started: float
+) -> RunStatus:
+    """The artefact's runner status from the hydrator and how collection ended."""
+    completed = outcome is not None and outcome.reason is StopReason.COMPLETED
+    status = RunStatus(
+        mode=settings.mode,
+        partial_data=not completed,
+        timeout_seconds=settings.completion_timeout,
+        elapsed_seconds=time.monotonic() - started,
+        stop_reason=outcome.detail if outcome is not None else "checkpoint: still collecting",
+        completion_status=hydrator.completion.status if hydrator.completion else None,
+        observed=hydrator.observed,
+        failed=hydrator.failure,
+    )
+    if outcome is not None and outcome.reason is StopReason.INTERRUPTED:
+        status.stop_reason = "interrupted by Ctrl-C or SIGTERM"
+    return status
+
+
+def write_run_reports(artefact_path: Path, hydrator: Hydrator) -> tuple[Path, ...]:
+    """Render report.md/report.html after an awaited run that collected anything.
+
+    Best effort: the artefact is what matters, so a report failure is logged, never raised.
+    """
+    collected = (
+        hydrator.comparisons
+        or hydrator.observed.rejected
+        or any(e is not None for e in (hydrator.result, hydrator.completion, hydrator.failure))
+    )
+    if not collected:
+        return ()
+    try:
+        paths = write_reports(artefact_path)
+    except Exception as error:
+        log.warning("execute.report_failed", error=repr(error), exc_info=True)
+        return ()
+    log.info("execute.reports_written", paths=[str(p) for p in paths])
+    return paths
+
+
+def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
+    """Mark the run simulated when the callbacks say so, whatever the addresses suggested.
+
+    A compose stack or another terminal's local stack looks "external" to the runner; its
+    judgements come from the mock provider and its result says ``simulated``.
+    """
+    if stack.judge == "simulated":
+        return stack
+    flagged = hydrator.result is not None and (
+        hydrator.result.assessment_metadata.get("simulated") is True
+    )
+    mocked = any(c["provider"] == "mock" for c in hydrator.comparisons)
+    if not (flagged or mocked):
+        return stack
+    return StackInfo(
+        stack.kind,
+        "simulated",
+        f"{stack.description}; the callbacks came from a simulated/mock judge",
+    )
+
+
+def validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:
+    """Validate the skeleton and only the comparisons not validated before (linear overall)."""
+    start = hydrator.validated_comparisons
+    for record in hydrator.comparisons[start:]:
+        errors = validation_errors(record, "comparison")
+        if errors:
+            raise ArtefactInvalid(f"comparison {record['sequence']} is invalid: {errors[0]}")
+    hydrator.validated_comparisons = len(hydrator.comparisons)
+    validate_document({**document, "llm_comparisons": []})

@@ -1,0 +1,249 @@
+"""What the report states about a run, read from the artefact into typed records (SPEC §8).
+
+Pure: an artefact dict in, frozen dataclasses out. The artefact has been validated against
+its schema before it gets here, so required fields are read directly; optional ones (absent
+in dry-run stubs, timeouts and failed runs) are read with defaults. Only selected options are
+surfaced — never ``metadata.options`` wholesale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+TOP_PROBABILITIES = 3
+"""How many of a student's most probable grades the report lists."""
+
+SHOWN_OPTIONS = (
+    "max_comparisons",
+    "completion_timeout",
+    "llm_provider",
+    "llm_model",
+    "llm_temperature",
+    "llm_max_tokens",
+    "judge_seed",
+    "judge_faults",
+)
+"""Options worth reading in a report; addresses, paths and flags of the CLI itself are not."""
+
+
+@dataclass(frozen=True)
+class RunStatusFacts:
+    """How the run ended."""
+
+    partial_data: bool
+    stop_reason: str | None
+    completion_status: str | None
+    failed_reason: str | None
+    failed_source: str | None
+    elapsed_seconds: float | None
+    timeout_seconds: float | None
+    observed_events: dict[str, int]
+
+    @property
+    def reason(self) -> str:
+        """Why the run ended as it did, in the artefact's words."""
+        if self.failed_reason is not None:
+            source = f" (from {self.failed_source})" if self.failed_source else ""
+            return f"{self.failed_reason}{source}"
+        if self.partial_data:
+            return self.stop_reason or "the run did not complete"
+        return self.completion_status or self.stop_reason or "no status reported"
+
+    @property
+    def headline(self) -> str:
+        """One line: complete, partial or failed, and why."""
+        if self.failed_reason is not None:
+            return f"FAILED: {self.reason}"
+        if self.partial_data:
+            return f"PARTIAL DATA: {self.reason}"
+        return f"complete ({self.reason})"
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """Tokens and cost of one provider/model."""
+
+    provider: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    usd: float
+    comparisons: int | None
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    """One essay on the Bradley–Terry scale."""
+
+    essay_id: str
+    theta: float
+    standard_error: float | None
+    rank: int
+    comparison_count: int
+    is_anchor: bool
+    anchor_grade: str | None
+    grade_projection: str | None
+
+
+@dataclass(frozen=True)
+class ProjectionRow:
+    """One student's grade projection."""
+
+    essay_id: str
+    grade: str
+    top_probabilities: tuple[tuple[str, float], ...]
+    source: str
+    primary_anchor_id: str | None
+
+
+@dataclass(frozen=True)
+class EssayFacts:
+    """An input essay: its role, file and (anchors) expert grade."""
+
+    essay_id: str
+    is_anchor: bool
+    file_name: str
+    grade: str | None
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """Everything the report states about a run, apart from the runner-side checks."""
+
+    batch_label: str
+    wire_batch_id: str
+    mode: str
+    generated_at: str
+    runner_version: str
+    git_sha: str
+    git_dirty: bool | None
+    grade_scale: str
+    course_code: str
+    stack_kind: str
+    stack_judge: str
+    stack_description: str
+    request_position: str | None
+    options: tuple[tuple[str, str], ...]
+    status: RunStatusFacts
+    total_usd: float
+    costs: tuple[CostLine, ...]
+    scale: tuple[ScaleRow, ...]
+    projections: tuple[ProjectionRow, ...]
+    essays: tuple[EssayFacts, ...]
+    excluded: tuple[tuple[str, str], ...]
+
+    @property
+    def simulated(self) -> bool:
+        """True when the judgements came from the simulated judge, not an LLM."""
+        return self.stack_judge == "simulated"
+
+    @property
+    def is_dry_run(self) -> bool:
+        """True for a dry-run stub: nothing was sent, nothing came back."""
+        return self.mode == "dry-run"
+
+
+def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
+    """Read the report's facts from a schema-valid artefact."""
+    metadata = artefact["metadata"]
+    stack = metadata["stack"]
+    request = metadata.get("request")
+    position = (
+        f"{request['topic']} partition {request['partition']} offset {request['offset']}"
+        if request
+        else None
+    )
+    costs = artefact["costs"]
+    return RunFacts(
+        batch_label=metadata["batch_id"],
+        wire_batch_id=metadata["wire_batch_id"],
+        mode=metadata["runner_mode"],
+        generated_at=metadata["generated_at"],
+        runner_version=metadata["runner_version"],
+        git_sha=metadata["git_sha"],
+        git_dirty=metadata["git_dirty"],
+        grade_scale=metadata["grade_scale"],
+        course_code=metadata["course_code"],
+        stack_kind=stack["kind"],
+        stack_judge=stack["judge"],
+        stack_description=stack["description"],
+        request_position=position,
+        options=_selected_options(metadata),
+        status=_status(artefact["validation"]["runner_status"]),
+        total_usd=float(costs["total_usd"]),
+        costs=tuple(
+            CostLine(
+                provider=line["provider"],
+                model=line["model"],
+                prompt_tokens=line["prompt_tokens"],
+                completion_tokens=line["completion_tokens"],
+                usd=float(line["usd"]),
+                comparisons=line.get("comparisons"),
+            )
+            for line in costs["token_counts"]
+        ),
+        scale=tuple(_scale_row(entry) for entry in artefact["bt_summary"]),
+        projections=tuple(_projection_row(entry) for entry in artefact["grade_projections"]),
+        essays=_essays(artefact["inputs"]),
+        excluded=tuple(
+            (entry["essay_id"], entry["reason"])
+            for entry in artefact["inputs"].get("excluded_essays", [])
+        ),
+    )
+
+
+def _selected_options(metadata: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    options = metadata.get("options") or {}
+    shown = [(name, str(options[name])) for name in SHOWN_OPTIONS if options.get(name) is not None]
+    if "max_comparisons" in metadata and not any(n == "max_comparisons" for n, _ in shown):
+        shown.insert(0, ("max_comparisons", str(metadata["max_comparisons"])))
+    return tuple(shown)
+
+
+def _status(status: Mapping[str, Any]) -> RunStatusFacts:
+    failed = status.get("failed") or {}
+    return RunStatusFacts(
+        partial_data=bool(status["partial_data"]),
+        stop_reason=status.get("stop_reason"),
+        completion_status=status.get("completion_status"),
+        failed_reason=failed.get("reason"),
+        failed_source=failed.get("source"),
+        elapsed_seconds=status.get("elapsed_seconds"),
+        timeout_seconds=status.get("timeout_seconds"),
+        observed_events={str(k): int(v) for k, v in status["observed_events"].items()},
+    )
+
+
+def _scale_row(entry: Mapping[str, Any]) -> ScaleRow:
+    se = entry["standard_error"]
+    return ScaleRow(
+        essay_id=entry["essay_id"],
+        theta=float(entry["theta"]),
+        standard_error=None if se is None else float(se),
+        rank=int(entry["rank"]),
+        comparison_count=int(entry["comparison_count"]),
+        is_anchor=bool(entry["is_anchor"]),
+        anchor_grade=entry.get("anchor_grade"),
+        grade_projection=entry.get("grade_projection"),
+    )
+
+
+def _projection_row(entry: Mapping[str, Any]) -> ProjectionRow:
+    ranked = sorted(entry["probabilities"].items(), key=lambda item: (-item[1], item[0]))
+    return ProjectionRow(
+        essay_id=entry["essay_id"],
+        grade=entry["grade"],
+        top_probabilities=tuple((grade, float(p)) for grade, p in ranked[:TOP_PROBABILITIES]),
+        source=entry["probabilities_source"],
+        primary_anchor_id=entry.get("primary_anchor_id"),
+    )
+
+
+def _essays(inputs: Mapping[str, Any]) -> tuple[EssayFacts, ...]:
+    anchors = [
+        EssayFacts(a["anchor_id"], True, a["file_name"], a["grade"]) for a in inputs["anchors"]
+    ]
+    students = [EssayFacts(s["essay_id"], False, s["file_name"], None) for s in inputs["students"]]
+    return (*anchors, *students)

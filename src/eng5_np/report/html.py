@@ -1,0 +1,212 @@
+"""``report.html``: the human report as one self-contained page (SPEC §8).
+
+Inline CSS and an inline SVG plot of the Bradley–Terry scale; no script, no stylesheet link,
+no font or image fetched, so it opens the same offline, from a mail attachment or an archive.
+Every piece of text from the artefact is escaped with :func:`html.escape` (essay ids, file
+names and reasons come from outside the runner).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+from eng5_np.report.checks import GateStatus, RunChecks
+from eng5_np.report.facts import RunFacts, ScaleRow
+from eng5_np.report.wording import (
+    CHECKS_HEADING,
+    NO_PROJECTIONS,
+    Table,
+    banners,
+    check_rows,
+    comparisons_sentence,
+    cost_table,
+    error_code_table,
+    essay_table,
+    gates_table,
+    number,
+    pairs_table,
+    projection_table,
+    run_rows,
+    scale_table,
+    scale_to_show,
+)
+
+STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1000px;
+       color: #1b1f24; padding: 0 1rem; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d0d7de; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #d0d7de; padding: .25rem .55rem; text-align: left;
+         vertical-align: top; }
+th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.banner { padding: .75rem 1rem; margin: .75rem 0; border-radius: 6px; border: 2px solid; }
+.banner strong { display: block; font-size: 1.15rem; }
+.danger { background: #ffebe9; border-color: #cf222e; color: #82071e; }
+.warning { background: #fff8c5; border-color: #bf8700; color: #4d2d00; }
+.info { background: #ddf4ff; border-color: #0969da; color: #0a3069; }
+.PASS { color: #1a7f37; font-weight: bold; } .WARN { color: #9a6700; font-weight: bold; }
+.caption { color: #57606a; } svg { max-width: 100%; height: auto; }
+"""
+
+STUDENT_COLOUR = "#0969da"
+ANCHOR_COLOUR = "#cf222e"
+LABEL_WIDTH = 250
+PLOT_WIDTH = 520
+ROW_HEIGHT = 18
+TOP = 34
+BOTTOM = 40
+MAX_LABEL = 38
+CHECK_HEADERS = ("check", "result")
+GATE_CLASSES = frozenset(status.value for status in GateStatus)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _table(table: Table, status_column: int | None = None) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in table.headers)
+    body = []
+    for row in table.rows:
+        cells = []
+        for index, value in enumerate(row):
+            if index == status_column and value in GATE_CLASSES:
+                cells.append(f'<td class="{value}">{_e(value)}</td>')
+            elif index in table.numeric:
+                cells.append(f'<td class="num">{_e(value)}</td>')
+            else:
+                cells.append(f"<td>{_e(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _short(label: str) -> str:
+    """A label that fits the label column; the full text is in the element's tooltip."""
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    """Round tick values covering [low, high], about five of them."""
+    raw = (high - low) / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    # The smallest round step not much below a fifth of the range: 4 to 8 ticks.
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * 0.7)
+    first = math.ceil(low / step) * step
+    # Rounded (and -0.0 + 0.0 = 0.0) so that 0 prints as "0", not -1.8e-15 or -0.
+    return [round(first + i * step, 9) + 0.0 for i in range(int((high - first) / step) + 1)]
+
+
+def scale_svg(rows: Sequence[ScaleRow]) -> str:
+    """The BT scale as an SVG: θ ± SE per essay in rank order, anchors labelled by grade."""
+    if not rows:
+        return ""
+    ordered = sorted(rows, key=lambda row: (row.rank, row.essay_id))
+    spans = [(r.theta - (r.standard_error or 0), r.theta + (r.standard_error or 0)) for r in rows]
+    low = min(s[0] for s in spans)
+    high = max(s[1] for s in spans)
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    pad = (high - low) * 0.05
+    low, high = low - pad, high + pad
+    width = LABEL_WIDTH + PLOT_WIDTH + 60
+    height = TOP + ROW_HEIGHT * len(ordered) + BOTTOM
+    bottom = TOP + ROW_HEIGHT * len(ordered)
+
+    def x(value: float) -> float:
+        return LABEL_WIDTH + (value - low) / (high - low) * PLOT_WIDTH
+
+    parts = [
+        f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'font-family="system-ui, sans-serif" font-size="11">',
+        "<title>Bradley–Terry scale: θ ± SE per essay</title>",
+        f'<circle cx="{LABEL_WIDTH + 6}" cy="14" r="4" fill="{STUDENT_COLOUR}"/>'
+        f'<text x="{LABEL_WIDTH + 14}" y="18">student</text>'
+        f'<rect x="{LABEL_WIDTH + 76}" y="10" width="8" height="8" fill="{ANCHOR_COLOUR}"/>'
+        f'<text x="{LABEL_WIDTH + 90}" y="18">anchor (expert grade)</text>'
+        f'<text x="{width - 10}" y="18" text-anchor="end">bars: ± 1 SE</text>',
+    ]
+    for tick in _ticks(low, high):
+        tx = x(tick)
+        parts.append(
+            f'<line x1="{tx:.1f}" y1="{TOP - 6}" x2="{tx:.1f}" y2="{bottom}" '
+            f'stroke="{"#8c959f" if tick == 0 else "#eaeef2"}"/>'
+            f'<text x="{tx:.1f}" y="{bottom + 14}" text-anchor="middle">{tick:g}</text>'
+        )
+    parts.append(
+        f'<line x1="{LABEL_WIDTH}" y1="{bottom}" x2="{LABEL_WIDTH + PLOT_WIDTH}" y2="{bottom}" '
+        'stroke="#57606a"/>'
+        f'<text x="{LABEL_WIDTH + PLOT_WIDTH / 2}" y="{bottom + 32}" text-anchor="middle">'
+        "θ (logits)</text>"
+    )
+    for index, row in enumerate(ordered):
+        y = TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2
+        colour = ANCHOR_COLOUR if row.is_anchor else STUDENT_COLOUR
+        se = row.standard_error
+        tip = f"{row.essay_id}: θ {row.theta:+.3f} ± {number(se)} (rank {row.rank})"
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{_e(_short(row.essay_id))}<title>{_e(row.essay_id)}</title></text>"
+        )
+        if se is not None:
+            parts.append(
+                f'<line x1="{x(row.theta - se):.1f}" y1="{y:.1f}" x2="{x(row.theta + se):.1f}" '
+                f'y2="{y:.1f}" stroke="{colour}" stroke-width="1.5"/>'
+            )
+        cx = x(row.theta)
+        if row.is_anchor:
+            marker = (
+                f'<rect x="{cx - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}">'
+                f"<title>{_e(tip)}</title></rect>"
+            )
+            right = x(row.theta + (se or 0)) + 6
+            marker += (
+                f'<text x="{right:.1f}" y="{y + 4:.1f}" fill="{colour}" font-weight="bold">'
+                f"{_e(row.anchor_grade or '?')}</text>"
+            )
+        else:
+            marker = (
+                f'<circle cx="{cx:.1f}" cy="{y:.1f}" r="4" fill="{colour}">'
+                f"<title>{_e(tip)}</title></circle>"
+            )
+        parts.append(marker)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(facts: RunFacts, checks: RunChecks) -> str:
+    """The whole self-contained HTML report."""
+    title = f"CJ run report: {facts.batch_label}"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+    ]
+    out += [
+        f'<div class="banner {_e(banner.level)}"><strong>{_e(banner.title)}</strong>'
+        f"{_e(banner.detail)}</div>"
+        for banner in banners(facts, checks)
+    ]
+    out += ["<h2>Run</h2>", _table(pairs_table(run_rows(facts)))]
+    out += ["<h2>Quality gates</h2>", _table(gates_table(checks), status_column=3)]
+    out += ["<h2>Cost and tokens</h2>", _table(cost_table(facts))]
+    out += ["<h2>Comparisons</h2>", f"<p>{_e(comparisons_sentence(checks))}</p>"]
+    if checks.tally.error_codes:
+        out.append(_table(error_code_table(checks)))
+    scale, caption = scale_to_show(facts, checks)
+    out += ["<h2>Bradley–Terry scale</h2>", f'<p class="caption">{_e(caption)}</p>']
+    if scale:
+        out += [scale_svg(scale), _table(scale_table(scale))]
+    out.append("<h2>Grade projections</h2>")
+    out.append(
+        _table(projection_table(facts)) if facts.projections else f"<p>{_e(NO_PROJECTIONS)}</p>"
+    )
+    out += [
+        f"<h2>{_e(CHECKS_HEADING)}</h2>",
+        _table(pairs_table(check_rows(checks), CHECK_HEADERS)),
+    ]
+    out += ["<h3>Per essay</h3>", _table(essay_table(facts, checks)), "</body></html>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,67 @@
+"""Write ``report.md`` and ``report.html`` next to an artefact (SPEC §2, §8).
+
+Both reports are derived from the artefact alone, so they can be re-rendered at any time
+(``eng5-runner report ARTEFACT``). They are written atomically and are deliberately not in the
+artefact's manifest: they may be re-rendered after the artefact was sealed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from eng5_np.artefact.schema import validation_errors
+from eng5_np.atomic import atomic_write_bytes
+from eng5_np.errors import UsageError
+from eng5_np.report.checks import QualityThresholds, compute_checks
+from eng5_np.report.facts import read_facts
+from eng5_np.report.html import render_html
+from eng5_np.report.markdown import render_markdown
+
+REPORT_MARKDOWN = "report.md"
+REPORT_HTML = "report.html"
+ADVICE = "Pass the path of an assessment_run.<mode>.json artefact written by eng5-runner."
+
+
+def load_artefact(path: Path) -> dict[str, Any]:
+    """Read an artefact and check it against the schema; :class:`UsageError` names the file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such artefact file", advice=ADVICE) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror})", advice=ADVICE) from None
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        raise UsageError(f"{path}: not JSON, so not an artefact", advice=ADVICE) from None
+    if not isinstance(document, dict):
+        raise UsageError(f"{path}: the top level is not a JSON object", advice=ADVICE)
+    errors = validation_errors(document)
+    if errors:
+        raise UsageError(
+            f"{path}: does not match the artefact schema ({errors[0]})",
+            advice="Run `eng5-runner verify` on it for every problem.",
+        )
+    return document
+
+
+def render_reports(
+    artefact: Mapping[str, Any], thresholds: QualityThresholds | None = None
+) -> tuple[str, str]:
+    """The Markdown and HTML reports of a schema-valid artefact, as text."""
+    facts = read_facts(artefact)
+    checks = compute_checks(artefact, thresholds)
+    return render_markdown(facts, checks), render_html(facts, checks)
+
+
+def write_reports(artefact_path: Path) -> tuple[Path, Path]:
+    """Render both reports of the artefact and write them next to it; returns their paths."""
+    markdown, page = render_reports(load_artefact(artefact_path))
+    folder = artefact_path.parent
+    markdown_path, html_path = folder / REPORT_MARKDOWN, folder / REPORT_HTML
+    atomic_write_bytes(markdown_path, markdown.encode("utf-8"))
+    atomic_write_bytes(html_path, page.encode("utf-8"))
+    return markdown_path, html_path

@@ -1,0 +1,337 @@
+"""What both reports say, as plain text: banners, check lines, the scale to show.
+
+The markdown and HTML renderers differ only in markup; every sentence and number comes from
+here so the two reports can never disagree. Text is unescaped: each renderer escapes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eng5_np.report.checks import (
+    SPLIT_HALF_SEED,
+    AlignmentCheck,
+    InfitCheck,
+    NotComputable,
+    RefitCheck,
+    RunChecks,
+)
+from eng5_np.report.facts import RunFacts, ScaleRow
+
+SIMULATED_BANNER = "Simulated judge: not LLM judgements"
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A prominent notice at the top of a report."""
+
+    level: str
+    """``danger`` (simulated judge, failed), ``warning`` (partial data) or ``info``."""
+    title: str
+    detail: str
+
+
+def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
+    """The notices a reader must not miss, most important first."""
+    found: list[Banner] = []
+    if facts.simulated:
+        found.append(Banner("danger", SIMULATED_BANNER, facts.stack_description))
+    status = facts.status
+    if status.failed_reason is not None:
+        found.append(Banner("danger", "Run failed", status.reason))
+    elif status.partial_data and not facts.is_dry_run:
+        found.append(Banner("warning", "Partial data: the run did not complete", status.reason))
+    if checks.nothing_to_analyse is not None:
+        found.append(Banner("info", "Nothing to analyse", checks.nothing_to_analyse))
+    return found
+
+
+def number(value: float | None, digits: int = 3) -> str:
+    """A float with fixed decimals, or an em dash when absent."""
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def shown(value: float | NotComputable, digits: int = 3) -> str:
+    """A statistic, or "not computable: <why>"."""
+    return str(value) if isinstance(value, NotComputable) else f"{value:.{digits}f}"
+
+
+def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
+    """The run metadata as (label, value) rows."""
+    dirty = {True: " (dirty tree)", False: "", None: ""}[facts.git_dirty]
+    rows = [
+        ("batch label", facts.batch_label),
+        ("wire batch id", facts.wire_batch_id),
+        ("mode", facts.mode),
+        ("status", facts.status.headline),
+        ("stack", f"{facts.stack_kind} · judge: {facts.stack_judge}"),
+        ("stack description", facts.stack_description),
+        ("grade scale", facts.grade_scale),
+        ("course", facts.course_code),
+        ("generated at", facts.generated_at),
+        ("runner", f"{facts.runner_version} · git {facts.git_sha}{dirty}"),
+    ]
+    if facts.request_position is not None:
+        rows.append(("request published at", facts.request_position))
+    status = facts.status
+    if status.stop_reason:
+        rows.append(("stopped because", status.stop_reason))
+    if status.elapsed_seconds is not None:
+        limit = f" of {status.timeout_seconds:g} s allowed" if status.timeout_seconds else ""
+        rows.append(("collection time", f"{status.elapsed_seconds:.1f} s{limit}"))
+    events = " · ".join(f"{name} {count}" for name, count in sorted(status.observed_events.items()))
+    rows.append(("events observed", events))
+    rows.extend((f"option {name}", value) for name, value in facts.options)
+    rows.extend((f"excluded {essay_id}", reason) for essay_id, reason in facts.excluded)
+    return rows
+
+
+def check_rows(checks: RunChecks) -> list[tuple[str, str]]:
+    """Each runner-side check as (check, result) — "not computable: <why>" when it is not."""
+    rows: list[tuple[str, str]] = []
+    refit = checks.refit
+    if isinstance(refit, RefitCheck):
+        parts = f"{len(refit.theta)} essays fitted"
+        if refit.components > 1:
+            parts += f"; WARNING: the comparison graph has {refit.components} disconnected parts"
+        rows.append(("independent Bradley–Terry refit", parts))
+        rows.append(
+            ("rank correlation with the service's θ (Spearman ρ)", shown(refit.rank_correlation))
+        )
+    else:
+        rows.append(("independent Bradley–Terry refit", str(refit)))
+    rows.append(("scale separation reliability (refit θ and SE)", shown(checks.ssr)))
+    rows.append(
+        (
+            f"split-half reliability (Spearman–Brown, seed {SPLIT_HALF_SEED})",
+            shown(checks.split_half),
+        )
+    )
+    spread = checks.count_spread
+    rows.append(
+        (
+            "successful comparisons per essay",
+            f"min {spread.minimum} · median {spread.median:g} · max {spread.maximum}",
+        )
+    )
+    rows.extend(_bias_rows(checks))
+    rows.extend(_alignment_rows(checks.alignment))
+    rows.extend(_infit_rows(checks.infit))
+    return rows
+
+
+def _bias_rows(checks: RunChecks) -> list[tuple[str, str]]:
+    bias = checks.position_bias
+    if isinstance(bias, NotComputable):
+        return [("position bias", str(bias))]
+    share = number(bias.essay_a_win_share)
+    rows = [
+        (
+            'position bias (share of "Essay A" wins; 0.5 = none)',
+            f"{share} ({bias.essay_a_wins} of {bias.comparisons})",
+        )
+    ]
+    if bias.consistency_share is None:
+        consistency = "not computable: no pair was judged in both orders"
+    else:
+        consistency = (
+            f"{number(bias.consistency_share)} ({bias.consistent_pairs} of "
+            f"{bias.pairs_judged_both_orders} pairs kept their winner)"
+        )
+    rows.append(("order consistency (pairs judged both ways round)", consistency))
+    return rows
+
+
+def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str, str]]:
+    if isinstance(alignment, NotComputable):
+        return [("anchor alignment", str(alignment))]
+    inversions = "; ".join(
+        f"{i.higher_grade_anchor_id} ({i.higher_grade}) below {i.lower_grade_anchor_id} "
+        f"({i.lower_grade})"
+        for i in alignment.inversions
+    )
+    rows = [
+        (
+            f"anchor alignment (Kendall's τ, {alignment.anchors_used} anchors)",
+            shown(alignment.kendall_tau),
+        ),
+        (f"anchor inversions ({len(alignment.inversions)})", inversions or "none"),
+        ("anchors that never win", ", ".join(alignment.never_winning) or "none"),
+    ]
+    if alignment.not_compared:
+        rows.append(("anchors never compared", ", ".join(alignment.not_compared)))
+    if alignment.off_scale:
+        rows.append(("anchors with a grade off the scale", ", ".join(alignment.off_scale)))
+    return rows
+
+
+def _infit_rows(infit: InfitCheck | NotComputable) -> list[tuple[str, str]]:
+    if isinstance(infit, NotComputable):
+        return [("infit", str(infit))]
+    cutoff = "not computable: needs three essays" if infit.cutoff is None else f"{infit.cutoff:.3f}"
+    return [
+        ("infit misfit cutoff (mean + 2 SD)", cutoff),
+        (f"essays flagged as misfits ({len(infit.flagged)})", ", ".join(infit.flagged) or "none"),
+    ]
+
+
+def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, ...], str]:
+    """The scale rows to table and plot, and a caption saying where they come from.
+
+    The service's scale when the artefact has a result; otherwise (timeout, failure) the
+    runner's refit of whatever comparisons arrived, so a partial run still shows its scale.
+    """
+    if facts.scale:
+        return facts.scale, (
+            "θ and rank as the CJ service reported them; SE and comparison counts computed by "
+            "the runner from the successful comparisons."
+        )
+    refit = checks.refit
+    if not isinstance(refit, RefitCheck):
+        return (), f"No scale: the artefact has no result and the refit is {refit}."
+    grades = {e.essay_id: e.grade for e in facts.essays if e.is_anchor}
+    counts = {e.essay_id: e.successful for e in checks.essays}
+    ordered = sorted(refit.theta, key=lambda essay_id: (-refit.theta[essay_id], essay_id))
+    rows = tuple(
+        ScaleRow(
+            essay_id=essay_id,
+            theta=refit.theta[essay_id],
+            standard_error=refit.standard_error[essay_id],
+            rank=rank,
+            comparison_count=counts.get(essay_id, 0),
+            is_anchor=essay_id in grades,
+            anchor_grade=grades.get(essay_id),
+            grade_projection=None,
+        )
+        for rank, essay_id in enumerate(ordered, start=1)
+    )
+    return rows, (
+        "The artefact has no result from the CJ service: θ, SE and rank below are the runner's "
+        "own refit of the comparisons that arrived."
+    )
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table both reports show: headers, text rows, and which columns are numeric."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: frozenset[int] = frozenset()
+
+
+def pairs_table(
+    rows: list[tuple[str, str]], headers: tuple[str, str] = ("field", "value")
+) -> Table:
+    """A two-column (label, value) table."""
+    return Table(headers, tuple(rows))
+
+
+def gates_table(checks: RunChecks) -> Table:
+    """The quality gates."""
+    return Table(
+        ("gate", "requirement", "observed", "status"),
+        tuple((g.name, g.requirement, g.observed, g.status.value) for g in checks.gates),
+    )
+
+
+def cost_table(facts: RunFacts) -> Table:
+    """Tokens and cost per provider/model, and the total."""
+    rows = [
+        (
+            c.provider,
+            c.model,
+            "—" if c.comparisons is None else str(c.comparisons),
+            f"{c.prompt_tokens:,}",
+            f"{c.completion_tokens:,}",
+            f"${c.usd:.4f}",
+        )
+        for c in facts.costs
+    ]
+    rows.append(("total", "", "", "", "", f"${facts.total_usd:.4f}"))
+    return Table(
+        ("provider", "model", "comparisons", "prompt tokens", "completion tokens", "USD"),
+        tuple(rows),
+        frozenset({2, 3, 4, 5}),
+    )
+
+
+def error_code_table(checks: RunChecks) -> Table:
+    """Failed comparisons per error code."""
+    return Table(
+        ("error code", "failed comparisons"),
+        tuple((code, str(count)) for code, count in checks.tally.error_codes),
+        frozenset({1}),
+    )
+
+
+def comparisons_sentence(checks: RunChecks) -> str:
+    """Total, succeeded and failed comparisons in one sentence."""
+    tally = checks.tally
+    text = f"{tally.total} comparisons: {tally.succeeded} succeeded, {tally.failed} failed."
+    if tally.unusable:
+        text += f" {tally.unusable} succeeded record(s) name no consistent winner: left out."
+    return text
+
+
+def scale_table(scale: tuple[ScaleRow, ...]) -> Table:
+    """The BT scale in rank order."""
+    return Table(
+        ("rank", "essay", "role", "θ", "SE", "comparisons", "projected grade"),
+        tuple(
+            (
+                str(r.rank),
+                r.essay_id,
+                f"anchor {r.anchor_grade or '?'}" if r.is_anchor else "student",
+                f"{r.theta:+.3f}",
+                number(r.standard_error),
+                str(r.comparison_count),
+                r.grade_projection or "",
+            )
+            for r in sorted(scale, key=lambda row: (row.rank, row.essay_id))
+        ),
+        frozenset({0, 3, 4, 5}),
+    )
+
+
+def projection_table(facts: RunFacts) -> Table:
+    """Each student's projected grade and most probable grades."""
+    return Table(
+        ("student", "grade", "most probable grades", "source", "primary anchor"),
+        tuple(
+            (
+                p.essay_id,
+                p.grade,
+                ", ".join(f"{grade} {prob:.2f}" for grade, prob in p.top_probabilities),
+                p.source,
+                p.primary_anchor_id or "",
+            )
+            for p in facts.projections
+        ),
+    )
+
+
+def essay_table(facts: RunFacts, checks: RunChecks) -> Table:
+    """Per essay: file, successful/failed comparisons, wins, infit and misfit flag."""
+    files = {e.essay_id: e.file_name for e in facts.essays}
+    return Table(
+        ("essay", "role", "file", "comparisons", "wins", "failed", "infit", "flag"),
+        tuple(
+            (
+                e.essay_id,
+                "anchor" if e.is_anchor else "student",
+                files.get(e.essay_id, "(not among the inputs)"),
+                str(e.successful),
+                str(e.wins),
+                str(e.failed),
+                number(e.infit),
+                "MISFIT" if e.misfit else "",
+            )
+            for e in checks.essays
+        ),
+        frozenset({3, 4, 5, 6}),
+    )
+
+
+NO_PROJECTIONS = "None: the artefact has no result from the CJ service."
+CHECKS_HEADING = "Runner-side checks (from the raw comparisons)"
