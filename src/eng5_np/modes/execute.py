@@ -116,6 +116,7 @@ async def run_execute(
         sink.note(f"warning: {warning}")
     overrides = llm_overrides_payload(settings)
 
+    request_bytes: bytes | None = None  # composed below unless the request is already out
     if resumed:
         storage_ids = _storage_ids_from_request(run_dir, inventory)
         log.info("execute.resume", wire_batch_id=wire_batch_id)
@@ -168,6 +169,7 @@ async def run_execute(
         state.event_file_sizes = events.sizes()
         save_state(run_dir, state)
         if not state.request_published:
+            assert request_bytes is not None  # not resumed, so it was composed above
             state.request = await _publish_once(settings, run_dir, state, request_bytes)
             state.request_published = True
             save_state(run_dir, state)
