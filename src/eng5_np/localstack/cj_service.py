@@ -43,7 +43,7 @@ from eng5_np.grades import GradeScaleName, get_scale
 from eng5_np.localstack.anchors import AnchorRegistry
 from eng5_np.localstack.cj_batch import BatchReport, ContentUnavailable, answer_request
 from eng5_np.localstack.judge import JudgeConfig
-from eng5_np.localstack.lifecycle import AsyncService
+from eng5_np.localstack.lifecycle import AsyncService, serve_app
 
 __all__ = ["ContentFetcher", "ReferenceCJService"]
 
@@ -305,15 +305,5 @@ class ReferenceCJService(AsyncService):
 
         app = web.Application()
         app.router.add_get(HEALTH_PATH, healthz)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self._health_host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        host, bound_port = runner.addresses[0][:2]
-        if ":" in host:  # an IPv6 literal needs brackets in a URL
-            host = f"[{host}]"
-        self._health_runner = runner
-        self._health_url = f"http://{host}:{bound_port}{HEALTH_PATH}"
+        self._health_runner, origin = await serve_app(app, self._health_host, port)
+        self._health_url = origin + HEALTH_PATH

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from eng5_np.localstack.lifecycle import AsyncService
+from eng5_np.localstack.lifecycle import AsyncService, serve_app
 
 __all__ = [
     "DEFAULT_BASE_PATH",
@@ -251,18 +251,9 @@ class ContentServiceServer(AsyncService):
         """Listen on ``host:port`` (port 0 picks a free one)."""
         if self._runner is not None:
             raise RuntimeError("the content service is already started")
-        runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        bound_host, bound_port = runner.addresses[0][:2]
-        if ":" in bound_host:  # an IPv6 literal needs brackets in a URL
-            bound_host = f"[{bound_host}]"
-        self._runner = runner
-        self._origin = f"http://{bound_host}:{bound_port}"
+        self._runner, self._origin = await serve_app(
+            self._app, host, port, shutdown_timeout_s=SHUTDOWN_TIMEOUT_S
+        )
 
     async def stop(self) -> None:
         """Stop listening and close connections; idempotent."""
