@@ -67,23 +67,28 @@ def build_result_blocks(
     anchor_grades: Mapping[str, str],
     scale: GradeScale,
 ) -> ResultBlocks:
-    """Hydrate ``bt_summary`` and ``grade_projections`` (optional fields omitted, not null)."""
+    """Hydrate ``bt_summary`` and ``grade_projections`` (optional fields omitted, not null).
+
+    ``ValueError`` when the comparisons do not allow standard errors (a degenerate fit); the
+    caller then writes the artefact without these blocks rather than lose the run.
+    """
     fit = fit_bradley_terry(successful_outcomes(comparisons))
     grades_by_anchor: dict[str, str] = {}
     summary: list[dict[str, Any]] = []
     for essay in sorted(result.essay_results, key=lambda r: (r.rank, r.essay_id)):
         count = fit.comparison_count.get(essay.essay_id, 0)
         se = fit.standard_error.get(essay.essay_id)
+        if count > 0 and (se is None or not math.isfinite(se)):
+            raise ValueError(f"no finite standard error for {essay.essay_id}")
         entry: dict[str, Any] = {
             "essay_id": essay.essay_id,
             "theta": essay.bt_score,
-            "standard_error": se if count > 0 and se is not None and math.isfinite(se) else None,
+            # null only for an essay without a successful comparison: no information at all.
+            "standard_error": se if count > 0 else None,
             "rank": essay.rank,
             "comparison_count": count,
             "is_anchor": essay.is_anchor,
         }
-        if entry["standard_error"] is None:
-            entry["comparison_count"] = 0 if se is None else count
         if essay.is_anchor:
             grade = _anchor_grade(essay.essay_id, essay.display_name, anchor_grades, scale)
             if grade is not None:

@@ -61,12 +61,20 @@ class ExecuteArtefact:
         hydrator, settings = self.hydrator, self.settings
         blocks = None
         if hydrator.result is not None:
-            blocks = build_result_blocks(
-                hydrator.result,
-                hydrator.comparisons,
-                {a.essay_id: a.grade for a in self.inventory.anchors if a.grade},
-                GRADE_SCALES[settings.grade_scale],
-            )
+            try:
+                blocks = build_result_blocks(
+                    hydrator.result,
+                    hydrator.comparisons,
+                    {a.essay_id: a.grade for a in self.inventory.anchors if a.grade},
+                    GRADE_SCALES[settings.grade_scale],
+                )
+            except ValueError as error:
+                # Keep every collected event in the artefact; only the derived blocks are lost.
+                log.error("execute.result_blocks_failed", error=str(error), exc_info=True)
+                status.stop_reason = (
+                    f"{status.stop_reason or 'stopped'}; bt_summary and grade_projections "
+                    f"not computable: {error}"
+                )
         document = assemble(
             build_metadata(
                 settings,
