@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from eng5_np.dataset import build_inventory
-from eng5_np.dataset.inventory import sha256_text
 from eng5_np.grades import get_scale
+from eng5_np.hashing import sha256_text
 from eng5_np.localstack.anchors import AnchorRegistry
 
 SAMPLE = Path(__file__).parents[2] / "src" / "eng5_np" / "data" / "sample_dataset"

@@ -22,16 +22,12 @@ from eng5_np.dataset.extract import (
 from eng5_np.dataset.ids import EssayRole, derive_essay_ids, run_suffix
 from eng5_np.errors import DatasetError
 from eng5_np.grades import GradeScale
+from eng5_np.hashing import sha256_text
 
 INSTRUCTIONS_FILE = "instructions.md"
 PROMPT_FILE = "prompt.md"
 ANCHOR_DIR = "anchor_essays"
 STUDENT_DIR = "student_essays"
-
-
-def sha256_text(text: str) -> str:
-    """SHA-256 hex digest of text encoded as UTF-8 (the checksum of what is uploaded)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from eng5_np.dataset.anchor_grades import read_grade_table
 from eng5_np.dataset.extract import SUPPORTED_SUFFIXES, ExtractionError, extract_text
-from eng5_np.dataset.inventory import ANCHOR_DIR, sha256_text
+from eng5_np.dataset.inventory import ANCHOR_DIR
+from eng5_np.hashing import sha256_text
 
 __all__ = ["AnchorEntry", "AnchorRegistry"]
 

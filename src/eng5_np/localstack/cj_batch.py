@@ -39,8 +39,8 @@ from eng5_np.contracts import (
     to_wire_bytes,
     utc_now,
 )
-from eng5_np.dataset.inventory import sha256_text
 from eng5_np.grades import GradeScale, get_scale
+from eng5_np.hashing import sha256_text
 from eng5_np.localstack.anchors import AnchorRegistry
 from eng5_np.localstack.cj_results import (
     AssessmentFailure,

@@ -35,7 +35,6 @@ per-comparison key, so results do not depend on the order comparisons are made i
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import math
 import random
@@ -53,6 +52,7 @@ from eng5_np.contracts import (
     TokenUsage,
     utc_now,
 )
+from eng5_np.hashing import sha256_text
 from eng5_np.llm_models import ModelEntry, load_manifest
 
 __all__ = [
@@ -316,7 +316,7 @@ class SimulatedJudge:
 
     def features(self, text: str) -> TextFeatures:
         """:func:`text_features` of ``text``, computed once per distinct text."""
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digest = sha256_text(text)
         cached = self._features.get(digest)
         if cached is None:
             cached = text_features(text)
@@ -342,7 +342,7 @@ class SimulatedJudge:
         prompt = judge_prompt(student_prompt, essay_a.text, essay_b.text)
         metadata = {
             **request_metadata,
-            "prompt_sha256": hashlib.sha256(prompt.encode("utf-8")).hexdigest(),
+            "prompt_sha256": sha256_text(prompt),
         }
         request_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         prompt_tokens = round(len(prompt.split()) * TOKENS_PER_WORD)

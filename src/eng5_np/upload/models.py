@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
+from eng5_np.hashing import sha256_text as text_checksum
+
 __all__ = ["UploadFailure", "UploadItem", "UploadOutcome", "UploadProgress", "text_checksum"]
-
-
-def text_checksum(text: str) -> str:
-    """SHA-256 hex of the UTF-8 bytes of ``text``: the dedup and cache key."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
