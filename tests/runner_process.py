@@ -103,6 +103,16 @@ async def wait_for(
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Synchronous :func:`wait_for`: poll every 50 ms until ``condition`` holds or fail."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
 def jsonl(path: Path) -> list[dict[str, Any]]:
     """The JSON lines of a file ([] when it does not exist)."""
     if not path.exists():

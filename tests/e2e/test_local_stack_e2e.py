@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from scipy import stats
 
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.grades import GRADE_SCALES, GradeScaleName
+from runner_process import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -209,15 +209,6 @@ def test_fault_injection_is_counted_in_the_artefact(tmp_path: Path) -> None:
     assert len(comparisons) == result["data"]["assessment_metadata"]["comparison_budget"]
 
 
-def _wait_for(condition: Any, deadline_s: float, what: str) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_ctrl_c_mid_run_leaves_a_partial_artefact_and_no_broker(tmp_path: Path) -> None:
     out = tmp_path / "interrupted"
     process = subprocess.Popen(
@@ -229,7 +220,7 @@ def test_ctrl_c_mid_run_leaves_a_partial_artefact_and_no_broker(tmp_path: Path) 
     )
     try:
         comparisons = out / "events" / "comparisons.jsonl"
-        _wait_for(lambda: comparisons.exists() and comparisons.stat().st_size > 0, 60, "callbacks")
+        wait_until(lambda: comparisons.exists() and comparisons.stat().st_size > 0, 60, "callbacks")
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:

@@ -189,6 +189,8 @@ def _install_signal_handlers(stop: asyncio.Event) -> list[int]:
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):
+            # The event loop cannot take signal handlers here (Windows, or not the main
+            # thread): Ctrl-C then ends the run through KeyboardInterrupt instead.
             continue
     return installed
 
