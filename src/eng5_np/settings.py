@@ -19,7 +19,13 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from eng5_np.contracts.enums import CourseCode, LLMProviderType
+from eng5_np.contracts.enums import (
+    CourseCode,
+    LLMBatchingMode,
+    LLMProviderType,
+    OutputVerbosity,
+    ReasoningEffort,
+)
 from eng5_np.grades import GradeScaleName
 
 DEFAULT_ASSIGNMENT_ID = "00000000-0000-4000-8000-0000000e5a01"
@@ -125,6 +131,18 @@ class RunSettings(BaseModel):
     llm_model: str | None = None
     llm_temperature: float | None = Field(default=None, ge=0, le=2)
     llm_max_tokens: int | None = Field(default=None, gt=0)
+    system_prompt_file: Path | None = None
+    """UTF-8 file whose text is sent as ``system_prompt_override`` (SPEC §4.4)."""
+    rubric_file: Path | None = None
+    """UTF-8 file whose text is sent as ``judge_rubric_override`` (SPEC §4.4)."""
+    reasoning_effort: ReasoningEffort | None = None
+    output_verbosity: OutputVerbosity | None = None
+    llm_batching_mode: LLMBatchingMode | None = None
+    """Sent as envelope ``metadata.llm_batching_mode_hint`` (advisory, SPEC §11.4)."""
+    cj_service_url: str | None = None
+    """Base URL of the CJ service's HTTP API (health, admin API; SPEC §11.2)."""
+    llm_provider_url: str | None = None
+    """Base URL of the platform's LLM Provider, for the live model manifest (SPEC §11.5)."""
     max_comparisons: int | None = Field(default=None, gt=0)
     await_completion: bool = False
     completion_timeout: float = Field(default=1800.0, gt=0)

@@ -164,12 +164,25 @@ def test_request_built_by_the_runner_serialises_exactly_the_spec_fields() -> Non
     assert wire["student_prompt_ref"] == {
         "references": {"student_prompt_text": {"storage_id": "prompt-storage-1", "path": ""}}
     }
-    assert set(wire["llm_config_overrides"]) == {
-        "model_override",
-        "temperature_override",
-        "max_tokens_override",
-        "provider_override",
+    # SPEC §4.4: an override key is sent only when it has a value.
+    assert wire["llm_config_overrides"] == {"model_override": "gpt-4o-mini"}
+
+
+def test_the_2026_override_fields_go_on_the_wire_with_their_values() -> None:
+    overrides = LLMConfigOverrides(
+        system_prompt_override="You are a strict examiner.",
+        judge_rubric_override="Reward argument over length.",
+        reasoning_effort="low",
+        output_verbosity="high",
+    )
+    assert overrides.model_dump(mode="json") == {
+        "system_prompt_override": "You are a strict examiner.",
+        "judge_rubric_override": "Reward argument over length.",
+        "reasoning_effort": "low",
+        "output_verbosity": "high",
     }
+    with pytest.raises(ValidationError):
+        LLMConfigOverrides(reasoning_effort="extreme")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from eng5_np.contracts.common import (
     BaseEventPayload,
@@ -21,6 +21,8 @@ from eng5_np.contracts.enums import (
     ConfidenceLabel,
     CourseCode,
     LLMProviderType,
+    OutputVerbosity,
+    ReasoningEffort,
     is_failed_status,
 )
 from eng5_np.contracts.topics import (
@@ -75,7 +77,16 @@ class StudentPromptRef(WireModel):
 
 
 class LLMConfigOverrides(WireModel):
-    """Per-request overrides of the CJ service's LLM settings."""
+    """Per-request overrides of the CJ service's LLM settings.
+
+    A key is sent only when it has a value (SPEC §4.4): a platform version that predates the
+    2026 fields then never sees them unless a researcher asked for them.
+    """
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {key: value for key, value in data.items() if value is not None}
 
     model_override: str | None = Field(default=None, description="Model id to use instead.")
     temperature_override: float | None = Field(
@@ -86,6 +97,18 @@ class LLMConfigOverrides(WireModel):
     )
     provider_override: LLMProviderType | None = Field(
         default=None, description="Provider to use instead."
+    )
+    system_prompt_override: str | None = Field(
+        default=None, min_length=1, description="System prompt for the judge instead of CJ's."
+    )
+    judge_rubric_override: str | None = Field(
+        default=None, min_length=1, description="Judge rubric instead of the assignment's."
+    )
+    reasoning_effort: ReasoningEffort | None = Field(
+        default=None, description="Reasoning-effort hint for reasoning models."
+    )
+    output_verbosity: OutputVerbosity | None = Field(
+        default=None, description="Answer-length hint for reasoning models."
     )
 
 

@@ -43,6 +43,31 @@ class LLMProviderType(StrEnum):
     MOCK = "mock"
 
 
+class ReasoningEffort(StrEnum):
+    """How hard a reasoning model should think (``llm_config_overrides.reasoning_effort``)."""
+
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class OutputVerbosity(StrEnum):
+    """How long a model's answer should be (``llm_config_overrides.output_verbosity``)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class LLMBatchingMode(StrEnum):
+    """Advisory batching hint in envelope ``metadata.llm_batching_mode_hint`` (SPEC §11.4)."""
+
+    PER_REQUEST = "per_request"
+    SERIAL_BUNDLE = "serial_bundle"
+    PROVIDER_BATCH_API = "provider_batch_api"
+
+
 class ConfidenceLabel(StrEnum):
     """Coarse confidence of an essay's grade in the rich result."""
 
