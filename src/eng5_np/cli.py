@@ -22,8 +22,15 @@ from rich.table import Table
 from eng5_np import __version__
 from eng5_np.artefact.schema import load_schema
 from eng5_np.artefact.verify import verify_artefact
+from eng5_np.cli_admin import anchors_app, assignment_app
 from eng5_np.cli_stack import stack_app
-from eng5_np.contracts.enums import CourseCode, LLMProviderType
+from eng5_np.contracts.enums import (
+    CourseCode,
+    LLMBatchingMode,
+    LLMProviderType,
+    OutputVerbosity,
+    ReasoningEffort,
+)
 from eng5_np.errors import DatasetError, RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.llm_models import load_manifest
@@ -31,7 +38,7 @@ from eng5_np.logs import configure_logging, detach_run_log, get_logger
 from eng5_np.modes.dry_run import run_dry_run
 from eng5_np.modes.plan import run_plan
 from eng5_np.report.plan_view import render_plan
-from eng5_np.settings import KafkaSecurity, LogFormat, RunMode, RunSettings
+from eng5_np.settings import AdminCredentials, KafkaSecurity, LogFormat, RunMode, RunSettings
 
 T = TypeVar("T")
 INTERRUPTED_EXIT_CODE = 130
@@ -55,6 +62,10 @@ FLAG_NAMES = {
     "kafka_bootstrap": "--kafka-bootstrap",
     "content_service_url": "--content-service-url",
     "assignment_id": "--assignment-id",
+    "system_prompt_file": "--system-prompt",
+    "rubric_file": "--rubric",
+    "cj_service_url": "--cj-service-url",
+    "llm_provider_url": "--llm-provider-url",
     "user_id": "--user-id",
     "language": "--language",
 }
@@ -138,7 +149,14 @@ def main_command(
     batch_id: Annotated[
         str | None, typer.Option(help="Human batch label (≤64 of A-Z a-z 0-9 . _ -).")
     ] = None,
-    assignment_id: Annotated[str | None, typer.Option(help="Assignment id (metadata).")] = None,
+    assignment_id: Annotated[
+        str | None,
+        typer.Option(
+            help="Assignment run: CJ uses this assignment's instructions and registered "
+            "anchors; only students are sent (needs --cj-service-url, CJ_ADMIN_TOKEN). "
+            "Without it: a guest run."
+        ),
+    ] = None,
     course_id: Annotated[str | None, typer.Option(help="Course id, a UUID (metadata).")] = None,
     grade_scale: Annotated[
         GradeScaleName, typer.Option(case_sensitive=False, help="Grade scale of the anchors.")
@@ -176,6 +194,37 @@ def main_command(
         float | None, typer.Option(help="Temperature override, 0-2.")
     ] = None,
     llm_max_tokens: Annotated[int | None, typer.Option(help="Max tokens override, > 0.")] = None,
+    system_prompt: Annotated[
+        Path | None,
+        typer.Option(help="UTF-8 file: the judge's system prompt (system_prompt_override)."),
+    ] = None,
+    rubric: Annotated[
+        Path | None,
+        typer.Option(help="UTF-8 file: the judge rubric (judge_rubric_override)."),
+    ] = None,
+    reasoning_effort: Annotated[
+        ReasoningEffort | None,
+        typer.Option(case_sensitive=False, help="Reasoning-effort hint for reasoning models."),
+    ] = None,
+    output_verbosity: Annotated[
+        OutputVerbosity | None,
+        typer.Option(case_sensitive=False, help="Answer-length hint for reasoning models."),
+    ] = None,
+    llm_batching_mode: Annotated[
+        LLMBatchingMode | None,
+        typer.Option(case_sensitive=False, help="Advisory batching hint sent to CJ."),
+    ] = None,
+    cj_service_url: Annotated[
+        str | None,
+        typer.Option(envvar="CJ_SERVICE_URL", help="CJ service HTTP API (health, admin) base URL."),
+    ] = None,
+    llm_provider_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LLM_PROVIDER_URL",
+            help="LLM Provider base URL: validate --llm-model against its live manifest.",
+        ),
+    ] = None,
     max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
     await_completion: Annotated[
         bool, typer.Option(help="Collect callbacks until the batch completes.")
@@ -239,6 +288,14 @@ def main_command(
             "llm_model": llm_model,
             "llm_temperature": llm_temperature,
             "llm_max_tokens": llm_max_tokens,
+            "system_prompt_file": system_prompt,
+            "rubric_file": rubric,
+            "reasoning_effort": reasoning_effort,
+            "output_verbosity": output_verbosity,
+            "llm_batching_mode": llm_batching_mode,
+            "cj_service_url": cj_service_url,
+            "llm_provider_url": llm_provider_url,
+            "admin_credentials": AdminCredentials(),
             "max_comparisons": max_comparisons,
             "await_completion": await_completion,
             "completion_timeout": completion_timeout,
@@ -335,6 +392,8 @@ def _no_collection_reason(settings: RunSettings) -> str:
 
 
 app.add_typer(stack_app, name="stack")
+app.add_typer(assignment_app, name="assignment")
+app.add_typer(anchors_app, name="anchors")
 
 
 @app.command("verify")
@@ -411,6 +470,12 @@ def models_command(
 def schema_command() -> None:
     """Print the artefact JSON Schema this runner writes."""
     typer.echo(json.dumps(load_schema(), indent=2))
+
+
+# The admin subcommands (cli_admin) share the same parsing, running and failing.
+fail = _fail
+run_async = _run_async
+build_settings = _settings
 
 
 def main() -> None:

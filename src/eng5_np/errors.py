@@ -5,10 +5,16 @@
     RunnerError (1, unexpected)
     ├── UsageError (2)               bad options or their combination
     │   ├── DatasetError (2)         dataset missing, unreadable, incomplete, bad grades
-    │   └── ModelManifestError (2)   unknown LLM provider/model
+    │   ├── ModelManifestError (2)   unknown LLM provider/model
+    │   └── AssignmentNotReady (2)   assignment preflight: instructions, scale or anchors
+    │                                missing or incompatible with the run's options
     ├── DependencyUnavailable (3)    a service cannot be reached / preflight failed
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
-    │   └── ContentServiceUnavailable (3)
+    │   ├── ContentServiceUnavailable (3)
+    │   ├── CJServiceUnavailable (3) the CJ service's HTTP API does not answer
+    │   ├── AdminAccessRefused (3)   the CJ admin API refused the token
+    │   ├── AdminWriteNotStored (3)  an admin write was acknowledged but not stored
+    │   └── LLMProviderUnavailable (3) the LLM Provider's model manifest cannot be read
     ├── UploadError (3)              some essays could not be uploaded
     ├── CollectionTimeout (4)        waited too long; a partial artefact was written
     ├── CollectionInterrupted (4)    Ctrl-C / SIGTERM; a partial artefact was written
@@ -66,6 +72,12 @@ class ModelManifestError(UsageError):
     default_advice = "Run `eng5-runner models` to list the known providers and models."
 
 
+class AssignmentNotReady(UsageError):
+    """An assignment run's preflight found the assignment unusable for this run."""
+
+    default_advice = "Run `eng5-runner assignment setup` / `eng5-runner anchors register`."
+
+
 class DependencyUnavailable(RunnerError):
     """A service the run depends on cannot be reached."""
 
@@ -86,6 +98,35 @@ class ContentServiceUnavailable(DependencyUnavailable):
     """The Content Service does not answer."""
 
     default_advice = "Check --content-service-url / CONTENT_SERVICE_URL, or use --local-stack."
+
+
+class CJServiceUnavailable(DependencyUnavailable):
+    """The CJ service's HTTP API (health, admin) does not answer."""
+
+    default_advice = "Check --cj-service-url / CJ_SERVICE_URL and that the CJ service is up."
+
+
+class AdminAccessRefused(DependencyUnavailable):
+    """The CJ admin API refused the bearer token (401/403)."""
+
+    default_advice = "Set CJ_ADMIN_TOKEN to a current token whose payload has 'admin' in its roles."
+
+
+class AdminWriteNotStored(DependencyUnavailable):
+    """The CJ admin API acknowledged a write that reading back shows was not stored."""
+
+    default_advice = (
+        "The platform acknowledged the write but did not store it (a known defect of some "
+        "versions); ask its operators to check the CJ database, then run the command again."
+    )
+
+
+class LLMProviderUnavailable(DependencyUnavailable):
+    """The LLM Provider's live model manifest cannot be read."""
+
+    default_advice = (
+        "Check --llm-provider-url / LLM_PROVIDER_URL, or leave it out to use the shipped manifest."
+    )
 
 
 class UploadError(DependencyUnavailable):

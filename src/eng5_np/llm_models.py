@@ -16,7 +16,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field
 
 from eng5_np.contracts.enums import LLMProviderType
-from eng5_np.errors import ModelManifestError
+from eng5_np.errors import LLMProviderUnavailable, ModelManifestError
 
 MANIFEST_RESOURCE = "llm_models.json"
 
@@ -102,3 +102,70 @@ def validate_override(
             f"{entry.provider.value}; results may not be reproducible once it is retired"
         )
     return entry, warnings
+
+
+LIVE_MANIFEST_PATH = "/api/v1/models"
+LIVE_MANIFEST_TIMEOUT_S = 10.0
+
+
+def manifest_from_provider_service(body: object, source: str) -> ModelManifest:
+    """Convert the LLM Provider's ``/api/v1/models`` answer (SPEC §11.5) into a manifest.
+
+    Prices there are USD per 1,000 tokens; here per million. Providers the runner does not
+    know are skipped (the wire enum could not name them anyway).
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("providers"), dict):
+        raise ValueError("the answer has no 'providers' object")
+    known = {p.value for p in LLMProviderType}
+    entries: list[ModelEntry] = []
+    for provider, models in body["providers"].items():
+        if provider not in known or not isinstance(models, list):
+            continue
+        for model in models:
+            entries.append(
+                ModelEntry(
+                    provider=LLMProviderType(provider),
+                    model_id=str(model["model_id"]),
+                    display_name=str(model.get("display_name") or model["model_id"]),
+                    max_tokens=int(model.get("max_tokens") or 1),
+                    input_per_million=float(model.get("cost_per_1k_input_tokens") or 0) * 1000,
+                    output_per_million=float(model.get("cost_per_1k_output_tokens") or 0) * 1000,
+                    deprecated=bool(model.get("is_deprecated", False)),
+                )
+            )
+    if not entries:
+        raise ValueError("the answer lists no model of a known provider")
+    return ModelManifest(
+        manifest_version=1,
+        prices_as_of="live",
+        note=f"live manifest from {source}",
+        models=tuple(entries),
+    )
+
+
+async def fetch_live_manifest(
+    base_url: str, timeout_s: float = LIVE_MANIFEST_TIMEOUT_S
+) -> ModelManifest:
+    """The platform LLM Provider's live model manifest, or :class:`LLMProviderUnavailable`."""
+    import aiohttp
+
+    url = f"{base_url.rstrip('/')}{LIVE_MANIFEST_PATH}"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session,
+            session.get(url) as response,
+        ):
+            status = response.status
+            body = await response.json(content_type=None) if status == 200 else None
+    except (TimeoutError, aiohttp.ClientError, ValueError) as error:
+        raise LLMProviderUnavailable(
+            f"LLM Provider model manifest at {url} cannot be read: {type(error).__name__}"
+        ) from None
+    if status != 200:
+        raise LLMProviderUnavailable(f"LLM Provider answered {status} to GET {url}")
+    try:
+        return manifest_from_provider_service(body, url)
+    except (ValueError, KeyError, TypeError) as error:
+        raise LLMProviderUnavailable(
+            f"LLM Provider model manifest at {url} is not the documented shape: {error}"
+        ) from None

@@ -33,7 +33,11 @@ def compose_request(
     prompt_path: str,
     llm_overrides: dict[str, Any] | None,
 ) -> EventEnvelope[ELSCJAssessmentRequestV1]:
-    """The request envelope; every essay must already have a storage id (keyed by checksum)."""
+    """The request envelope; every essay must already have a storage id (keyed by checksum).
+
+    ``essays`` is what CJ is to rank: anchors and students in a guest run, students only in an
+    assignment run (CJ adds the assignment's registered anchors itself, SPEC §11.1).
+    """
     missing = [e.source_path for e in essays if e.checksum not in storage_ids]
     if missing:
         raise ValueError(f"essays without storage ids cannot be requested: {missing}")
@@ -51,9 +55,10 @@ def compose_request(
             processing_stage=ProcessingStage.PENDING,
             event=CJ_REQUEST_EVENT_NAME,
         ),
+        # Sorted by the opaque wire id, so not even the order tells anchors from students.
         essays_for_cj=[
             EssayProcessingInputRefV1(essay_id=e.essay_id, text_storage_id=storage_ids[e.checksum])
-            for e in essays
+            for e in sorted(essays, key=lambda essay: essay.essay_id)
         ],
         language=settings.language,
         course_code=settings.course_code,
@@ -76,6 +81,8 @@ def compose_request(
     }
     if settings.max_comparisons is not None:
         metadata["max_comparisons"] = settings.max_comparisons
+    if settings.llm_batching_mode is not None:
+        metadata["llm_batching_mode_hint"] = settings.llm_batching_mode.value
     return build_envelope(
         payload,
         event_type=CJ_REQUEST_TOPIC,

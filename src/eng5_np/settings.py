@@ -28,8 +28,6 @@ from eng5_np.contracts.enums import (
 )
 from eng5_np.grades import GradeScaleName
 
-DEFAULT_ASSIGNMENT_ID = "00000000-0000-4000-8000-0000000e5a01"
-"""Placeholder assignment id (a fixed UUID) used when --assignment-id is not given."""
 DEFAULT_COURSE_ID = UUID("00000000-0000-4000-8000-0000000e5c01")
 """Placeholder course id (a fixed UUID) used when --course-id is not given."""
 DEFAULT_USER_ID = "eng5_np_research_runner"
@@ -102,6 +100,14 @@ class KafkaSecurity(BaseSettings):
         }
 
 
+class AdminCredentials(BaseSettings):
+    """The CJ admin API token, from the environment only (``CJ_ADMIN_TOKEN``), never written."""
+
+    model_config = SettingsConfigDict(env_prefix="CJ_", extra="ignore")
+
+    admin_token: SecretStr | None = None
+
+
 class RunSettings(BaseModel):
     """Every option of one run, validated."""
 
@@ -112,7 +118,8 @@ class RunSettings(BaseModel):
     output_dir: Path | None = None
     batch_id: str = Field(default_factory=generate_batch_label)
     """The human label of the batch; the wire id is a UUID generated per run."""
-    assignment_id: str = Field(default=DEFAULT_ASSIGNMENT_ID, max_length=100)
+    assignment_id: str | None = Field(default=None, min_length=1, max_length=100)
+    """None: a guest run (SPEC §11.1). Set: an assignment run, preceded by a preflight."""
     course_id: UUID = DEFAULT_COURSE_ID
     grade_scale: GradeScaleName = GradeScaleName.LEGACY_9_STEP
     user_id: str = Field(default=DEFAULT_USER_ID, min_length=1)
@@ -122,6 +129,7 @@ class RunSettings(BaseModel):
     kafka_bootstrap: str = DEFAULT_KAFKA_BOOTSTRAP
     kafka_client_id: str = "eng5-np-runner"
     kafka_security: KafkaSecurity = Field(default_factory=KafkaSecurity)
+    admin_credentials: AdminCredentials = Field(default_factory=AdminCredentials)
     no_kafka: bool = False
     content_service_url: str = DEFAULT_CONTENT_SERVICE_URL
     upload_concurrency: int = Field(default=10, ge=1, le=256)
@@ -174,9 +182,11 @@ class RunSettings(BaseModel):
                 raise ValueError(f"{server.strip()!r} is not host:port")
         return value
 
-    @field_validator("content_service_url")
+    @field_validator("content_service_url", "cj_service_url", "llm_provider_url")
     @classmethod
-    def _check_url(cls, value: str) -> str:
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value.rstrip("/")
@@ -190,12 +200,22 @@ class RunSettings(BaseModel):
         """True when any LLM override flag was given."""
         return any(
             v is not None
-            for v in (self.llm_provider, self.llm_model, self.llm_temperature, self.llm_max_tokens)
+            for v in (
+                self.llm_provider,
+                self.llm_model,
+                self.llm_temperature,
+                self.llm_max_tokens,
+                self.system_prompt_file,
+                self.rubric_file,
+                self.reasoning_effort,
+                self.output_verbosity,
+            )
         )
 
     def public_options(self) -> dict[str, Any]:
         """The effective options as JSON-safe values, without any secret."""
-        data = self.model_dump(mode="json", exclude={"kafka_security"})
+        data = self.model_dump(mode="json", exclude={"kafka_security", "admin_credentials"})
         data["kafka_security"] = self.kafka_security.public()
+        data["cj_admin_token_set"] = self.admin_credentials.admin_token is not None
         data["output_dir"] = str(self.resolved_output_dir)
         return data

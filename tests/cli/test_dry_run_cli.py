@@ -76,8 +76,12 @@ def test_dry_run_writes_a_valid_artefact_of_the_real_dataset(
         assert record["file_bytes"] == path.stat().st_size
     ids = [a["anchor_id"] for a in anchors] + [s["essay_id"] for s in students]
     assert len(set(ids)) == 23
-    assert all(i.startswith("anchor_") for i in ids[:9])
-    assert all(i.startswith("student_") for i in ids[9:])
+    # Wire ids are opaque (SPEC §3); the display names say who is who.
+    assert all(re.fullmatch(r"essay-[0-9a-f]{12}", i) for i in ids)
+    names = [a["display_name"] for a in anchors] + [s["display_name"] for s in students]
+    assert all(n.startswith("anchor_") for n in names[:9])
+    assert all(n.startswith("student_") for n in names[9:])
+    assert document["metadata"]["assignment_id"] is None  # a guest run by default
     assert document["llm_comparisons"] == []
     assert document["validation"]["manifest"] == []
     assert document["validation"]["runner_status"]["mode"] == "dry-run"
@@ -151,7 +155,6 @@ def test_overrides_and_budget_are_recorded(invoke: Invoke, tmp_path: Path) -> No
     assert document["metadata"]["llm_config_overrides"] == {
         "model_override": "gpt-test",
         "temperature_override": 0.2,
-        "max_tokens_override": None,
         "provider_override": "openai",
     }
     assert document["metadata"]["max_comparisons"] == 60

@@ -215,11 +215,13 @@ async def test_every_kind_of_callback_is_classified_and_hydrated_exactly(
     counts = Counter(e for o in outcomes for e in (o.essay_a_id, o.essay_b_id))
     summary = {e["essay_id"]: e for e in artefact["bt_summary"]}
     assert set(summary) == set(ids)
+    anchor_ids = {a["anchor_id"] for a in artefact["inputs"]["anchors"]}
     for essay_id, entry in summary.items():
         assert entry["comparison_count"] == counts[essay_id] > 0
         assert entry["standard_error"] > 0
         assert entry["standard_error"] == pytest.approx(fit.standard_error[essay_id], rel=1e-9)
-        assert entry["is_anchor"] == essay_id.startswith("anchor")
+        # Who is an anchor is the runner's knowledge (the wire ids are opaque, SPEC §3).
+        assert entry["is_anchor"] == (essay_id in anchor_ids)
 
     env = runner_env(bootstrap, content_service.url, tmp_path / "cache")
     checker = await start_runner("verify", result.artefact_path, env=env, cwd=tmp_path)

@@ -16,6 +16,7 @@ from eng5_np import __version__
 from eng5_np.artefact.checksum import ZERO_CHECKSUM, build_manifest
 from eng5_np.artefact.schema import schema_version
 from eng5_np.dataset.inventory import EssayFile, Inventory, SourceDocument
+from eng5_np.overrides import JudgeOverrides
 from eng5_np.provenance import cli_environment, git_state, package_versions
 from eng5_np.settings import RunMode, RunSettings
 
@@ -100,6 +101,9 @@ def build_metadata(
     stack: StackInfo,
     llm_config_overrides: dict[str, Any] | None,
     request_position: dict[str, Any] | None = None,
+    judge_overrides: JudgeOverrides | None = None,
+    assignment: dict[str, Any] | None = None,
+    model_manifest_source: str | None = None,
 ) -> dict[str, Any]:
     """The artefact's ``metadata`` block."""
     git = git_state()
@@ -127,6 +131,15 @@ def build_metadata(
         block["max_comparisons"] = settings.max_comparisons
     if request_position is not None:
         block["request"] = request_position
+    overrides = judge_overrides.as_dict() if judge_overrides is not None else None
+    if overrides is not None:
+        block["overrides"] = overrides
+    if settings.llm_batching_mode is not None:
+        block["llm_batching_mode_hint"] = settings.llm_batching_mode.value
+    if assignment is not None:
+        block["assignment"] = assignment
+    if model_manifest_source is not None:
+        block["model_manifest_source"] = model_manifest_source
     return block
 
 
@@ -143,6 +156,7 @@ def _document(doc: SourceDocument, storage_id: str | None) -> dict[str, Any]:
 
 def _essay(essay: EssayFile, storage_id: str | None) -> dict[str, Any]:
     block: dict[str, Any] = {
+        "display_name": essay.display_name,
         "file_name": essay.file_name,
         "source_path": essay.source_path,
         "checksum": essay.checksum,
@@ -158,13 +172,24 @@ def build_inputs(
     inventory: Inventory,
     storage_ids: dict[str, str] | None = None,
     excluded: list[dict[str, str]] | None = None,
+    *,
+    anchors_sent: bool = True,
 ) -> dict[str, Any]:
-    """The artefact's ``inputs`` block; ``storage_ids`` maps text checksum → storage id."""
+    """The artefact's ``inputs`` block; ``storage_ids`` maps text checksum → storage id.
+
+    ``anchors_sent=False`` (assignment runs) marks the dataset's anchors as not sent: CJ used
+    the assignment's registered anchors instead (``metadata.assignment``).
+    """
     ids = storage_ids or {}
     if inventory.instructions is None or inventory.prompt is None:
         raise ValueError("inventory is not usable: instructions or prompt missing")
     anchors = [
-        {"anchor_id": a.essay_id, "grade": a.grade or "", **_essay(a, ids.get(a.checksum))}
+        {
+            "anchor_id": a.essay_id,
+            "grade": a.grade or "",
+            **_essay(a, ids.get(a.checksum)),
+            **({} if anchors_sent else {"sent": False}),
+        }
         for a in inventory.anchors
     ]
     students = [

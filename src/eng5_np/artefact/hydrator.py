@@ -233,12 +233,18 @@ class Hydrator:
         line.usd += callback.cost_estimate
         line.comparisons += 1
 
-    def _first_time(self, envelope: EventEnvelope[Any]) -> bool:
-        event_id = str(envelope.event_id)
-        if event_id in self._seen_event_ids:
+    def _first_time(self, envelope: EventEnvelope[Any], job_key: str | None = None) -> bool:
+        """Whether this event is new, by ``event_id`` and — for results and completions — by
+        (kind, ``cj_assessment_job_id``): the platform's outbox relay gives a re-published
+        message a new ``event_id`` (SPEC §11.5), and the batch is already fixed by the caller.
+        """
+        keys = [str(envelope.event_id)]
+        if job_key is not None:
+            keys.append(job_key)
+        if any(key in self._seen_event_ids for key in keys):
             self.observed.duplicates += 1
             return False
-        self._seen_event_ids.add(event_id)
+        self._seen_event_ids.update(keys)
         return True
 
     def _result(self, envelope: EventEnvelope[AssessmentResultV1], raw: bytes) -> Decision:
@@ -249,7 +255,7 @@ class Hydrator:
         if not self._belongs(keys, ids):
             self.observed.foreign += 1
             return Decision(Outcome.FOREIGN)
-        if not self._first_time(envelope):
+        if not self._first_time(envelope, _job_key("result", result.cj_assessment_job_id)):
             return Decision(Outcome.DUPLICATE)
         self.observed.assessment_results += 1
         if self.result is None:
@@ -261,7 +267,7 @@ class Hydrator:
         if completion.entity_id != self.wire_batch_id:
             self.observed.foreign += 1
             return Decision(Outcome.FOREIGN)
-        if not self._first_time(envelope):
+        if not self._first_time(envelope, _job_key("completion", completion.cj_assessment_job_id)):
             return Decision(Outcome.DUPLICATE)
         self.observed.completions += 1
         if self.completion is None:
@@ -332,3 +338,8 @@ class Hydrator:
     def done(self) -> bool:
         """Rich result and thin completion both arrived."""
         return self.result is not None and self.completion is not None
+
+
+def _job_key(kind: str, job_id: str | None) -> str | None:
+    """Deduplication key of a result or completion; None when the event names no job."""
+    return f"{kind}:job:{job_id}" if job_id else None

@@ -1,25 +1,29 @@
 """``bt_summary`` and ``grade_projections`` from the service's result and the comparisons.
 
-θ, rank and grades are the service's (SPEC §6.2). Per-essay comparison counts and standard
-errors are computed here from the collected successful comparisons (Bradley–Terry, Fisher
-information under sum-to-zero), because the platform sends none. Probabilities are the
-service's when it sent them, otherwise the runner's own projection from the anchors' θ.
+θ and rank are the service's (SPEC §6.2). Per-essay comparison counts and standard errors are
+computed here from the collected successful comparisons (Bradley–Terry, Fisher information
+under sum-to-zero), because the platform sends none. Probabilities are the service's when it
+sent them, otherwise the runner's own projection from the anchors' θ.
+
+Who is an anchor, and with which grade, is the runner's knowledge (:class:`EssayDirectory`),
+not the service's flag: in a guest run CJ knows no anchors at all, and in an assignment run
+it reports its anchors with grade ``U`` (SPEC §11.1, §11.3). Grades are the service's only
+when it can project them (an assignment run on a letter scale); otherwise each student's grade
+is the runner's most probable grade, and ``grade_source`` says which.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry
 from eng5_np.analysis.projection import build_grade_model
+from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.contracts import AssessmentResultV1
 from eng5_np.grades import GradeScale
-
-_ANCHOR_GRADE = re.compile(r"ANCHOR GRADE\s+(\S+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,17 +43,6 @@ def successful_outcomes(comparisons: Sequence[Mapping[str, Any]]) -> list[Compar
     ]
 
 
-def _anchor_grade(
-    essay_id: str, display_name: str | None, anchors: Mapping[str, str], scale: GradeScale
-) -> str | None:
-    if essay_id in anchors:
-        return anchors[essay_id]
-    match = _ANCHOR_GRADE.search(display_name or "")
-    if match and scale.contains(match.group(1)):
-        return scale.normalise(match.group(1))
-    return None
-
-
 def _probabilities(raw: object) -> dict[str, float] | None:
     if not isinstance(raw, dict) or not raw:
         return None
@@ -64,10 +57,15 @@ def _probabilities(raw: object) -> dict[str, float] | None:
 def build_result_blocks(
     result: AssessmentResultV1,
     comparisons: Sequence[Mapping[str, Any]],
-    anchor_grades: Mapping[str, str],
+    directory: EssayDirectory,
     scale: GradeScale,
+    *,
+    service_grades: bool,
 ) -> ResultBlocks:
     """Hydrate ``bt_summary`` and ``grade_projections`` (optional fields omitted, not null).
+
+    ``service_grades`` is True only when the service projected grades itself (an assignment
+    run on a scale its results can carry); otherwise the runner's projection decides.
 
     ``ValueError`` when the comparisons do not allow standard errors (a degenerate fit); the
     caller then writes the artefact without these blocks rather than lose the run.
@@ -89,15 +87,18 @@ def build_result_blocks(
             "comparison_count": count,
             "is_anchor": essay.is_anchor,
         }
-        if essay.is_anchor:
-            grade = _anchor_grade(essay.essay_id, essay.display_name, anchor_grades, scale)
-            if grade is not None:
-                entry["anchor_grade"] = grade
-                grades_by_anchor[essay.essay_id] = grade
-        else:
+        info = directory.lookup(essay.essay_id)
+        entry["is_anchor"] = info.is_anchor if info is not None else essay.is_anchor
+        if entry["is_anchor"]:
+            grade = info.grade if info is not None else None
+            if grade is not None and scale.contains(grade):
+                entry["anchor_grade"] = scale.normalise(grade)
+                grades_by_anchor[essay.essay_id] = entry["anchor_grade"]
+        elif service_grades:
             entry["grade_projection"] = essay.letter_grade
-        if essay.display_name:
-            entry["display_name"] = essay.display_name
+        display = info.display_name if info is not None else essay.display_name
+        if display:
+            entry["display_name"] = display
         summary.append(entry)
 
     service_probabilities = (
@@ -110,13 +111,16 @@ def build_result_blocks(
     if usable:
         model = build_grade_model(theta, se_map, usable, scale)
     projections: list[dict[str, Any]] = []
+    anchors = {entry["essay_id"] for entry in summary if entry["is_anchor"]}
+    by_id = {entry["essay_id"]: entry for entry in summary}
     for essay in sorted(result.essay_results, key=lambda r: r.essay_id):
-        if essay.is_anchor:
+        if essay.essay_id in anchors:
             continue
         block: dict[str, Any] = {
             "essay_id": essay.essay_id,
             "grade_scale": scale.name.value,
             "grade": essay.letter_grade,
+            "grade_source": "service",
         }
         from_service = _probabilities(service_probabilities.get(essay.essay_id))
         own = (
@@ -135,5 +139,11 @@ def build_result_blocks(
         if own is not None:
             block["primary_anchor_id"] = own.primary_anchor_id
             block["anchor_alignment"] = round(own.anchor_alignment, 6)
+        if not service_grades:
+            if own is None:
+                continue  # no anchors to project from: the service's grade means nothing
+            block["grade"] = own.grade
+            block["grade_source"] = "runner"
+            by_id[essay.essay_id]["grade_projection"] = own.grade
         projections.append(block)
     return ResultBlocks(summary, projections)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eng5_np.dataset.extract import ExtractionError, extract_text
-from eng5_np.dataset.ids import EssayRole, derive_essay_ids, run_suffix
+from eng5_np.dataset.ids import EssayRole, derive_display_names, derive_wire_ids
 from eng5_np.dataset.inventory import EssayFile, Inventory, SourceDocument, build_inventory
 
 __all__ = [
@@ -13,7 +13,7 @@ __all__ = [
     "Inventory",
     "SourceDocument",
     "build_inventory",
-    "derive_essay_ids",
+    "derive_display_names",
+    "derive_wire_ids",
     "extract_text",
-    "run_suffix",
 ]

@@ -1,10 +1,16 @@
-"""Essay ids derived from file names (SPEC §3).
+"""Two names per essay (SPEC §3, revised): an opaque wire id and a readable display name.
 
-The platform stores essay ids in 36-character columns and treats them as global keys, so an
-id is lower-case ``[a-z0-9_-]``, 3–36 characters, carries a role prefix (``anchor_`` or
-``student_``) so CJ can tell anchors from students, and ends in a short run-specific suffix
-so two runs never share an id. Grade signs stay readable: ``C+`` becomes ``c_plus`` and
-``C-`` becomes ``c_minus``, so they cannot collide.
+The **wire id** goes into ``essays_for_cj`` and comes back in every callback. The platform
+stores ids in 36-character columns, treats them as global keys, and **shows them to the LLM
+judge inside the comparison prompt** — so a wire id reveals nothing: no grade, no role word, no
+file name. It is ``essay-`` and twelve hex digits of a SHA-256 over the run's wire batch id, the
+role and the file stem: unique per run (re-salted on the rare collision), stable when the same
+run is resumed, and different in every other run.
+
+The **display name** is for people (reports, terminal): the file stem made readable, with a role
+prefix (``anchor_`` / ``student_``, not repeated when the stem already starts with it) and grade
+signs kept apart — ``C+`` becomes ``c_plus`` and ``C-`` becomes ``c_minus`` — unique within a
+run. The artefact maps every wire id to its display name, role, grade and file.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from enum import StrEnum
 
 MAX_ID_LENGTH = 36
 MIN_ID_LENGTH = 3
-SUFFIX_LENGTH = 6
 ID_PATTERN = re.compile(r"^[a-z0-9_-]{3,36}$")
+WIRE_ID_PREFIX = "essay-"
+WIRE_ID_HEX_DIGITS = 12
+MAX_DISPLAY_NAME_LENGTH = 48
 
 _SIGN_PLUS = re.compile(r"(?<=[A-Za-z0-9])\+")
 _SIGN_MINUS = re.compile(r"(?<=[A-Za-z])-(?=$|[_.\s])")
@@ -32,11 +40,6 @@ class EssayRole(StrEnum):
     STUDENT = "student"
 
 
-def run_suffix(wire_batch_id: str) -> str:
-    """The short suffix shared by every essay id of one run."""
-    return hashlib.sha256(wire_batch_id.encode("utf-8")).hexdigest()[:SUFFIX_LENGTH]
-
-
 def slugify_stem(stem: str) -> str:
     """Turn a file stem into the readable middle part of an id (may be empty)."""
     text = _SIGN_PLUS.sub("_plus", stem)
@@ -45,15 +48,41 @@ def slugify_stem(stem: str) -> str:
     return _REPEATS.sub("_", text).strip("_-")
 
 
-def derive_essay_ids(stems: Iterable[str], role: EssayRole, suffix: str) -> dict[str, str]:
-    """Map each file stem to a unique, safe essay id for this run.
+def derive_wire_ids(
+    keys: Iterable[tuple[EssayRole, str]], wire_batch_id: str
+) -> dict[tuple[EssayRole, str], str]:
+    """Map each (role, file stem) to an opaque wire id, unique within the run.
 
-    Stems whose slugs collide after truncation get a short hash of the original stem, so the
-    mapping is deterministic and unique within the role; the role prefix keeps anchors and
+    Deterministic for one wire batch id (a resumed run finds the ids it published), and
+    unrelated across runs. Nothing of the role or the stem can be read back from the id.
+    """
+    result: dict[tuple[EssayRole, str], str] = {}
+    used: set[str] = set()
+    for role, stem in keys:
+        attempt = 0
+        while True:
+            material = f"{wire_batch_id}\n{role.value}\n{stem}\n{attempt}".encode()
+            digest = hashlib.sha256(material).hexdigest()[:WIRE_ID_HEX_DIGITS]
+            wire_id = f"{WIRE_ID_PREFIX}{digest}"
+            if wire_id not in used:
+                break
+            attempt += 1
+        if not ID_PATTERN.match(wire_id):  # pragma: no cover - guarded by construction
+            raise ValueError(f"derived wire id {wire_id!r} is not safe")
+        used.add(wire_id)
+        result[(role, stem)] = wire_id
+    return result
+
+
+def derive_display_names(stems: Iterable[str], role: EssayRole) -> dict[str, str]:
+    """Map each file stem to a readable display name, unique within the role.
+
+    Stems whose names collide after slugging or truncation get a short hash of the original
+    stem, so the mapping is deterministic and unique; the role prefix keeps anchors and
     students apart.
     """
     prefix = f"{role.value}_"
-    room = MAX_ID_LENGTH - len(prefix) - 1 - len(suffix)
+    room = MAX_DISPLAY_NAME_LENGTH - len(prefix)
     result: dict[str, str] = {}
     used: set[str] = set()
     for stem in stems:
@@ -69,8 +98,5 @@ def derive_essay_ids(stems: Iterable[str], role: EssayRole, suffix: str) -> dict
             body = f"{slug[: max(room - 6, 0)].rstrip('_-')}_{tag}".lstrip("_")
             attempt += 1
         used.add(body)
-        essay_id = f"{prefix}{body}-{suffix}"
-        if not ID_PATTERN.match(essay_id):  # pragma: no cover - guarded by construction
-            raise ValueError(f"derived essay id {essay_id!r} is not safe")
-        result[stem] = essay_id
+        result[stem] = f"{prefix}{body}"
     return result

@@ -19,7 +19,7 @@ from eng5_np.dataset.extract import (
     ExtractionError,
     extract_text,
 )
-from eng5_np.dataset.ids import EssayRole, derive_essay_ids, run_suffix
+from eng5_np.dataset.ids import EssayRole, derive_display_names, derive_wire_ids
 from eng5_np.errors import DatasetError
 from eng5_np.grades import GradeScale
 from eng5_np.hashing import sha256_text
@@ -43,10 +43,13 @@ class SourceDocument:
 
 @dataclass(frozen=True)
 class EssayFile:
-    """One essay file, its extracted text and its run-specific id."""
+    """One essay file, its extracted text and its two names (SPEC §3)."""
 
     role: EssayRole
     essay_id: str
+    """The opaque wire id: what goes into the request and comes back in callbacks."""
+    display_name: str
+    """The readable name shown to people (reports, terminal); never sent."""
     file_name: str
     source_path: str
     """Path relative to the dataset root, POSIX separators."""
@@ -83,6 +86,10 @@ class Inventory:
     def essays(self) -> list[EssayFile]:
         """Anchors first, then students."""
         return [*self.anchors, *self.students]
+
+    def display_names(self) -> dict[str, str]:
+        """Wire id → display name of every essay."""
+        return {essay.essay_id: essay.display_name for essay in self.essays}
 
     def essay_by_id(self) -> dict[str, EssayFile]:
         """Essays keyed by essay id."""
@@ -135,14 +142,20 @@ def build_inventory(
     inventory.instructions = _read_document(root, INSTRUCTIONS_FILE, inventory, max_file_bytes)
     inventory.prompt = _read_document(root, PROMPT_FILE, inventory, max_file_bytes)
 
-    suffix = run_suffix(wire_batch_id)
     anchor_files = _essay_files(root, ANCHOR_DIR, inventory)
     student_files = _essay_files(root, STUDENT_DIR, inventory)
     table = read_grade_table(root)
     inventory.problems.extend(table.problems)
 
-    anchor_ids = derive_essay_ids([p.stem for p in anchor_files], EssayRole.ANCHOR, suffix)
-    student_ids = derive_essay_ids([p.stem for p in student_files], EssayRole.STUDENT, suffix)
+    wire_ids = derive_wire_ids(
+        [(EssayRole.ANCHOR, p.stem) for p in anchor_files]
+        + [(EssayRole.STUDENT, p.stem) for p in student_files],
+        wire_batch_id,
+    )
+    names = {
+        EssayRole.ANCHOR: derive_display_names([p.stem for p in anchor_files], EssayRole.ANCHOR),
+        EssayRole.STUDENT: derive_display_names([p.stem for p in student_files], EssayRole.STUDENT),
+    }
 
     matched_rows: set[str] = set()
     for path in anchor_files:
@@ -175,7 +188,7 @@ def build_inventory(
             root,
             path,
             EssayRole.ANCHOR,
-            anchor_ids[path.stem],
+            (wire_ids[(EssayRole.ANCHOR, path.stem)], names[EssayRole.ANCHOR][path.stem]),
             inventory,
             max_file_bytes,
             grade=grade,
@@ -191,7 +204,12 @@ def build_inventory(
             )
     for path in student_files:
         essay = _read_essay(
-            root, path, EssayRole.STUDENT, student_ids[path.stem], inventory, max_file_bytes
+            root,
+            path,
+            EssayRole.STUDENT,
+            (wire_ids[(EssayRole.STUDENT, path.stem)], names[EssayRole.STUDENT][path.stem]),
+            inventory,
+            max_file_bytes,
         )
         if essay is not None:
             inventory.students.append(essay)
@@ -252,7 +270,7 @@ def _read_essay(
     root: Path,
     path: Path,
     role: EssayRole,
-    essay_id: str,
+    names: tuple[str, str],
     inventory: Inventory,
     max_file_bytes: int,
     *,
@@ -268,9 +286,11 @@ def _read_essay(
     except OSError as exc:
         inventory.problems.append(f"{_rel(root, path)}: cannot be read ({exc.strerror})")
         return None
+    essay_id, display_name = names
     return EssayFile(
         role=role,
         essay_id=essay_id,
+        display_name=display_name,
         file_name=path.name,
         source_path=_rel(root, path),
         absolute_path=path,

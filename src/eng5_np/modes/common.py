@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from uuid import uuid4
 
 from eng5_np.dataset.inventory import Inventory, build_inventory
@@ -20,18 +19,6 @@ def new_wire_batch_id() -> str:
 def load_inventory(settings: RunSettings, wire_batch_id: str) -> Inventory:
     """Read the dataset for this run (problems collected, not raised)."""
     return build_inventory(settings.dataset_dir, GRADE_SCALES[settings.grade_scale], wire_batch_id)
-
-
-def llm_overrides_payload(settings: RunSettings) -> dict[str, Any] | None:
-    """The request's ``llm_config_overrides`` block, or None when no override was given."""
-    if not settings.llm_overrides_given():
-        return None
-    return {
-        "model_override": settings.llm_model,
-        "temperature_override": settings.llm_temperature,
-        "max_tokens_override": settings.llm_max_tokens,
-        "provider_override": settings.llm_provider.value if settings.llm_provider else None,
-    }
 
 
 def prepare_run_folder(settings: RunSettings, wire_batch_id: str) -> Path:

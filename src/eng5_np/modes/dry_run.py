@@ -16,11 +16,11 @@ from eng5_np.artefact.builder import (
 from eng5_np.artefact.writer import seal_and_write
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import (
-    llm_overrides_payload,
     load_inventory,
     new_wire_batch_id,
     prepare_run_folder,
 )
+from eng5_np.overrides import llm_overrides_payload, load_judge_overrides
 from eng5_np.settings import RunSettings
 
 log = get_logger(__name__)
@@ -43,6 +43,7 @@ async def run_dry_run(settings: RunSettings) -> DryRunResult:
     wire_batch_id = new_wire_batch_id()
     inventory = load_inventory(settings, wire_batch_id)
     inventory.require_usable()
+    judge_overrides = load_judge_overrides(settings)
     run_dir = prepare_run_folder(settings, wire_batch_id)
     for warning in inventory.warnings:
         log.warning("dataset.warning", detail=warning)
@@ -52,7 +53,8 @@ async def run_dry_run(settings: RunSettings) -> DryRunResult:
             inventory,
             wire_batch_id=wire_batch_id,
             stack=NO_STACK,
-            llm_config_overrides=llm_overrides_payload(settings),
+            llm_config_overrides=llm_overrides_payload(settings, judge_overrides),
+            judge_overrides=judge_overrides,
         ),
         build_inputs(inventory),
         build_validation(run_dir, RunStatus(mode=settings.mode)),

@@ -20,7 +20,7 @@ from eng5_np.artefact.hydrator import Hydrator
 from eng5_np.atomic import atomic_write_bytes
 from eng5_np.budget import ComparisonBudget
 from eng5_np.contracts import CALLBACK_TOPICS, CJ_REQUEST_TOPIC, to_wire_bytes
-from eng5_np.dataset.inventory import Inventory
+from eng5_np.dataset.inventory import EssayFile, Inventory
 from eng5_np.errors import (
     BatchFailed,
     CollectionInterrupted,
@@ -33,17 +33,22 @@ from eng5_np.kafka.clients import make_consumer, start_client, stop_client
 from eng5_np.kafka.collector import CallbackCollector
 from eng5_np.kafka.publisher import find_published_request, publish_request, request_topic_ends
 from eng5_np.kafka.state import CollectorState, RequestPosition, load_state, save_state
-from eng5_np.llm_models import validate_override
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectConfig, CollectOutcome, StopReason, collect
 from eng5_np.modes.common import (
-    llm_overrides_payload,
     load_inventory,
     new_wire_batch_id,
     prepare_run_folder,
 )
 from eng5_np.modes.execute_artefact import ExecuteArtefact
+from eng5_np.modes.preflight import (
+    check_assignment,
+    check_model,
+    load_saved_assignment,
+    save_assignment,
+)
 from eng5_np.modes.progress import ProgressSink, SilentProgress
+from eng5_np.overrides import llm_overrides_payload, load_judge_overrides
 from eng5_np.request import compose_request
 from eng5_np.settings import RunSettings
 from eng5_np.upload import UploadCache, UploadItem, UploadProgress, check_reachable, upload_texts
@@ -109,24 +114,34 @@ async def run_execute(
 
     inventory = load_inventory(settings, wire_batch_id)
     inventory.require_usable()
-    _, warnings = validate_override(settings.llm_provider, settings.llm_model)
+    judge_overrides = load_judge_overrides(settings)
+    model_check = await check_model(settings)
+    # An assignment run is checked before anything is uploaded; a resumed one uses what the
+    # run that published the batch saw (the request is out: nothing would change it now).
+    saved = load_saved_assignment(run_dir) if resumed else None
+    assignment = saved or await check_assignment(settings)
+    warnings = [*model_check.warnings, *(assignment.warnings if assignment else ())]
     run_dir = prepare_run_folder(settings, wire_batch_id)
+    if assignment is not None and saved is None:
+        save_assignment(run_dir, assignment)
     for warning in [*warnings, *inventory.warnings]:
         log.warning("execute.warning", detail=warning)
         sink.note(f"warning: {warning}")
-    overrides = llm_overrides_payload(settings)
+    overrides = llm_overrides_payload(settings, judge_overrides)
+    # A guest run sends anchors and students; an assignment run students only (SPEC §11.1).
+    essays = inventory.students if assignment is not None else inventory.essays
 
     request_bytes: bytes | None = None  # composed below unless the request is already out
     if resumed:
         storage_ids = _storage_ids_from_request(run_dir, inventory)
         log.info("execute.resume", wire_batch_id=wire_batch_id)
     else:
-        storage_ids = await _upload(settings, inventory, sink)
+        storage_ids = await _upload(settings, inventory, essays, sink)
         assert inventory.prompt is not None
         envelope = compose_request(
             settings,
             wire_batch_id=wire_batch_id,
-            essays=inventory.essays,
+            essays=essays,
             storage_ids=storage_ids,
             prompt_storage_id=storage_ids.get(inventory.prompt.checksum),
             prompt_path=inventory.prompt.source_path,
@@ -137,16 +152,26 @@ async def run_execute(
 
     hydrator = Hydrator(
         wire_batch_id=wire_batch_id,
-        run_essay_ids=frozenset(e.essay_id for e in inventory.essays),
+        run_essay_ids=frozenset(e.essay_id for e in essays),
         strict_metadata=settings.strict_metadata,
     )
     events = EventLog(run_dir)
     _replay(events, state, hydrator)
-    inputs = build_inputs(inventory, storage_ids)
+    inputs = build_inputs(inventory, storage_ids, anchors_sent=assignment is None)
     started = time.monotonic()
 
     writer = ExecuteArtefact(
-        settings, inventory, run_dir, hydrator, state, stack, overrides, inputs
+        settings,
+        inventory,
+        run_dir,
+        hydrator,
+        state,
+        stack,
+        overrides,
+        inputs,
+        judge_overrides=judge_overrides,
+        assignment=assignment,
+        model_manifest_source=model_check.source,
     )
 
     def artefact(status: RunStatus, final: bool) -> Path:
@@ -185,7 +210,7 @@ async def run_execute(
                 True,
             )
             return ExecuteResult(path, wire_batch_id, True, resumed, None, hydrator, warnings)
-        budget = ComparisonBudget(len(inventory.essays), settings.max_comparisons)
+        budget = ComparisonBudget(len(essays), settings.max_comparisons)
         timeout = settings.completion_timeout
         config = collect_config or CollectConfig(timeout_s=timeout)
         collecting = collect(
@@ -226,10 +251,10 @@ async def run_execute(
 
 
 async def _upload(
-    settings: RunSettings, inventory: Inventory, sink: ProgressSink
+    settings: RunSettings, inventory: Inventory, essays: list[EssayFile], sink: ProgressSink
 ) -> dict[str, str]:
     assert inventory.prompt is not None
-    items = [UploadItem(e.checksum, e.source_path, e.text) for e in inventory.essays]
+    items = [UploadItem(e.checksum, e.source_path, e.text) for e in essays]
     items.append(
         UploadItem(
             inventory.prompt.checksum, inventory.prompt.source_path, inventory.prompt.content

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eng5_np.admin.assignment import NUMERIC_GRADE_SCALES, AssignmentContext
 from eng5_np.artefact.builder import (
     RunStatus,
     StackInfo,
@@ -20,6 +21,7 @@ from eng5_np.artefact.builder import (
     build_metadata,
     build_validation,
 )
+from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.artefact.hydrator import Hydrator
 from eng5_np.artefact.results import build_result_blocks
 from eng5_np.artefact.schema import validate_document, validation_errors
@@ -30,6 +32,7 @@ from eng5_np.grades import GRADE_SCALES
 from eng5_np.kafka.state import CollectorState
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectOutcome, StopReason
+from eng5_np.overrides import JudgeOverrides
 from eng5_np.report.render import write_reports
 from eng5_np.settings import RunSettings
 
@@ -50,6 +53,9 @@ class ExecuteArtefact:
     stack: StackInfo
     overrides: dict[str, Any] | None
     inputs: dict[str, Any]
+    judge_overrides: JudgeOverrides | None = None
+    assignment: AssignmentContext | None = None
+    model_manifest_source: str | None = None
 
     @property
     def path(self) -> Path:
@@ -59,14 +65,27 @@ class ExecuteArtefact:
     def write(self, status: RunStatus, *, final: bool) -> Path:
         """Assemble, validate and atomically write the artefact; return its path."""
         hydrator, settings = self.hydrator, self.settings
+        metadata = build_metadata(
+            settings,
+            self.inventory,
+            wire_batch_id=self.state.wire_batch_id,
+            stack=effective_stack(self.stack, hydrator),
+            llm_config_overrides=self.overrides,
+            request_position=self.state.request.model_dump() if self.state.request else None,
+            judge_overrides=self.judge_overrides,
+            assignment=self.assignment.as_dict() if self.assignment else None,
+            model_manifest_source=self.model_manifest_source,
+        )
         blocks = None
         if hydrator.result is not None:
             try:
                 blocks = build_result_blocks(
                     hydrator.result,
                     hydrator.comparisons,
-                    {a.essay_id: a.grade for a in self.inventory.anchors if a.grade},
+                    EssayDirectory.from_artefact({"inputs": self.inputs, "metadata": metadata}),
                     GRADE_SCALES[settings.grade_scale],
+                    service_grades=self.assignment is not None
+                    and settings.grade_scale.value not in NUMERIC_GRADE_SCALES,
                 )
             except ValueError as error:
                 # Keep every collected event in the artefact; only the derived blocks are lost.
@@ -76,14 +95,7 @@ class ExecuteArtefact:
                     f"not computable: {error}"
                 )
         document = assemble(
-            build_metadata(
-                settings,
-                self.inventory,
-                wire_batch_id=self.state.wire_batch_id,
-                stack=effective_stack(self.stack, hydrator),
-                llm_config_overrides=self.overrides,
-                request_position=self.state.request.model_dump() if self.state.request else None,
-            ),
+            metadata,
             self.inputs,
             build_validation(self.run_dir, status),
             llm_comparisons=hydrator.comparisons,

@@ -7,9 +7,11 @@ from typing import Any
 
 from eng5_np.budget import ComparisonBudget, CostEstimate, estimate_cost
 from eng5_np.dataset.inventory import Inventory
+from eng5_np.grades import GradeScaleName
 from eng5_np.llm_models import ModelEntry, validate_override
 from eng5_np.logs import get_logger
-from eng5_np.modes.common import llm_overrides_payload, load_inventory, new_wire_batch_id
+from eng5_np.modes.common import load_inventory, new_wire_batch_id
+from eng5_np.overrides import JudgeOverrides, llm_overrides_payload, load_judge_overrides
 from eng5_np.settings import RunSettings
 
 log = get_logger(__name__)
@@ -27,6 +29,7 @@ class PlanResult:
     model: ModelEntry | None
     cost: CostEstimate | None
     model_warnings: list[str]
+    judge_overrides: JudgeOverrides
 
     @property
     def usable(self) -> bool:
@@ -40,6 +43,8 @@ async def run_plan(settings: RunSettings) -> PlanResult:
     inventory = load_inventory(settings, wire_batch_id)
     budget = ComparisonBudget(len(inventory.essays), settings.max_comparisons)
     model, warnings = validate_override(settings.llm_provider, settings.llm_model)
+    judge_overrides = load_judge_overrides(settings)
+    warnings.extend(assignment_notes(settings))
     cost = None
     if model is not None and inventory.essays:
         mean_words = sum(e.word_count for e in inventory.essays) / len(inventory.essays)
@@ -58,8 +63,25 @@ async def run_plan(settings: RunSettings) -> PlanResult:
         inventory,
         wire_batch_id,
         budget,
-        llm_overrides_payload(settings),
+        llm_overrides_payload(settings, judge_overrides),
         model,
         cost,
         warnings,
+        judge_overrides,
     )
+
+
+def assignment_notes(settings: RunSettings) -> list[str]:
+    """What a run's kind (guest or assignment, SPEC §11.1) means for what is sent."""
+    if settings.assignment_id is None:
+        return []
+    notes = [
+        f"assignment run ({settings.assignment_id}): only the students are sent; CJ adds the "
+        "assignment's registered anchors itself, so the dataset's anchors are not sent"
+    ]
+    if settings.grade_scale is GradeScaleName.NATIONAL_9_STEP:
+        notes.append(
+            "the platform's results cannot carry the numeric grades of "
+            f"{settings.grade_scale.value} (SPEC §11.3): the runner projects grades itself"
+        )
+    return notes

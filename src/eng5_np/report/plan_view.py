@@ -20,12 +20,13 @@ def render_plan(result: PlanResult, console: Console) -> None:
         f"course {settings.course_code.value} · language {escape(settings.language)}"
     )
     table = Table(title="Essays", show_lines=False)
-    for column in ("role", "essay id", "file", "grade", "words", "sha256"):
+    # Display names for people; the opaque wire ids are in the artefact (SPEC §3).
+    for column in ("role", "name", "file", "grade", "words", "sha256"):
         table.add_column(column)
     for essay in inventory.essays:
         table.add_row(
             essay.role.value,
-            essay.essay_id,
+            escape(essay.display_name),
             escape(essay.source_path),
             essay.grade or "",
             str(essay.word_count),
@@ -40,11 +41,19 @@ def render_plan(result: PlanResult, console: Console) -> None:
             )
 
     budget = result.budget
-    console.print(
-        f"\n[bold]Execute would send[/bold] one CJ request with {len(inventory.anchors)} anchors "
-        f"+ {len(inventory.students)} students = {budget.essays} essays, and the prompt "
-        "uploaded as a prompt reference."
-    )
+    if settings.assignment_id is None:
+        console.print(
+            f"\n[bold]Execute would send[/bold] one guest CJ request with "
+            f"{len(inventory.anchors)} anchors + {len(inventory.students)} students = "
+            f"{budget.essays} essays under opaque ids (CJ judges the anchors as ordinary "
+            "essays; the runner projects grades), and the prompt uploaded as a prompt reference."
+        )
+    else:
+        console.print(
+            f"\n[bold]Execute would send[/bold] one CJ request for assignment "
+            f"{escape(settings.assignment_id)} with its {len(inventory.students)} students; CJ "
+            "adds the assignment's registered anchors (checked in preflight)."
+        )
     cap = (
         f"--max-comparisons {budget.max_comparisons}"
         if budget.max_comparisons is not None
@@ -60,7 +69,14 @@ def render_plan(result: PlanResult, console: Console) -> None:
             f"comparisons per essay; that needs ≥{budget.needed_for_gate} comparisons."
         )
     if result.llm_overrides:
-        shown = {k: v for k, v in result.llm_overrides.items() if v is not None}
+        # Prompt and rubric texts are long: name their files and checksums instead.
+        shown = dict(result.llm_overrides)
+        for key, text in (
+            ("system_prompt_override", result.judge_overrides.system_prompt),
+            ("judge_rubric_override", result.judge_overrides.rubric),
+        ):
+            if text is not None:
+                shown[key] = f"{text.path} (sha256 {text.sha256[:12]})"
         console.print(f"LLM overrides: {escape(str(shown))}")
     else:
         console.print("LLM overrides: none (the CJ service's defaults apply)")

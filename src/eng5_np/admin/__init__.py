@@ -1,0 +1,19 @@
+"""The CJ service's HTTP API as the runner uses it (SPEC §11.2): health, instructions, anchors."""
+
+from eng5_np.admin.assignment import (
+    AssignmentContext,
+    assignment_preflight,
+    register_anchors,
+    setup_assignment,
+)
+from eng5_np.admin.client import CJAdminClient
+from eng5_np.admin.models import ContextOrigin
+
+__all__ = [
+    "AssignmentContext",
+    "CJAdminClient",
+    "ContextOrigin",
+    "assignment_preflight",
+    "register_anchors",
+    "setup_assignment",
+]
