@@ -10,8 +10,9 @@
 #   output          the output folder is writable
 #   kafka           the broker answers and the five SPEC §4.1 topics exist
 #   content-service the Content Service answers 2xx on its health URL
-#   cj-service      the CJ side answers 2xx on CJ_HEALTH_URL (SKIP, counted as passed, if unset:
-#                   the platform's CJ service talks only over Kafka)
+#   cj-service      the CJ service answers 2xx on <CJ_SERVICE_URL>/healthz (or on CJ_HEALTH_URL);
+#                   SKIP, counted as passed, when neither is set: a guest run reaches CJ only
+#                   over Kafka (an assignment run needs CJ_SERVICE_URL for its preflight)
 # Exit 0 only when no check failed, 1 otherwise.
 #
 # Reads the runner's environment with the runner's defaults:
@@ -23,7 +24,8 @@
 #   CONTENT_SERVICE_URL      default: http://localhost:8001/v1/content
 # and, for the preflight only:
 #   CONTENT_SERVICE_HEALTH_URL  default: <origin of CONTENT_SERVICE_URL>/healthz
-#   CJ_HEALTH_URL               e.g. http://localhost:8002/healthz for the compose stack
+#   CJ_SERVICE_URL              the CJ service's HTTP API, e.g. http://localhost:8002 (as for the runner)
+#   CJ_HEALTH_URL               an explicit health URL instead, e.g. http://localhost:8002/healthz
 #   ENG5_PREFLIGHT_TIMEOUT      seconds per network check, default 5
 #
 # Needs no Docker: against the compose stack it checks the ports published on localhost;
@@ -324,8 +326,13 @@ check_content_service() {
 }
 
 check_cj_service() {
+  if [[ -n "${CJ_SERVICE_URL:-}" ]]; then
+    check_http cj-service "${CJ_SERVICE_URL%/}/healthz" "CJ_SERVICE_URL" \
+      "start it (\`docker compose up -d --wait cj_service\` or \`eng5-runner stack up\`), or fix or unset CJ_SERVICE_URL"
+    return
+  fi
   if [[ -z "${CJ_HEALTH_URL:-}" ]]; then
-    report_skip cj-service "CJ_HEALTH_URL not set: the platform's CJ service is reached only over Kafka (counted as passed)"
+    report_skip cj-service "neither CJ_SERVICE_URL nor CJ_HEALTH_URL set: a guest run reaches CJ only over Kafka (counted as passed)"
     return
   fi
   check_http cj-service "$CJ_HEALTH_URL" "CJ_HEALTH_URL" \

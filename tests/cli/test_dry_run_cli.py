@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from typer.testing import Result
 
 from eng5_np.artefact.checksum import compute_checksum
@@ -158,6 +159,64 @@ def test_overrides_and_budget_are_recorded(invoke: Invoke, tmp_path: Path) -> No
         "provider_override": "openai",
     }
     assert document["metadata"]["max_comparisons"] == 60
+
+
+def test_judge_overrides_are_recorded_with_text_and_checksum(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    prompt = tmp_path / "system-prompt-02.md"
+    prompt.write_text("You are an experienced examiner of English 5.", encoding="utf-8")
+    rubric = tmp_path / "rubric-b.md"
+    rubric.write_text("Weigh coherence above vocabulary.", encoding="utf-8")
+    document = dry_run(
+        invoke,
+        tmp_path / "out",
+        "--system-prompt",
+        prompt,
+        "--rubric",
+        rubric,
+        "--reasoning-effort",
+        "HIGH",
+        "--output-verbosity",
+        "low",
+        "--llm-batching-mode",
+        "serial_bundle",
+    )
+    metadata = document["metadata"]
+    assert metadata["llm_config_overrides"] == {
+        "system_prompt_override": prompt.read_text(encoding="utf-8"),
+        "judge_rubric_override": rubric.read_text(encoding="utf-8"),
+        "reasoning_effort": "high",
+        "output_verbosity": "low",
+    }
+    assert metadata["overrides"] == {
+        "system_prompt": {
+            "path": str(prompt),
+            "sha256": sha256(prompt.read_text(encoding="utf-8")),
+            "text": prompt.read_text(encoding="utf-8"),
+        },
+        "rubric": {
+            "path": str(rubric),
+            "sha256": sha256(rubric.read_text(encoding="utf-8")),
+            "text": rubric.read_text(encoding="utf-8"),
+        },
+    }
+    assert metadata["llm_batching_mode_hint"] == "serial_bundle"
+
+
+@pytest.mark.parametrize("mode", ["plan", "dry-run"])
+def test_a_missing_or_empty_prompt_file_is_exit_2_naming_it(
+    invoke: Invoke, tmp_path: Path, mode: str
+) -> None:
+    empty = tmp_path / "empty.md"
+    empty.write_text("\n", encoding="utf-8")
+    for path, reason in ((tmp_path / "nope.md", "file not found"), (empty, "the file is empty")):
+        result = invoke("--mode", mode, "--system-prompt", path, "--output-dir", tmp_path / "o")
+        assert result.exit_code == 2, result.output
+        errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert errors == [f"error: --system-prompt {path}: {reason} — Pass --system-prompt a "
+                          "UTF-8 text file that holds the text to send."]  # fmt: skip
+    assert not (tmp_path / "o").exists()
 
 
 def test_anchors_xlsx_instead_of_csv(invoke: Invoke, dataset: Path, tmp_path: Path) -> None:

@@ -119,8 +119,13 @@ async def test_every_kind_of_callback_is_classified_and_hydrated_exactly(
         await cj.send_all(COMPARISON_TOPIC, [*successes, failed, duplicate, *foreign])
         await cj.send_all(COMPARISON_TOPIC, [keyless, poison, invalid, no_hash, with_itself])
         await cj.send(COMPLETED_TOPIC, completion(other_batch))
-        await cj.send(RESULT_TOPIC, rich_result(wire, ids))
-        await cj.send(COMPLETED_TOPIC, completion(wire))
+        # The platform's outbox relay re-publishes with a new event_id (SPEC §11.5): the
+        # copies are the same job and count once.
+        result_event, done_event = rich_result(wire, ids), completion(wire)
+        await cj.send(RESULT_TOPIC, result_event)
+        await cj.send(RESULT_TOPIC, {**result_event, "event_id": str(uuid.uuid4())})
+        await cj.send(COMPLETED_TOPIC, done_event)
+        await cj.send(COMPLETED_TOPIC, {**done_event, "event_id": str(uuid.uuid4())})
     result = await asyncio.wait_for(run, timeout=30)
 
     assert result.outcome is not None
@@ -173,7 +178,7 @@ async def test_every_kind_of_callback_is_classified_and_hydrated_exactly(
         "assessment_results": 1,
         "completions": 1,
         "rejected": 4,
-        "duplicates": 1,
+        "duplicates": 3,
         "foreign": 3,
         "failures": 0,
     }

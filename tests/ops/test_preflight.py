@@ -34,7 +34,7 @@ PREFLIGHT_TIMEOUT_S = 90
 SECRET = "preflight-test-secret-d1f0c3"
 CHECKS = ("python", "runner", "dataset", "output", "kafka", "content-service", "cj-service")
 # The variables the preflight reads; tests start from none of them set.
-PREFLIGHT_ENV = re.compile(r"^(KAFKA_|ENG5_|CONTENT_SERVICE_|CJ_HEALTH_URL$)")
+PREFLIGHT_ENV = re.compile(r"^(KAFKA_|ENG5_|CONTENT_SERVICE_|CJ_HEALTH_URL$|CJ_SERVICE_URL$)")
 RESULT_LINE = re.compile(r"^(PASS|FAIL|SKIP)  (\S+)\s+(.*)$")
 
 
@@ -195,6 +195,18 @@ async def test_live_stack_passes(
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.verdicts["cj-service"] == "PASS"
     assert "HTTP 200" in checked.line("cj-service")
+
+    # CJ_SERVICE_URL (what an assignment run uses) is checked at its /healthz.
+    del env["CJ_HEALTH_URL"]
+    env["CJ_SERVICE_URL"] = content_service.health_url.removesuffix("/healthz")
+    by_base = await asyncio.to_thread(run_preflight, env, tmp_path)
+    assert by_base.verdicts["cj-service"] == "PASS", by_base.stdout
+    assert "CJ_SERVICE_URL" in by_base.line("cj-service")
+    env["CJ_SERVICE_URL"] = f"http://127.0.0.1:{dead_loopback_port()}"
+    dead = await asyncio.to_thread(run_preflight, env, tmp_path)
+    assert dead.returncode == 1
+    assert dead.verdicts["cj-service"] == "FAIL"
+    assert "CJ_SERVICE_URL" in dead.fix("cj-service")
 
 
 @pytest.mark.integration
