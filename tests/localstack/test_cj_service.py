@@ -26,6 +26,7 @@ from cj_wire_helpers import (
     request_envelope,
     upload_dataset,
 )
+from eng5_np.localstack.anchors import AnchorRegistry
 
 from eng5_np.analysis import anchor_alignment
 from eng5_np.contracts import (
@@ -36,7 +37,6 @@ from eng5_np.contracts import (
     parse_envelope,
 )
 from eng5_np.grades import get_scale
-from eng5_np.localstack.anchors import AnchorRegistry
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer

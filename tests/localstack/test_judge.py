@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from eng5_np.localstack.anchors import AnchorRegistry
 from scipy import stats
 
 from eng5_np.contracts import (
@@ -19,7 +20,6 @@ from eng5_np.contracts import (
 from eng5_np.dataset import extract_text
 from eng5_np.grades import get_scale
 from eng5_np.llm_models import load_manifest
-from eng5_np.localstack.anchors import AnchorRegistry
 from eng5_np.localstack.judge import (
     DEFAULT_SLOPE,
     FaultConfig,
