@@ -6,18 +6,21 @@ runner core and the other commands never load it.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
+import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 
 from eng5_np.errors import UsageError
 from eng5_np.grades import GradeScaleName
-from eng5_np.settings import RunSettings, bundled_sample_dataset
+from eng5_np.settings import RunSettings
 
 if TYPE_CHECKING:
     from eng5_np.artefact.builder import StackInfo
@@ -75,7 +78,6 @@ class LocalStackRun:
         from eng5_np.localstack.stack import LocalStack, LocalStackConfig
 
         config = LocalStackConfig(
-            dataset_dir=settings.dataset_dir,
             judge=judge_config(settings.judge_seed, settings.judge_faults),
             grade_scale=settings.grade_scale.value,
             external_bootstrap=(
@@ -92,6 +94,16 @@ class LocalStackRun:
     def pids(self) -> tuple[int, ...]:
         """Child processes of the stack (the broker)."""
         return self._stack.pids
+
+    @property
+    def cj_service_url(self) -> str:
+        """Base URL of the stack's CJ service (``/healthz`` and the admin API)."""
+        return self._stack.cj_service_url
+
+    @property
+    def admin_token(self) -> SecretStr:
+        """The stack's admin bearer token (a secret: never print or log it)."""
+        return self._stack.admin_token
 
     def context(self) -> AbstractAsyncContextManager[Any]:
         """The stack as an async context manager."""
@@ -145,47 +157,88 @@ def _ready(console: Console, lines: list[str]) -> None:
     console.print("Press Ctrl-C to stop.", markup=False)
 
 
+def _check_admin_faults(admin_faults: str | None) -> None:
+    from eng5_np.localstack.admin_store import ADMIN_FAULTS
+
+    if admin_faults is not None and admin_faults not in ADMIN_FAULTS:
+        raise typer.BadParameter(
+            f"{admin_faults!r} is not one of {', '.join(ADMIN_FAULTS)}", param_hint="--admin-faults"
+        )
+
+
+def _admin_lines(cj_service_url: str, token: SecretStr, token_dir: Path) -> list[str]:
+    """Where the admin API is and how to load its token — the token itself is never printed."""
+    from eng5_np.localstack.admin_auth import write_token_file
+
+    token_file = write_token_file(token, token_dir)
+    return [
+        f"CJ_SERVICE_URL={cj_service_url}",
+        f"Admin token (a secret, 0600): {token_file}",
+        f'export CJ_SERVICE_URL={cj_service_url} CJ_ADMIN_TOKEN="$(cat {token_file})"',
+    ]
+
+
+def _with_token_dir(serve: Callable[[Path], Coroutine[Any, Any, None]]) -> None:
+    """Run ``serve`` with a private temporary folder for the token file, removed at the end."""
+    token_dir = Path(tempfile.mkdtemp(prefix="eng5-stack-"))  # created 0700
+    try:
+        run_until_signal(lambda: serve(token_dir))
+    finally:
+        shutil.rmtree(token_dir, ignore_errors=True)
+
+
+ADMIN_FAULTS_HELP = (
+    "Admin API fault: drop-writes = both POST routes answer success but store nothing "
+    "(the measured platform's defect)."
+)
+
+
 @stack_app.command("up")
 def stack_up(
-    dataset_dir: Annotated[
-        Path | None,
-        typer.Option(envvar="ENG5_DATASET_DIR", help="Dataset whose anchors the CJ service knows."),
-    ] = None,
     grade_scale: Annotated[
-        GradeScaleName, typer.Option(case_sensitive=False, help="Default grade scale.")
+        GradeScaleName,
+        typer.Option(case_sensitive=False, help="Scale calibrating the judge of guest runs."),
     ] = GradeScaleName.LEGACY_9_STEP,
     judge_seed: Annotated[int, typer.Option(help="Seed of the simulated judge.")] = 0,
     judge_faults: Annotated[
         str | None, typer.Option(help="Fault injection, e.g. errors=0.1,duplicates=0.05.")
     ] = None,
-    health_port: Annotated[int, typer.Option(help="CJ service /healthz port (0 = free).")] = 0,
+    health_port: Annotated[
+        int, typer.Option(help="CJ service HTTP port: /healthz and the admin API (0 = free).")
+    ] = 0,
+    admin_faults: Annotated[str | None, typer.Option(help=ADMIN_FAULTS_HELP)] = None,
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
 
+    _check_admin_faults(admin_faults)
     config = LocalStackConfig(
-        dataset_dir=dataset_dir or bundled_sample_dataset(),
         judge=judge_config(judge_seed, judge_faults),
         grade_scale=grade_scale.value,
         health_port=health_port,
+        admin_faults=admin_faults,
     )
     console = Console(highlight=False, soft_wrap=True)
 
-    def on_ready(stack: LocalStack) -> None:
-        _ready(
-            console,
-            [
-                "Local stack is running (simulated judge; results are not LLM judgements).",
-                f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
-                f"CONTENT_SERVICE_URL={stack.content_service_url}",
-                f"CJ_HEALTH_URL={stack.health_url or ''}",
-                f"Run from another terminal: eng5-runner --mode execute --await-completion "
-                f"--kafka-bootstrap {stack.bootstrap} --content-service-url "
-                f"{stack.content_service_url}",
-            ],
-        )
+    async def serve(token_dir: Path) -> None:
+        def on_ready(stack: LocalStack) -> None:
+            _ready(
+                console,
+                [
+                    "Local stack is running (simulated judge; results are not LLM judgements).",
+                    f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
+                    f"CONTENT_SERVICE_URL={stack.content_service_url}",
+                    f"CJ_HEALTH_URL={stack.health_url or ''}",
+                    *_admin_lines(stack.cj_service_url, stack.admin_token, token_dir),
+                    f"Run from another terminal: eng5-runner --mode execute --await-completion "
+                    f"--kafka-bootstrap {stack.bootstrap} --content-service-url "
+                    f"{stack.content_service_url}",
+                ],
+            )
 
-    run_until_signal(lambda: serve_forever(config, on_ready))
+        await serve_forever(config, on_ready)
+
+    _with_token_dir(serve)
     console.print("Local stack stopped.", markup=False)
 
 
@@ -223,45 +276,47 @@ def stack_cj_service(
     content_service_url: Annotated[
         str, typer.Option(envvar="CONTENT_SERVICE_URL", help="Content Service upload URL.")
     ] = "http://localhost:8001/v1/content",
-    dataset_dir: Annotated[
-        Path | None,
-        typer.Option(envvar="ENG5_DATASET_DIR", help="Dataset whose anchors the service knows."),
-    ] = None,
     grade_scale: Annotated[
-        GradeScaleName, typer.Option(case_sensitive=False, help="Default grade scale.")
+        GradeScaleName,
+        typer.Option(case_sensitive=False, help="Scale calibrating the judge of guest runs."),
     ] = GradeScaleName.LEGACY_9_STEP,
-    health_host: Annotated[str, typer.Option(help="Address of /healthz.")] = "127.0.0.1",
-    health_port: Annotated[int, typer.Option(help="Port of /healthz (0 = free).")] = 8002,
+    health_host: Annotated[str, typer.Option(help="Address of the HTTP endpoint.")] = "127.0.0.1",
+    health_port: Annotated[
+        int, typer.Option(help="HTTP port: /healthz and the admin API (0 = free).")
+    ] = 8002,
     judge_seed: Annotated[int, typer.Option(help="Seed of the simulated judge.")] = 0,
     judge_faults: Annotated[str | None, typer.Option(help="Fault injection spec.")] = None,
+    admin_faults: Annotated[str | None, typer.Option(help=ADMIN_FAULTS_HELP)] = None,
 ) -> None:
     """Run only the reference CJ service against an existing broker and Content Service."""
     from eng5_np.localstack.cj_service import ReferenceCJService
     from eng5_np.localstack.stack import serve_cj_service
 
+    _check_admin_faults(admin_faults)
     console = Console(highlight=False, soft_wrap=True)
 
-    def on_ready(service: ReferenceCJService) -> None:
-        _ready(
-            console,
-            [
+    async def serve(token_dir: Path) -> None:
+        def on_ready(service: ReferenceCJService) -> None:
+            lines = [
                 f"Reference CJ service consuming from {kafka_bootstrap} "
                 f"(health {service.health_url})"
-            ],
-        )
+            ]
+            if service.url is not None:
+                lines += _admin_lines(service.url, service.mint_admin_token(), token_dir)
+            _ready(console, lines)
 
-    run_until_signal(
-        lambda: serve_cj_service(
+        await serve_cj_service(
             kafka_bootstrap,
             content_service_url,
-            dataset_dir=dataset_dir or bundled_sample_dataset(),
             judge=judge_config(judge_seed, judge_faults),
             grade_scale=grade_scale.value,
             health_host=health_host,
             health_port=health_port,
+            admin_faults=admin_faults,
             on_ready=on_ready,
         )
-    )
+
+    _with_token_dir(serve)
 
 
 async def with_local_stack(

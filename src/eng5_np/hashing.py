@@ -1,7 +1,7 @@
 """The text checksum used everywhere a text is identified: inventory, upload cache, anchors.
 
-One definition, because the upload cache, the artefact's ``checksum`` fields and the local
-CJ service's anchor registry must agree byte for byte.
+One definition, because the upload cache and the artefact's ``checksum`` fields must agree
+byte for byte.
 """
 
 from __future__ import annotations

@@ -19,7 +19,10 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -391,12 +394,43 @@ def test_preflight_with_cj_health_url_passes_every_check(stack_up: StackUp, tmp_
     assert verdicts == dict.fromkeys((*PREFLIGHT_CHECKS, "cj-service"), "PASS")
 
 
+def _admin_token_file(stack_up: StackUp) -> Path:
+    lines = stack_up.stdout_path.read_text().splitlines()
+    (line,) = [line for line in lines if line.startswith("Admin token (a secret, 0600): ")]
+    return Path(line.split(": ", 1)[1])
+
+
+def test_stack_up_hands_over_the_admin_token_without_printing_it(stack_up: StackUp) -> None:
+    output = stack_up.stdout_path.read_text()
+    token_file = _admin_token_file(stack_up)
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    token = token_file.read_text()
+    assert token.count(".") == 2  # a JWT
+    assert token not in output
+    assert token not in stack_up.stdout_path.with_name("stack-up.err").read_text()
+    origin = stack_up.addresses["CJ_HEALTH_URL"].removesuffix("/healthz")
+    assert f"CJ_SERVICE_URL={origin}" in output.splitlines()
+    assert f'export CJ_SERVICE_URL={origin} CJ_ADMIN_TOKEN="$(cat {token_file})"' in output
+    url = f"{origin}/admin/v1/anchors/assignment/eng5-demo"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=5)
+    refused.value.close()  # an HTTPError holds the response open
+    assert refused.value.code == 401
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        urllib.request.urlopen(request, timeout=5)
+    unknown.value.close()
+    assert unknown.value.code == 404  # the token is accepted; a new stack has no assignment
+
+
 def test_stack_up_stops_on_ctrl_c_and_leaves_no_broker(stack_up: StackUp) -> None:
     """Runs last in this module: it stops the shared stack."""
+    token_file = _admin_token_file(stack_up)
     stack_up.process.send_signal(signal.SIGINT)
     assert stack_up.process.wait(timeout=STACK_STOP_S) == 0
     assert stack_up.stdout_path.read_text().rstrip().endswith("Local stack stopped.")
     assert not [pid for pid in stack_up.broker_pids if alive(pid)]
+    assert not token_file.parent.exists()  # the token goes with the stack
     host, port = stack_up.bootstrap.rsplit(":", 1)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((host, int(port)), timeout=2).close()

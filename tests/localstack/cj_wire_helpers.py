@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from eng5_np.dataset import Inventory, build_inventory
 from eng5_np.grades import get_scale
+from eng5_np.localstack.admin_store import AdminStore, ContextOrigin
 
 SAMPLE_DATASET = Path(__file__).parents[2] / "src" / "eng5_np" / "data" / "sample_dataset"
 REQUEST_TOPIC = "huleedu.els.cj_assessment.requested.v1"
@@ -52,6 +53,11 @@ class UploadedDataset:
     def essay_ids(self) -> list[str]:
         """Every essay id, anchors first."""
         return [essay.essay_id for essay in self.inventory.essays]
+
+    @property
+    def student_ids(self) -> list[str]:
+        """The students' essay ids."""
+        return [essay.essay_id for essay in self.inventory.students]
 
 
 async def upload_dataset(
@@ -86,10 +92,16 @@ def request_envelope(
     *,
     metadata: Mapping[str, Any] | None = None,
     essay_ids: Sequence[str] | None = None,
+    assignment_id: str | None = None,
+    prompt_storage_id: str | None = None,
+    llm_config_overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The CJ request envelope in the runner's JSON shape (SPEC §4.2–§4.4, §4.9)."""
+    """The CJ request envelope in the runner's JSON shape (SPEC §4.2–§4.4, §4.9, §11.1).
+
+    A guest request unless ``assignment_id`` is given; the student prompt reference points
+    at ``prompt_storage_id`` (default: the dataset's uploaded prompt).
+    """
     now = "2025-01-15T10:00:00+00:00"
-    assignment_id = "00000000-0000-4000-8000-0000000000a1"
     chosen = dataset.essay_ids if essay_ids is None else list(essay_ids)
     return {
         "event_id": str(uuid.uuid4()),
@@ -129,12 +141,12 @@ def request_envelope(
             "student_prompt_ref": {
                 "references": {
                     "student_prompt_text": {
-                        "storage_id": dataset.prompt_storage_id,
+                        "storage_id": prompt_storage_id or dataset.prompt_storage_id,
                         "path": "prompt.md",
                     }
                 }
             },
-            "llm_config_overrides": None,
+            "llm_config_overrides": dict(llm_config_overrides) if llm_config_overrides else None,
             "assignment_id": assignment_id,
             "user_id": "eng5_np_research_runner",
             "org_id": None,
@@ -142,10 +154,43 @@ def request_envelope(
         "metadata": {
             "batch_label": f"localstack-test-{wire_batch_id[:8]}",
             "runner_mode": "execute",
-            "grade_scale": "eng5_np_legacy_9_step",
             **(metadata or {}),
         },
     }
+
+
+def register_assignment(
+    store: AdminStore,
+    dataset: UploadedDataset,
+    assignment_id: str,
+    *,
+    grade_scale: str = "eng5_np_legacy_9_step",
+    context_origin: ContextOrigin = "research_experiment",
+    grades: Mapping[str, str] | None = None,
+) -> dict[int, str]:
+    """Set up ``assignment_id`` in the CJ service's store with the dataset's prompt and its
+    anchors (already uploaded), as the admin API would; registered anchor id → essay id.
+
+    ``grades`` overrides the anchors' grades by essay id (e.g. onto another scale).
+    """
+    store.upsert_instructions(
+        assignment_id=assignment_id,
+        course_id=None,
+        instructions_text="Write an argumentative essay; judge content, structure, language.",
+        grade_scale=grade_scale,
+        context_origin=context_origin,
+        student_prompt_storage_id=dataset.prompt_storage_id,
+    )
+    registered: dict[int, str] = {}
+    for essay_id, grade in dataset.anchor_grades.items():
+        anchor, _ = store.register_anchor(
+            assignment_id=assignment_id,
+            grade=(grades or {}).get(essay_id, grade),
+            anchor_label=essay_id,
+            text_storage_id=dataset.storage_ids[essay_id],
+        )
+        registered[anchor.id] = essay_id
+    return registered
 
 
 async def publish(bootstrap: str, topic: str, value: bytes, key: str | None = None) -> None:

@@ -16,10 +16,9 @@ from eng5_np.contracts import (
     parse_envelope,
     to_wire_bytes,
 )
-from eng5_np.dataset import extract_text
+from eng5_np.dataset import build_inventory, extract_text
 from eng5_np.grades import get_scale
 from eng5_np.llm_models import load_manifest
-from eng5_np.localstack.anchors import AnchorRegistry
 from eng5_np.localstack.judge import (
     DEFAULT_SLOPE,
     FaultConfig,
@@ -79,11 +78,11 @@ def test_heuristic_ranks_the_sample_a_anchor_above_the_f_plus_anchor() -> None:
 
 
 def test_heuristic_orders_all_sample_anchors_like_their_grades() -> None:
-    registry = AnchorRegistry.from_dataset(SAMPLE)
+    inventory = build_inventory(SAMPLE, LEGACY, "judge-heuristic")
     positions, heuristic = [], []
-    for entry in registry:
-        positions.append(LEGACY.position(entry.grade))
-        heuristic.append(heuristic_position(extract_text(SAMPLE / entry.source_path)))
+    for anchor in inventory.anchors:
+        positions.append(LEGACY.position(anchor.grade or ""))
+        heuristic.append(heuristic_position(anchor.text))
     assert len(positions) == 9
     assert stats.spearmanr(positions, heuristic).statistic >= 0.9
     assert all(-1.0 <= value <= 8.0 for value in heuristic)

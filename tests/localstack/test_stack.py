@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from cj_wire_helpers import (
     COMPLETED_TOPIC,
     REQUEST_TOPIC,
     RESULT_TOPIC,
-    SAMPLE_DATASET,
     CallbackTap,
     batch_finished,
     for_batch,
@@ -62,25 +62,36 @@ def child_broker_pids() -> set[int]:
 
 async def test_start_exposes_the_stack_and_stop_leaves_no_process() -> None:
     before = child_broker_pids()
-    async with LocalStack(LocalStackConfig(health_port=0)) as stack:
+    async with LocalStack() as stack:
         (pid,) = stack.pids
         os.kill(pid, 0)  # alive
         assert pid in child_broker_pids() - before
         assert stack.bootstrap.startswith("127.0.0.1:")
         assert stack.content_service_url.startswith("http://127.0.0.1:")
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", stack.cj_service_url)
         assert set(STACK_TOPICS) <= set(stack.broker.topics)
-        assert len(stack.registry) == 9
-        assert stack.health_url is not None
+        assert stack.health_url == f"{stack.cj_service_url}/healthz"
+        token = stack.admin_token.get_secret_value()
+        assert token not in repr(stack.admin_token)
+        instructions = f"{stack.cj_service_url}/admin/v1/assessment-instructions/assignment/x"
         async with aiohttp.ClientSession() as session:
             async with session.get(stack.health_url) as response:
                 assert await response.json() == {"status": "ok", "requests_processed": 0}
             async with session.get(stack.content_service.health_url) as response:
                 assert response.status == 200
+            # A fresh stack knows no assignment; its token is accepted, no token is not.
+            headers = {"Authorization": f"Bearer {token}"}
+            async with session.get(instructions, headers=headers) as response:
+                assert response.status == 404
+            async with session.get(instructions) as response:
+                assert response.status == 401
     assert_process_gone(pid)
     assert stack.pids == ()
     assert child_broker_pids() == before
     with pytest.raises(RuntimeError, match="not running"):
         _ = stack.bootstrap
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = stack.admin_token
 
 
 async def test_an_exception_in_the_body_still_stops_everything() -> None:
@@ -123,21 +134,63 @@ async def test_serve_forever_runs_until_cancelled() -> None:
     assert_process_gone(pid)
 
 
-async def test_a_batch_through_the_stack() -> None:
+async def test_an_assignment_set_up_over_http_runs_through_the_stack() -> None:
+    """The stack's own admin API, its token and its CJ service work together."""
     batch_id = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
-    async with LocalStack() as stack:
+    async with LocalStack() as stack, aiohttp.ClientSession() as session:
         dataset = await upload_dataset(stack.content_service_url, batch_id)
-        request = request_envelope(batch_id, dataset, metadata={"max_comparisons": 30})
+        headers = {"Authorization": f"Bearer {stack.admin_token.get_secret_value()}"}
+        instructions = {
+            "assignment_id": "eng5-demo",
+            "instructions_text": "Judge content, structure and language.",
+            "grade_scale": "eng5_np_legacy_9_step",
+            "student_prompt_storage_id": dataset.prompt_storage_id,
+        }
+        url = f"{stack.cj_service_url}/admin/v1/assessment-instructions"
+        async with session.post(url, json=instructions, headers=headers) as response:
+            assert response.status == 200
+        registered: dict[int, str] = {}
+        for anchor in dataset.inventory.anchors:
+            body = {
+                "assignment_id": "eng5-demo",
+                "grade": anchor.grade,
+                "anchor_label": anchor.essay_id,
+                "essay_text": anchor.text,
+            }
+            url = f"{stack.cj_service_url}/api/v1/anchors/register"
+            async with session.post(url, json=body, headers=headers) as response:
+                assert response.status == 201, await response.text()
+                registered[(await response.json())["anchor_id"]] = anchor.grade or ""
+        request = request_envelope(
+            batch_id,
+            dataset,
+            essay_ids=dataset.student_ids,
+            assignment_id="eng5-demo",
+            metadata={"max_comparisons": 40},
+        )
         async with CallbackTap(stack.bootstrap) as tap:
             await publish(stack.bootstrap, REQUEST_TOPIC, json.dumps(request).encode(), batch_id)
-            received = await tap.collect_until(batch_finished(batch_id, comparisons=30))
+            received = await tap.collect_until(batch_finished(batch_id, comparisons=40))
         assert stack.cj_service.requests_processed == 1
-    assert len(for_batch(received, batch_id, COMPARISON_TOPIC)) == 30
+    assert len(for_batch(received, batch_id, COMPARISON_TOPIC)) == 40
     (completion,) = for_batch(received, batch_id, COMPLETED_TOPIC)
     assert completion.value["data"]["status"] == "completed_successfully"
     (result,) = for_batch(received, batch_id, RESULT_TOPIC)
     anchors = [e for e in result.value["data"]["essay_results"] if e["is_anchor"]]
-    assert {e["essay_id"] for e in anchors} == set(dataset.anchor_grades)
+    found = {
+        int(re.fullmatch(r"ANCHOR_(\d+)_[0-9a-f]{8}", e["essay_id"]).group(1)) for e in anchors
+    }
+    assert found == set(registered)
+    students = [e for e in result.value["data"]["essay_results"] if not e["is_anchor"]]
+    assert {e["essay_id"] for e in students} == set(dataset.student_ids)
+    assert all(e["letter_grade"] != "U" for e in students)  # projected from the anchors
+
+
+async def test_drop_writes_is_reachable_from_the_stack_config() -> None:
+    with pytest.raises(ValueError, match="unknown admin fault 'drop-everything'"):
+        LocalStackConfig(admin_faults="drop-everything")
+    async with LocalStack(LocalStackConfig(admin_faults="drop-writes")) as stack:
+        assert stack.cj_service.admin_store.drop_writes
 
 
 async def test_serve_cj_service_alone_until_cancelled(
@@ -149,7 +202,6 @@ async def test_serve_cj_service_alone_until_cancelled(
         serve_cj_service(
             kafka_broker.bootstrap,
             content_service.url,
-            dataset_dir=SAMPLE_DATASET,
             health_port=0,
             on_ready=ready.put_nowait,
         )

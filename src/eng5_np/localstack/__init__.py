@@ -4,6 +4,8 @@ The runner core never imports this package; only the CLI's ``--local-stack`` wir
 the tests do.
 """
 
+from eng5_np.localstack.admin_auth import TokenAuthority
+from eng5_np.localstack.admin_store import AdminStore
 from eng5_np.localstack.broker import BrokerStartError, EmbeddedBroker
 from eng5_np.localstack.content_service import (
     ContentFaults,
@@ -16,6 +18,7 @@ from eng5_np.localstack.judge import FaultConfig, JudgeConfig, SimulatedJudge
 from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_cj_service, serve_forever
 
 __all__ = [
+    "AdminStore",
     "BrokerStartError",
     "ContentFaults",
     "ContentServiceServer",
@@ -27,6 +30,7 @@ __all__ = [
     "LocalStack",
     "LocalStackConfig",
     "SimulatedJudge",
+    "TokenAuthority",
     "create_app",
     "serve_cj_service",
     "serve_forever",

@@ -1,17 +1,20 @@
-"""Answer one CJ request the way the platform's CJ service does (SPEC §7).
+"""Answer one CJ request the way the platform's CJ service does (SPEC §7, §11).
 
-Fetch the texts, tell anchors from students by the SHA-256 of their text, plan the pairs,
-judge and publish one comparison callback per pair (plus injected faults), wait until
-every callback is acknowledged, then publish the rich result and the thin completion —
-or, when the batch cannot be assessed, a failure event with the reason in
-``system_metadata.error_info``. I/O goes through two small protocols
-(:class:`TextSource`, :class:`Publisher`) that :mod:`~eng5_np.localstack.cj_service`
-implements with aiohttp and aiokafka.
+Read the request as a guest or an assignment batch and fetch the texts
+(:mod:`~eng5_np.localstack.cj_intake`), plan the pairs, judge and publish one comparison
+callback per pair (plus injected faults), wait until every callback is acknowledged, then
+publish the rich result and the thin completion — or, when the batch cannot be assessed, a
+failure event with the reason in ``system_metadata.error_info``. I/O goes through small
+protocols (:class:`~eng5_np.localstack.cj_intake.TextSource`, :class:`Publisher`,
+:class:`~eng5_np.localstack.cj_intake.AssignmentSource`) that
+:mod:`~eng5_np.localstack.cj_service` implements with aiohttp, aiokafka and the admin store.
 
-Request envelope ``metadata`` read here: ``max_comparisons`` (int > 0, the budget) and
-``grade_scale`` (a scale name; else the service's default). ``llm_config_overrides`` are
-accepted and ignored: every judgement comes from the simulated judge and says so
-(provider ``mock``, its own model id), so simulated results are never mistaken for real ones.
+Request envelope ``metadata`` read here: ``max_comparisons`` (int > 0, the budget), as the
+2026 CJ does; ``grade_scale`` is not read (an assignment batch uses its assignment's scale).
+The judge gets the prompt context of SPEC §11.4
+(:class:`~eng5_np.localstack.cj_intake.JudgeContext`); the simulated judge uses only the
+student prompt and says what it is (provider ``mock``, its own model id), so simulated
+results are never mistaken for real ones.
 """
 
 from __future__ import annotations
@@ -39,9 +42,14 @@ from eng5_np.contracts import (
     to_wire_bytes,
     utc_now,
 )
-from eng5_np.grades import GradeScale, get_scale
+from eng5_np.grades import GradeScale
 from eng5_np.hashing import sha256_text
-from eng5_np.localstack.anchors import AnchorRegistry
+from eng5_np.localstack.cj_intake import (
+    AssignmentSource,
+    JudgeContext,
+    TextSource,
+    prepare_batch,
+)
 from eng5_np.localstack.cj_results import (
     AssessmentFailure,
     BatchContext,
@@ -54,7 +62,6 @@ from eng5_np.localstack.pairing import PlannedPair, plan_pairs, resolve_budget
 __all__ = [
     "CJ_SOURCE_SERVICE",
     "BatchReport",
-    "ContentUnavailable",
     "Publisher",
     "TextSource",
     "answer_request",
@@ -65,21 +72,8 @@ LLM_SOURCE_SERVICE: Final = "llm_provider_service"
 COMPARISON_EVENT_TYPE: Final = "LLMComparisonResultV1"
 """``event_type`` of comparison envelopes, as the platform's LLM provider service sends it."""
 CJ_SOURCE_TAG: Final = "eng5_local_stack"
-FETCH_CONCURRENCY: Final = 10
 
 logger = structlog.get_logger(__name__)
-
-
-class ContentUnavailable(Exception):
-    """A text could not be fetched from the Content Service."""
-
-
-class TextSource(Protocol):
-    """Where texts come from: the Content Service by storage id."""
-
-    async def fetch(self, storage_id: str) -> str:
-        """The UTF-8 text stored under ``storage_id``; :class:`ContentUnavailable` if none."""
-        ...
 
 
 class Publisher(Protocol):
@@ -105,6 +99,10 @@ class BatchReport:
     """Callbacks of other batches published as noise."""
     status: str = "processing"
     """The completion's status, or ``failed``."""
+    kind: str | None = None
+    """``guest`` or ``assignment`` once the request has been read."""
+    anchor_ids: dict[str, int] = field(default_factory=dict)
+    """``ANCHOR_…`` essay id → registered anchor id, for the anchors CJ added."""
     failure: str | None = None
     """``CODE: message`` of a failed batch."""
     done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -120,7 +118,7 @@ class _Batch:
     report: BatchReport
     texts: TextSource
     publisher: Publisher
-    registry: AnchorRegistry
+    assignments: AssignmentSource
     judge_config: JudgeConfig
     default_scale: GradeScale
     cj_batch_id: str
@@ -132,13 +130,14 @@ async def answer_request(
     *,
     texts: TextSource,
     publisher: Publisher,
-    registry: AnchorRegistry,
+    assignments: AssignmentSource,
     judge_config: JudgeConfig,
     default_scale: GradeScale,
     cj_batch_id: str,
 ) -> None:
     """Process one request to its result and completion, or to a failure event; never raises.
 
+    ``default_scale`` only calibrates the judge of guest batches (they have no scale).
     ``report`` is updated as callbacks go out and its ``done`` event is set at the end.
     """
     batch = _Batch(
@@ -152,7 +151,7 @@ async def answer_request(
         report=report,
         texts=texts,
         publisher=publisher,
-        registry=registry,
+        assignments=assignments,
         judge_config=judge_config,
         default_scale=default_scale,
         cj_batch_id=cj_batch_id,
@@ -181,37 +180,38 @@ async def answer_request(
 
 async def _assess(batch: _Batch) -> None:
     request, metadata = batch.envelope.data, batch.envelope.metadata or {}
-    scale = _scale(metadata, batch.default_scale)
-    essay_ids = [essay.essay_id for essay in request.essays_for_cj]
-    if len(set(essay_ids)) != len(essay_ids):
-        raise AssessmentFailure("DUPLICATE_ESSAY_IDS", "the request lists an essay twice")
-    if len(essay_ids) < 2:
-        raise AssessmentFailure("TOO_FEW_ESSAYS", "at least two essays are needed")
-    texts, prompt = await _fetch_texts(request, batch.texts)
-    essays, anchor_grades = _identify(texts, batch.registry, scale)
-    if not anchor_grades:
-        raise AssessmentFailure(
-            "NO_ANCHORS_FOUND",
-            f"none of the {len(essay_ids)} essays is a registered anchor "
-            f"({len(batch.registry)} anchors known)",
-        )
+    prepared = await prepare_batch(
+        request,
+        texts=batch.texts,
+        assignments=batch.assignments,
+        default_scale=batch.default_scale,
+    )
+    batch.report.kind = prepared.kind
+    batch.report.anchor_ids = dict(prepared.registered_anchor_ids)
+    essay_ids = list(prepared.essays)
     budget = resolve_budget(len(essay_ids), _max_comparisons(metadata))
-    texts_key = content_key(texts.values())
+    texts_key = content_key(essay.text for essay in prepared.essays.values())
     seed = f"{batch.judge_config.seed}:{texts_key}"
-    pairs = plan_pairs(essay_ids, set(anchor_grades), budget=budget, seed=seed)
+    pairs = plan_pairs(essay_ids, set(prepared.anchor_grades), budget=budget, seed=seed)
     batch.report.planned = len(pairs)
-    judge = batch.judge_config.build(len(scale.grades))
-    outcomes = await _publish_comparisons(batch, judge, essays, pairs, prompt, texts_key)
+    judge = batch.judge_config.build(len(prepared.scale.grades))
+    outcomes = await _publish_comparisons(
+        batch, judge, prepared.essays, pairs, prepared.judge_context, texts_key
+    )
     assessment = assess_batch(
         batch.context,
         essay_ids=essay_ids,
-        anchor_grades=anchor_grades,
+        anchor_grades=prepared.anchor_grades,
         outcomes=outcomes,
         failed_comparisons=batch.report.errors,
-        scale=scale,
+        scale=prepared.scale if prepared.projects_grades else None,
         model_id=judge.model.model_id,
         model_provider=judge.model.provider.value,
-        extra_metadata={"judge_seed": judge.seed, "comparison_budget": budget},
+        extra_metadata={
+            "judge_seed": judge.seed,
+            "comparison_budget": budget,
+            "batch_kind": prepared.kind,
+        },
     )
     await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
@@ -228,16 +228,6 @@ def content_key(texts: Iterable[str]) -> str:
     return sha256_text("\n".join(digests))[:16]
 
 
-def _scale(metadata: Mapping[str, Any], default: GradeScale) -> GradeScale:
-    name = metadata.get("grade_scale")
-    if name is None:
-        return default
-    try:
-        return get_scale(str(name))
-    except ValueError as error:
-        raise AssessmentFailure("INVALID_GRADE_SCALE", str(error)) from error
-
-
 def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:
     """``metadata.max_comparisons`` when it is an int > 0, else None (the default budget)."""
     value = metadata.get("max_comparisons")
@@ -248,57 +238,12 @@ def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:
     return None
 
 
-async def _fetch_texts(
-    request: ELSCJAssessmentRequestV1, source: TextSource
-) -> tuple[dict[str, str], str]:
-    """Every essay text by essay id, and the student prompt ("" when not referenced)."""
-    semaphore = asyncio.Semaphore(FETCH_CONCURRENCY)
-
-    async def fetch(storage_id: str) -> str:
-        async with semaphore:
-            return await source.fetch(storage_id)
-
-    storage_ids = [essay.text_storage_id for essay in request.essays_for_cj]
-    if request.student_prompt_ref is not None:
-        storage_ids.append(request.student_prompt_ref.storage_id)
-    try:
-        fetched = await asyncio.gather(*(fetch(storage_id) for storage_id in storage_ids))
-    except ContentUnavailable as error:
-        raise AssessmentFailure("CONTENT_FETCH_FAILED", str(error)) from error
-    essays = request.essays_for_cj
-    texts = {essay.essay_id: text for essay, text in zip(essays, fetched, strict=False)}
-    prompt = fetched[-1] if request.student_prompt_ref is not None else ""
-    return texts, prompt
-
-
-def _identify(
-    texts: dict[str, str], registry: AnchorRegistry, scale: GradeScale
-) -> tuple[dict[str, JudgeEssay], dict[str, str]]:
-    """Judge essays by id, and the anchors' grades normalised onto ``scale``."""
-    essays: dict[str, JudgeEssay] = {}
-    anchor_grades: dict[str, str] = {}
-    for essay_id, text in texts.items():
-        entry = registry.lookup(sha256_text(text))
-        position: int | None = None
-        if entry is not None:
-            if not scale.contains(entry.grade):
-                raise AssessmentFailure(
-                    "ANCHOR_GRADE_NOT_ON_SCALE",
-                    f"anchor {entry.anchor_id} has grade {entry.grade!r}, "
-                    f"not on {scale.name.value}",
-                )
-            anchor_grades[essay_id] = scale.normalise(entry.grade)
-            position = scale.position(entry.grade)
-        essays[essay_id] = JudgeEssay(essay_id, text, anchor_position=position)
-    return essays, anchor_grades
-
-
 async def _publish_comparisons(
     batch: _Batch,
     judge: SimulatedJudge,
     essays: dict[str, JudgeEssay],
     pairs: list[PlannedPair],
-    prompt: str,
+    context: JudgeContext,
     texts_key: str,
 ) -> list[ComparisonOutcome]:
     """Judge and publish every pair (plus injected noise); return the successful outcomes."""
@@ -320,7 +265,7 @@ async def _publish_comparisons(
         verdict = judge.compare(
             essays[pair.essay_a_id],
             essays[pair.essay_b_id],
-            student_prompt=prompt,
+            student_prompt=context.student_prompt,
             request_metadata={
                 "essay_a_id": pair.essay_a_id,
                 "essay_b_id": pair.essay_b_id,

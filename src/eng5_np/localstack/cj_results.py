@@ -2,25 +2,32 @@
 
 From the successful comparisons of a batch it fits Bradley–Terry with standard errors
 (:func:`eng5_np.analysis.fit_bradley_terry`), projects the students onto the grade scale
-from the anchors' θ (:func:`eng5_np.analysis.build_grade_model`, the runner's own
-documented projection) and builds the rich result (SPEC §4.7), the thin completion
-(§4.6) or the failure event.
+from the anchors' θ when asked to (:func:`eng5_np.analysis.build_grade_model`, the
+runner's own documented projection) and builds the rich result (SPEC §4.7), the thin
+completion (§4.6) or the failure event.
+
+What the measured 2026 platform does, reproduced on purpose (SPEC §11.1, §11.3):
+
+- the anchors CJ added itself come back with ``is_anchor: true``, ``letter_grade`` ``"U"``
+  and ``display_name`` ``"ANCHOR GRADE U"`` — the platform fails to look their grades up.
+  This defect is kept so that the runner must map them back through the anchor list of
+  the admin API, exactly as against the platform;
+- without a projection (guest batches, or a scale whose grades the platform cannot carry)
+  every essay's ``letter_grade`` is ``"U"``: not meaningful, as on the platform.
 
 Choices where the platform leaves room:
 
-- ``essay_results`` lists every essay with a θ, students and anchors. Anchors keep the
-  ids they were sent with, ``display_name`` ``"ANCHOR GRADE <g>"`` and their expert grade
-  as ``letter_grade`` (the platform sends ``"U"`` there; the expert grade is more useful
-  here and the runner stores what it receives). An essay none of whose comparisons
-  succeeded has no θ: it is left out and listed as failed in the completion.
+- ``essay_results`` lists every essay with a θ, students and anchors. An essay none of
+  whose comparisons succeeded has no θ: it is left out and listed as failed in the completion.
 - ``normalized_score`` is θ min–max scaled over the batch (0.5 when all θ are equal);
   ``rank`` 1 is the highest θ (ties by essay id).
-- a student's ``confidence_score`` is the probability of its projected grade, labelled
+- a projected student's ``confidence_score`` is the probability of its grade, labelled
   HIGH from 0.6, MID from 0.35, else LOW (nine neighbouring grades share the mass, so a
-  majority for one grade is already a confident projection); an anchor's grade is known:
-  1.0, HIGH.
+  majority for one grade is already a confident projection); a ``"U"`` carries no
+  information: 0.0, LOW.
 - ``assessment_metadata.comparison_count`` is the exact number of successful
-  comparisons (the platform's is an estimate); ``grade_probabilities`` covers students.
+  comparisons (the platform's is an estimate); ``grade_probabilities`` (projected batches
+  only) covers the students.
 """
 
 from __future__ import annotations
@@ -56,6 +63,8 @@ __all__ = [
 ]
 
 ASSESSMENT_METHOD: Final = "cj_assessment"
+UNGRADED: Final = "U"
+"""The platform's letter grade for an essay it did not grade."""
 HIGH_CONFIDENCE: Final = 0.6
 MID_CONFIDENCE: Final = 0.35
 
@@ -120,24 +129,27 @@ def assess_batch(
     anchor_grades: dict[str, str],
     outcomes: Sequence[ComparisonOutcome],
     failed_comparisons: int,
-    scale: GradeScale,
+    scale: GradeScale | None,
     model_id: str,
     model_provider: str,
     extra_metadata: dict[str, Any] | None = None,
 ) -> BatchAssessment:
     """Fit, project and build both payloads; :class:`AssessmentFailure` when impossible.
 
-    ``anchor_grades`` maps anchor essay ids to grades already normalised onto ``scale``.
+    ``anchor_grades`` maps the anchors' essay ids to grades normalised onto ``scale``;
+    ``scale`` None = project no grades (every ``letter_grade`` is ``"U"``).
     """
     if not outcomes:
         raise AssessmentFailure(
             "ALL_COMPARISONS_FAILED", f"none of {failed_comparisons} comparisons succeeded"
         )
     fit = fit_bradley_terry(outcomes, essay_ids=essay_ids)
-    try:
-        model = build_grade_model(fit.theta, fit.standard_error, anchor_grades, scale)
-    except ValueError as error:
-        raise AssessmentFailure("NO_ANCHOR_COMPARED", str(error)) from error
+    model = None
+    if scale is not None:
+        try:
+            model = build_grade_model(fit.theta, fit.standard_error, anchor_grades, scale)
+        except ValueError as error:
+            raise AssessmentFailure("NO_ANCHOR_COMPARED", str(error)) from error
 
     thetas = fit.theta
     low, high = min(thetas.values()), max(thetas.values())
@@ -146,13 +158,12 @@ def assess_batch(
     essay_results: list[EssayResultV1] = []
     for rank, essay_id in enumerate(ranked, start=1):
         theta = thetas[essay_id]
-        anchor_grade = anchor_grades.get(essay_id)
-        if anchor_grade is None:
+        is_anchor = essay_id in anchor_grades
+        grade, confidence = UNGRADED, 0.0
+        if model is not None and not is_anchor:
             projection = model.project(essay_id, theta, fit.standard_error[essay_id])
             probabilities[essay_id] = projection.probabilities
             grade, confidence = projection.grade, projection.probabilities[projection.grade]
-        else:
-            grade, confidence = anchor_grade, 1.0
         essay_results.append(
             EssayResultV1(
                 essay_id=essay_id,
@@ -162,8 +173,8 @@ def assess_batch(
                 confidence_label=_label(confidence),
                 bt_score=theta,
                 rank=rank,
-                is_anchor=anchor_grade is not None,
-                display_name=None if anchor_grade is None else f"ANCHOR GRADE {anchor_grade}",
+                is_anchor=is_anchor,
+                display_name=f"ANCHOR GRADE {UNGRADED}" if is_anchor else None,
             )
         )
 
@@ -173,18 +184,19 @@ def assess_batch(
         "comparison_count": len(outcomes),
         "failed_comparison_count": failed_comparisons,
         "anchor_essays_used": sum(1 for anchor_id in anchor_grades if anchor_id in thetas),
-        "grade_scale": scale.name.value,
         "bt_stats": {
             essay_id: {"bt_mean": thetas[essay_id], "bt_se": fit.standard_error[essay_id]}
             for essay_id in ranked
         },
-        "grade_projection_summary": {
-            "grade_probabilities": probabilities,
-            "method": "gaussian_over_anchor_theta",
-        },
         "simulated": True,
         **(extra_metadata or {}),
     }
+    if scale is not None:
+        metadata["grade_scale"] = scale.name.value
+        metadata["grade_projection_summary"] = {
+            "grade_probabilities": probabilities,
+            "method": "gaussian_over_anchor_theta",
+        }
     result = AssessmentResultV1(
         entity_id=context.batch_id,
         entity_type="batch",

@@ -1,4 +1,4 @@
-"""The reference CJ service of the local stack (SPEC §7): Kafka in, Kafka out, health.
+"""The reference CJ service of the local stack (SPEC §7): Kafka in, Kafka out, HTTP.
 
 It consumes ``huleedu.els.cj_assessment.requested.v1`` and answers every request in a
 task of its own with :func:`~eng5_np.localstack.cj_batch.answer_request` (comparison
@@ -15,8 +15,12 @@ not a valid request is logged and skipped; nothing a message contains stops the 
 
 Producing: ``acks="all"`` without idempotence (Tansu rejects idempotent producers).
 
-Health: with ``health_port`` set (0 = a free port) ``GET /healthz`` answers
-``{"status": "ok", "requests_processed": n}`` for compose healthchecks.
+HTTP: with ``health_port`` set (0 = a free port) the service serves, on one port,
+``GET /healthz`` → ``{"status": "ok", "requests_processed": n}`` (compose healthchecks,
+preflight) and the admin API of SPEC §11.2 (:mod:`~eng5_np.localstack.admin_api`) over its
+:class:`~eng5_np.localstack.admin_store.AdminStore` — the same store its batches read
+assignments and anchors from. Its :class:`~eng5_np.localstack.admin_auth.TokenAuthority`
+mints the admin token (:meth:`ReferenceCJService.mint_admin_token`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import structlog
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
+from pydantic import SecretStr
 
 from eng5_np.contracts import (
     CJ_REQUEST_TOPIC,
@@ -40,52 +45,25 @@ from eng5_np.contracts import (
     parse_envelope,
 )
 from eng5_np.grades import GradeScaleName, get_scale
-from eng5_np.localstack.anchors import AnchorRegistry
-from eng5_np.localstack.cj_batch import BatchReport, ContentUnavailable, answer_request
+from eng5_np.localstack.admin_api import add_admin_routes
+from eng5_np.localstack.admin_auth import TokenAuthority
+from eng5_np.localstack.admin_store import AdminStore
+from eng5_np.localstack.cj_batch import BatchReport, answer_request
+from eng5_np.localstack.content_client import ContentClient
 from eng5_np.localstack.judge import JudgeConfig
 from eng5_np.localstack.lifecycle import AsyncService, serve_app
 
-__all__ = ["ContentFetcher", "ReferenceCJService"]
+__all__ = ["ReferenceCJService"]
 
 CLIENT_ID: Final = "eng5-local-cj-service"
 TOPIC_WAIT_S: Final = 30.0
 TOPIC_POLL_S: Final = 0.2
 POLL_TIMEOUT_MS: Final = 500
 CONSUMER_ERROR_BACKOFF_S: Final = 0.5
-FETCH_ATTEMPTS: Final = 3
-FETCH_BACKOFF_S: Final = 0.2
-FETCH_TIMEOUT_S: Final = 10.0
+CONTENT_TIMEOUT_S: Final = 10.0
 HEALTH_PATH: Final = "/healthz"
 
 logger = structlog.get_logger(__name__)
-
-
-class ContentFetcher:
-    """Reads texts from the Content Service; 5xx and connection errors are retried."""
-
-    def __init__(self, session: aiohttp.ClientSession, content_service_url: str) -> None:
-        self._session = session
-        self._base = content_service_url.rstrip("/")
-
-    async def fetch(self, storage_id: str) -> str:
-        """GET ``<base>/<storage_id>`` as UTF-8; :class:`ContentUnavailable` when it fails."""
-        problem = "not attempted"
-        for attempt in range(FETCH_ATTEMPTS):
-            if attempt:
-                await asyncio.sleep(FETCH_BACKOFF_S * 2 ** (attempt - 1))
-            try:
-                async with self._session.get(f"{self._base}/{storage_id}") as response:
-                    if response.status == 200:
-                        return (await response.read()).decode("utf-8")
-                    problem = f"HTTP {response.status}"
-                    if response.status < 500:
-                        break
-            except (aiohttp.ClientError, TimeoutError) as error:
-                problem = f"{type(error).__name__}: {error}"
-            except UnicodeDecodeError:
-                problem = "content is not UTF-8"
-                break
-        raise ContentUnavailable(f"storage id {storage_id}: {problem}")
 
 
 class _ProducerPublisher:
@@ -107,10 +85,11 @@ class ReferenceCJService(AsyncService):
         self,
         bootstrap: str,
         content_service_url: str,
-        registry: AnchorRegistry,
         judge_config: JudgeConfig | None = None,
         grade_scale: str = GradeScaleName.LEGACY_9_STEP.value,
         *,
+        admin_store: AdminStore | None = None,
+        token_authority: TokenAuthority | None = None,
         start_from: Literal["end", "beginning"] = "end",
         health_port: int | None = None,
         health_host: str = "127.0.0.1",
@@ -118,7 +97,8 @@ class ReferenceCJService(AsyncService):
     ) -> None:
         self._bootstrap = bootstrap
         self._content_service_url = content_service_url
-        self._registry = registry
+        self._admin_store = admin_store or AdminStore()
+        self._tokens = token_authority or TokenAuthority()
         self._judge_config = judge_config or JudgeConfig()
         self._default_scale = get_scale(grade_scale)
         self._start_from = start_from
@@ -134,7 +114,7 @@ class ReferenceCJService(AsyncService):
         self._producer: AIOKafkaProducer | None = None
         self._session: aiohttp.ClientSession | None = None
         self._health_runner: web.AppRunner | None = None
-        self._health_url: str | None = None
+        self._origin: str | None = None
         self._loop_task: asyncio.Task[None] | None = None
 
     @property
@@ -148,9 +128,24 @@ class ReferenceCJService(AsyncService):
         return self._reports
 
     @property
+    def url(self) -> str | None:
+        """``http://HOST:PORT`` — the base URL of ``/healthz`` and the admin API — while the
+        HTTP endpoint runs, else None (``CJ_SERVICE_URL`` for the runner)."""
+        return self._origin
+
+    @property
     def health_url(self) -> str | None:
-        """``http://HOST:PORT/healthz`` while the health endpoint runs, else None."""
-        return self._health_url
+        """``http://HOST:PORT/healthz`` while the HTTP endpoint runs, else None."""
+        return None if self._origin is None else self._origin + HEALTH_PATH
+
+    @property
+    def admin_store(self) -> AdminStore:
+        """Assessment instructions and registered anchors (what the admin API writes)."""
+        return self._admin_store
+
+    def mint_admin_token(self) -> SecretStr:
+        """A bearer token with the admin role that this service's admin API accepts."""
+        return self._tokens.mint()
 
     async def wait_for_batch(self, batch_id: str, timeout_s: float) -> BatchReport:
         """Wait until the batch's last event is acknowledged (``TimeoutError`` on timeout)."""
@@ -166,7 +161,7 @@ class ReferenceCJService(AsyncService):
         """Connect, fix the request topic positions, then consume in the background."""
         try:
             self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
+                timeout=aiohttp.ClientTimeout(total=CONTENT_TIMEOUT_S)
             )
             self._producer = AIOKafkaProducer(
                 bootstrap_servers=self._bootstrap,
@@ -184,12 +179,12 @@ class ReferenceCJService(AsyncService):
             await self._consumer.start()
             await self._assign_request_partitions(self._consumer)
             if self._health_port is not None:
-                await self._start_health(self._health_port)
+                await self._start_http(self._health_port)
             self._loop_task = asyncio.create_task(self._consume_loop(), name="cj-service")
         except BaseException:
             await self.stop()
             raise
-        logger.info("cj_service.started", bootstrap=self._bootstrap, anchors=len(self._registry))
+        logger.info("cj_service.started", bootstrap=self._bootstrap, url=self._origin)
 
     async def stop(self) -> None:
         """Stop consuming, cancel batches in progress, close every connection; idempotent."""
@@ -202,7 +197,7 @@ class ReferenceCJService(AsyncService):
         consumer, self._consumer = self._consumer, None
         producer, self._producer = self._producer, None
         session, self._session = self._session, None
-        runner, self._health_runner, self._health_url = self._health_runner, None, None
+        runner, self._health_runner, self._origin = self._health_runner, None, None
         # Each close runs even if an earlier one fails; the first error is re-raised.
         errors: list[BaseException] = []
         for close in (
@@ -281,9 +276,9 @@ class ReferenceCJService(AsyncService):
         answer = answer_request(
             envelope,
             report,
-            texts=ContentFetcher(self._session, self._content_service_url),
+            texts=ContentClient(self._session, self._content_service_url),
             publisher=_ProducerPublisher(self._producer),
-            registry=self._registry,
+            assignments=self._admin_store,
             judge_config=self._judge_config,
             default_scale=self._default_scale,
             cj_batch_id=str(next(self._cj_batch_ids)),
@@ -297,13 +292,15 @@ class ReferenceCJService(AsyncService):
         if not task.cancelled():
             self._requests_processed += 1
 
-    async def _start_health(self, port: int) -> None:
+    async def _start_http(self, port: int) -> None:
         async def healthz(_: web.Request) -> web.Response:
             return web.json_response(
                 {"status": "ok", "requests_processed": self._requests_processed}
             )
 
+        assert self._session is not None
         app = web.Application()
         app.router.add_get(HEALTH_PATH, healthz)
-        self._health_runner, origin = await serve_app(app, self._health_host, port)
-        self._health_url = origin + HEALTH_PATH
+        texts = ContentClient(self._session, self._content_service_url)
+        add_admin_routes(app, self._admin_store, self._tokens, texts)
+        self._health_runner, self._origin = await serve_app(app, self._health_host, port)

@@ -1,11 +1,16 @@
 """The whole embedded local stack (SPEC §7) in one async context manager.
 
 ``async with LocalStack(config) as stack:`` starts, in this order, the Tansu broker with
-the five SPEC §4.1 topics, the Content Service and the reference CJ service (with an
-anchor registry read from ``config.dataset_dir``), all on 127.0.0.1 with free ports, and
-stops them in reverse order on exit — also when the body raises or the task is
-cancelled. The broker is the only child process; it is stopped synchronously at the end
-so that even a cancellation arriving during shutdown cannot leave it running.
+the five SPEC §4.1 topics, the Content Service and the reference CJ service with its HTTP
+endpoint (``/healthz`` and the admin API of SPEC §11.2, at ``stack.cj_service_url``), all
+on 127.0.0.1 with free ports, and stops them in reverse order on exit — also when the
+body raises or the task is cancelled. The broker is the only child process; it is stopped
+synchronously at the end so that even a cancellation arriving during shutdown cannot leave
+it running.
+
+The stack starts with no assignments and no anchors, like a fresh platform: runs are guest
+runs until an assignment is set up and anchors are registered through the admin API, with
+``stack.admin_token`` (a per-stack secret, minted at start).
 
 :func:`serve_forever` runs a stack until it is cancelled (the CLI turns Ctrl-C into
 cancellation); :func:`serve_cj_service` runs only the reference CJ service against an
@@ -17,11 +22,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import structlog
+from pydantic import SecretStr
 
 from eng5_np.contracts import (
     ASSESSMENT_RESULT_TOPIC,
@@ -31,7 +36,8 @@ from eng5_np.contracts import (
     LLM_COMPARISON_RESULT_TOPIC,
 )
 from eng5_np.grades import GradeScaleName
-from eng5_np.localstack.anchors import AnchorRegistry
+from eng5_np.localstack.admin_auth import TokenAuthority
+from eng5_np.localstack.admin_store import ADMIN_FAULTS, AdminStore
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
@@ -59,22 +65,26 @@ logger = structlog.get_logger(__name__)
 ComponentT = TypeVar("ComponentT")
 
 
-def _sample_dataset() -> Path:
-    return Path(str(resources.files("eng5_np.data").joinpath("sample_dataset")))
+def _admin_store(admin_faults: str | None) -> AdminStore:
+    """The CJ service's store, with the admin fault ``admin_faults`` (None = none)."""
+    if admin_faults is not None and admin_faults not in ADMIN_FAULTS:
+        raise ValueError(f"unknown admin fault {admin_faults!r}; known: {', '.join(ADMIN_FAULTS)}")
+    return AdminStore(drop_writes=admin_faults == "drop-writes")
 
 
 @dataclass(frozen=True)
 class LocalStackConfig:
     """How to run the local stack."""
 
-    dataset_dir: Path = field(default_factory=_sample_dataset)
-    """Dataset whose ``anchors.csv`` + ``anchor_essays/`` form the anchor registry."""
     judge: JudgeConfig = field(default_factory=JudgeConfig)
     """Seed, fault injection and model of the simulated judge."""
     grade_scale: str = GradeScaleName.LEGACY_9_STEP.value
-    """Scale used when a request's envelope metadata names none."""
-    health_port: int | None = None
-    """Port of the CJ service's ``/healthz`` (0 = free port); None = no endpoint."""
+    """Scale calibrating the judge of guest batches (assignment batches use their own)."""
+    health_port: int = 0
+    """Port of the CJ service's HTTP endpoint, ``/healthz`` and admin API (0 = free port)."""
+    admin_faults: str | None = None
+    """``"drop-writes"``: the admin API's writes answer success but store nothing (the
+    measured platform's defect, SPEC §11.2); None: writes stick."""
     content_store_dir: Path | None = None
     """Keep uploaded texts in this folder instead of memory."""
     broker_log_dir: Path | None = None
@@ -86,6 +96,9 @@ class LocalStackConfig:
     external_content_service_url: str | None = None
     """Use this Content Service instead of starting one."""
 
+    def __post_init__(self) -> None:
+        _admin_store(self.admin_faults)  # an unknown fault fails here, not at start
+
 
 class LocalStack(AsyncService):
     """Broker + Content Service + reference CJ service; ``async with`` starts and stops it."""
@@ -95,7 +108,7 @@ class LocalStack(AsyncService):
         self._broker: EmbeddedBroker | None = None
         self._content: ContentServiceServer | None = None
         self._cj_service: ReferenceCJService | None = None
-        self._registry: AnchorRegistry | None = None
+        self._admin_token: SecretStr | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -133,14 +146,20 @@ class LocalStack(AsyncService):
         return _running(self._cj_service, "CJ service")
 
     @property
-    def registry(self) -> AnchorRegistry:
-        """The anchor registry read from the dataset at start."""
-        return _running(self._registry, "anchor registry")
+    def health_url(self) -> str | None:
+        """The CJ service's ``/healthz`` URL."""
+        return self._cj_service.health_url if self._cj_service is not None else None
 
     @property
-    def health_url(self) -> str | None:
-        """The CJ service's ``/healthz`` URL, when enabled."""
-        return self._cj_service.health_url if self._cj_service is not None else None
+    def cj_service_url(self) -> str:
+        """Base URL of the CJ service's HTTP endpoint (``CJ_SERVICE_URL``)."""
+        url = _running(self._cj_service, "CJ service").url
+        return _running(url, "CJ service HTTP endpoint")
+
+    @property
+    def admin_token(self) -> SecretStr:
+        """A bearer token with the admin role for this stack's admin API (a secret)."""
+        return _running(self._admin_token, "CJ service")
 
     async def start(self) -> None:
         """Start broker, Content Service and CJ service; on any failure stop what started."""
@@ -153,24 +172,20 @@ class LocalStack(AsyncService):
                     STACK_TOPICS, partitions=config.partitions, log_dir=config.broker_log_dir
                 )
                 await self._broker.start()
-            # Extracting .docx/.pdf anchors is blocking file work.
-            self._registry = await asyncio.to_thread(
-                AnchorRegistry.from_dataset, config.dataset_dir
-            )
-            for problem in self._registry.problems:
-                logger.warning("local_stack.anchor_problem", problem=problem)
             if config.external_content_service_url is None:
                 self._content = ContentServiceServer(ContentStore(config.content_store_dir))
                 await self._content.start()
             self._cj_service = ReferenceCJService(
                 self.bootstrap,
                 self.content_service_url,
-                self._registry,
                 config.judge,
                 config.grade_scale,
+                admin_store=_admin_store(config.admin_faults),
+                token_authority=TokenAuthority(),
                 health_port=config.health_port,
             )
             await self._cj_service.start()
+            self._admin_token = self._cj_service.mint_admin_token()
         except BaseException:
             await self.stop()
             raise
@@ -178,7 +193,8 @@ class LocalStack(AsyncService):
             "local_stack.started",
             bootstrap=self.bootstrap,
             content_service_url=self.content_service_url,
-            anchors=len(self._registry),
+            cj_service_url=self.cj_service_url,
+            admin_faults=config.admin_faults,
             broker_pid=self._broker.pid if self._broker is not None else None,
         )
 
@@ -187,6 +203,7 @@ class LocalStack(AsyncService):
         cj_service, self._cj_service = self._cj_service, None
         content, self._content = self._content, None
         broker, self._broker = self._broker, None
+        self._admin_token = None
         try:
             if cj_service is not None:
                 await cj_service.stop()
@@ -219,28 +236,25 @@ async def serve_cj_service(
     bootstrap: str,
     content_service_url: str,
     *,
-    dataset_dir: Path,
     judge: JudgeConfig | None = None,
     grade_scale: str = GradeScaleName.LEGACY_9_STEP.value,
     health_host: str = "127.0.0.1",
-    health_port: int | None = None,
+    health_port: int = 0,
+    admin_faults: str | None = None,
     start_from: Literal["end", "beginning"] = "end",
     on_ready: Callable[[ReferenceCJService], None] | None = None,
 ) -> None:
-    """Run the reference CJ service alone until cancelled, anchors read from ``dataset_dir``.
+    """Run the reference CJ service alone until cancelled, with no assignments at start.
 
-    The health endpoint (when ``health_port`` is set) only starts once the request topic's
+    The HTTP endpoint (``/healthz`` and the admin API) only starts once the request topic's
     positions are fixed, so "healthy" means no request published from then on is missed.
     """
-    registry = await asyncio.to_thread(AnchorRegistry.from_dataset, dataset_dir)
-    for problem in registry.problems:
-        logger.warning("cj_service.anchor_problem", problem=problem)
     service = ReferenceCJService(
         bootstrap,
         content_service_url,
-        registry,
         judge,
         grade_scale,
+        admin_store=_admin_store(admin_faults),
         start_from=start_from,
         health_port=health_port,
         health_host=health_host,
