@@ -111,10 +111,16 @@ class LocalStackRun:
 
     def point_settings(self) -> RunSettings:
         """The run's settings aimed at the stack (explicit addresses win)."""
+        from eng5_np.settings import AdminCredentials
+
         return self._settings.model_copy(
             update={
                 "kafka_bootstrap": self._stack.bootstrap,
                 "content_service_url": self._stack.content_service_url,
+                # The stack's own CJ service and its freshly minted token: an assignment run
+                # rehearsed on the stack checks and prepares its assignment there.
+                "cj_service_url": self._stack.cj_service_url,
+                "admin_credentials": AdminCredentials(admin_token=self._stack.admin_token),
             }
         )
 
@@ -324,9 +330,19 @@ async def with_local_stack(
     body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
     on_started: Callable[[tuple[int, ...]], None] | None = None,
 ) -> Any:
-    """Start the stack, run ``body`` against it, and always stop it afterwards."""
+    """Start the stack, run ``body`` against it, and always stop it afterwards.
+
+    With ``--assignment-id`` the stack's (empty) CJ service first gets the assignment set up
+    and the dataset's anchors registered through the same admin client as ``eng5-runner
+    assignment setup`` / ``anchors register``, so one command rehearses an assignment run.
+    """
+    from eng5_np.modes.admin_actions import prepare_assignment
+
     run = LocalStackRun(settings)
     async with run.context():
         if on_started is not None:
             on_started(run.pids)
-        return await body(run.point_settings(), run.info())
+        pointed = run.point_settings()
+        if pointed.assignment_id is not None:
+            await prepare_assignment(pointed)
+        return await body(pointed, run.info())

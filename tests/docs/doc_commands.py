@@ -27,7 +27,10 @@ ENV_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 # What a mapped command must no longer contain: an unmapped placeholder.
 PLACEHOLDER = re.compile(r"<[^>]*>|\.example\b|path/to/")
 # Variables that would point a command somewhere else than its test says.
-OUTSIDE_ENV = re.compile(r"^(ENG5_|KAFKA_|CONTENT_SERVICE_|CJ_HEALTH_URL$|VIRTUAL_ENV$)")
+OUTSIDE_ENV = re.compile(
+    r"^(ENG5_|KAFKA_|CONTENT_SERVICE_|CJ_HEALTH_URL$|CJ_SERVICE_URL$|CJ_ADMIN_TOKEN$|"
+    r"LLM_PROVIDER_URL$|VIRTUAL_ENV$)"
+)
 READY_LINE = re.compile(r"^(KAFKA_BOOTSTRAP_SERVERS|CONTENT_SERVICE_URL|CJ_HEALTH_URL)=(\S+)$")
 STACK_READY_LINE = "Press Ctrl-C to stop."
 COMMAND_TIMEOUT_S = 120.0
@@ -50,6 +53,9 @@ NOT_RUN: Mapping[str, str] = MappingProxyType(
         "procedure (the container's uid/gid)",
         "ls eng5_runs/rehearsal-01/": "step of the Docker compose procedure (lists the folder "
         "of the compose run above it)",
+        'export CJ_SERVICE_URL=http://cj.example:8002 CJ_ADMIN_TOKEN="$(cat '
+        'path/to/cj_admin_token)"': "shell setup: the assignment commands after it run with "
+        "these two variables set from `eng5-runner stack up` (its address and token file)",
     }
 )
 """Documented lines that are not Docker commands and are not run here, with the reason."""

@@ -81,8 +81,20 @@ EXECUTE_STACK_UP = (
     "--content-service-url http://127.0.0.1:<port>/v1/content"
 )
 PREFLIGHT_CJ = "CJ_HEALTH_URL=http://localhost:8002/healthz scripts/preflight.sh"
+ASSIGNMENT_SETUP = "eng5-runner assignment setup --assignment-id eng5-demo"
+ANCHORS_REGISTER = "eng5-runner anchors register --assignment-id eng5-demo"
+ANCHORS_LIST = "eng5-runner anchors list --assignment-id eng5-demo"
+EXECUTE_ASSIGNMENT = "eng5-runner --mode execute --await-completion --assignment-id eng5-demo"
+EXECUTE_LOCAL_ASSIGNMENT = (
+    "eng5-runner --mode execute --local-stack --await-completion --assignment-id eng5-demo"
+)
 RUN_HERE = frozenset(
     {
+        ASSIGNMENT_SETUP,
+        ANCHORS_REGISTER,
+        ANCHORS_LIST,
+        EXECUTE_ASSIGNMENT,
+        EXECUTE_LOCAL_ASSIGNMENT,
         PLAN,
         DRY_RUN,
         EXECUTE_LOCAL,
@@ -421,6 +433,50 @@ def test_stack_up_hands_over_the_admin_token_without_printing_it(stack_up: Stack
         urllib.request.urlopen(request, timeout=5)
     unknown.value.close()
     assert unknown.value.code == 404  # the token is accepted; a new stack has no assignment
+
+
+def test_an_assignment_run_against_stack_up_as_the_runbook_sets_it_up(
+    stack_up: StackUp, tmp_path: Path
+) -> None:
+    origin = stack_up.addresses["CJ_HEALTH_URL"].removesuffix("/healthz")
+    token = _admin_token_file(stack_up).read_text()
+    env = {
+        **doc_env(tmp_path),
+        **stack_up.env(),
+        "CJ_SERVICE_URL": origin,
+        "CJ_ADMIN_TOKEN": token,
+    }
+    for command, says in (
+        (ASSIGNMENT_SETUP, "set up and read back"),
+        (ANCHORS_REGISTER, "9 anchor(s) registered for eng5-demo and read back"),
+        (ANCHORS_LIST, "anchor_c_plus"),
+    ):
+        ran = run_documented(command, tmp_path, env)
+        assert ran.returncode == 0, ran.stderr
+        assert says in ran.stdout
+        assert token not in ran.stdout + ran.stderr
+    ran = run_documented(EXECUTE_ASSIGNMENT, tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    folder = only_run_folder(tmp_path)
+    document = artefact(folder / "assessment_run.execute.json")
+    assert document["metadata"]["assignment_id"] == "eng5-demo"
+    assert len(document["metadata"]["assignment"]["registered_anchors"]) == 9
+    assert {p["essay_id"] for p in document["grade_projections"]} == {
+        s["essay_id"] for s in document["inputs"]["students"]
+    }
+    assert token not in (folder / "runner.log.jsonl").read_text()
+    assert token not in (folder / "assessment_run.execute.json").read_text()
+    verify_batch(tmp_path, env, folder.name)
+
+
+def test_local_stack_assignment_rehearsal_in_one_command(tmp_path: Path) -> None:
+    ran = run_documented(EXECUTE_LOCAL_ASSIGNMENT, tmp_path, doc_env(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    folder = only_run_folder(tmp_path)
+    document = artefact(folder / "assessment_run.execute.json")
+    anchors = [e for e in document["bt_summary"] if e["is_anchor"]]
+    assert len(anchors) == 9
+    assert all(e["essay_id"].startswith("ANCHOR_") and e["anchor_grade"] for e in anchors)
 
 
 def test_stack_up_stops_on_ctrl_c_and_leaves_no_broker(stack_up: StackUp) -> None:

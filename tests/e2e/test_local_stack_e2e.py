@@ -245,3 +245,93 @@ def test_a_failed_batch_exits_5_and_leaves_no_broker(tmp_path: Path) -> None:
     failed = document["validation"]["runner_status"]["failed"]
     assert "ALL_COMPARISONS_FAILED" in failed["reason"]
     assert not _alive(_broker_pid(completed.stderr))
+
+
+def _leaks(wire_id: str, document: dict[str, Any]) -> list[str]:
+    """What a wire id would tell the judge: a grade, a role word, or a file stem."""
+    inputs = document["inputs"]
+    lowered = wire_id.lower()
+    words = ["anchor", "student", "plus", "minus", "grade"]
+    stems = [Path(e["source_path"]).stem.lower() for e in [*inputs["anchors"], *inputs["students"]]]
+    return [w for w in [*words, *stems] if w in lowered]
+
+
+def _request(out: Path) -> dict[str, Any]:
+    request: dict[str, Any] = json.loads(
+        (out / "requests" / "els_cj_assessment_request.json").read_text()
+    )
+    return request
+
+
+def test_the_default_run_is_a_guest_run_with_opaque_ids_and_runner_grades(
+    default_run: tuple[Path, str, int],
+) -> None:
+    out = default_run[0]
+    document, request = _artefact(out), _request(out)
+    data = request["data"]
+    assert data["assignment_id"] is None
+    assert data["parent_id"] is None
+    assert data["student_prompt_ref"] is not None
+    sent = [e["essay_id"] for e in data["essays_for_cj"]]
+    assert sent == sorted(sent)  # not even the order tells anchors from students
+    inputs = document["inputs"]
+    assert set(sent) == {a["anchor_id"] for a in inputs["anchors"]} | {
+        s["essay_id"] for s in inputs["students"]
+    }
+    for wire_id in sent:
+        assert _leaks(wire_id, document) == [], wire_id
+    # People see display names; the artefact maps every wire id to name, role, grade, file.
+    names = {a["anchor_id"]: a["display_name"] for a in inputs["anchors"]}
+    assert "anchor_c_plus" in names.values()
+    # CJ knows no anchors in a guest run: the runner marks them and projects every student.
+    anchors = [e for e in document["bt_summary"] if e["is_anchor"]]
+    assert sorted(e["anchor_grade"] for e in anchors) == sorted(SCALE.grades)
+    assert all(e["display_name"] == names[e["essay_id"]] for e in anchors)
+    for projection in document["grade_projections"]:
+        assert projection["grade_source"] == "runner"
+        assert SCALE.contains(projection["grade"]) or projection["grade"] == SCALE.below_lowest
+    report = (out / "report.md").read_text()
+    assert "anchor_c_plus" in report
+
+
+@pytest.fixture(scope="module")
+def assignment_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one-command rehearsal of an assignment run on the local stack."""
+    tmp = tmp_path_factory.mktemp("assignment-run")
+    out = tmp / "run"
+    completed = _run(_execute_args(out, "--assignment-id", "eng5-demo"), _env(tmp))
+    assert completed.returncode == 0, completed.stderr
+    return out
+
+
+def test_an_assignment_run_sends_students_and_maps_the_platforms_anchors(
+    assignment_run: Path,
+) -> None:
+    document, request = _artefact(assignment_run), _request(assignment_run)
+    assert validation_errors(document) == []
+    data = request["data"]
+    assert data["assignment_id"] == "eng5-demo"
+    students = {s["essay_id"] for s in document["inputs"]["students"]}
+    assert {e["essay_id"] for e in data["essays_for_cj"]} == students
+    for wire_id in students:
+        assert _leaks(wire_id, document) == [], wire_id
+    assert all(a["sent"] is False for a in document["inputs"]["anchors"])
+    registered = document["metadata"]["assignment"]["registered_anchors"]
+    assert len(registered) == 9
+    # CJ's own anchors (ANCHOR_<id>_<hex>, letter grade "U") carry their registered grade.
+    anchors = [e for e in document["bt_summary"] if e["is_anchor"]]
+    assert len(anchors) == 9
+    by_number = {r["anchor_id"]: r for r in registered}
+    for entry in anchors:
+        match = re.fullmatch(r"ANCHOR_(\d+)_[0-9a-f]{8}", entry["essay_id"])
+        assert match, entry["essay_id"]
+        expected = by_number[int(match.group(1))]
+        assert entry["anchor_grade"] == expected["grade"]
+        assert entry["display_name"] == expected["anchor_label"]
+    assert {p["essay_id"] for p in document["grade_projections"]} == students
+    assert all(p["grade_source"] == "service" for p in document["grade_projections"])
+    verify = subprocess.run(
+        [RUNNER, "verify", str(assignment_run / "assessment_run.execute.json")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stderr

@@ -192,7 +192,7 @@ async def _assess(batch: _Batch) -> None:
     budget = resolve_budget(len(essay_ids), _max_comparisons(metadata))
     texts_key = content_key(essay.text for essay in prepared.essays.values())
     seed = f"{batch.judge_config.seed}:{texts_key}"
-    pairs = plan_pairs(essay_ids, set(prepared.anchor_grades), budget=budget, seed=seed)
+    pairs = _plan_by_content(prepared.essays, set(prepared.anchor_grades), budget, seed)
     batch.report.planned = len(pairs)
     judge = batch.judge_config.build(len(prepared.scale.grades))
     outcomes = await _publish_comparisons(
@@ -226,6 +226,30 @@ def content_key(texts: Iterable[str]) -> str:
     """
     digests = sorted(sha256_text(text) for text in texts)
     return sha256_text("\n".join(digests))[:16]
+
+
+def _plan_by_content(
+    essays: Mapping[str, JudgeEssay], anchor_ids: set[str], budget: int, seed: str
+) -> list[PlannedPair]:
+    """Plan pairs over keys made of the texts, then map them back to this batch's ids.
+
+    Wire ids are opaque and new in every run (SPEC §3), so planning over them would give
+    every run other pairs; planning over the texts gives the same dataset and seed the same
+    pairs in every run. Identical texts are told apart by their order of appearance.
+    """
+    by_key: dict[str, str] = {}
+    for essay_id, essay in essays.items():
+        digest = sha256_text(essay.text)
+        key, repeat = digest, 1
+        while key in by_key:
+            repeat += 1
+            key = f"{digest}#{repeat}"
+        by_key[key] = essay_id
+    keys = {essay_id: key for key, essay_id in by_key.items()}
+    planned = plan_pairs(
+        by_key, {keys[a] for a in anchor_ids if a in keys}, budget=budget, seed=seed
+    )
+    return [PlannedPair(by_key[p.essay_a_id], by_key[p.essay_b_id]) for p in planned]
 
 
 def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:

@@ -119,3 +119,9 @@ async def run_anchor_listing(settings: RunSettings) -> AnchorList | None:
     assignment_id = _assignment_id(settings)
     async with _admin_client(settings) as client:
         return await client.list_anchors(assignment_id)
+
+
+async def prepare_assignment(settings: RunSettings) -> list[RegisteredAnchor]:
+    """Set the assignment up and register the dataset's anchors (both read back)."""
+    await run_assignment_setup(settings)
+    return await run_anchor_registration(settings)
