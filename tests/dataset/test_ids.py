@@ -12,6 +12,7 @@ import pytest
 from eng5_np.dataset.ids import (
     EssayRole,
     derive_essay_ids,
+    display_slug,
     run_suffix,
     slugify_stem,
 )
@@ -86,13 +87,23 @@ def test_suffix_is_per_run_and_deterministic() -> None:
         ("C-", "c_minus"),
         ("C-.final", "c_minus_final"),
         ("well-being", "well-being"),
-        ("Åsa Öberg", "sa_berg"),
+        ("Åsa Öberg", "asa_oberg"),
+        ("Ærø – Ångström", "aero_angstrom"),
         ("+++", ""),
         ("__a__", "a"),
     ],
 )
 def test_slugify(stem: str, slug: str) -> None:
     assert slugify_stem(stem) == slug
+
+
+def test_display_slug_transliterates_names_shown_to_people() -> None:
+    # Issue 8: the letters were dropped ("sa_berg_essay_1") instead of transliterated.
+    assert display_slug("Åsa Öberg essay (1)") == "asa_oberg_essay_1"
+    assert display_slug("Çağla Şahin") == "cagla_sahin"
+    assert display_slug("Ωμέγα") == "omega"
+    ids = derive_essay_ids(["Åsa Öberg essay (1)"], EssayRole.STUDENT, SUFFIX)
+    assert ids["Åsa Öberg essay (1)"] == f"student_asa_oberg_essay_1-{SUFFIX}"
 
 
 def test_long_names_are_truncated_to_36_and_stay_unique() -> None:

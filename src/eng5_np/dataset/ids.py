@@ -5,6 +5,10 @@ id is lower-case ``[a-z0-9_-]``, 3–36 characters, carries a role prefix (``anc
 ``student_``) so CJ can tell anchors from students, and ends in a short run-specific suffix
 so two runs never share an id. Grade signs stay readable: ``C+`` becomes ``c_plus`` and
 ``C-`` becomes ``c_minus``, so they cannot collide.
+
+Names shown to people come from :func:`display_slug`: letters outside ASCII are transliterated
+(``Åsa Öberg`` → ``asa_oberg``, ``Ωμέγα`` → ``omega``) with ``anyascii`` rather than dropped,
+so a Swedish or Greek file name stays recognisable in ids, plans and reports.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
+from anyascii import anyascii
+
 MAX_ID_LENGTH = 36
 MIN_ID_LENGTH = 3
 SUFFIX_LENGTH = 6
@@ -22,7 +28,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9_-]{3,36}$")
 _SIGN_PLUS = re.compile(r"(?<=[A-Za-z0-9])\+")
 _SIGN_MINUS = re.compile(r"(?<=[A-Za-z])-(?=$|[_.\s])")
 _UNSAFE = re.compile(r"[^a-z0-9_-]+")
-_REPEATS = re.compile(r"_{2,}")
+_SEPARATOR_RUN = re.compile(r"[_-]*_[_-]*")
+"""A run of separators holding an underscore (``_-_`` from ``a – b``): one ``_``."""
 
 
 class EssayRole(StrEnum):
@@ -37,12 +44,23 @@ def run_suffix(wire_batch_id: str) -> str:
     return hashlib.sha256(wire_batch_id.encode("utf-8")).hexdigest()[:SUFFIX_LENGTH]
 
 
-def slugify_stem(stem: str) -> str:
-    """Turn a file stem into the readable middle part of an id (may be empty)."""
-    text = _SIGN_PLUS.sub("_plus", stem)
+def display_slug(stem: str) -> str:
+    """A file stem as a lower-case ASCII name for people (``Åsa Öberg essay (1)`` →
+    ``asa_oberg_essay_1``); may be empty when the stem has nothing readable in it.
+
+    Transliteration comes before the sign rules so a grade sign next to a non-ASCII letter
+    is still recognised; whatever is not ``[a-z0-9_-]`` afterwards becomes one ``_``.
+    """
+    text = anyascii(stem)
+    text = _SIGN_PLUS.sub("_plus", text)
     text = _SIGN_MINUS.sub("_minus", text)
     text = _UNSAFE.sub("_", text.lower())
-    return _REPEATS.sub("_", text).strip("_-")
+    return _SEPARATOR_RUN.sub("_", text).strip("_-")
+
+
+def slugify_stem(stem: str) -> str:
+    """Turn a file stem into the readable middle part of an id (may be empty)."""
+    return display_slug(stem)
 
 
 def derive_essay_ids(stems: Iterable[str], role: EssayRole, suffix: str) -> dict[str, str]:
