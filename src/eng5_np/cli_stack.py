@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from eng5_np.cli_help import HelpCommand, HelpGroup
 from eng5_np.errors import UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.settings import RunSettings, bundled_sample_dataset
@@ -24,10 +25,18 @@ if TYPE_CHECKING:
     from eng5_np.localstack.judge import FaultConfig, JudgeConfig
 
 stack_app = typer.Typer(
+    cls=HelpGroup,
     help="Run the embedded local stack or one of its services (broker, Content Service, "
     "reference CJ service with a simulated judge).",
     no_args_is_help=True,
 )
+
+LOCAL_STACK_NO_RESUME = (
+    "the local stack stopped with this command and took the batch with it, so this run "
+    "cannot be resumed: start a new run (another --output-dir, or none), with a longer "
+    "--completion-timeout if it timed out; uploads are cached."
+)
+"""Advice after a local-stack run ends early: resuming needs the broker that is now gone."""
 
 FAULT_KEYS = {
     "errors": "error_rate",
@@ -145,7 +154,7 @@ def _ready(console: Console, lines: list[str]) -> None:
     console.print("Press Ctrl-C to stop.", markup=False)
 
 
-@stack_app.command("up")
+@stack_app.command("up", cls=HelpCommand)
 def stack_up(
     dataset_dir: Annotated[
         Path | None,
@@ -189,7 +198,7 @@ def stack_up(
     console.print("Local stack stopped.", markup=False)
 
 
-@stack_app.command("content-service")
+@stack_app.command("content-service", cls=HelpCommand)
 def stack_content_service(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 = free).")] = 8001,
@@ -215,7 +224,7 @@ def stack_content_service(
     run_until_signal(main)
 
 
-@stack_app.command("cj-service")
+@stack_app.command("cj-service", cls=HelpCommand)
 def stack_cj_service(
     kafka_bootstrap: Annotated[
         str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap host:port.")

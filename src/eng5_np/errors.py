@@ -5,7 +5,8 @@
     RunnerError (1, unexpected)
     ├── UsageError (2)               bad options or their combination
     │   ├── DatasetError (2)         dataset missing, unreadable, incomplete, bad grades
-    │   └── ModelManifestError (2)   unknown LLM provider/model
+    │   ├── ModelManifestError (2)   unknown LLM provider/model
+    │   └── ArtefactUnreadable (2)   the artefact named is missing or not a JSON artefact
     ├── DependencyUnavailable (3)    a service cannot be reached / preflight failed
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   └── ContentServiceUnavailable (3)
@@ -64,6 +65,14 @@ class ModelManifestError(UsageError):
     """An LLM provider/model override is not in the shipped model manifest."""
 
     default_advice = "Run `eng5-runner models` to list the known providers and models."
+
+
+class ArtefactUnreadable(UsageError):
+    """The artefact file named on the command line is missing or is not a JSON artefact."""
+
+    default_advice = (
+        "Pass the path of an assessment_run.<mode>.json artefact written by eng5-runner."
+    )
 
 
 class DependencyUnavailable(RunnerError):

@@ -46,7 +46,14 @@ from eng5_np.modes.execute_artefact import ExecuteArtefact
 from eng5_np.modes.progress import ProgressSink, SilentProgress
 from eng5_np.request import compose_request
 from eng5_np.settings import RunSettings
-from eng5_np.upload import UploadCache, UploadItem, UploadProgress, check_reachable, upload_texts
+from eng5_np.upload import (
+    RetryPolicy,
+    UploadCache,
+    UploadItem,
+    UploadProgress,
+    check_reachable,
+    upload_texts,
+)
 
 log = get_logger(__name__)
 
@@ -249,6 +256,9 @@ async def _upload(
         concurrency=settings.upload_concurrency,
         cache=cache,
         force_reupload=settings.force_reupload,
+        retry=RetryPolicy(
+            attempts=settings.upload_attempts, request_timeout_s=settings.upload_timeout
+        ),
         on_progress=report,
     )
     log.info(
