@@ -29,7 +29,7 @@ from eng5_np.errors import (
     UploadError,
     UsageError,
 )
-from eng5_np.kafka.clients import make_consumer, start_client, stop_client
+from eng5_np.kafka.clients import make_consumer, require_topics, start_client, stop_client
 from eng5_np.kafka.collector import CallbackCollector
 from eng5_np.kafka.publisher import find_published_request, publish_request, request_topic_ends
 from eng5_np.kafka.state import CollectorState, RequestPosition, load_state, save_state
@@ -123,6 +123,9 @@ async def run_execute(
         sink.note(f"warning: {warning}")
     overrides = llm_overrides_payload(settings)
 
+    if not settings.no_kafka:
+        # A dead broker or missing topics found after 24 uploads wasted them (issue 8).
+        await require_topics(settings, (CJ_REQUEST_TOPIC, *CALLBACK_TOPICS))
     request_bytes: bytes | None = None  # composed below unless the request is already out
     if resumed:
         storage_ids = _storage_ids_from_request(run_dir, inventory)
@@ -168,7 +171,7 @@ async def run_execute(
         return ExecuteResult(path, wire_batch_id, False, resumed, None, hydrator, warnings)
 
     consumer = make_consumer(settings)
-    await start_client(consumer, settings.kafka_bootstrap)
+    await start_client(consumer, settings.kafka_bootstrap, security=settings.kafka_security)
     try:
         collector = CallbackCollector(consumer, CALLBACK_TOPICS)
         await collector.position(state)
