@@ -30,7 +30,9 @@ class RecordingProgress:
     def uploads(self, done: int, total: int, failed: int, from_cache: int) -> None:
         self.upload_totals.append(total)
 
-    def callbacks(self, collected: int, expected: int, elapsed_s: float, cost_usd: float) -> None:
+    def callbacks(
+        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float
+    ) -> None:
         return
 
     def note(self, message: str) -> None:
@@ -63,7 +65,12 @@ async def test_silence_is_reported_and_the_timeout_keeps_a_valid_partial_artefac
         await run_execute(settings, progress=progress, collect_config=config)
 
     assert raised.value.exit_code == 4
-    assert any(note.startswith("no callback for") for note in progress.notes), progress.notes
+    silences = [note for note in progress.notes if note.startswith("no callback for")]
+    # Repeated through the silence (issue 8: once in 216 s), each with the time so far.
+    assert len(silences) >= 2, progress.notes
+    seconds = [float(note.split()[3]) for note in silences]
+    assert seconds == sorted(seconds)
+    assert all(note.endswith("s; still waiting") for note in silences)
     assert progress.upload_totals[-1] == 24  # 23 essays and the prompt
     artefact_path = tmp_path / "run" / "assessment_run.execute.json"
     artefact = json.loads(artefact_path.read_text())

@@ -205,7 +205,7 @@ async def run_execute(
             hydrator=hydrator,
             events=events,
             config=config,
-            expected_comparisons=budget.planned,
+            expected_comparisons=budget.promised,
             progress=sink,
             write_artefact=lambda: artefact(writer.status(None, started), False),
             started_at=started,
