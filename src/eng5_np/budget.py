@@ -28,6 +28,22 @@ class ComparisonBudget:
         return min(self.max_comparisons, self.all_pairs)
 
     @property
+    def promised(self) -> int | None:
+        """Comparisons the batch is known to run: the budget sent, or None without one.
+
+        Without ``--max-comparisons`` the CJ service stops at its own budget (SPEC §11.5),
+        often far below all pairs, so nothing is promised and progress shows no total.
+        """
+        if self.max_comparisons is None:
+            return None
+        return min(self.max_comparisons, self.all_pairs)
+
+    @property
+    def gate_reachable(self) -> bool:
+        """Whether any budget can meet the quality gate: each essay has ``essays - 1`` pairs."""
+        return self.essays - 1 >= MIN_COMPARISONS_PER_ESSAY
+
+    @property
     def per_essay(self) -> float:
         """Average number of comparisons each essay takes part in."""
         return 2 * self.planned / self.essays if self.essays else 0.0

@@ -23,7 +23,8 @@ from eng5_np import __version__
 from eng5_np.artefact.schema import load_schema
 from eng5_np.artefact.verify import verify_artefact
 from eng5_np.cli_admin import anchors_app, assignment_app
-from eng5_np.cli_stack import stack_app
+from eng5_np.cli_help import FLAG, HelpCommand, HelpGroup, choices, plain_message
+from eng5_np.cli_stack import LOCAL_STACK_NO_RESUME, stack_app
 from eng5_np.contracts.enums import (
     CourseCode,
     LLMBatchingMode,
@@ -31,14 +32,24 @@ from eng5_np.contracts.enums import (
     OutputVerbosity,
     ReasoningEffort,
 )
-from eng5_np.errors import DatasetError, RunnerError, UsageError
+from eng5_np.errors import CollectionTimeout, DatasetError, RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.llm_models import load_manifest
 from eng5_np.logs import configure_logging, detach_run_log, get_logger
+from eng5_np.modes.common import require_output_folder
 from eng5_np.modes.dry_run import run_dry_run
 from eng5_np.modes.plan import run_plan
+from eng5_np.redaction import redact_text
 from eng5_np.report.plan_view import render_plan
-from eng5_np.settings import AdminCredentials, KafkaSecurity, LogFormat, RunMode, RunSettings
+from eng5_np.settings import (
+    UPLOAD_ATTEMPTS,
+    UPLOAD_TIMEOUT_S,
+    AdminCredentials,
+    KafkaSecurity,
+    LogFormat,
+    RunMode,
+    RunSettings,
+)
 
 T = TypeVar("T")
 INTERRUPTED_EXIT_CODE = 130
@@ -46,6 +57,7 @@ INTERRUPTED_EXIT_CODE = 130
 log = get_logger(__name__)
 
 app = typer.Typer(
+    cls=HelpGroup,
     add_completion=False,
     pretty_exceptions_enable=False,
     help="Comparative Judgement experiment runner for ENG5 NP essays.\n\n"
@@ -58,6 +70,8 @@ FLAG_NAMES = {
     "llm_max_tokens": "--llm-max-tokens",
     "max_comparisons": "--max-comparisons",
     "upload_concurrency": "--upload-concurrency",
+    "upload_attempts": "--upload-attempts",
+    "upload_timeout": "--upload-timeout",
     "completion_timeout": "--completion-timeout",
     "kafka_bootstrap": "--kafka-bootstrap",
     "content_service_url": "--content-service-url",
@@ -80,12 +94,13 @@ def _fail(error: RunnerError) -> typer.Exit:
     console = _stderr()
     if isinstance(error, DatasetError) and len(error.problems) > 1:
         for problem in error.problems:
-            console.print(f"  ✗ {problem}", markup=False)
-    console.print(f"error: {error.one_line()}", markup=False)
+            console.print(f"  ✗ {redact_text(problem)}", markup=False)
+    # Messages may quote a URL given with user:password@ (a service address): never show it.
+    console.print(f"error: {redact_text(error.one_line())}", markup=False)
     return typer.Exit(error.exit_code)
 
 
-def _run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+def _run_async(factory: Callable[[], Coroutine[Any, Any, T]], *, local_stack: bool = False) -> T:
     """Run a mode coroutine; every failure becomes one line and a documented exit code."""
     try:
         return asyncio.run(factory())
@@ -98,17 +113,20 @@ def _run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
         # Ctrl-C outside the collection loop (which turns it into a partial artefact, exit 4).
         log.info("run.interrupted", exc_info=True)
         _stderr().print(
-            "error: interrupted — nothing already written was lost (uploads are cached, the "
-            "run folder keeps its state); run the same command again to continue.",
+            f"error: interrupted — {LOCAL_STACK_NO_RESUME}"
+            if local_stack
+            else "error: interrupted — nothing already written was lost (uploads are cached, "
+            "the run folder keeps its state); run the same command again to continue.",
             markup=False,
         )
         raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
     except Exception as error:
         log.error("run.crashed", error=repr(error), exc_info=True)
         crash_file = Path(tempfile.gettempdir()) / "eng5-runner-last-error.log"
-        crash_file.write_text(traceback.format_exc(), encoding="utf-8")
+        crash_file.write_text(redact_text(traceback.format_exc()), encoding="utf-8")
         _stderr().print(
-            f"error: unexpected {type(error).__name__}: {error} — this is a bug; the traceback "
+            f"error: unexpected {type(error).__name__}: {redact_text(str(error))} — this is a "
+            "bug; the traceback "
             f"is in {crash_file} and the run folder's runner.log.jsonl.",
             markup=False,
         )
@@ -125,25 +143,30 @@ def _settings(values: dict[str, Any]) -> RunSettings:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "options"
         flag = FLAG_NAMES.get(field, "--" + field.replace("_", "-"))
-        raise _fail(UsageError(f"{flag}: {first['msg']}")) from None
+        raise _fail(UsageError(f"{flag}: {plain_message(first['msg'])}")) from None
 
 
 @app.callback(invoke_without_command=True)
 def main_command(
     ctx: typer.Context,
     mode: Annotated[
-        RunMode, typer.Option("--mode", case_sensitive=False, help="plan, dry-run or execute.")
+        RunMode,
+        typer.Option("--mode", case_sensitive=False, metavar="MODE", help=f"{choices(RunMode)}."),
     ] = RunMode.PLAN,
     dataset_dir: Annotated[
         Path | None,
         typer.Option(
-            envvar="ENG5_DATASET_DIR", help="Dataset root (default: the bundled sample dataset)."
+            envvar="ENG5_DATASET_DIR",
+            metavar="PATH",
+            help="Dataset root (default: the bundled sample dataset).",
         ),
     ] = None,
     output_dir: Annotated[
         Path | None,
         typer.Option(
-            envvar="ENG5_OUTPUT_DIR", help="Run folder (default: ./eng5_runs/<batch-id>)."
+            envvar="ENG5_OUTPUT_DIR",
+            metavar="PATH",
+            help="Run folder (default: eng5_runs/ and the batch label).",
         ),
     ] = None,
     batch_id: Annotated[
@@ -159,35 +182,68 @@ def main_command(
     ] = None,
     course_id: Annotated[str | None, typer.Option(help="Course id, a UUID (metadata).")] = None,
     grade_scale: Annotated[
-        GradeScaleName, typer.Option(case_sensitive=False, help="Grade scale of the anchors.")
+        GradeScaleName,
+        typer.Option(
+            case_sensitive=False,
+            metavar="SCALE",
+            help=f"Grade scale of the anchors: {choices(GradeScaleName)}.",
+        ),
     ] = GradeScaleName.LEGACY_9_STEP,
     user_id: Annotated[str | None, typer.Option(help="Request user_id.")] = None,
     org_id: Annotated[str | None, typer.Option(help="Request org_id.")] = None,
     course_code: Annotated[
-        CourseCode, typer.Option(case_sensitive=False, help="Request course_code.")
+        CourseCode,
+        typer.Option(
+            case_sensitive=False,
+            metavar="CODE",
+            help=f"Request course_code: {choices(CourseCode)}.",
+        ),
     ] = CourseCode.ENG5,
     language: Annotated[str | None, typer.Option(help="Request language (default: en).")] = None,
     kafka_bootstrap: Annotated[
         str | None,
         typer.Option(
             envvar="KAFKA_BOOTSTRAP_SERVERS",
-            help="Kafka bootstrap host:port[,…] (default: localhost:9092).",
+            metavar="HOST:PORT",
+            help="Kafka bootstrap servers, comma-separated (default: localhost:9092).",
         ),
     ] = None,
     kafka_client_id: Annotated[str | None, typer.Option(help="Kafka client id.")] = None,
-    no_kafka: Annotated[bool, typer.Option(help="Execute everything but publish/collect.")] = False,
+    no_kafka: Annotated[
+        bool,
+        typer.Option("--no-kafka", metavar=FLAG, help="Execute everything but publish/collect."),
+    ] = False,
     content_service_url: Annotated[
-        str | None, typer.Option(envvar="CONTENT_SERVICE_URL", help="Content Service upload URL.")
+        str | None,
+        typer.Option(
+            envvar="CONTENT_SERVICE_URL", metavar="URL", help="Content Service upload URL."
+        ),
     ] = None,
     upload_concurrency: Annotated[
         int | None, typer.Option(help="Parallel uploads (default: 10).")
     ] = None,
-    force_reupload: Annotated[bool, typer.Option(help="Ignore the upload cache.")] = False,
+    upload_attempts: Annotated[
+        int | None,
+        typer.Option(help=f"Tries per upload, the first included (default: {UPLOAD_ATTEMPTS})."),
+    ] = None,
+    upload_timeout: Annotated[
+        float | None,
+        typer.Option(help=f"Seconds one upload try may take (default: {UPLOAD_TIMEOUT_S:g})."),
+    ] = None,
+    force_reupload: Annotated[
+        bool, typer.Option("--force-reupload", metavar=FLAG, help="Ignore the upload cache.")
+    ] = False,
     upload_cache_dir: Annotated[
-        Path | None, typer.Option(envvar="ENG5_UPLOAD_CACHE_DIR", help="Upload cache folder.")
+        Path | None,
+        typer.Option(envvar="ENG5_UPLOAD_CACHE_DIR", metavar="PATH", help="Upload cache folder."),
     ] = None,
     llm_provider: Annotated[
-        LLMProviderType | None, typer.Option(case_sensitive=False, help="LLM provider override.")
+        LLMProviderType | None,
+        typer.Option(
+            case_sensitive=False,
+            metavar="NAME",
+            help=f"LLM provider override: {choices(LLMProviderType)}.",
+        ),
     ] = None,
     llm_model: Annotated[str | None, typer.Option(help="LLM model override.")] = None,
     llm_temperature: Annotated[
@@ -196,47 +252,82 @@ def main_command(
     llm_max_tokens: Annotated[int | None, typer.Option(help="Max tokens override, > 0.")] = None,
     system_prompt: Annotated[
         Path | None,
-        typer.Option(help="UTF-8 file: the judge's system prompt (system_prompt_override)."),
+        typer.Option(
+            metavar="FILE", help="UTF-8 file: the judge's system prompt (system_prompt_override)."
+        ),
     ] = None,
     rubric: Annotated[
         Path | None,
-        typer.Option(help="UTF-8 file: the judge rubric (judge_rubric_override)."),
+        typer.Option(metavar="FILE", help="UTF-8 file: the judge rubric (judge_rubric_override)."),
     ] = None,
     reasoning_effort: Annotated[
         ReasoningEffort | None,
-        typer.Option(case_sensitive=False, help="Reasoning-effort hint for reasoning models."),
+        typer.Option(
+            case_sensitive=False,
+            metavar="LEVEL",
+            help=f"Reasoning-effort hint for reasoning models: {choices(ReasoningEffort)}.",
+        ),
     ] = None,
     output_verbosity: Annotated[
         OutputVerbosity | None,
-        typer.Option(case_sensitive=False, help="Answer-length hint for reasoning models."),
+        typer.Option(
+            case_sensitive=False,
+            metavar="LEVEL",
+            help=f"Answer-length hint for reasoning models: {choices(OutputVerbosity)}.",
+        ),
     ] = None,
     llm_batching_mode: Annotated[
         LLMBatchingMode | None,
-        typer.Option(case_sensitive=False, help="Advisory batching hint sent to CJ."),
+        typer.Option(
+            case_sensitive=False,
+            metavar="MODE",
+            help=f"Advisory batching hint sent to CJ: {choices(LLMBatchingMode)}.",
+        ),
     ] = None,
     cj_service_url: Annotated[
         str | None,
-        typer.Option(envvar="CJ_SERVICE_URL", help="CJ service HTTP API (health, admin) base URL."),
+        typer.Option(
+            envvar="CJ_SERVICE_URL",
+            metavar="URL",
+            help="CJ service HTTP API (health, admin) base URL.",
+        ),
     ] = None,
     llm_provider_url: Annotated[
         str | None,
         typer.Option(
             envvar="LLM_PROVIDER_URL",
+            metavar="URL",
             help="LLM Provider base URL: validate --llm-model against its live manifest.",
         ),
     ] = None,
     max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
     await_completion: Annotated[
-        bool, typer.Option(help="Collect callbacks until the batch completes.")
+        bool,
+        typer.Option(
+            "--await-completion",
+            metavar=FLAG,
+            help="Collect callbacks until the batch completes.",
+        ),
     ] = False,
     completion_timeout: Annotated[
         float | None, typer.Option(help="Seconds to wait for completion (default: 1800).")
     ] = None,
     strict_metadata: Annotated[
-        bool, typer.Option(help="Stop at the first comparison missing its essay ids/hash.")
+        bool,
+        typer.Option(
+            "--strict-metadata",
+            metavar=FLAG,
+            help="Stop at the first comparison missing its essay ids/hash.",
+        ),
     ] = False,
     local_stack: Annotated[
-        bool, typer.Option(help="Start the embedded local stack for this run.")
+        bool,
+        typer.Option(
+            "--local-stack",
+            metavar=FLAG,
+            help="Start the embedded local stack for this run. It stops when the command "
+            "ends, so execute always collects (as with --await-completion).",
+        ),
     ] = False,
     judge_seed: Annotated[
         int | None, typer.Option(help="With --local-stack: seed of the simulated judge (0).")
@@ -244,15 +335,24 @@ def main_command(
     judge_faults: Annotated[
         str | None,
         typer.Option(
-            help="With --local-stack: fault injection, e.g. errors=0.1,duplicates=0.05,"
-            "foreign=3,delay=0.01."
+            help="With --local-stack: fault injection, e.g. errors=0.1,duplicates=0.05 "
+            "(keys: errors, duplicates, foreign, delay)."
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logs.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", metavar=FLAG, help="Show debug logs.")
+    ] = False,
     log_format: Annotated[
-        LogFormat, typer.Option(case_sensitive=False, help="Console log format.")
+        LogFormat,
+        typer.Option(
+            case_sensitive=False,
+            metavar="FORMAT",
+            help=f"Console log format: {choices(LogFormat)}.",
+        ),
     ] = LogFormat.CONSOLE,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", metavar=FLAG, help="Print the version.")
+    ] = False,
 ) -> None:
     """Run a mode: plan (inventory), dry-run (stub artefact) or execute (the experiment)."""
     if version:
@@ -282,6 +382,8 @@ def main_command(
             "content_service_url": content_service_url,
             "content_service_url_explicit": content_service_url is not None,
             "upload_concurrency": upload_concurrency,
+            "upload_attempts": upload_attempts,
+            "upload_timeout": upload_timeout,
             "force_reupload": force_reupload,
             "upload_cache_dir": upload_cache_dir,
             "llm_provider": llm_provider,
@@ -297,7 +399,9 @@ def main_command(
             "llm_provider_url": llm_provider_url,
             "admin_credentials": AdminCredentials(),
             "max_comparisons": max_comparisons,
-            "await_completion": await_completion,
+            # The local stack stops when this command ends: a run it does not collect now
+            # can never be collected (issue 8), so a local-stack execute always collects.
+            "await_completion": await_completion or local_stack,
             "completion_timeout": completion_timeout,
             "strict_metadata": strict_metadata,
             "local_stack": local_stack,
@@ -309,6 +413,11 @@ def main_command(
     )
     if (judge_seed is not None or judge_faults is not None) and not local_stack:
         raise _fail(UsageError("--judge-seed and --judge-faults only apply with --local-stack"))
+    if settings.mode is not RunMode.PLAN:
+        try:  # before anything starts, the local stack included
+            require_output_folder(settings.resolved_output_dir)
+        except UsageError as error:
+            raise _fail(error) from None
     console = Console(highlight=False, soft_wrap=True)
     if settings.mode is RunMode.PLAN:
         result = _run_async(lambda: run_plan(settings))
@@ -365,7 +474,7 @@ def _execute(settings: RunSettings, console: Console) -> None:
             return result
         return await run(settings, EXTERNAL_STACK)
 
-    result = _run_async(go)
+    result = _run_async(go, local_stack=settings.local_stack)
     for warning in result.warnings:
         _stderr().print(f"warning: {warning}", markup=False)
     outcome = result.outcome
@@ -382,6 +491,9 @@ def _execute(settings: RunSettings, console: Console) -> None:
     try:
         result.raise_for_outcome()
     except RunnerError as error:
+        if settings.local_stack and isinstance(error, CollectionTimeout):
+            # "re-run to resume" is false here: the batch lived on the stack that just stopped.
+            error.advice = LOCAL_STACK_NO_RESUME
         raise _fail(error) from None
 
 
@@ -396,12 +508,15 @@ app.add_typer(assignment_app, name="assignment")
 app.add_typer(anchors_app, name="anchors")
 
 
-@app.command("verify")
+@app.command("verify", cls=HelpCommand)
 def verify_command(
     artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
 ) -> None:
     """Verify an artefact: JSON Schema, checksum, and every file in its manifest."""
-    report = verify_artefact(artefact)
+    try:
+        report = verify_artefact(artefact)
+    except RunnerError as error:
+        raise _fail(error) from None
     console = Console(highlight=False, soft_wrap=True)
     if report.ok:
         console.print(
@@ -420,7 +535,7 @@ def verify_command(
     raise typer.Exit(1)
 
 
-@app.command("report")
+@app.command("report", cls=HelpCommand)
 def report_command(
     artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
 ) -> None:
@@ -436,10 +551,15 @@ def report_command(
         typer.echo(str(path))
 
 
-@app.command("models")
+@app.command("models", cls=HelpCommand)
 def models_command(
     provider: Annotated[
-        LLMProviderType | None, typer.Option(case_sensitive=False, help="Only this provider.")
+        LLMProviderType | None,
+        typer.Option(
+            case_sensitive=False,
+            metavar="NAME",
+            help=f"Only this provider: {choices(LLMProviderType)}.",
+        ),
     ] = None,
 ) -> None:
     """List the LLM models of the shipped manifest with prices (USD per million tokens)."""
@@ -466,7 +586,7 @@ def models_command(
     console.print(table)
 
 
-@app.command("schema")
+@app.command("schema", cls=HelpCommand)
 def schema_command() -> None:
     """Print the artefact JSON Schema this runner writes."""
     typer.echo(json.dumps(load_schema(), indent=2))

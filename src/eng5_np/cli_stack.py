@@ -18,6 +18,7 @@ import typer
 from pydantic import SecretStr
 from rich.console import Console
 
+from eng5_np.cli_help import HelpCommand, HelpGroup
 from eng5_np.errors import UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.settings import RunSettings
@@ -27,10 +28,18 @@ if TYPE_CHECKING:
     from eng5_np.localstack.judge import FaultConfig, JudgeConfig
 
 stack_app = typer.Typer(
+    cls=HelpGroup,
     help="Run the embedded local stack or one of its services (broker, Content Service, "
     "reference CJ service with a simulated judge).",
     no_args_is_help=True,
 )
+
+LOCAL_STACK_NO_RESUME = (
+    "the local stack stopped with this command and took the batch with it, so this run "
+    "cannot be resumed: start a new run (another --output-dir, or none), with a longer "
+    "--completion-timeout if it timed out; uploads are cached."
+)
+"""Advice after a local-stack run ends early: resuming needs the broker that is now gone."""
 
 FAULT_KEYS = {
     "errors": "error_rate",
@@ -199,7 +208,7 @@ ADMIN_FAULTS_HELP = (
 )
 
 
-@stack_app.command("up")
+@stack_app.command("up", cls=HelpCommand)
 def stack_up(
     grade_scale: Annotated[
         GradeScaleName,
@@ -248,7 +257,7 @@ def stack_up(
     console.print("Local stack stopped.", markup=False)
 
 
-@stack_app.command("content-service")
+@stack_app.command("content-service", cls=HelpCommand)
 def stack_content_service(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 = free).")] = 8001,
@@ -274,7 +283,7 @@ def stack_content_service(
     run_until_signal(main)
 
 
-@stack_app.command("cj-service")
+@stack_app.command("cj-service", cls=HelpCommand)
 def stack_cj_service(
     kafka_bootstrap: Annotated[
         str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap host:port.")

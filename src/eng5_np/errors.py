@@ -6,8 +6,9 @@
     ├── UsageError (2)               bad options or their combination
     │   ├── DatasetError (2)         dataset missing, unreadable, incomplete, bad grades
     │   ├── ModelManifestError (2)   unknown LLM provider/model
-    │   └── AssignmentNotReady (2)   assignment preflight: instructions, scale or anchors
-    │                                missing or incompatible with the run's options
+    │   ├── AssignmentNotReady (2)   assignment preflight: instructions, scale or anchors
+    │   │                            missing or incompatible with the run's options
+    │   └── ArtefactUnreadable (2)   the artefact named is missing or not a JSON artefact
     ├── DependencyUnavailable (3)    a service cannot be reached / preflight failed
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   ├── ContentServiceUnavailable (3)
@@ -76,6 +77,14 @@ class AssignmentNotReady(UsageError):
     """An assignment run's preflight found the assignment unusable for this run."""
 
     default_advice = "Run `eng5-runner assignment setup` / `eng5-runner anchors register`."
+
+
+class ArtefactUnreadable(UsageError):
+    """The artefact file named on the command line is missing or is not a JSON artefact."""
+
+    default_advice = (
+        "Pass the path of an assessment_run.<mode>.json artefact written by eng5-runner."
+    )
 
 
 class DependencyUnavailable(RunnerError):

@@ -2,7 +2,8 @@
 
 Every line of a run carries ``correlation_id``, ``batch_id`` and ``runner_mode`` through
 structlog's context variables. A redaction processor blanks any field whose name says it is a
-secret, as a second line of defence behind ``SecretStr``.
+secret, as a second line of defence behind ``SecretStr``, and takes the credentials out of any
+URL in any field (``http://user:pass@host`` → ``http://***@host``), tracebacks included.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import structlog
 
+from eng5_np.redaction import redact_value
+
 LOG_FILE_NAME = "runner.log.jsonl"
 SECRET_KEY_PARTS = ("password", "secret", "api_key", "apikey", "authorization", "credential")
 _FILE_HANDLER_NAME = "eng5_run_file"
@@ -24,10 +27,12 @@ _LIBRARY_LOGGERS = ("aiokafka", "kafka")
 def redact_secrets(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """Replace values of secret-looking keys with ``***``."""
+    """Replace values of secret-looking keys with ``***`` and URL credentials anywhere."""
     for key in list(event_dict):
         if any(part in key.lower() for part in SECRET_KEY_PARTS):
             event_dict[key] = "***"
+        else:
+            event_dict[key] = redact_value(event_dict[key])
     return event_dict
 
 
@@ -66,6 +71,7 @@ def configure_logging(*, verbose: bool = False, json_console: bool = False) -> N
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info if json_console else _drop_exc_info,
+                redact_secrets,  # again: a formatted traceback may quote a URL
                 renderer,
             ],
             foreign_pre_chain=_shared_processors(),
@@ -109,6 +115,7 @@ def attach_run_log(run_dir: Path) -> Path:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                redact_secrets,  # again: a formatted traceback may quote a URL
                 structlog.processors.JSONRenderer(),
             ],
             foreign_pre_chain=_shared_processors(),

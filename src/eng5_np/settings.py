@@ -27,6 +27,7 @@ from eng5_np.contracts.enums import (
     ReasoningEffort,
 )
 from eng5_np.grades import GradeScaleName
+from eng5_np.redaction import redact_url
 
 DEFAULT_COURSE_ID = UUID("00000000-0000-4000-8000-0000000e5c01")
 """Placeholder course id (a fixed UUID) used when --course-id is not given."""
@@ -34,6 +35,13 @@ DEFAULT_USER_ID = "eng5_np_research_runner"
 DEFAULT_CONTENT_SERVICE_URL = "http://localhost:8001/v1/content"
 DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092"
 BATCH_LABEL_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+UPLOAD_ATTEMPTS = 12
+"""Default tries per upload. A service failing 30% of requests fails one text with
+probability 0.3**12 ≈ 5e-7, so a run of 500 uploads fails with ≈ 0.03% (4 tries: 0.8% per
+text, most runs of 100+ uploads failed). Backoff is capped (upload.retry), so the worst case
+stays about a minute per text."""
+UPLOAD_TIMEOUT_S = 30.0
+"""Default seconds one upload try may take (connect, send, answer) before it is retried."""
 
 
 class RunMode(StrEnum):
@@ -133,6 +141,10 @@ class RunSettings(BaseModel):
     no_kafka: bool = False
     content_service_url: str = DEFAULT_CONTENT_SERVICE_URL
     upload_concurrency: int = Field(default=10, ge=1, le=256)
+    upload_attempts: int = Field(default=UPLOAD_ATTEMPTS, ge=1, le=100)
+    """Tries per upload, the first included (--upload-attempts)."""
+    upload_timeout: float = Field(default=UPLOAD_TIMEOUT_S, gt=0, le=600)
+    """Seconds one upload try may take (--upload-timeout)."""
     force_reupload: bool = False
     upload_cache_dir: Path | None = None
     llm_provider: LLMProviderType | None = None
@@ -171,6 +183,10 @@ class RunSettings(BaseModel):
     def _check_label(cls, value: str) -> str:
         if not BATCH_LABEL_PATTERN.match(value):
             raise ValueError("must be 1-64 characters of A-Z a-z 0-9 . _ -")
+        if value in (".", ".."):
+            # The label names the run's folder inside ./eng5_runs: "." is that folder itself
+            # and ".." the working directory (issue 8).
+            raise ValueError(f"{value!r} does not name a folder; use letters or digits")
         return value
 
     @field_validator("kafka_bootstrap")
@@ -218,4 +234,7 @@ class RunSettings(BaseModel):
         data["kafka_security"] = self.kafka_security.public()
         data["cj_admin_token_set"] = self.admin_credentials.admin_token is not None
         data["output_dir"] = str(self.resolved_output_dir)
+        for key in ("content_service_url", "cj_service_url", "llm_provider_url"):
+            if isinstance(data.get(key), str):
+                data[key] = redact_url(data[key])
         return data

@@ -10,6 +10,7 @@ import pytest
 
 from eng5_np.artefact.verify import verify_artefact
 from eng5_np.artefact.writer import seal_and_write
+from eng5_np.errors import ArtefactUnreadable
 
 ARTEFACT = "assessment_run.dry-run.json"
 
@@ -106,17 +107,20 @@ def test_manifest_entry_pointing_outside_is_refused(
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        (None, "file not found"),
-        (b"{not json", "not readable JSON"),
-        (b"[1, 2]", "top level is not a JSON object"),
+        (None, "not found"),
+        (b"{not json", "not a JSON artefact"),
+        (b"[1, 2]", "not a JSON artefact"),
     ],
 )
-def test_unreadable_files_are_problems(
+def test_unreadable_files_are_usage_errors_not_changed_artefacts(
     tmp_path: Path, content: bytes | None, fragment: str
 ) -> None:
+    # Issue 8: a wrong path was reported as a changed artefact (exit 1).
     path = tmp_path / ARTEFACT
     if content is not None:
         path.write_bytes(content)
-    report = verify_artefact(path)
-    assert not report.ok
-    assert fragment in report.problems[0]
+    with pytest.raises(ArtefactUnreadable) as raised:
+        verify_artefact(path)
+    assert raised.value.exit_code == 2
+    assert fragment in raised.value.message
+    assert str(path) in raised.value.message

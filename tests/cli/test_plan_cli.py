@@ -237,3 +237,33 @@ def test_console_script_reports_problems_without_traceback(dataset: Path) -> Non
     for fragment in fragments:
         assert len(lines_with(output, fragment)) == 1, output
     assert completed.stderr.rstrip().splitlines()[-1].startswith("error: ")
+
+
+def test_plan_lists_hidden_and_linked_files(invoke: Invoke, dataset: Path, tmp_path: Path) -> None:
+    (dataset / "student_essays" / ".notes.txt").write_text("mine", encoding="utf-8")
+    (dataset / "student_essays" / "student_99.txt").symlink_to(tmp_path / "nowhere.txt")
+    result = invoke("--mode", "plan", "--dataset-dir", dataset, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "skipped: student_essays/.notes.txt: hidden, skipped" in result.output
+    assert "student_essays/student_99.txt: skipped; a symbolic link" in result.output
+
+
+def test_plan_says_when_no_budget_can_meet_the_gate(invoke: Invoke, dataset: Path) -> None:
+    # Issue 8: 7 essays have 21 pairs, yet plan asked for "≥35 comparisons".
+    for path in sorted((dataset / "student_essays").iterdir())[1:]:
+        path.unlink()
+    anchors = sorted((dataset / "anchor_essays").iterdir())
+    for path in anchors[6:]:
+        path.unlink()
+    kept = {p.stem for p in anchors[:6]}
+    table = dataset / "anchors.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    table.write_text(
+        "\n".join([lines[0], *(line for line in lines[1:] if line.split(",")[0] in kept)]) + "\n",
+        encoding="utf-8",
+    )
+    result = invoke("--mode", "plan", "--dataset-dir", dataset, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "no budget can meet here: 7 essays have only 21 possible pairs (6 per essay)" in text
+    assert "that needs ≥35 comparisons" not in text

@@ -59,11 +59,23 @@ def test_changed_manifest_file_fails_naming_it(invoke: Invoke, tmp_path: Path) -
     assert "manifest: events/comparisons.jsonl changed" in result.output
 
 
-def test_missing_artefact(invoke: Invoke, tmp_path: Path) -> None:
+def test_missing_artefact_is_exit_2_not_found(invoke: Invoke, tmp_path: Path) -> None:
+    # Issue 8: it blamed a changed artefact and exited 1.
     result = invoke("verify", tmp_path / "nope.json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert "nope.json: file not found" in result.output
+    assert "nope.json: not found" in result.output
+    assert "changed" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_non_json_file_is_exit_2_not_a_json_artefact(invoke: Invoke, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an artefact", encoding="utf-8")
+    result = invoke("verify", notes)
+    assert result.exit_code == 2
+    assert "notes.txt: not a JSON artefact" in result.output
+    assert "changed" not in result.output
 
 
 def test_schema_prints_the_schema_as_json(invoke: Invoke) -> None:

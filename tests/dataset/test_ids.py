@@ -13,6 +13,7 @@ from eng5_np.dataset.ids import (
     EssayRole,
     derive_display_names,
     derive_wire_ids,
+    display_slug,
     slugify_stem,
 )
 
@@ -104,13 +105,23 @@ def test_role_word_in_the_stem_is_not_repeated() -> None:
         ("C-", "c_minus"),
         ("C-.final", "c_minus_final"),
         ("well-being", "well-being"),
-        ("Åsa Öberg", "sa_berg"),
+        ("Åsa Öberg", "asa_oberg"),
+        ("Ærø – Ångström", "aero_angstrom"),
         ("+++", ""),
         ("__a__", "a"),
     ],
 )
 def test_slugify(stem: str, slug: str) -> None:
     assert slugify_stem(stem) == slug
+
+
+def test_display_slug_transliterates_names_shown_to_people() -> None:
+    # Issue 8: the letters were dropped ("sa_berg_essay_1") instead of transliterated.
+    assert display_slug("Åsa Öberg essay (1)") == "asa_oberg_essay_1"
+    assert display_slug("Çağla Şahin") == "cagla_sahin"
+    assert display_slug("Ωμέγα") == "omega"
+    shown = names(["Åsa Öberg essay (1)"], EssayRole.STUDENT)
+    assert shown["Åsa Öberg essay (1)"] == "student_asa_oberg_essay_1"
 
 
 def test_long_names_are_truncated_to_48_and_stay_unique() -> None:

@@ -320,7 +320,9 @@ def test_demo_plans_executes_and_verifies(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     assert "Dataset is usable." in ran.stdout
     assert f"OK {out}/assessment_run.execute.json" in ran.stdout
-    assert artefact(out / "assessment_run.execute.json")["metadata"]["stack"]["kind"] == "local"
+    document = artefact(out / "assessment_run.execute.json")
+    assert document["metadata"]["stack"]["kind"] == "local"
+    assert document["metadata"]["batch_id"] == out.name  # folder and label: one name
 
 
 def test_demo_runs_the_documented_commands() -> None:
@@ -334,10 +336,12 @@ def test_demo_runs_the_documented_commands() -> None:
     runs = [line.replace('"$RUNNER"', "eng5-runner", 1) for line in runs]
     assert runs == [
         PLAN,
-        f'{EXECUTE_LOCAL} --completion-timeout 300 --output-dir "$OUT"',
+        f'{EXECUTE_LOCAL} --completion-timeout 300 --output-dir "$OUT" --batch-id "$LABEL"',
         'eng5-runner verify "$OUT/assessment_run.execute.json"',
     ]
     assert '"$ROOT/scripts/setup.sh"' in script
+    # The folder and the batch label are one name (issue 8: they differed).
+    assert 'LABEL="$(basename "$OUT")"' in script
 
 
 @pytest.fixture(scope="module")

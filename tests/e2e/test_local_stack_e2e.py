@@ -335,3 +335,30 @@ def test_an_assignment_run_sends_students_and_maps_the_platforms_anchors(
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert verify.returncode == 0, verify.stderr
+
+
+def test_local_stack_without_await_completion_still_collects(tmp_path: Path) -> None:
+    # Issue 8: the run was published, never collected (the stack stopped), and exited 0.
+    out = tmp_path / "run"
+    args = [a for a in _execute_args(out) if a != "--await-completion"]
+    completed = _run(args, _env(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    document = _artefact(out)
+    status = document["validation"]["runner_status"]
+    assert status["partial_data"] is False
+    assert len(document["llm_comparisons"]) > 0
+    assert document["bt_summary"]
+
+
+def test_local_stack_timeout_advice_does_not_promise_a_resume(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = _execute_args(out, "--judge-faults", "delay=0.2")  # slow callbacks: it times out
+    args[args.index("--completion-timeout") + 1] = "1"
+    completed = _run(args, _env(tmp_path))
+    assert completed.returncode == 4, completed.stderr
+    error = [line for line in completed.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1, completed.stderr
+    assert "cannot be resumed" in error[0]
+    assert "start a new run" in error[0]
+    assert "to resume collecting" not in completed.stderr
+    assert validation_errors(_artefact(out)) == []

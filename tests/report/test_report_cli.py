@@ -102,5 +102,5 @@ def test_report_command_on_a_missing_file_exits_2_naming_it(tmp_path: Path) -> N
     assert ran.returncode == 2
     lines = ran.stderr.strip().splitlines()
     assert len(lines) == 1, ran.stderr
-    assert lines[0].startswith(f"error: {missing}: no such artefact file")
+    assert lines[0].startswith(f"error: {missing}: not found")
     assert not (tmp_path / "nowhere").exists()

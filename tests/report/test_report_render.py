@@ -184,9 +184,9 @@ def test_write_reports_writes_both_next_to_the_artefact_and_leaves_it_alone(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "no such artefact file"),
-        ("{not json", "not JSON"),
-        ("[1, 2]", "top level is not a JSON object"),
+        (None, "not found"),
+        ("{not json", "not a JSON artefact"),
+        ("[1, 2]", "top level is not an object"),
         ('{"schema_version": "1.0.0"}', "does not match the artefact schema"),
     ],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -182,6 +183,13 @@ class Hydrator:
             # Not a judgement at all; accepted, it would break every Bradley–Terry fit.
             raise ContractError(
                 f"comparison {callback.request_id} compares essay {essay_a} with itself"
+            )
+        line = self.costs.get((callback.provider.value, callback.model))
+        if not math.isfinite((line.usd if line else 0.0) + callback.cost_estimate):
+            # Each cost is finite, but a sum past 1.8e308 is not: stored, it would make every
+            # later write of the artefact fail, on this run and on each resume.
+            raise ContractError(
+                f"data.cost_estimate: {callback.cost_estimate!r} makes the cost total non-finite"
             )
         self._seen_requests.add(callback.request_id)
         self._add_comparison(callback, essay_a, essay_b, prompt_hash)

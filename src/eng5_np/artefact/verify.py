@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eng5_np.artefact.checksum import compute_checksum, file_sha256
 from eng5_np.artefact.schema import validation_errors
+from eng5_np.errors import ArtefactUnreadable
 
 
 @dataclass
@@ -24,20 +26,36 @@ class VerificationReport:
         return not self.problems
 
 
-def verify_artefact(path: Path) -> VerificationReport:
-    """Check an artefact file against its schema, its checksum and its manifest."""
-    report = VerificationReport(artefact=path)
+def read_artefact_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; :class:`ArtefactUnreadable` (exit 2) when there is none.
+
+    A missing file or one that is not JSON is a wrong path, not a changed artefact, so it is
+    a usage error rather than a failed verification.
+    """
     try:
-        document = json.loads(path.read_bytes())
+        raw = path.read_bytes()
     except FileNotFoundError:
-        report.problems.append(f"{path}: file not found")
-        return report
-    except (OSError, ValueError) as exc:
-        report.problems.append(f"{path}: not readable JSON ({exc})")
-        return report
+        raise ArtefactUnreadable(f"{path}: not found") from None
+    except IsADirectoryError:
+        raise ArtefactUnreadable(f"{path}: is a folder, not an artefact file") from None
+    except OSError as exc:
+        raise ArtefactUnreadable(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        raise ArtefactUnreadable(f"{path}: not a JSON artefact (the file is not JSON)") from None
     if not isinstance(document, dict):
-        report.problems.append(f"{path}: top level is not a JSON object")
-        return report
+        raise ArtefactUnreadable(f"{path}: not a JSON artefact (the top level is not an object)")
+    return document
+
+
+def verify_artefact(path: Path) -> VerificationReport:
+    """Check an artefact file against its schema, its checksum and its manifest.
+
+    Raises :class:`ArtefactUnreadable` when the file is missing or not a JSON object.
+    """
+    report = VerificationReport(artefact=path)
+    document = read_artefact_json(path)
     report.problems.extend(f"schema: {e}" for e in validation_errors(document))
     validation = document.get("validation")
     if not isinstance(validation, dict):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Final
+import json
+import math
+import re
+from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +20,18 @@ from eng5_np.contracts.topics import (
 )
 
 _MAX_REASON_CHARS: Final = 300
+_MAYBE_NON_FINITE: Final = re.compile(rb"NaN|Infinity|[eE][+-]?\d{3}|\d{300}")
+"""A cheap screen for numbers Python's JSON reading turns into inf/nan: the NaN and Infinity
+extensions, and literals too large for a float (1e999, or 300+ digits). Only messages it
+matches are read a second time to find the number; a justification mentioning "NaN" costs
+one extra parse, every other message nothing."""
+
+
+class _NonFinite:
+    """Stands in for a non-finite number while a message is searched for one."""
+
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
 
 
 class ContractError(ValueError):
@@ -33,11 +48,53 @@ def to_wire_bytes(envelope: EventEnvelope[PayloadT]) -> bytes:
 
 
 def parse_envelope(raw: bytes | str, payload_type: type[PayloadT]) -> EventEnvelope[PayloadT]:
-    """Decode and validate a message value; raise :class:`ContractError` if it does not fit."""
+    """Decode and validate a message value; raise :class:`ContractError` if it does not fit.
+
+    Non-finite numbers (``Infinity``, ``NaN``, ``1e999``) anywhere in the message, typed
+    fields or free-form ones, are a contract error: JSON has no such numbers, and one stored
+    would make every later write of the artefact fail.
+    """
+    where = non_finite_number(raw)
+    if where is not None:
+        raise ContractError(f"{where}: not a finite number; JSON numbers must be finite")
     try:
         return envelope_model(payload_type).model_validate_json(raw)
     except ValidationError as error:
         raise ContractError(_reason(error)) from error
+
+
+def non_finite_number(raw: bytes | str) -> str | None:
+    """``path (literal)`` of the first non-finite number in a JSON message, or None."""
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    if not _MAYBE_NON_FINITE.search(data):
+        return None
+    try:
+        document = json.loads(data, parse_constant=_NonFinite, parse_float=_finite_or_marker)
+    except (ValueError, RecursionError):
+        return None  # not JSON at all: the model's parser reports that
+    return _find_marker(document, "")
+
+
+def _finite_or_marker(literal: str) -> float | _NonFinite:
+    value = float(literal)
+    return value if math.isfinite(value) else _NonFinite(literal)
+
+
+def _find_marker(node: Any, path: str) -> str | None:
+    if isinstance(node, _NonFinite):
+        return f"{path or '(message)'} ({node.literal})"
+    if isinstance(node, int) and not isinstance(node, bool) and abs(node) > 1e308:
+        return f"{path or '(message)'} (an integer of {len(str(abs(node)))} digits)"
+    children: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        children = [(str(key), value) for key, value in node.items()]
+    elif isinstance(node, list):
+        children = [(str(index), value) for index, value in enumerate(node)]
+    for key, value in children:
+        found = _find_marker(value, f"{path}.{key}" if path else key)
+        if found is not None:
+            return found
+    return None
 
 
 def callback_payload_type(topic: str) -> type[BaseModel] | None:

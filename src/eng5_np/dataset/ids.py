@@ -11,6 +11,10 @@ The **display name** is for people (reports, terminal): the file stem made reada
 prefix (``anchor_`` / ``student_``, not repeated when the stem already starts with it) and grade
 signs kept apart — ``C+`` becomes ``c_plus`` and ``C-`` becomes ``c_minus`` — unique within a
 run. The artefact maps every wire id to its display name, role, grade and file.
+
+Display names come from :func:`display_slug`: letters outside ASCII are transliterated
+(``Åsa Öberg`` → ``asa_oberg``, ``Ωμέγα`` → ``omega``) with ``anyascii`` rather than dropped,
+so a Swedish or Greek file name stays recognisable in plans and reports.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+
+from anyascii import anyascii
 
 MAX_ID_LENGTH = 36
 MIN_ID_LENGTH = 3
@@ -30,7 +36,8 @@ MAX_DISPLAY_NAME_LENGTH = 48
 _SIGN_PLUS = re.compile(r"(?<=[A-Za-z0-9])\+")
 _SIGN_MINUS = re.compile(r"(?<=[A-Za-z])-(?=$|[_.\s])")
 _UNSAFE = re.compile(r"[^a-z0-9_-]+")
-_REPEATS = re.compile(r"_{2,}")
+_SEPARATOR_RUN = re.compile(r"[_-]*_[_-]*")
+"""A run of separators holding an underscore (``_-_`` from ``a – b``): one ``_``."""
 
 
 class EssayRole(StrEnum):
@@ -40,12 +47,23 @@ class EssayRole(StrEnum):
     STUDENT = "student"
 
 
-def slugify_stem(stem: str) -> str:
-    """Turn a file stem into the readable middle part of an id (may be empty)."""
-    text = _SIGN_PLUS.sub("_plus", stem)
+def display_slug(stem: str) -> str:
+    """A file stem as a lower-case ASCII name for people (``Åsa Öberg essay (1)`` →
+    ``asa_oberg_essay_1``); may be empty when the stem has nothing readable in it.
+
+    Transliteration comes before the sign rules so a grade sign next to a non-ASCII letter
+    is still recognised; whatever is not ``[a-z0-9_-]`` afterwards becomes one ``_``.
+    """
+    text = anyascii(stem)
+    text = _SIGN_PLUS.sub("_plus", text)
     text = _SIGN_MINUS.sub("_minus", text)
     text = _UNSAFE.sub("_", text.lower())
-    return _REPEATS.sub("_", text).strip("_-")
+    return _SEPARATOR_RUN.sub("_", text).strip("_-")
+
+
+def slugify_stem(stem: str) -> str:
+    """Turn a file stem into the readable middle part of an id (may be empty)."""
+    return display_slug(stem)
 
 
 def derive_wire_ids(

@@ -24,6 +24,10 @@ from eng5_np.errors import DatasetError
 from eng5_np.grades import GradeScale
 from eng5_np.hashing import sha256_text
 
+LINK_REFUSED = (
+    "a symbolic link; dataset files must be regular files inside the dataset folder, so copy "
+    "the file in"
+)
 INSTRUCTIONS_FILE = "instructions.md"
 PROMPT_FILE = "prompt.md"
 ANCHOR_DIR = "anchor_essays"
@@ -81,6 +85,8 @@ class Inventory:
     students: list[EssayFile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Hidden files left out of the dataset, one line each (plan lists them)."""
 
     @property
     def essays(self) -> list[EssayFile]:
@@ -225,6 +231,9 @@ def _read_document(
     root: Path, name: str, inventory: Inventory, max_file_bytes: int
 ) -> SourceDocument | None:
     path = root / name
+    if path.is_symlink():
+        inventory.problems.append(f"{name}: {LINK_REFUSED}")
+        return None
     if not path.is_file():
         inventory.problems.append(f"{name}: missing; add the file to the dataset folder")
         return None
@@ -238,13 +247,28 @@ def _read_document(
 
 def _essay_files(root: Path, folder: str, inventory: Inventory) -> list[Path]:
     directory = root / folder
+    if directory.is_symlink():
+        inventory.problems.append(f"{folder}/: {LINK_REFUSED}")
+        return []
     if not directory.is_dir():
         inventory.problems.append(f"{folder}/: missing; create it and put the essays in it")
         return []
     files: list[Path] = []
     stems: dict[str, Path] = {}
     for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+        # A link is never followed: one to /etc/passwd was uploaded as an essay (issue 8).
+        if path.is_symlink():
+            inventory.warnings.append(f"{_rel(root, path)}: skipped; {LINK_REFUSED}")
+            continue
+        if path.name.startswith("."):
+            inventory.skipped.append(f"{_rel(root, path)}: hidden, skipped")
+            continue
+        if path.is_dir():
+            continue
+        if not path.is_file():
+            inventory.warnings.append(
+                f"{_rel(root, path)}: skipped; not a regular file (a pipe, socket or device)"
+            )
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             inventory.problems.append(

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from eng5_np.errors import BrokerUnavailable
+from eng5_np.kafka.clients import missing_topics
 from eng5_np.kafka.state import CollectorState
 
 
@@ -43,11 +44,7 @@ class CallbackCollector:
         available = await self._consumer.topics()
         missing = [t for t in self._topics if t not in available]
         if missing:
-            raise BrokerUnavailable(
-                f"the broker has no topic {', '.join(missing)}",
-                advice="Create the platform topics (scripts/preflight.sh checks them) or use "
-                "--local-stack.",
-            )
+            raise missing_topics(missing)
         partitions: list[TopicPartition] = []
         for topic in self._topics:
             ids = self._consumer.partitions_for_topic(topic) or set()

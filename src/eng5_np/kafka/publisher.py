@@ -24,7 +24,7 @@ SEARCH_POLL_SECONDS = 0.5
 async def request_topic_ends(settings: RunSettings, topic: str) -> dict[str, int]:
     """Current end offset of every partition of the request topic (JSON-keyed)."""
     consumer = make_consumer(settings)
-    await start_client(consumer, settings.kafka_bootstrap)
+    await start_client(consumer, settings.kafka_bootstrap, security=settings.kafka_security)
     try:
         partitions = [
             TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
@@ -45,7 +45,7 @@ async def publish_request(
 ) -> RequestPosition:
     """Publish the request with ``acks=all``, keyed by the wire batch id."""
     producer = make_producer(settings)
-    await start_client(producer, settings.kafka_bootstrap)
+    await start_client(producer, settings.kafka_bootstrap, security=settings.kafka_security)
     try:
         record = await producer.send_and_wait(topic, value=value, key=wire_batch_id.encode("utf-8"))
     finally:
@@ -63,7 +63,7 @@ async def find_published_request(
 ) -> RequestPosition | None:
     """The request this batch already published after ``start_offsets``, if any."""
     consumer = make_consumer(settings)
-    await start_client(consumer, settings.kafka_bootstrap)
+    await start_client(consumer, settings.kafka_bootstrap, security=settings.kafka_security)
     try:
         return await _search(consumer, topic, wire_batch_id.encode("utf-8"), start_offsets)
     finally:

@@ -87,7 +87,7 @@ async def collect(
     hydrator: Hydrator,
     events: EventLog,
     config: CollectConfig,
-    expected_comparisons: int,
+    expected_comparisons: int | None,
     progress: ProgressSink,
     write_artefact: Callable[[], object],
     started_at: float | None = None,
@@ -102,7 +102,7 @@ async def collect(
     result_seen_at: float | None = None
     drain_to: dict[TopicPartition, int] | None = None
     drained_idle = False
-    warned_silence = False
+    silence_warned_at = 0.0  # the silence (s) the last warning reported; 0 = none yet
     try:
         while True:
             now = time.monotonic()
@@ -154,7 +154,7 @@ async def collect(
             now = time.monotonic()
             if records:
                 last_event = now
-                warned_silence = False
+                silence_warned_at = 0.0
             if hydrator.result is not None and result_seen_at is None:
                 result_seen_at = now
             if since_state >= config.state_every_events or (
@@ -165,11 +165,14 @@ async def collect(
             if now - last_artefact >= config.artefact_every_s:
                 write_artefact()
                 last_artefact = now
-            if not warned_silence and now - last_event >= config.silence_warning_s:
-                message = f"no callback for {now - last_event:.0f} s; still waiting"
-                log.warning("collect.silence", seconds=round(now - last_event))
+            silence = now - last_event
+            if silence >= silence_warned_at + config.silence_warning_s:
+                # Repeated every silence_warning_s with the time so far: one warning in a
+                # 216 s silence read as a hiccup (issue 8).
+                message = f"no callback for {silence:.0f} s; still waiting"
+                log.warning("collect.silence", seconds=round(silence))
                 progress.note(message)
-                warned_silence = True
+                silence_warned_at = silence
             progress.callbacks(
                 hydrator.observed.llm_comparisons,
                 expected_comparisons,

@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from uuid import uuid4
 
+from eng5_np.artefact.checksum import MANIFEST_FOLDERS
+from eng5_np.atomic import remove_stale_temp_files
 from eng5_np.dataset.inventory import Inventory, build_inventory
+from eng5_np.errors import UsageError
 from eng5_np.grades import GRADE_SCALES
-from eng5_np.logs import attach_run_log, bind_run_context
+from eng5_np.logs import attach_run_log, bind_run_context, get_logger
 from eng5_np.settings import RunSettings
+
+log = get_logger(__name__)
 
 
 def new_wire_batch_id() -> str:
@@ -24,9 +29,25 @@ def load_inventory(settings: RunSettings, wire_batch_id: str) -> Inventory:
 def prepare_run_folder(settings: RunSettings, wire_batch_id: str) -> Path:
     """Create the output folder, start its JSON log and bind the run's log context."""
     run_dir = settings.resolved_output_dir
+    require_output_folder(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     attach_run_log(run_dir)
     bind_run_context(
         correlation_id=wire_batch_id, batch_id=settings.batch_id, runner_mode=settings.mode.value
     )
+    # A run killed during an atomic write (SIGKILL mid-artefact) leaves its temporary file;
+    # nothing lists or reads those, so the next run of the folder clears them.
+    for folder in (run_dir, *(run_dir / name for name in MANIFEST_FOLDERS)):
+        for debris in remove_stale_temp_files(folder):
+            log.info("run_folder.stale_temp_removed", path=str(debris))
     return run_dir
+
+
+def require_output_folder(run_dir: Path) -> None:
+    """Raise :class:`UsageError` when ``run_dir`` exists but is not a folder (exit 2)."""
+    if (run_dir.exists() or run_dir.is_symlink()) and not run_dir.is_dir():
+        raise UsageError(
+            f"--output-dir {run_dir} is a file, not a folder; nothing was started",
+            advice="Pass a folder that does not exist yet (it is created) or an earlier run's "
+            "folder to resume it.",
+        )

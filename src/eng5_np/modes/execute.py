@@ -29,7 +29,7 @@ from eng5_np.errors import (
     UploadError,
     UsageError,
 )
-from eng5_np.kafka.clients import make_consumer, start_client, stop_client
+from eng5_np.kafka.clients import make_consumer, require_topics, start_client, stop_client
 from eng5_np.kafka.collector import CallbackCollector
 from eng5_np.kafka.publisher import find_published_request, publish_request, request_topic_ends
 from eng5_np.kafka.state import CollectorState, RequestPosition, load_state, save_state
@@ -51,7 +51,14 @@ from eng5_np.modes.progress import ProgressSink, SilentProgress
 from eng5_np.overrides import llm_overrides_payload, load_judge_overrides
 from eng5_np.request import compose_request
 from eng5_np.settings import RunSettings
-from eng5_np.upload import UploadCache, UploadItem, UploadProgress, check_reachable, upload_texts
+from eng5_np.upload import (
+    RetryPolicy,
+    UploadCache,
+    UploadItem,
+    UploadProgress,
+    check_reachable,
+    upload_texts,
+)
 
 log = get_logger(__name__)
 
@@ -131,6 +138,9 @@ async def run_execute(
     # A guest run sends anchors and students; an assignment run students only (SPEC §11.1).
     essays = inventory.students if assignment is not None else inventory.essays
 
+    if not settings.no_kafka:
+        # A dead broker or missing topics found after 24 uploads wasted them (issue 8).
+        await require_topics(settings, (CJ_REQUEST_TOPIC, *CALLBACK_TOPICS))
     request_bytes: bytes | None = None  # composed below unless the request is already out
     if resumed:
         storage_ids = _storage_ids_from_request(run_dir, inventory)
@@ -186,7 +196,7 @@ async def run_execute(
         return ExecuteResult(path, wire_batch_id, False, resumed, None, hydrator, warnings)
 
     consumer = make_consumer(settings)
-    await start_client(consumer, settings.kafka_bootstrap)
+    await start_client(consumer, settings.kafka_bootstrap, security=settings.kafka_security)
     try:
         collector = CallbackCollector(consumer, CALLBACK_TOPICS)
         await collector.position(state)
@@ -220,7 +230,7 @@ async def run_execute(
             hydrator=hydrator,
             events=events,
             config=config,
-            expected_comparisons=budget.planned,
+            expected_comparisons=budget.promised,
             progress=sink,
             write_artefact=lambda: artefact(writer.status(None, started), False),
             started_at=started,
@@ -274,6 +284,9 @@ async def _upload(
         concurrency=settings.upload_concurrency,
         cache=cache,
         force_reupload=settings.force_reupload,
+        retry=RetryPolicy(
+            attempts=settings.upload_attempts, request_timeout_s=settings.upload_timeout
+        ),
         on_progress=report,
     )
     log.info(

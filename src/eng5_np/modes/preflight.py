@@ -13,6 +13,7 @@ from eng5_np.admin.models import AssessmentInstructions, RegisteredAnchor
 from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
 from eng5_np.llm_models import ModelManifest, fetch_live_manifest, load_manifest, validate_override
+from eng5_np.redaction import redact_url
 from eng5_np.settings import RunSettings
 
 ASSIGNMENT_FILE = Path("requests") / "assignment.json"
@@ -33,7 +34,7 @@ async def check_model(settings: RunSettings) -> ModelCheck:
     manifest: ModelManifest
     if settings.llm_provider_url is not None:
         manifest = await fetch_live_manifest(settings.llm_provider_url)
-        source = f"live: {settings.llm_provider_url}/api/v1/models"
+        source = f"live: {redact_url(settings.llm_provider_url)}/api/v1/models"
     else:
         manifest = load_manifest()
         source = "shipped: eng5_np/data/llm_models.json"

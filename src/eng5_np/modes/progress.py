@@ -11,8 +11,10 @@ class ProgressSink(Protocol):
     def uploads(self, done: int, total: int, failed: int, from_cache: int) -> None:
         """Upload progress after each essay."""
 
-    def callbacks(self, collected: int, expected: int, elapsed_s: float, cost_usd: float) -> None:
-        """Callback progress after each poll."""
+    def callbacks(
+        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float
+    ) -> None:
+        """Callback progress after each poll; ``expected`` is None when no total is known."""
 
     def note(self, message: str) -> None:
         """A one-line notice (warnings such as 'no callback for 60 s')."""
@@ -24,7 +26,9 @@ class SilentProgress:
     def uploads(self, done: int, total: int, failed: int, from_cache: int) -> None:
         """Ignore upload progress."""
 
-    def callbacks(self, collected: int, expected: int, elapsed_s: float, cost_usd: float) -> None:
+    def callbacks(
+        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float
+    ) -> None:
         """Ignore callback progress."""
 
     def note(self, message: str) -> None:

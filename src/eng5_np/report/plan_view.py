@@ -63,7 +63,14 @@ def render_plan(result: PlanResult, console: Console) -> None:
         f"Comparisons: {cap}; at most {budget.planned} of {budget.all_pairs} possible pairs, "
         f"≈{budget.per_essay:.1f} per essay."
     )
-    if not budget.meets_gate:
+    if not budget.gate_reachable:
+        console.print(
+            f"[yellow]warn[/yellow]: the quality gate asks ≥{MIN_COMPARISONS_PER_ESSAY} "
+            f"comparisons per essay, which no budget can meet here: {budget.essays} essays "
+            f"have only {budget.all_pairs} possible pairs ({max(budget.essays - 1, 0)} per "
+            f"essay); add essays (at least {MIN_COMPARISONS_PER_ESSAY + 1}) to reach it."
+        )
+    elif not budget.meets_gate:
         console.print(
             f"[yellow]warn[/yellow]: the quality gate asks ≥{MIN_COMPARISONS_PER_ESSAY} "
             f"comparisons per essay; that needs ≥{budget.needed_for_gate} comparisons."
@@ -93,6 +100,8 @@ def render_plan(result: PlanResult, console: Console) -> None:
         console.print("Estimated cost: pass --llm-model to estimate with the manifest's prices")
     for warning in [*result.model_warnings, *inventory.warnings]:
         console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
+    for skipped in inventory.skipped:
+        console.print(f"skipped: {escape(skipped)}")
     if inventory.problems:
         console.print(f"\n[bold red]{len(inventory.problems)} problem(s):[/bold red]")
         for problem in inventory.problems:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
+from rich.text import Text
+
+
+class CountColumn(ProgressColumn):
+    """``done/total`` when the total is known, else the count alone (never ``/?``)."""
+
+    def render(self, task: Task) -> Text:
+        """The count, with its total only when one is known."""
+        done = int(task.completed)
+        return Text(f"{done}/{int(task.total)}" if task.total is not None else f"{done}")
 
 
 class RichProgress:
@@ -16,7 +26,7 @@ class RichProgress:
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            CountColumn(),
             TextColumn("{task.fields[detail]}"),
             console=console,
             transient=False,
@@ -43,10 +53,13 @@ class RichProgress:
             self._uploads = self._progress.add_task("uploads", total=total, detail=detail)
         self._progress.update(self._uploads, completed=done, total=total, detail=detail)
 
-    def callbacks(self, collected: int, expected: int, elapsed_s: float, cost_usd: float) -> None:
-        """Update the callback bar."""
+    def callbacks(
+        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float
+    ) -> None:
+        """Update the callback bar; without a known total it counts with no denominator."""
         detail = f"{elapsed_s:6.1f} s · ${cost_usd:.4f}"
-        total = max(expected, collected)
+        # The service may stop below a promised total (failed pairs) but never above it.
+        total = None if expected is None else max(expected, collected)
         if self._callbacks is None:
             self._callbacks = self._progress.add_task("callbacks", total=total, detail=detail)
         self._progress.update(self._callbacks, completed=collected, total=total, detail=detail)

@@ -7,12 +7,12 @@ artefact's manifest: they may be re-rendered after the artefact was sealed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from eng5_np.artefact.schema import validation_errors
+from eng5_np.artefact.verify import read_artefact_json
 from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
 from eng5_np.report.checks import QualityThresholds, compute_checks
@@ -22,23 +22,11 @@ from eng5_np.report.markdown import render_markdown
 
 REPORT_MARKDOWN = "report.md"
 REPORT_HTML = "report.html"
-ADVICE = "Pass the path of an assessment_run.<mode>.json artefact written by eng5-runner."
 
 
 def load_artefact(path: Path) -> dict[str, Any]:
     """Read an artefact and check it against the schema; :class:`UsageError` names the file."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such artefact file", advice=ADVICE) from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror})", advice=ADVICE) from None
-    try:
-        document = json.loads(raw)
-    except ValueError:
-        raise UsageError(f"{path}: not JSON, so not an artefact", advice=ADVICE) from None
-    if not isinstance(document, dict):
-        raise UsageError(f"{path}: the top level is not a JSON object", advice=ADVICE)
+    document = read_artefact_json(path)
     errors = validation_errors(document)
     if errors:
         raise UsageError(

@@ -21,6 +21,7 @@ from pathlib import Path
 import structlog
 
 from eng5_np.atomic import atomic_write_bytes
+from eng5_np.redaction import redact_url
 
 __all__ = ["CACHE_DIR_ENV", "UploadCache", "normalise_url"]
 
@@ -33,8 +34,12 @@ logger = structlog.get_logger(__name__)
 
 
 def normalise_url(url: str) -> str:
-    """The URL as it scopes a cache: no surrounding blanks, no trailing ``/``."""
-    return url.strip().rstrip("/")
+    """The URL as it scopes a cache: no credentials, no surrounding blanks, no trailing ``/``.
+
+    The file records this URL, so a password in it would be written to disk; the same service
+    reached with other credentials hands out the same storage ids, so they do not scope.
+    """
+    return redact_url(url.strip()).rstrip("/")
 
 
 class UploadCache:

@@ -19,6 +19,7 @@ import aiohttp
 import structlog
 
 from eng5_np.errors import ContentServiceUnavailable
+from eng5_np.redaction import redact_url
 from eng5_np.upload.cache import UploadCache
 from eng5_np.upload.models import UploadFailure, UploadItem, UploadOutcome, UploadProgress
 from eng5_np.upload.retry import RetryPolicy
@@ -171,7 +172,7 @@ async def upload_texts(
             await _upload_groups(pending, poster, cache, outcome, tally)
     logger.info(
         "uploads_finished",
-        content_service_url=url,
+        content_service_url=redact_url(url),
         items=len(items),
         uploaded=outcome.uploaded,
         from_cache=outcome.from_cache,

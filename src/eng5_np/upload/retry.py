@@ -5,18 +5,20 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from eng5_np.settings import UPLOAD_ATTEMPTS, UPLOAD_TIMEOUT_S
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """Attempts, backoff and timeouts for one upload."""
 
-    attempts: int = 4
-    """Total tries per text, the first one included."""
+    attempts: int = UPLOAD_ATTEMPTS
+    """Total tries per text, the first one included (why this many: ``UPLOAD_ATTEMPTS``)."""
     base_delay_s: float = 0.25
     """Backoff cap before the second try; it doubles for every further try."""
     max_delay_s: float = 4.0
     """Upper bound of any single backoff."""
-    request_timeout_s: float = 30.0
+    request_timeout_s: float = UPLOAD_TIMEOUT_S
     """Whole-request timeout (connect, send, answer) for one try."""
     connect_timeout_s: float = 5.0
     """Connect timeout for one try, so a black-holed host fails fast."""

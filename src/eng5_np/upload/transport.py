@@ -2,8 +2,8 @@
 
 5xx answers, timeouts and connection errors are retried with exponential backoff and full
 jitter; 4xx answers are final. When the service answers nothing at all — a text went through
-its whole retry cycle without anyone getting an answer, or ``concurrency × attempts`` tries in
-a row got none — the service is down rather than a text being bad, and
+its whole retry cycle without anyone getting an answer, or ``concurrency × min(attempts, 4)``
+tries in a row got none — the service is down rather than a text being bad, and
 :class:`ContentServicePoster` raises :class:`ContentServiceUnavailable` so the caller does not
 wait out the same cycle for every other text.
 """
@@ -20,6 +20,7 @@ import aiohttp
 import yarl
 
 from eng5_np.errors import ContentServiceUnavailable
+from eng5_np.redaction import redact_text, redact_url
 from eng5_np.upload.retry import RetryPolicy
 
 __all__ = ["ContentServicePoster", "TextUploadFailed", "check_reachable"]
@@ -27,6 +28,9 @@ __all__ = ["ContentServicePoster", "TextUploadFailed", "check_reachable"]
 ERROR_TEXT_MAX_CHARS = 200
 RESPONSE_READ_LIMIT_BYTES = 64 * 1024
 CORRELATION_HEADER = "X-Correlation-ID"
+SILENT_CYCLE_ATTEMPTS = 4
+"""Tries per concurrent slot that may go unanswered in a row before the service counts as
+down (a 30%-failing service answers far more often than that)."""
 
 
 class TextUploadFailed(Exception):
@@ -39,24 +43,25 @@ class TextUploadFailed(Exception):
 
 async def check_reachable(url: str, timeout_s: float = 3.0) -> None:
     """Connect to the URL's host and port over TCP, or raise within ``timeout_s``."""
+    shown = redact_url(url)
     try:
         parsed = yarl.URL(url)
     except (TypeError, ValueError) as error:
         raise ContentServiceUnavailable(
-            f"Content Service URL {url!r} is invalid: {error}"
+            f"Content Service URL {shown!r} is invalid: {redact_text(str(error))}"
         ) from None
     if parsed.scheme not in ("http", "https") or not parsed.host or parsed.port is None:
-        raise ContentServiceUnavailable(f"Content Service URL {url!r} is not an http(s) URL")
+        raise ContentServiceUnavailable(f"Content Service URL {shown!r} is not an http(s) URL")
     try:
         async with asyncio.timeout(timeout_s):
             _reader, writer = await asyncio.open_connection(parsed.host, parsed.port)
     except TimeoutError:
         raise ContentServiceUnavailable(
-            f"Content Service at {url} did not accept a connection within {timeout_s:g} s"
+            f"Content Service at {shown} did not accept a connection within {timeout_s:g} s"
         ) from None
     except OSError as error:
         raise ContentServiceUnavailable(
-            f"Content Service at {url} cannot be reached: {error.strerror or error}"
+            f"Content Service at {shown} cannot be reached: {error.strerror or error}"
         ) from None
     writer.close()
     # The connection was made; how it ends does not matter.
@@ -93,7 +98,9 @@ class ContentServicePoster:
         # first tries; this count notices a silent service after about one retry cycle of
         # wall time however many texts are queued.
         self._unanswered_in_a_row = 0
-        self._unanswered_limit = concurrency * retry.attempts
+        # Capped: a generous retry budget for a flaky service must not make a dead one take
+        # many times longer to recognise.
+        self._unanswered_limit = concurrency * min(retry.attempts, SILENT_CYCLE_ATTEMPTS)
         self.posts = 0
 
     async def post(self, body: bytes) -> str:
@@ -122,7 +129,7 @@ class ContentServicePoster:
 
     def _unavailable(self, reason: str) -> ContentServiceUnavailable:
         return ContentServiceUnavailable(
-            f"Content Service at {self._url} is not answering: {reason} "
+            f"Content Service at {redact_url(self._url)} is not answering: {reason} "
             f"(no answer to the last {self._unanswered_in_a_row} requests)"
         )
 
@@ -145,7 +152,8 @@ class ContentServicePoster:
                 return 0, "connection refused"
             return 0, f"cannot connect ({error.os_error.strerror or error.os_error})"
         except aiohttp.ClientError as error:
-            return 0, f"{type(error).__name__}: {_one_line(str(error))}".rstrip(": ")
+            detail = redact_text(_one_line(str(error)))
+            return 0, f"{type(error).__name__}: {detail}".rstrip(": ")
         if status == 201:
             return _parse_created(answer)
         return status, f"HTTP {status} from Content Service: {_error_text(answer)}"

@@ -1,0 +1,55 @@
+"""How ``--help`` reads: flags without value placeholders, choices in the case they are typed.
+
+Typer shows every option's type as a placeholder (``<bool>`` even for ``--help``) and prints
+the choices of a case-insensitive enum lower-cased, so ``--course-code`` offered ``eng5`` with
+a default of ``ENG5``. The classes here drop the flag placeholders; :func:`choices` spells an
+enum's values exactly as they are sent, for ``metavar``. Error messages from pydantic start
+with ``Value error,``; :func:`plain_message` takes that off before a person reads it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from typer.core import TyperCommand, TyperGroup, TyperOption
+
+FLAG = ""
+"""``metavar`` of an on/off flag: it takes no value, so nothing is shown."""
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _flag_help(option: TyperOption | None) -> TyperOption | None:
+    if option is not None:
+        option.metavar = FLAG  # the built-in --help is a flag too
+    return option
+
+
+class HelpGroup(TyperGroup):
+    """A Typer group whose help shows no ``<bool>`` for ``--help``."""
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        """The ``--help`` option without a value placeholder."""
+        return _flag_help(super().get_help_option(ctx))
+
+
+class HelpCommand(TyperCommand):
+    """A Typer command whose help shows no ``<bool>`` for ``--help``."""
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        """The ``--help`` option without a value placeholder."""
+        return _flag_help(super().get_help_option(ctx))
+
+
+def choices(enum: type[Enum]) -> str:
+    """``a, b or c``: the enum's values as they are accepted and sent."""
+    values = [str(member.value) for member in enum]
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def plain_message(message: str) -> str:
+    """A pydantic validation message without its ``Value error,`` style prefix."""
+    for prefix in _PYDANTIC_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
