@@ -1,9 +1,10 @@
-"""``bt_summary`` and ``grade_projections`` from the service's result and the comparisons.
+"""``bt_summary`` and ``grade_projections`` from the service's result and the runner's fit.
 
-θ, rank and grades are the service's (SPEC §6.2). Per-essay comparison counts and standard
-errors are computed here from the collected successful comparisons (Bradley–Terry, Fisher
-information under sum-to-zero), because the platform sends none. Probabilities are the
-service's when it sent them, otherwise the runner's own projection from the anchors' θ.
+θ, rank and grades are the service's (SPEC §6.2). Per-essay comparison counts, the runner's
+θ (``runner_theta``) and standard errors come from one runner fit of the collected successful
+comparisons (:mod:`eng5_np.analysis.bradley_terry`), because the platform sends no SEs.
+Probabilities are the service's when it sent them, otherwise the runner's own projection from
+the anchors' runner θ.
 """
 
 from __future__ import annotations
@@ -11,23 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry
+from eng5_np.analysis import BTFit, ComparisonOutcome
 from eng5_np.analysis.projection import build_grade_model
 from eng5_np.contracts import AssessmentResultV1
 from eng5_np.grades import GradeScale
 
 _ANCHOR_GRADE = re.compile(r"ANCHOR GRADE\s+(\S+)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class ResultBlocks:
-    """The artefact blocks derived from the result."""
-
-    bt_summary: list[dict[str, Any]]
-    grade_projections: list[dict[str, Any]]
 
 
 def successful_outcomes(comparisons: Sequence[Mapping[str, Any]]) -> list[ComparisonOutcome]:
@@ -61,29 +53,31 @@ def _probabilities(raw: object) -> dict[str, float] | None:
     return out
 
 
-def build_result_blocks(
+def build_bt_summary(
     result: AssessmentResultV1,
-    comparisons: Sequence[Mapping[str, Any]],
+    fit: BTFit,
     anchor_grades: Mapping[str, str],
     scale: GradeScale,
-) -> ResultBlocks:
-    """Hydrate ``bt_summary`` and ``grade_projections`` (optional fields omitted, not null).
+) -> list[dict[str, Any]]:
+    """``bt_summary``: the service's θ and rank beside the runner's θ and SE of one fit.
 
-    ``ValueError`` when the comparisons do not allow standard errors (a degenerate fit); the
-    caller then writes the artefact without these blocks rather than lose the run.
+    ``runner_theta`` and ``standard_error`` come from the same fit; both are null only for an
+    essay without a successful comparison. Optional fields are omitted, not null.
     """
-    fit = fit_bradley_terry(successful_outcomes(comparisons))
-    grades_by_anchor: dict[str, str] = {}
     summary: list[dict[str, Any]] = []
     for essay in sorted(result.essay_results, key=lambda r: (r.rank, r.essay_id)):
         count = fit.comparison_count.get(essay.essay_id, 0)
+        theta = fit.theta.get(essay.essay_id)
         se = fit.standard_error.get(essay.essay_id)
-        if count > 0 and (se is None or not math.isfinite(se)):
-            raise ValueError(f"no finite standard error for {essay.essay_id}")
+        if count > 0 and not (
+            theta is not None and se is not None and math.isfinite(theta) and math.isfinite(se)
+        ):
+            raise ValueError(f"no finite runner θ and standard error for {essay.essay_id}")
         entry: dict[str, Any] = {
             "essay_id": essay.essay_id,
             "theta": essay.bt_score,
             # null only for an essay without a successful comparison: no information at all.
+            "runner_theta": theta if count > 0 else None,
             "standard_error": se if count > 0 else None,
             "rank": essay.rank,
             "comparison_count": count,
@@ -93,22 +87,30 @@ def build_result_blocks(
             grade = _anchor_grade(essay.essay_id, essay.display_name, anchor_grades, scale)
             if grade is not None:
                 entry["anchor_grade"] = grade
-                grades_by_anchor[essay.essay_id] = grade
         else:
             entry["grade_projection"] = essay.letter_grade
         if essay.display_name:
             entry["display_name"] = essay.display_name
         summary.append(entry)
+    return summary
 
+
+def build_grade_projections(
+    result: AssessmentResultV1, bt_summary: Sequence[Mapping[str, Any]], scale: GradeScale
+) -> list[dict[str, Any]]:
+    """``grade_projections``: the service's grade, its probabilities or the runner's own.
+
+    The runner's projection uses the runner's θ and SE of ``bt_summary`` (one consistent
+    fit, SPEC §8), never the service's θ with the runner's SEs.
+    """
     service_probabilities = (
         result.assessment_metadata.get("grade_projection_summary", {}) or {}
     ).get("grade_probabilities", {}) or {}
-    theta = {e.essay_id: e.bt_score for e in result.essay_results}
-    se_map = {e["essay_id"]: e["standard_error"] for e in summary if e["standard_error"]}
-    model = None
-    usable = {a: g for a, g in grades_by_anchor.items() if a in se_map}
-    if usable:
-        model = build_grade_model(theta, se_map, usable, scale)
+    fitted = [e for e in bt_summary if e.get("runner_theta") is not None]
+    theta = {e["essay_id"]: float(e["runner_theta"]) for e in fitted}
+    se_map = {e["essay_id"]: float(e["standard_error"]) for e in fitted}
+    usable = {e["essay_id"]: e["anchor_grade"] for e in fitted if "anchor_grade" in e}
+    model = build_grade_model(theta, se_map, usable, scale) if usable else None
     projections: list[dict[str, Any]] = []
     for essay in sorted(result.essay_results, key=lambda r: r.essay_id):
         if essay.is_anchor:
@@ -120,8 +122,8 @@ def build_result_blocks(
         }
         from_service = _probabilities(service_probabilities.get(essay.essay_id))
         own = (
-            model.project(essay.essay_id, essay.bt_score, se_map[essay.essay_id])
-            if model is not None and essay.essay_id in se_map
+            model.project(essay.essay_id, theta[essay.essay_id], se_map[essay.essay_id])
+            if model is not None and essay.essay_id in theta
             else None
         )
         if from_service is not None:
@@ -136,4 +138,4 @@ def build_result_blocks(
             block["primary_anchor_id"] = own.primary_anchor_id
             block["anchor_alignment"] = round(own.anchor_alignment, 6)
         projections.append(block)
-    return ResultBlocks(summary, projections)
+    return projections
