@@ -185,7 +185,10 @@ async def test_answers_a_request_like_the_platform(
     theta = {essay_id: essay.bt_score for essay_id, essay in results.items()}
     alignment = anchor_alignment(theta, dataset.anchor_grades, LEGACY)
     assert alignment.kendall_tau is not None
-    assert alignment.kendall_tau >= 0.8
+    # The judge is calibrated to realistic noise (adjacent grades told apart 68 % of the
+    # time): over judge seeds τ averages ≈ 0.85 at this budget, 10th percentile ≈ 0.7,
+    # while a random order gives τ ≈ 0 ± 0.27 for nine anchors.
+    assert alignment.kendall_tau >= 0.5
 
     # --- completion, and ordering: comparisons < result < completion --------------------
     (completion_item,) = for_batch(received, MAIN_BATCH, COMPLETED_TOPIC)

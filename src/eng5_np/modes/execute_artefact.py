@@ -180,7 +180,8 @@ def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
     return StackInfo(
         stack.kind,
         "simulated",
-        f"{stack.description}; the callbacks came from a simulated/mock judge",
+        f"{stack.description}; the callbacks came from a simulated/mock judge (costs are "
+        "estimates, no money was spent)",
     )
 
 

@@ -22,6 +22,7 @@ from eng5_np.report.wording import (
     banners,
     check_rows,
     comparisons_sentence,
+    cost_note,
     cost_table,
     error_code_table,
     essay_table,
@@ -196,7 +197,8 @@ def render_html(facts: RunFacts, checks: RunChecks) -> str:
     ]
     out += ["<h2>Run</h2>", _table(pairs_table(run_rows(facts)))]
     out += ["<h2>Quality gates</h2>", _table(gates_table(checks), status_column=3)]
-    out += ["<h2>Cost and tokens</h2>", _table(cost_table(facts))]
+    out += ["<h2>Cost and tokens</h2>", f"<p>{_e(cost_note(facts))}</p>"]
+    out += [_table(cost_table(facts))]
     out += ["<h2>Comparisons</h2>", f"<p>{_e(comparisons_sentence(checks))}</p>"]
     if checks.tally.error_codes:
         out.append(_table(error_code_table(checks)))

@@ -243,6 +243,19 @@ def gates_table(checks: RunChecks) -> Table:
     )
 
 
+def cost_note(facts: RunFacts) -> str:
+    """What the cost figures are: estimates at the named model's prices, never money spent."""
+    if facts.simulated:
+        return (
+            "Estimated cost: what these comparisons would cost with the named model at the "
+            "model manifest's prices. The judge was simulated: no money was spent."
+        )
+    return (
+        "Estimated cost: the sum of each callback's cost_estimate as the LLM provider reported "
+        "it — an estimate, not an invoice."
+    )
+
+
 def cost_table(facts: RunFacts) -> Table:
     """Tokens and cost per provider/model, and the total."""
     rows = [
@@ -258,7 +271,7 @@ def cost_table(facts: RunFacts) -> Table:
     ]
     rows.append(("total", "", "", "", "", f"${facts.total_usd:.4f}"))
     return Table(
-        ("provider", "model", "comparisons", "prompt tokens", "completion tokens", "USD"),
+        ("provider", "model", "comparisons", "prompt tokens", "completion tokens", "est. USD"),
         tuple(rows),
         frozenset({2, 3, 4, 5}),
     )
