@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from scipy import stats
 
+from artefact_ssr import check_ssr
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.grades import GRADE_SCALES, GradeScaleName
 from runner_process import wait_until
@@ -96,6 +97,8 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, in
     out = tmp / "run"
     completed = _run(_execute_args(out), _env(tmp))
     assert completed.returncode == 0, completed.stderr
+    # Outside any test's tmp_path, so the autouse SSR check does not see it: check it here.
+    check_ssr(_artefact(out), str(out))
     return out, completed.stdout, _broker_pid(completed.stderr)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from artefact_ssr import check_ssr
 from eng5_np.artefact import analysis
 from eng5_np.artefact.builder import StackInfo, build_inputs
 from eng5_np.artefact.hydrator import Hydrator
@@ -179,3 +180,19 @@ def test_the_analysis_uses_one_fit_for_theta_se_and_ssr(tmp_path: Path) -> None:
     assert block["fit_method"].startswith("map-newton")
     # The service's θ stays as it was sent, beside the runner's.
     assert [e["theta"] for e in document["bt_summary"]] == [0.0, -1.0, -2.0]
+
+
+def test_the_ssr_consistency_check_catches_a_figure_that_does_not_match(tmp_path: Path) -> None:
+    writer, settings, _ = _writer(tmp_path)
+    path = writer.write(run_status(settings, writer.hydrator, None, time.monotonic()), final=True)
+    document = json.loads(path.read_text())
+    check_ssr(document)
+
+    block = document["validation"]["analysis"]
+    block["scale_separation_reliability"] = max(0.9, block["scale_separation_reliability"] + 0.1)
+    with pytest.raises(AssertionError, match="recomputed"):
+        check_ssr(document)
+    block["scale_separation_reliability"] = None
+    block["reasons"] = []
+    with pytest.raises(AssertionError, match="without a reason"):
+        check_ssr(document)
