@@ -485,6 +485,7 @@ def _execute(settings: RunSettings, console: Console) -> None:
         partial=outcome is None or outcome.reason is not StopReason.COMPLETED,
         stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
         stack_description=stack_info.description,
+        simulated=stack_info.judge == "simulated",
     )
     for path in result.report_paths:
         console.print(f"report: {path}", markup=False)

@@ -143,7 +143,8 @@ class LocalStackRun:
             "simulated",
             "embedded local stack: Tansu broker, Content Service and reference CJ service "
             f"with the simulated judge (seed {self._settings.judge_seed}, faults {faults}); "
-            "not LLM judgements",
+            "not LLM judgements; costs are estimates at the named model's prices, no money "
+            "was spent",
         )
 
 

@@ -1,4 +1,7 @@
-"""Tests for eng5_np.analysis.bradley_terry: θ recovery and Fisher-information SEs."""
+"""Tests for eng5_np.analysis.bradley_terry: θ recovery and posterior-curvature SEs.
+
+Fixed cases here; property-based tests over random graphs in test_analysis_bt_properties.py.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import pytest
 from scipy import stats
 
 from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry
-from eng5_np.analysis.bradley_terry import fisher_information
+from eng5_np.analysis.bradley_terry import DEFAULT_PRIOR_SD, fisher_information, log_posterior
 
 Simulator = Callable[..., list[ComparisonOutcome]]
 
@@ -46,7 +49,7 @@ def test_theta_sums_to_zero_and_counts_match(simulate: Simulator) -> None:
     assert fit.is_connected
 
 
-def test_standard_errors_match_unpenalised_fisher_pseudo_inverse(simulate: Simulator) -> None:
+def test_standard_errors_are_the_sum_to_zero_posterior_curvature(simulate: Simulator) -> None:
     rng = np.random.default_rng(13)
     outcomes = simulate(np.linspace(-1.5, 1.5, 8), 200, rng)
     fit = fit_bradley_terry(outcomes)
@@ -56,44 +59,35 @@ def test_standard_errors_match_unpenalised_fisher_pseudo_inverse(simulate: Simul
     winners = np.array([index[o.winner_id] for o in outcomes], dtype=np.intp)
     losers = np.array([index[o.loser_id] for o in outcomes], dtype=np.intp)
     theta = np.array([fit.theta[essay_id] for essay_id in order])
-    expected = np.sqrt(np.diag(np.linalg.pinv(fisher_information(theta, winners, losers))))
+    information = fisher_information(theta, winners, losers)
+    centring = np.eye(8) - np.full((8, 8), 1 / 8)
+    posterior = centring @ np.linalg.inv(information + np.eye(8) / DEFAULT_PRIOR_SD**2) @ centring
+    expected = np.sqrt(np.diag(posterior))
 
     np.testing.assert_allclose([fit.standard_error[e] for e in order], expected, rtol=1e-8)
+    # Where the ML estimate exists, the weak prior moves the SEs by a few per cent at most.
+    unpenalised = np.sqrt(np.diag(np.linalg.pinv(information)))
+    np.testing.assert_allclose(expected, unpenalised, rtol=0.05)
+    assert np.all(expected < unpenalised)
 
 
-def test_standard_errors_are_not_shrunk_by_the_regulariser(simulate: Simulator) -> None:
+def test_theta_is_the_maximum_of_the_log_posterior(simulate: Simulator) -> None:
     rng = np.random.default_rng(14)
     outcomes = simulate(np.linspace(-2.0, 2.0, 10), 300, rng)
-
-    tiny = fit_bradley_terry(outcomes, alpha=1e-6)
-    default = fit_bradley_terry(outcomes)
-
-    for essay_id in ids(10):
-        assert default.standard_error[essay_id] == pytest.approx(
-            tiny.standard_error[essay_id], rel=0.01
-        )
-
-
-def test_penalty_curvature_is_left_out_of_the_information(simulate: Simulator) -> None:
-    rng = np.random.default_rng(14)
-    outcomes = simulate(np.linspace(-2.0, 2.0, 10), 300, rng)
-    alpha = 1.0
-    fit = fit_bradley_terry(outcomes, alpha=alpha)
-
+    fit = fit_bradley_terry(outcomes)
     order = ids(10)
     index = {essay_id: i for i, essay_id in enumerate(order)}
-    winners = np.array([index[o.winner_id] for o in outcomes], dtype=np.intp)
-    losers = np.array([index[o.loser_id] for o in outcomes], dtype=np.intp)
-    information = fisher_information(np.array([fit.theta[e] for e in order]), winners, losers)
-    projector = np.eye(10) - np.full((10, 10), 0.1)
-    penalised = projector @ np.linalg.inv(information + 2 * alpha * np.eye(10)) @ projector
-    penalised_se = np.sqrt(np.diag(penalised))
-    unpenalised_se = np.sqrt(np.diag(np.linalg.pinv(information)))
+    wins = np.zeros((10, 10))
+    for o in outcomes:
+        wins[index[o.winner_id], index[o.loser_id]] += 1
+    theta = np.array([fit.theta[e] for e in order])
 
-    reported = np.array([fit.standard_error[e] for e in order])
-    np.testing.assert_allclose(reported, unpenalised_se, rtol=1e-8)
-    # The penalty's curvature 2α would have shrunk every SE noticeably.
-    assert np.all(penalised_se < 0.95 * reported)
+    best = log_posterior(theta, wins, DEFAULT_PRIOR_SD)
+    for direction in np.eye(10):
+        for step in (1e-3, -1e-3):
+            assert log_posterior(theta + step * direction, wins, DEFAULT_PRIOR_SD) < best
+    assert fit.method == "map-newton"
+    assert fit.separated == ()
 
 
 def test_standard_errors_halve_with_four_times_the_comparisons(simulate: Simulator) -> None:
@@ -143,6 +137,7 @@ def test_always_winning_essay_gets_finite_top_theta_and_se() -> None:
     fit = fit_bradley_terry(outcomes)
 
     assert max(fit.theta, key=fit.theta.__getitem__) == "champion"
+    assert fit.separated == ("champion",)
     for essay_id in fit.theta:
         assert np.isfinite(fit.theta[essay_id])
         assert np.isfinite(fit.standard_error[essay_id])
@@ -190,9 +185,10 @@ def test_no_comparisons_give_an_empty_fit() -> None:
     assert fit.comparison_count == {"a": 0}
 
 
-def test_non_positive_alpha_is_rejected() -> None:
-    with pytest.raises(ValueError, match="alpha"):
-        fit_bradley_terry([outcome("a", "b", "a")], alpha=0.0)
+@pytest.mark.parametrize("prior_sd", [0.0, -1.0, float("inf"), float("nan")])
+def test_a_prior_that_is_not_positive_and_finite_is_rejected(prior_sd: float) -> None:
+    with pytest.raises(ValueError, match="prior_sd"):
+        fit_bradley_terry([outcome("a", "b", "a")], prior_sd=prior_sd)
 
 
 def test_hundred_essays_two_thousand_comparisons_fit_well_under_a_second(

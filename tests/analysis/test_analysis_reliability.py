@@ -33,12 +33,17 @@ def test_ssr_is_low_for_coin_flips(simulate: Simulator) -> None:
     assert scale_separation_reliability(fit.theta, fit.standard_error) < 0.4
 
 
-def test_ssr_formula_and_clipping() -> None:
-    theta = {"a": -1.0, "b": 0.0, "c": 1.0}  # sample variance 1
+def test_ssr_formula_uses_the_sample_variance_and_is_not_clipped() -> None:
+    theta = {"a": -1.0, "b": 0.0, "c": 1.0}  # sample variance (n − 1) is 1
 
     assert scale_separation_reliability(theta, dict.fromkeys(theta, 0.5)) == pytest.approx(0.75)
-    assert scale_separation_reliability(theta, dict.fromkeys(theta, 2.0)) == 0.0
-    assert scale_separation_reliability(dict.fromkeys("ab", 0.0), dict.fromkeys("ab", 1.0)) == 0.0
+    # Error larger than the spread: reported as the negative number it is, never 0 or a pass.
+    assert scale_separation_reliability(theta, dict.fromkeys(theta, 2.0)) == pytest.approx(-3.0)
+
+
+def test_ssr_of_constant_theta_is_undefined() -> None:
+    with pytest.raises(ValueError, match="undefined"):
+        scale_separation_reliability(dict.fromkeys("ab", 0.0), dict.fromkeys("ab", 1.0))
 
 
 def test_ssr_rejects_mismatched_or_too_few_essays() -> None:

@@ -122,3 +122,57 @@ def test_many_errors_are_summarised(stub_document: dict[str, Any]) -> None:
         student["checksum"] = "bad"
     with pytest.raises(ArtefactInvalid, match=r"\(\+\d+ more\)$"):
         validate_document(document)
+
+
+def _bt_entry(**overrides: object) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "essay_id": "essay_one",
+        "theta": 1.5,
+        "runner_theta": 1.2,
+        "standard_error": 0.4,
+        "rank": 1,
+        "comparison_count": 6,
+        "is_anchor": False,
+    }
+    entry.update(overrides)
+    return entry
+
+
+def test_schema_1_1_carries_runner_theta_and_the_analysis_block(
+    stub_document: dict[str, Any],
+) -> None:
+    document = copy.deepcopy(stub_document)
+    uncompared = _bt_entry(
+        essay_id="essay_two", rank=2, comparison_count=0, runner_theta=None, standard_error=None
+    )
+    document["bt_summary"] = [_bt_entry(), uncompared]
+    document["validation"]["analysis"] = {
+        "scale_separation_reliability": -0.4,
+        "split_half_reliability": None,
+        "reasons": ["negative"],
+        "errors": [],
+        "separated": ["essay_one"],
+        "fit_method": "map-newton",
+        "prior_sd": 3.0,
+        "components": 1,
+    }
+    assert validation_errors(document) == []
+    assert schema_version() == "1.1.0"
+
+    # A runner θ without comparisons, or a compared essay without one, is invalid.
+    document["bt_summary"][1]["runner_theta"] = 0.3
+    assert validation_errors(document) != []
+    document["bt_summary"][1]["runner_theta"] = None
+    document["bt_summary"][0]["runner_theta"] = None
+    assert validation_errors(document) != []
+
+
+def test_a_1_0_artefact_without_the_new_fields_still_validates(
+    stub_document: dict[str, Any],
+) -> None:
+    document = copy.deepcopy(stub_document)
+    entry = _bt_entry()
+    del entry["runner_theta"]
+    document["bt_summary"] = [entry]
+    document["validation"].pop("analysis", None)
+    assert validation_errors(document) == []

@@ -9,12 +9,14 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from scipy import stats
 
+from artefact_ssr import check_ssr
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.grades import GRADE_SCALES, GradeScaleName
 from runner_process import wait_until
@@ -95,6 +97,8 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, in
     out = tmp / "run"
     completed = _run(_execute_args(out), _env(tmp))
     assert completed.returncode == 0, completed.stderr
+    # Outside any test's tmp_path, so the autouse SSR check does not see it: check it here.
+    check_ssr(_artefact(out), str(out))
     return out, completed.stdout, _broker_pid(completed.stderr)
 
 
@@ -146,7 +150,43 @@ def test_anchor_thetas_follow_their_grades(default_run: tuple[Path, str, int]) -
     positions = [SCALE.position(e["anchor_grade"]) for e in anchors]
     thetas = [e["theta"] for e in anchors]
     tau = stats.kendalltau(positions, thetas).statistic
-    assert tau >= 0.8, f"Kendall tau {tau:.2f} between anchor grades and theta"
+    # Realistic judge noise (localstack/judge.py): at the default budget τ averages ≈ 0.8 over
+    # judge seeds, 10th percentile ≈ 0.67; a random order gives τ ≈ 0 ± 0.27 for nine anchors.
+    assert tau >= 0.5, f"Kendall tau {tau:.2f} between anchor grades and theta"
+
+
+def test_the_simulated_scale_is_realistic_and_one_fit_backs_every_figure(
+    default_run: tuple[Path, str, int],
+) -> None:
+    """Issue 8: θ spans a range typical of real CJ studies, not −12 … +6 logits."""
+    out, stdout, _ = default_run
+    document = _artefact(out)
+    runner = [e["runner_theta"] for e in document["bt_summary"]]
+    service = [e["theta"] for e in document["bt_summary"]]
+    for thetas in (runner, service):
+        assert -5.0 < min(thetas) < -1.5
+        assert 1.5 < max(thetas) < 5.0
+    assert max(e["standard_error"] for e in document["bt_summary"]) < 2.0
+    analysis = document["validation"]["analysis"]
+    assert analysis["errors"] == []
+    assert analysis["scale_separation_reliability"] is not None
+    assert "no money" in stdout
+
+
+def test_comparison_times_lie_between_the_request_and_its_callback(
+    default_run: tuple[Path, str, int],
+) -> None:
+    out = default_run[0]
+    request = json.loads((out / "requests" / "els_cj_assessment_request.json").read_bytes())
+    published = datetime.fromisoformat(request["event_timestamp"])
+    sent = {}
+    for line in (out / "events" / "comparisons.jsonl").read_text().splitlines():
+        envelope = json.loads(line)
+        sent[envelope["data"]["request_id"]] = datetime.fromisoformat(envelope["event_timestamp"])
+    for record in _artefact(out)["llm_comparisons"]:
+        started = datetime.fromisoformat(record["started_at"])
+        completed = datetime.fromisoformat(record["completed_at"])
+        assert published <= started <= completed <= sent[record["request_id"]], record["sequence"]
 
 
 def test_no_broker_survives_a_successful_run(default_run: tuple[Path, str, int]) -> None:

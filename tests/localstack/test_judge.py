@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,8 +59,10 @@ def _compare(
 
 
 def _stable(callback: LLMComparisonResultV1) -> dict[str, object]:
-    """The callback without its wall-clock timestamps."""
-    return callback.model_dump(exclude={"requested_at", "completed_at", "error_detail"})
+    """The callback without its wall-clock timing."""
+    return callback.model_dump(
+        exclude={"requested_at", "completed_at", "response_time_ms", "error_detail"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +155,6 @@ def test_successful_callback_is_realistic(strong: JudgeEssay, weak: JudgeEssay) 
     assert callback.confidence == 5.0  # A against F+: eight grades apart
     assert callback.justification is not None
     assert 0 < len(callback.justification) <= 500
-    assert callback.completed_at > callback.requested_at
-    assert callback.response_time_ms > 0
     # A close pair is judged with low confidence.
     twin = JudgeEssay("twin", strong.text)
     assert _compare(judge, strong, twin, "y").confidence == 1.0
@@ -236,3 +238,27 @@ def test_configuration_is_validated() -> None:
     assert judge.seed == 11
     assert judge.faults.duplicate_rate == 0.5
     assert judge.model.model_id == "simulated-judge-v1"
+
+
+def test_timestamps_lie_between_the_request_and_the_callback(
+    strong: JudgeEssay, weak: JudgeEssay
+) -> None:
+    judge = SimulatedJudge(seed=3)
+    for key in ("ok", "error"):
+        if key == "error":
+            judge = SimulatedJudge(seed=3, faults=FaultConfig(error_rate=1.0))
+        asked = datetime.now(UTC)
+        callback = _compare(judge, strong, weak, key)
+        answered = datetime.now(UTC)
+
+        # Never before the judge was asked (so never before the request was published),
+        # never after the callback could be sent.
+        assert asked <= callback.requested_at <= callback.completed_at <= answered
+        elapsed = callback.completed_at - callback.requested_at
+        assert callback.response_time_ms == elapsed // timedelta(milliseconds=1)
+
+
+def test_the_default_slope_spaces_adjacent_grades_three_quarters_of_a_logit() -> None:
+    assert DEFAULT_SLOPE == 0.75
+    adjacent = 1 / (1 + math.exp(-DEFAULT_SLOPE))
+    assert 0.67 < adjacent < 0.69

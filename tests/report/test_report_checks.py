@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Any
 
 import pytest
@@ -11,13 +11,11 @@ import pytest
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.report.checks import (
     AlignmentCheck,
-    GateStatus,
     InfitCheck,
-    NotComputable,
-    QualityThresholds,
     RefitCheck,
     compute_checks,
 )
+from eng5_np.report.gates import GateStatus, NotComputable, QualityThresholds
 
 ArtefactFactory = Callable[..., dict[str, Any]]
 
@@ -180,16 +178,19 @@ def test_gates_flip_from_pass_to_warn_at_their_thresholds(
     build_artefact: ArtefactFactory,
 ) -> None:
     anchors = {a: g for a, g in ANCHORS.items() if a != "a_c"}
-    document = build_artefact(_higher_wins() * 3, anchors=anchors, students=["a_c"])
+    # One upset per adjacent pair: no essay is separated, so only the thresholds decide.
+    upsets = [(low, high, low) for low, high in pairwise(ORDER)]
+    document = build_artefact(_higher_wins() * 3 + upsets, anchors=anchors, students=["a_c"])
     observed = compute_checks(document)
     assert isinstance(observed.ssr, float)
-    assert observed.count_spread.minimum == 9
+    assert observed.reliability_reasons == ()
+    assert observed.count_spread.minimum == 10
 
     def statuses(thresholds: QualityThresholds) -> tuple[GateStatus, ...]:
         return tuple(g.status for g in compute_checks(document, thresholds).gates)
 
-    at = QualityThresholds(min_ssr=observed.ssr, min_comparisons_per_essay=9)
-    above = QualityThresholds(min_ssr=observed.ssr + 1e-9, min_comparisons_per_essay=10)
+    at = QualityThresholds(min_ssr=observed.ssr, min_comparisons_per_essay=10)
+    above = QualityThresholds(min_ssr=observed.ssr + 1e-9, min_comparisons_per_essay=11)
     assert statuses(at) == (GateStatus.PASS, GateStatus.PASS)
     assert statuses(above) == (GateStatus.WARN, GateStatus.WARN)
     defaults = compute_checks(document).gates
@@ -214,3 +215,55 @@ def test_only_failed_comparisons_means_nothing_to_analyse(build_artefact: Artefa
     checks = compute_checks(build_artefact([("a", "b", None)], anchors={"a": "A"}, students=["b"]))
     assert checks.nothing_to_analyse == "none of the 1 comparison(s) succeeded"
     assert checks.tally.failed == 1
+
+
+def test_separated_data_never_pass_the_ssr_gate(build_artefact: ArtefactFactory) -> None:
+    document = build_artefact(_higher_wins() * 3, anchors=ANCHORS, students=["s"])
+    lenient = QualityThresholds(min_ssr=-100.0, min_comparisons_per_essay=0)
+
+    checks = compute_checks(document, lenient)
+
+    assert isinstance(checks.ssr, float)
+    ssr_gate = checks.gates[0]
+    assert ssr_gate.status is GateStatus.WARN
+    assert "won or lost every comparison" in ssr_gate.observed
+    assert isinstance(checks.refit, RefitCheck)
+    assert set(checks.refit.separated) == set(ANCHORS)
+
+
+def test_figures_are_read_from_the_artefacts_analysis_block(
+    build_artefact: ArtefactFactory,
+) -> None:
+    upsets = [(low, high, low) for low, high in pairwise(ORDER)]
+    document = build_artefact(_higher_wins() * 3 + upsets, anchors=ANCHORS, students=["s"])
+    document["validation"]["analysis"] = {
+        "scale_separation_reliability": -0.25,
+        "split_half_reliability": None,
+        "reasons": ["split-half reliability undefined: too few comparisons"],
+        "errors": [],
+    }
+    lenient = QualityThresholds(min_ssr=-1.0, min_comparisons_per_essay=0)
+
+    checks = compute_checks(document, lenient)
+
+    assert checks.ssr == -0.25
+    assert isinstance(checks.split_half, NotComputable)
+    assert "too few comparisons" in checks.split_half.reason
+    assert checks.gates[0].status is GateStatus.WARN
+
+
+def test_an_undefined_stored_ssr_warns_with_its_reason(build_artefact: ArtefactFactory) -> None:
+    document = build_artefact(_higher_wins(), anchors=ANCHORS, students=["s"])
+    document["validation"]["analysis"] = {
+        "scale_separation_reliability": None,
+        "split_half_reliability": None,
+        "reasons": ["the comparison graph falls into 2 unconnected groups"],
+        "errors": ["reliability: ValueError: boom"],
+    }
+
+    checks = compute_checks(document)
+
+    assert isinstance(checks.ssr, NotComputable)
+    assert checks.gates[0].status is GateStatus.WARN
+    assert "unconnected" in checks.gates[0].observed
+    assert checks.analysis_errors == ("reliability: ValueError: boom",)

@@ -37,6 +37,7 @@ def _summary() -> list[dict[str, Any]]:
         {
             "essay_id": essay_id,
             "theta": theta,
+            "runner_theta": theta / 2,
             "standard_error": 0.9,
             "rank": rank,
             "comparison_count": 3,
@@ -115,7 +116,8 @@ def test_reports_show_metadata_costs_comparisons_scale_and_projections(
         for gate in ("scale separation reliability", "comparisons per essay"):
             assert gate in text
         assert "WARN" in text  # 3 comparisons per essay is below the gate of 10
-    assert "| 1 | anchor_high | anchor B | +2.000 | 0.900 | 3 |  |" in markdown
+    # Service θ beside the runner's θ of the same fit as the SE.
+    assert "| 1 | anchor_high | anchor B | +2.000 | +1.000 | 0.900 | 3 |  |" in markdown
 
 
 def test_a_real_llm_run_has_no_simulated_banner(build_artefact: ArtefactFactory) -> None:

@@ -1,8 +1,10 @@
 """Runner-side analysis of successful comparisons (SPEC §6.2, §8): pure functions, no I/O.
 
 - ``comparisons``: the outcome record and counts over outcomes;
-- ``bradley_terry``: θ with ``choix`` and sum-to-zero Fisher-information SEs;
+- ``bradley_terry``: θ by a MAP fit that always returns, sum-to-zero posterior SEs;
+- ``separation``: the essays whose maximum-likelihood θ would be infinite;
 - ``reliability``: scale separation and split-half reliability, infit and misfits;
+- ``reliability_figures``: both reliability figures of one fit, with the reasons against them;
 - ``bias``: position bias;
 - ``alignment``: anchors' grades against their θ;
 - ``projection``: the runner's own grade projection from the anchors.
@@ -17,7 +19,7 @@ from eng5_np.analysis.alignment import (
     anchors_never_winning,
 )
 from eng5_np.analysis.bias import PositionBias, position_bias
-from eng5_np.analysis.bradley_terry import DEFAULT_ALPHA, BTFit, fit_bradley_terry
+from eng5_np.analysis.bradley_terry import DEFAULT_PRIOR_SD, BTFit, fit_bradley_terry
 from eng5_np.analysis.comparisons import (
     ComparisonOutcome,
     comparison_counts,
@@ -36,9 +38,16 @@ from eng5_np.analysis.reliability import (
     scale_separation_reliability,
     split_half_reliability,
 )
+from eng5_np.analysis.reliability_figures import (
+    SPLIT_HALF_SEED,
+    ReliabilityFigures,
+    reliability_figures,
+    separation_reason,
+)
 
 __all__ = [
-    "DEFAULT_ALPHA",
+    "DEFAULT_PRIOR_SD",
+    "SPLIT_HALF_SEED",
     "AnchorAlignment",
     "AnchorInversion",
     "BTFit",
@@ -46,6 +55,7 @@ __all__ = [
     "GradeModel",
     "GradeProjection",
     "PositionBias",
+    "ReliabilityFigures",
     "anchor_alignment",
     "anchors_never_winning",
     "build_grade_model",
@@ -56,7 +66,9 @@ __all__ = [
     "infit",
     "position_bias",
     "project_grades",
+    "reliability_figures",
     "scale_separation_reliability",
+    "separation_reason",
     "split_half_reliability",
     "win_counts",
 ]

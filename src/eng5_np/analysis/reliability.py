@@ -6,17 +6,18 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from eng5_np.analysis.bradley_terry import DEFAULT_ALPHA, fit_bradley_terry
+from eng5_np.analysis.bradley_terry import fit_bradley_terry
 from eng5_np.analysis.comparisons import ComparisonOutcome
 
 
 def scale_separation_reliability(theta: Mapping[str, float], se: Mapping[str, float]) -> float:
-    """SSR = (Var θ − mean SE²) / Var θ, clipped to [0, 1].
+    """SSR = (Var θ − mean SE²) / Var θ, not clipped.
 
-    Var θ is the sample variance (n − 1) of the essays' θ. A negative value means the
-    measurement error exceeds the observed spread — no reliable separation — and is
-    reported as 0; identical θ values also give 0. ``theta`` and ``se`` must name the
-    same essays, at least two of them.
+    Var θ is the **sample variance (n − 1 denominator)** of the essays' θ; mean SE² is the plain
+    mean of the squared standard errors over the same essays. A negative value means the
+    measurement error exceeds the observed spread — the scale separates nothing — and is
+    returned as it is, so no gate can read it as a pass. ``theta`` and ``se`` must name the
+    same essays, at least two; identical θ values raise ``ValueError`` (SSR is undefined).
     """
     if set(theta) != set(se):
         raise ValueError("theta and se must name the same essays")
@@ -26,28 +27,25 @@ def scale_separation_reliability(theta: Mapping[str, float], se: Mapping[str, fl
     values = np.array([theta[essay_id] for essay_id in essay_ids], dtype=np.float64)
     errors = np.array([se[essay_id] for essay_id in essay_ids], dtype=np.float64)
     observed_variance = float(np.var(values, ddof=1))
-    if observed_variance <= 0:
-        return 0.0
-    reliability = (observed_variance - float(np.mean(errors**2))) / observed_variance
-    return float(np.clip(reliability, 0.0, 1.0))
+    if not observed_variance > 0:
+        raise ValueError("scale separation reliability is undefined: every θ is the same")
+    return (observed_variance - float(np.mean(errors**2))) / observed_variance
 
 
-def split_half_reliability(
-    outcomes: Sequence[ComparisonOutcome], seed: int, alpha: float = DEFAULT_ALPHA
-) -> float:
+def split_half_reliability(outcomes: Sequence[ComparisonOutcome], seed: int) -> float:
     """Fit two random halves of the comparisons separately and Spearman–Brown their agreement.
 
     The comparisons are shuffled with ``numpy.random.default_rng(seed)`` (same seed,
-    same result) and split in two; each half gets its own BT fit and the Pearson
-    correlation r of θ over the essays present in both halves is stepped up to the full
-    length with 2r / (1 + r). A non-positive r is returned unchanged: the halves do not
-    agree, and the step-up formula would only exaggerate that. Raises ``ValueError``
-    when fewer than two essays appear in both halves or a half has constant θ.
+    same result) and split in two; each half gets its own BT fit (the same MAP fit as the
+    whole run) and the Pearson correlation r of θ over the essays present in both halves is
+    stepped up to the full length with 2r / (1 + r). A non-positive r is returned unchanged:
+    the halves do not agree, and the step-up formula would only exaggerate that. Raises
+    ``ValueError`` when fewer than two essays appear in both halves or a half has constant θ.
     """
     order = np.random.default_rng(seed).permutation(len(outcomes))
     middle = len(outcomes) // 2
-    first = fit_bradley_terry([outcomes[i] for i in order[:middle]], alpha=alpha).theta
-    second = fit_bradley_terry([outcomes[i] for i in order[middle:]], alpha=alpha).theta
+    first = fit_bradley_terry([outcomes[i] for i in order[:middle]]).theta
+    second = fit_bradley_terry([outcomes[i] for i in order[middle:]]).theta
     shared = sorted(set(first) & set(second))
     if len(shared) < 2:
         raise ValueError("split-half reliability needs two essays compared in both halves")

@@ -206,14 +206,22 @@ def build_inputs(
     return block
 
 
-def build_validation(run_dir: Path, status: RunStatus) -> dict[str, Any]:
-    """The ``validation`` block, with the manifest of the run's data files as they are now."""
-    return {
+def build_validation(
+    run_dir: Path, status: RunStatus, analysis: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``validation`` block, with the manifest of the run's data files as they are now.
+
+    ``analysis`` is the ``validation.analysis`` block (reliability figures and their reasons).
+    """
+    block: dict[str, Any] = {
         "artefact_checksum": ZERO_CHECKSUM,
         "manifest": build_manifest(run_dir),
         "cli_environment": cli_environment(),
         "runner_status": status.as_dict(),
     }
+    if analysis is not None:
+        block["analysis"] = analysis
+    return block
 
 
 def assemble(

@@ -1,37 +1,29 @@
-"""``bt_summary`` and ``grade_projections`` from the service's result and the comparisons.
+"""``bt_summary`` and ``grade_projections`` from the service's result and the runner's fit.
 
-θ and rank are the service's (SPEC §6.2). Per-essay comparison counts and standard errors are
-computed here from the collected successful comparisons (Bradley–Terry, Fisher information
-under sum-to-zero), because the platform sends none. Probabilities are the service's when it
-sent them, otherwise the runner's own projection from the anchors' θ.
+θ and rank are the service's (SPEC §6.2). Per-essay comparison counts, the runner's
+θ (``runner_theta``) and standard errors come from one runner fit of the collected successful
+comparisons (:mod:`eng5_np.analysis.bradley_terry`), because the platform sends no SEs.
+Probabilities are the service's when it sent them, otherwise the runner's own projection from
+the anchors' runner θ.
 
 Who is an anchor, and with which grade, is the runner's knowledge (:class:`EssayDirectory`),
-not the service's flag: in a guest run CJ knows no anchors at all, and in an assignment run
-it reports its anchors with grade ``U`` (SPEC §11.1, §11.3). Grades are the service's only
-when it can project them (an assignment run on a letter scale); otherwise each student's grade
-is the runner's most probable grade, and ``grade_source`` says which.
+not the service's flag: in a guest run CJ knows no anchors at all, and in an assignment run it
+reports its anchors with grade ``U`` (SPEC §11.1, §11.3). Grades are the service's only when it
+can project them (an assignment run on a letter scale); otherwise each student's grade is the
+runner's most probable grade, and ``grade_source`` says which.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
-from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry
+from eng5_np.analysis import BTFit, ComparisonOutcome
 from eng5_np.analysis.projection import build_grade_model
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.contracts import AssessmentResultV1
 from eng5_np.grades import GradeScale
-
-
-@dataclass(frozen=True)
-class ResultBlocks:
-    """The artefact blocks derived from the result."""
-
-    bt_summary: list[dict[str, Any]]
-    grade_projections: list[dict[str, Any]]
 
 
 def successful_outcomes(comparisons: Sequence[Mapping[str, Any]]) -> list[ComparisonOutcome]:
@@ -54,67 +46,83 @@ def _probabilities(raw: object) -> dict[str, float] | None:
     return out
 
 
-def build_result_blocks(
+def build_bt_summary(
     result: AssessmentResultV1,
-    comparisons: Sequence[Mapping[str, Any]],
+    fit: BTFit,
     directory: EssayDirectory,
     scale: GradeScale,
     *,
     service_grades: bool,
-) -> ResultBlocks:
-    """Hydrate ``bt_summary`` and ``grade_projections`` (optional fields omitted, not null).
+) -> list[dict[str, Any]]:
+    """``bt_summary``: the service's θ and rank beside the runner's θ and SE of one fit.
 
-    ``service_grades`` is True only when the service projected grades itself (an assignment
-    run on a scale its results can carry); otherwise the runner's projection decides.
-
-    ``ValueError`` when the comparisons do not allow standard errors (a degenerate fit); the
-    caller then writes the artefact without these blocks rather than lose the run.
+    ``runner_theta`` and ``standard_error`` come from the same fit; both are null only for an
+    essay without a successful comparison. Who is an anchor, with which grade and display
+    name, comes from ``directory``. ``grade_projection`` is the service's letter grade only
+    when ``service_grades`` (otherwise :func:`build_grade_projections` fills in the runner's).
+    Optional fields are omitted, not null.
     """
-    fit = fit_bradley_terry(successful_outcomes(comparisons))
-    grades_by_anchor: dict[str, str] = {}
     summary: list[dict[str, Any]] = []
     for essay in sorted(result.essay_results, key=lambda r: (r.rank, r.essay_id)):
         count = fit.comparison_count.get(essay.essay_id, 0)
+        theta = fit.theta.get(essay.essay_id)
         se = fit.standard_error.get(essay.essay_id)
-        if count > 0 and (se is None or not math.isfinite(se)):
-            raise ValueError(f"no finite standard error for {essay.essay_id}")
+        if count > 0 and not (
+            theta is not None and se is not None and math.isfinite(theta) and math.isfinite(se)
+        ):
+            raise ValueError(f"no finite runner θ and standard error for {essay.essay_id}")
+        info = directory.lookup(essay.essay_id)
         entry: dict[str, Any] = {
             "essay_id": essay.essay_id,
             "theta": essay.bt_score,
             # null only for an essay without a successful comparison: no information at all.
+            "runner_theta": theta if count > 0 else None,
             "standard_error": se if count > 0 else None,
             "rank": essay.rank,
             "comparison_count": count,
-            "is_anchor": essay.is_anchor,
+            "is_anchor": info.is_anchor if info is not None else essay.is_anchor,
         }
-        info = directory.lookup(essay.essay_id)
-        entry["is_anchor"] = info.is_anchor if info is not None else essay.is_anchor
         if entry["is_anchor"]:
             grade = info.grade if info is not None else None
             if grade is not None and scale.contains(grade):
                 entry["anchor_grade"] = scale.normalise(grade)
-                grades_by_anchor[essay.essay_id] = entry["anchor_grade"]
         elif service_grades:
             entry["grade_projection"] = essay.letter_grade
         display = info.display_name if info is not None else essay.display_name
         if display:
             entry["display_name"] = display
         summary.append(entry)
+    return summary
 
+
+def build_grade_projections(
+    result: AssessmentResultV1,
+    bt_summary: Sequence[MutableMapping[str, Any]],
+    scale: GradeScale,
+    *,
+    service_grades: bool,
+) -> list[dict[str, Any]]:
+    """``grade_projections``: the service's grade, its probabilities or the runner's own.
+
+    The runner's projection uses the runner's θ and SE of ``bt_summary`` (one consistent
+    fit, SPEC §8), never the service's θ with the runner's SEs. Without ``service_grades``
+    (guest runs, numeric scales) a student's grade is the runner's most probable grade, also
+    written into its ``bt_summary`` entry, and a student the runner cannot project is left out
+    rather than given the service's meaningless grade.
+    """
     service_probabilities = (
         result.assessment_metadata.get("grade_projection_summary", {}) or {}
     ).get("grade_probabilities", {}) or {}
-    theta = {e.essay_id: e.bt_score for e in result.essay_results}
-    se_map = {e["essay_id"]: e["standard_error"] for e in summary if e["standard_error"]}
-    model = None
-    usable = {a: g for a, g in grades_by_anchor.items() if a in se_map}
-    if usable:
-        model = build_grade_model(theta, se_map, usable, scale)
+    fitted = [e for e in bt_summary if e.get("runner_theta") is not None]
+    theta = {e["essay_id"]: float(e["runner_theta"]) for e in fitted}
+    se_map = {e["essay_id"]: float(e["standard_error"]) for e in fitted}
+    usable = {e["essay_id"]: e["anchor_grade"] for e in fitted if "anchor_grade" in e}
+    model = build_grade_model(theta, se_map, usable, scale) if usable else None
+    by_id = {entry["essay_id"]: entry for entry in bt_summary}
     projections: list[dict[str, Any]] = []
-    anchors = {entry["essay_id"] for entry in summary if entry["is_anchor"]}
-    by_id = {entry["essay_id"]: entry for entry in summary}
     for essay in sorted(result.essay_results, key=lambda r: r.essay_id):
-        if essay.essay_id in anchors:
+        entry = by_id.get(essay.essay_id)
+        if entry is None or entry["is_anchor"]:
             continue
         block: dict[str, Any] = {
             "essay_id": essay.essay_id,
@@ -124,8 +132,8 @@ def build_result_blocks(
         }
         from_service = _probabilities(service_probabilities.get(essay.essay_id))
         own = (
-            model.project(essay.essay_id, essay.bt_score, se_map[essay.essay_id])
-            if model is not None and essay.essay_id in se_map
+            model.project(essay.essay_id, theta[essay.essay_id], se_map[essay.essay_id])
+            if model is not None and essay.essay_id in theta
             else None
         )
         if from_service is not None:
@@ -141,9 +149,9 @@ def build_result_blocks(
             block["anchor_alignment"] = round(own.anchor_alignment, 6)
         if not service_grades:
             if own is None:
-                continue  # no anchors to project from: the service's grade means nothing
+                continue
             block["grade"] = own.grade
             block["grade_source"] = "runner"
-            by_id[essay.essay_id]["grade_projection"] = own.grade
+            entry["grade_projection"] = own.grade
         projections.append(block)
-    return ResultBlocks(summary, projections)
+    return projections

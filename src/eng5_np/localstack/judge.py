@@ -4,44 +4,48 @@ Latent quality q, on the grade-position scale of the request's grade scale (0 = 
 anchor grade, ``steps - 1`` = highest, -1 = below the lowest):
 
 - an **anchor** has q = the position of its expert grade (known from the anchor registry);
-- a **student** gets q from a text-quality heuristic (:func:`text_features`,
-  :func:`heuristic_position`), so the simulated judge prefers longer, richer, cleaner essays
-  the way a human marker roughly would. Six features, each scaled to [0, 1]:
-
-  ========== ====== ==========================================================================
-  feature    weight scaled as
-  ========== ====== ==========================================================================
-  length     0.25   words, log-scaled between 150 (0) and 600 (1) — saturates: longer is not
-                    better past a full answer
-  vocabulary 0.15   moving-average type/token ratio over 50-word windows, 0.72 → 0, 0.86 → 1
-                    (a plain TTR falls with length; the moving average does not)
-  long words 0.20   share of words with ≥ 7 letters, 0.07 → 0, 0.22 → 1
-  errors     0.25   common learner errors per 100 words (misspellings, missing apostrophes,
-                    agreement slips, lower-case "i" — :data:`LEARNER_ERROR_WORDS`,
-                    :data:`LEARNER_ERROR_BIGRAMS`), 0 → 1, ≥ 6 → 0
-  sentences  0.10   mean sentence length: 1 inside 16–24 words, falling to 0 at 10 and at 36
-  paragraphs 0.05   non-empty lines, 1 → 0, ≥ 4 → 1 (only penalises a wall of text)
-  ========== ====== ==========================================================================
-
-  The weighted sum s ∈ [0, 1] maps to q = -1 + steps · s^1.5. The exponent stretches the
-  top of the range; with it the bundled sample dataset's anchors, scored as if they were
-  students, land within about one grade of their expert grade, in the right order.
+- a **student** gets q from a text-quality heuristic (:mod:`eng5_np.localstack.text_quality`),
+  so the simulated judge prefers longer, richer, cleaner essays the way a human marker roughly
+  would.
 
 The judge picks A with probability P(A wins) = σ(k · (q_A − q_B)), σ the logistic function,
-k = :data:`DEFAULT_SLOPE` = 1.2: adjacent grades are told apart 77 % of the time, two grades
-apart 92 %. Every random draw comes from a generator seeded with the judge's seed and a
-per-comparison key, so results do not depend on the order comparisons are made in.
+k = :data:`DEFAULT_SLOPE` = 0.75 logits per grade step. Calibration, and why:
+
+- **spacing**: adjacent grades are 0.75 logits apart, so the nine grades span 6 logits and a
+  Bradley–Terry fit of the sample dataset lands at roughly −3.5 … +3.5 (mean over judge seeds
+  at the default budget of ~10 comparisons per essay), the range real CJ studies of essays
+  report. The earlier k = 1.2 put the grades 9.6 logits apart and, with only ~10 comparisons
+  per essay, made about ten of the 23 sample essays win or lose every comparison;
+- **noise**: the judgement noise is the logistic of the model itself — a latent error with SD
+  π/√3 ≈ 1.8 logits, i.e. about 2.4 grade steps per single judgement — so adjacent grades are
+  told apart 68 % of the time and grades two apart 82 %, in line with how often human and LLM
+  judges agree on close and clearly different essays. Students carry one more source of noise:
+  the text heuristic places them only within about one grade of where an expert would;
+- with it the sample dataset still orders its anchors by grade (Kendall τ ≈ 0.85) and reaches a
+  scale separation reliability around 0.8 at the default budget: realistic, not flattering.
+
+Every random draw comes from a generator seeded with the judge's seed and a per-comparison
+key, so results do not depend on the order comparisons are made in.
+
+Timing. ``requested_at`` is the wall-clock time the judge was asked (after the CJ service
+received the request, so never before it was published) and ``completed_at`` the time its
+verdict was ready (before the callback is built and sent); ``response_time_ms`` is the time in
+between. The simulated judge answers in well under a millisecond: a realistic provider latency
+would have to be either slept (every demo and test many times slower) or written into
+timestamps that contradict when the request was published, so it is not simulated.
+
+Cost. ``cost_estimate`` is what the comparison *would* cost at the manifest's prices for the
+judge's model (``simulated-judge-v1`` is priced like Claude Haiku 4.5, for rehearsing a
+budget): an estimate for planning, never money spent.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
-import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from eng5_np.contracts import (
@@ -54,6 +58,15 @@ from eng5_np.contracts import (
 )
 from eng5_np.hashing import sha256_text
 from eng5_np.llm_models import ModelEntry, load_manifest
+from eng5_np.localstack.text_quality import (
+    DEFAULT_SCALE_STEPS,
+    REASONS,
+    WEIGHTS,
+    TextFeatures,
+    heuristic_position,
+    position,
+    text_features,
+)
 
 __all__ = [
     "DEFAULT_SLOPE",
@@ -71,9 +84,8 @@ __all__ = [
 
 JUDGE_MODEL_ID: Final = "simulated-judge-v1"
 """Manifest model id of the simulated judge (provider ``mock``)."""
-DEFAULT_SLOPE: Final = 1.2
-"""k in P(A wins) = σ(k · Δq), per grade step."""
-DEFAULT_SCALE_STEPS: Final = 9
+DEFAULT_SLOPE: Final = 0.75
+"""k in P(A wins) = σ(k · Δq): logits per grade step (see the module docstring)."""
 LLM_PROVIDER_SERVICE: Final = "llm_provider_service"
 ERROR_MODEL: Final = "unknown"
 DEFAULT_ERROR_CODES: Final = ("RATE_LIMIT", "LLM_PROVIDER_TIMEOUT", "LLM_PROVIDER_SERVICE_ERROR")
@@ -81,132 +93,11 @@ TOKENS_PER_WORD: Final = 1.3
 COMPLETION_TOKENS: Final = (60, 200)
 MAX_JUSTIFICATION_CHARS: Final = 500
 
-# Heuristic calibration (see the module docstring).
-_WEIGHTS: Final = {
-    "length": 0.25,
-    "vocabulary": 0.15,
-    "long_words": 0.20,
-    "errors": 0.25,
-    "sentences": 0.10,
-    "paragraphs": 0.05,
-}
-_REASONS: Final = {
-    "length": "develops the argument more fully",
-    "vocabulary": "uses more varied vocabulary",
-    "long_words": "uses more precise and advanced words",
-    "errors": "has fewer language errors",
-    "sentences": "controls sentence structure better",
-    "paragraphs": "is better organised into paragraphs",
-}
-_MATTR_WINDOW: Final = 50
-_STRETCH_EXPONENT: Final = 1.5
 
-LEARNER_ERROR_WORDS: Final = frozenset(
-    {
-        # misspellings
-        *("differens", "becuse", "beacuse", "alot", "exampel", "climat", "cusin", "lissen"),
-        *("happend", "companys", "politicans", "thier", "wich", "realy", "beautifull"),
-        *("untill", "tommorow", "definately", "goverment", "enviroment", "recieve", "belive"),
-        *("freinds", "allways", "trow", "ofcourse", "alltogether"),
-        # missing apostrophes
-        *("dont", "cant", "didnt", "doesnt", "isnt", "thats", "im", "ive", "wasnt", "arent"),
-        *("couldnt", "shouldnt", "wouldnt", "havent"),
-        # wrong plurals and forms
-        *("peoples", "childrens", "informations", "themself"),
-    }
-)
-"""Misspellings, missing apostrophes and wrong plurals typical of Swedish learners of English."""
-LEARNER_ERROR_BIGRAMS: Final = frozenset(
-    {
-        ("more", "better"),
-        ("they", "is"),
-        ("we", "was"),
-        ("they", "was"),
-        ("he", "have"),
-        ("she", "have"),
-        ("everybody", "have"),
-        ("people", "is"),
-        ("to", "big"),
-        ("to", "much"),
-        ("is", "happen"),
-        ("it", "dont"),
-        ("he", "dont"),
-        ("she", "dont"),
-    }
-)
-"""Agreement and word-choice slips that need two words to spot."""
-
-_WORD = re.compile(r"[A-Za-z']+")
-_SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
-_HAS_LETTER = re.compile(r"[A-Za-z]")
-
-
-def _clip(value: float) -> float:
-    return max(0.0, min(1.0, value))
-
-
-@dataclass(frozen=True)
-class TextFeatures:
-    """The heuristic's scaled features of one text, each in [0, 1] (1 = better)."""
-
-    length: float
-    vocabulary: float
-    long_words: float
-    errors: float
-    sentences: float
-    paragraphs: float
-
-    @property
-    def score(self) -> float:
-        """Weighted sum of the features, in [0, 1]."""
-        return sum(weight * self.value(name) for name, weight in _WEIGHTS.items())
-
-    def value(self, name: str) -> float:
-        """One feature by name."""
-        feature: float = getattr(self, name)
-        return feature
-
-
-def text_features(text: str) -> TextFeatures:
-    """Scale the six heuristic features of ``text`` (see the module docstring)."""
-    tokens = _WORD.findall(text)
-    words = [token.lower() for token in tokens]
-    count = len(words)
-    if count == 0:
-        return TextFeatures(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    sentences = [s for s in _SENTENCE_END.split(text) if _HAS_LETTER.search(s)]
-    mean_sentence = count / max(1, len(sentences))
-    window = min(_MATTR_WINDOW, count)
-    windows = count - window + 1
-    mattr = sum(len(set(words[i : i + window])) / window for i in range(windows)) / windows
-    errors = (
-        sum(word in LEARNER_ERROR_WORDS for word in words)
-        + sum(pair in LEARNER_ERROR_BIGRAMS for pair in itertools.pairwise(words))
-        + sum(token == "i" for token in tokens)
-    )
-    lines = sum(1 for line in text.splitlines() if line.strip())
-    if mean_sentence < 16:
-        sentence_score = _clip((mean_sentence - 10) / 6)
-    else:
-        sentence_score = _clip(1 - (mean_sentence - 24) / 12)
-    return TextFeatures(
-        length=_clip((math.log(count) - math.log(150)) / (math.log(600) - math.log(150))),
-        vocabulary=_clip((mattr - 0.72) / 0.14),
-        long_words=_clip((sum(len(w) >= 7 for w in words) / count - 0.07) / 0.15),
-        errors=_clip(1 - (100 * errors / count) / 6),
-        sentences=sentence_score,
-        paragraphs=_clip((lines - 1) / 3),
-    )
-
-
-def heuristic_position(text: str, steps: int = DEFAULT_SCALE_STEPS) -> float:
-    """The text's latent quality on a ``steps``-grade position scale, in [-1, steps - 1]."""
-    return _position(text_features(text), steps)
-
-
-def _position(features: TextFeatures, steps: int) -> float:
-    stretched: float = features.score**_STRETCH_EXPONENT
-    return -1.0 + steps * stretched
+def _finished(requested_at: datetime) -> tuple[datetime, int]:
+    """When the verdict is ready, and the whole milliseconds since ``requested_at``."""
+    completed_at = utc_now()
+    return completed_at, (completed_at - requested_at) // timedelta(milliseconds=1)
 
 
 def judge_prompt(student_prompt: str, essay_a: str, essay_b: str) -> str:
@@ -312,7 +203,7 @@ class SimulatedJudge:
         """Latent quality: the anchor's grade position, else the text heuristic."""
         if essay.anchor_position is not None:
             return float(essay.anchor_position)
-        return _position(self.features(essay.text), self.scale_steps)
+        return position(self.features(essay.text), self.scale_steps)
 
     def features(self, text: str) -> TextFeatures:
         """:func:`text_features` of ``text``, computed once per distinct text."""
@@ -344,18 +235,14 @@ class SimulatedJudge:
             **request_metadata,
             "prompt_sha256": sha256_text(prompt),
         }
+        requested_at = utc_now()
         request_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         prompt_tokens = round(len(prompt.split()) * TOKENS_PER_WORD)
         completion_tokens = rng.randint(*COMPLETION_TOKENS)
-        # Roughly a hosted model: fixed latency plus time per generated token, with jitter.
-        response_ms = int(
-            (600 + 12 * completion_tokens + prompt_tokens / 5) * rng.uniform(0.8, 1.4)
-        )
-        completed_at = utc_now()
-        requested_at = completed_at - timedelta(milliseconds=response_ms)
         duplicate = rng.random() < self.faults.duplicate_rate
         if rng.random() < self.faults.error_rate:
             error_code = rng.choice(self.faults.error_codes)
+            completed_at, response_ms = _finished(requested_at)
             callback = LLMComparisonResultV1(
                 request_id=request_id,
                 correlation_id=correlation_id,
@@ -381,11 +268,13 @@ class SimulatedJudge:
 
         a_wins = rng.random() < self.win_probability(essay_a, essay_b)
         gap = abs(self.quality(essay_a) - self.quality(essay_b))
+        justification = self._justification(essay_a, essay_b, a_wins=a_wins)
+        completed_at, response_ms = _finished(requested_at)
         callback = LLMComparisonResultV1(
             request_id=request_id,
             correlation_id=correlation_id,
             winner=EssayComparisonWinner.ESSAY_A if a_wins else EssayComparisonWinner.ESSAY_B,
-            justification=self._justification(essay_a, essay_b, a_wins=a_wins),
+            justification=justification,
             confidence=float(min(5, 1 + int(gap / 0.75))),
             provider=self.model.provider,
             model=self.model.model_id,
@@ -409,9 +298,9 @@ class SimulatedJudge:
         ahead_of, behind = self.features(winner.text), self.features(loser.text)
         gains = sorted(
             ((ahead_of.value(name) - behind.value(name)) * weight, name)
-            for name, weight in _WEIGHTS.items()
+            for name, weight in WEIGHTS.items()
         )
-        reasons = [_REASONS[name] for gain, name in reversed(gains) if gain > 0.01][:2]
+        reasons = [REASONS[name] for gain, name in reversed(gains) if gain > 0.01][:2]
         if not reasons:
             text = f"{label} is slightly more convincing overall; the essays are otherwise close."
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from eng5_np.artefact.analysis import no_analysis
 from eng5_np.artefact.builder import (
     NO_STACK,
     RunStatus,
@@ -57,7 +58,11 @@ async def run_dry_run(settings: RunSettings) -> DryRunResult:
             judge_overrides=judge_overrides,
         ),
         build_inputs(inventory),
-        build_validation(run_dir, RunStatus(mode=settings.mode)),
+        build_validation(
+            run_dir,
+            RunStatus(mode=settings.mode),
+            analysis=no_analysis("dry-run stub: nothing was sent, so there are no comparisons"),
+        ),
     )
     path = run_dir / ARTEFACT_NAME
     checksum = seal_and_write(path, document)

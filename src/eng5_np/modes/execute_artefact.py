@@ -3,7 +3,9 @@
 :class:`ExecuteArtefact` holds what does not change during a run (settings, inventory,
 inputs, stack) and writes the artefact from the hydrator's current state: checkpoints
 validate only the comparison records not validated before (linear overall), the final write
-validates the whole document. After the final write, the human reports are rendered.
+validates the whole document. The final write puts the collected data on disk first, then
+adds the guarded analysis (:mod:`eng5_np.artefact.analysis`) in a second write. After it, the
+human reports are rendered.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eng5_np.admin.assignment import NUMERIC_GRADE_SCALES, AssignmentContext
+from eng5_np.artefact.analysis import RunAnalysis, analyse_run, no_analysis
 from eng5_np.artefact.builder import (
     RunStatus,
     StackInfo,
@@ -23,7 +26,6 @@ from eng5_np.artefact.builder import (
 )
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.artefact.hydrator import Hydrator
-from eng5_np.artefact.results import build_result_blocks
 from eng5_np.artefact.schema import validate_document, validation_errors
 from eng5_np.artefact.writer import seal_and_write
 from eng5_np.dataset.inventory import Inventory
@@ -39,6 +41,7 @@ from eng5_np.settings import RunSettings
 log = get_logger(__name__)
 
 ARTEFACT_NAME = "assessment_run.execute.json"
+PENDING = "not analysed yet: the analysis runs once collection has ended"
 
 
 @dataclass
@@ -63,52 +66,71 @@ class ExecuteArtefact:
         return self.run_dir / ARTEFACT_NAME
 
     def write(self, status: RunStatus, *, final: bool) -> Path:
-        """Assemble, validate and atomically write the artefact; return its path."""
-        hydrator, settings = self.hydrator, self.settings
-        metadata = build_metadata(
-            settings,
+        """Assemble, validate and atomically write the artefact; return its path.
+
+        A checkpoint holds the collected data only. The final write first puts the collected
+        data on disk, then runs the analysis (every step guarded) and rewrites the artefact
+        with it: no analysis failure can cost the run its artefact or its exit code.
+        """
+        if not final:
+            document = self._document(status, RunAnalysis(block=no_analysis(PENDING)))
+            validate_checkpoint(document, self.hydrator)
+            seal_and_write(self.path, document, validate=False)
+            return self.path
+        seal_and_write(self.path, self._document(status, RunAnalysis(block=no_analysis(PENDING))))
+        analysis = self.analyse()
+        try:
+            seal_and_write(self.path, self._document(status, analysis))
+        except Exception as error:
+            # The data-only artefact above is already safe; say why the analysis is missing.
+            log.error("execute.analysis_write_failed", error=repr(error), exc_info=True)
+            failed = no_analysis(
+                "the analysis could not be written",
+                [*analysis.block.get("errors", []), f"write: {type(error).__name__}: {error}"],
+            )
+            seal_and_write(self.path, self._document(status, RunAnalysis(block=failed)))
+        return self.path
+
+    def analyse(self) -> RunAnalysis:
+        """The guarded analysis of what was collected (see :mod:`eng5_np.artefact.analysis`)."""
+        directory = EssayDirectory.from_artefact(
+            {"inputs": self.inputs, "metadata": self._metadata()}
+        )
+        return analyse_run(
+            self.hydrator.result,
+            self.hydrator.comparisons,
+            directory,
+            GRADE_SCALES[self.settings.grade_scale],
+            # The service's letter grades mean something only in an assignment run on a
+            # letter scale (SPEC §11.1, §11.3); otherwise the runner projects.
+            service_grades=self.assignment is not None
+            and self.settings.grade_scale.value not in NUMERIC_GRADE_SCALES,
+        )
+
+    def _metadata(self) -> dict[str, Any]:
+        return build_metadata(
+            self.settings,
             self.inventory,
             wire_batch_id=self.state.wire_batch_id,
-            stack=effective_stack(self.stack, hydrator),
+            stack=effective_stack(self.stack, self.hydrator),
             llm_config_overrides=self.overrides,
             request_position=self.state.request.model_dump() if self.state.request else None,
             judge_overrides=self.judge_overrides,
             assignment=self.assignment.as_dict() if self.assignment else None,
             model_manifest_source=self.model_manifest_source,
         )
-        blocks = None
-        if hydrator.result is not None:
-            try:
-                blocks = build_result_blocks(
-                    hydrator.result,
-                    hydrator.comparisons,
-                    EssayDirectory.from_artefact({"inputs": self.inputs, "metadata": metadata}),
-                    GRADE_SCALES[settings.grade_scale],
-                    service_grades=self.assignment is not None
-                    and settings.grade_scale.value not in NUMERIC_GRADE_SCALES,
-                )
-            except ValueError as error:
-                # Keep every collected event in the artefact; only the derived blocks are lost.
-                log.error("execute.result_blocks_failed", error=str(error), exc_info=True)
-                status.stop_reason = (
-                    f"{status.stop_reason or 'stopped'}; bt_summary and grade_projections "
-                    f"not computable: {error}"
-                )
-        document = assemble(
-            metadata,
+
+    def _document(self, status: RunStatus, analysis: RunAnalysis) -> dict[str, Any]:
+        hydrator, settings = self.hydrator, self.settings
+        return assemble(
+            self._metadata(),
             self.inputs,
-            build_validation(self.run_dir, status),
+            build_validation(self.run_dir, status, analysis=analysis.block),
             llm_comparisons=hydrator.comparisons,
-            bt_summary=blocks.bt_summary if blocks else None,
-            grade_projections=blocks.grade_projections if blocks else None,
+            bt_summary=analysis.bt_summary,
+            grade_projections=analysis.grade_projections,
             costs=hydrator.cost_block(),
         )
-        if final:
-            seal_and_write(self.path, document)
-        else:
-            validate_checkpoint(document, hydrator)
-            seal_and_write(self.path, document, validate=False)
-        return self.path
 
     def status(self, outcome: CollectOutcome | None, started: float) -> RunStatus:
         """The runner status for a checkpoint (``outcome`` None) or the end of collection."""
@@ -177,7 +199,8 @@ def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
     return StackInfo(
         stack.kind,
         "simulated",
-        f"{stack.description}; the callbacks came from a simulated/mock judge",
+        f"{stack.description}; the callbacks came from a simulated/mock judge (costs are "
+        "estimates, no money was spent)",
     )
 
 

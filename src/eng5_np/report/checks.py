@@ -4,9 +4,12 @@ Pure: an artefact dict in, a typed :class:`RunChecks` out. Every check works on 
 *successful* comparisons as recorded in ``llm_comparisons`` — not on the numbers the CJ service
 reported — so it is an independent look at the data:
 
-- an independent Bradley–Terry refit (θ, sum-to-zero Fisher SEs) and its Spearman rank
+- the runner's Bradley–Terry fit (θ, sum-to-zero posterior SEs) — the same deterministic fit
+  that wrote the artefact's ``runner_theta``/``standard_error`` — and its Spearman rank
   correlation with the service's θ;
-- scale separation reliability and split-half reliability of the refit scale;
+- scale separation reliability and split-half reliability as the artefact's
+  ``validation.analysis`` recorded them from that one fit (recomputed the same way only for
+  artefacts older than schema 1.1, which have no such block), with the reasons against them;
 - comparisons per essay, infit per essay with misfits flagged above mean + 2 SD;
 - position bias and order consistency;
 - anchor alignment (Kendall's τ between grade and refit θ, inversions, anchors never winning);
@@ -21,7 +24,6 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, TypeVar
 
 import numpy as np
@@ -37,53 +39,21 @@ from eng5_np.analysis import (
     flag_misfits,
     infit,
     position_bias,
-    scale_separation_reliability,
-    split_half_reliability,
     win_counts,
 )
-from eng5_np.budget import MIN_COMPARISONS_PER_ESSAY
 from eng5_np.grades import get_scale
+from eng5_np.report.gates import (
+    CountSpread,
+    Gate,
+    NotComputable,
+    QualityThresholds,
+    quality_gates,
+    stored_reliability,
+)
 
-SPLIT_HALF_SEED = 20240517
-"""Fixed seed of the split-half shuffle: the same artefact always reports the same value."""
 T = TypeVar("T")
 MISFIT_SD = 2.0
 """Infit above mean + this many SDs is flagged (SPEC §8)."""
-
-
-class GateStatus(StrEnum):
-    """Outcome of a quality gate."""
-
-    PASS = "PASS"
-    WARN = "WARN"
-
-
-@dataclass(frozen=True)
-class NotComputable:
-    """A check that could not be computed, and why."""
-
-    reason: str
-
-    def __str__(self) -> str:
-        return f"not computable: {self.reason}"
-
-
-@dataclass(frozen=True)
-class QualityThresholds:
-    """The quality gates' thresholds (SPEC §8 defaults)."""
-
-    min_ssr: float = 0.80
-    min_comparisons_per_essay: int = MIN_COMPARISONS_PER_ESSAY
-
-
-@dataclass(frozen=True)
-class Gate:
-    """One quality gate: what it asks, what was observed, PASS or WARN."""
-
-    name: str
-    requirement: str
-    observed: str
-    status: GateStatus
 
 
 @dataclass(frozen=True)
@@ -113,15 +83,6 @@ class EssayCheck:
 
 
 @dataclass(frozen=True)
-class CountSpread:
-    """Successful comparisons per essay over every input essay (0 included)."""
-
-    minimum: int
-    median: float
-    maximum: int
-
-
-@dataclass(frozen=True)
 class RefitCheck:
     """The runner's own Bradley–Terry fit of the successful comparisons."""
 
@@ -130,7 +91,11 @@ class RefitCheck:
     components: int
     """Connected components of the comparison graph (θ is only comparable within one)."""
     rank_correlation: float | NotComputable
-    """Spearman ρ between the refit θ and the service's θ over the essays in both."""
+    """Spearman ρ between the runner's θ and the service's θ over the essays in both."""
+    separated: tuple[str, ...] = ()
+    """Essays whose maximum-likelihood θ would be infinite (set by the fit's prior)."""
+    method: str = ""
+    """How the fit was made (``BTFit.method_description``)."""
 
 
 @dataclass(frozen=True)
@@ -172,12 +137,16 @@ class RunChecks:
     gates: tuple[Gate, ...]
     nothing_to_analyse: str | None
     """Why there is nothing to analyse (no successful comparison), else None."""
+    reliability_reasons: tuple[str, ...] = ()
+    """Why a reliability figure is not computable or its gate warns (the artefact's reasons)."""
+    analysis_errors: tuple[str, ...] = ()
+    """Analysis steps that failed when the artefact was written."""
 
 
 def compute_checks(
     artefact: Mapping[str, Any], thresholds: QualityThresholds | None = None
 ) -> RunChecks:
-    """Compute every check from the artefact's raw comparisons."""
+    """Compute every check from the artefact's raw comparisons and its one consistent fit."""
     limits = thresholds or QualityThresholds()
     records: Sequence[Mapping[str, Any]] = artefact["llm_comparisons"]
     outcomes, tally = _outcomes(records)
@@ -185,13 +154,10 @@ def compute_checks(
     nothing = _nothing_to_analyse(artefact, tally)
 
     refit = _refit(outcomes, artefact["bt_summary"]) if nothing is None else NotComputable(nothing)
-    ssr: float | NotComputable
-    infit_check: InfitCheck | NotComputable
-    if isinstance(refit, RefitCheck):
-        ssr = _guard(lambda: scale_separation_reliability(refit.theta, refit.standard_error))
-        infit_check = _infit(outcomes, refit.theta)
-    else:
-        ssr = infit_check = refit
+    infit_check = _infit(outcomes, refit.theta) if isinstance(refit, RefitCheck) else refit
+    figures = stored_reliability(
+        artefact, outcomes, refit if isinstance(refit, NotComputable) else None
+    )
     essays = _essay_checks(artefact, records, outcomes, infit_check)
     counts = [essay.successful for essay in essays]
     spread = CountSpread(min(counts), float(statistics.median(counts)), max(counts))
@@ -200,12 +166,8 @@ def compute_checks(
         essays=essays,
         count_spread=spread,
         refit=refit,
-        ssr=ssr,
-        split_half=(
-            _guard(lambda: split_half_reliability(outcomes, seed=SPLIT_HALF_SEED))
-            if nothing is None
-            else NotComputable(nothing)
-        ),
+        ssr=figures.ssr,
+        split_half=figures.split_half,
         infit=infit_check,
         position_bias=position_bias(outcomes) if nothing is None else NotComputable(nothing),
         alignment=(
@@ -213,8 +175,10 @@ def compute_checks(
             if isinstance(refit, RefitCheck)
             else refit
         ),
-        gates=_gates(ssr, spread, limits),
+        gates=quality_gates(figures.ssr, figures.reasons, spread, limits),
         nothing_to_analyse=nothing,
+        reliability_reasons=figures.reasons,
+        analysis_errors=figures.errors,
     )
 
 
@@ -274,13 +238,15 @@ def _refit(
 ) -> RefitCheck | NotComputable:
     fit: BTFit | NotComputable = _guard(lambda: fit_bradley_terry(outcomes))
     if isinstance(fit, NotComputable):
-        return NotComputable(f"Bradley–Terry refit failed: {fit.reason}")
+        return NotComputable(f"Bradley–Terry fit failed: {fit.reason}")
     service = {e["essay_id"]: float(e["theta"]) for e in bt_summary}
     return RefitCheck(
         theta=fit.theta,
         standard_error=fit.standard_error,
         components=len(fit.components),
         rank_correlation=_rank_correlation(fit.theta, service),
+        separated=fit.separated,
+        method=fit.method_description,
     )
 
 
@@ -377,25 +343,3 @@ def _alignment(
         not_compared=result.missing_anchor_ids,
         off_scale=off_scale,
     )
-
-
-def _gates(
-    ssr: float | NotComputable, spread: CountSpread, limits: QualityThresholds
-) -> tuple[Gate, ...]:
-    if isinstance(ssr, NotComputable):
-        ssr_gate = Gate(
-            "scale separation reliability", f"≥ {limits.min_ssr:.2f}", str(ssr), GateStatus.WARN
-        )
-    else:
-        status = GateStatus.PASS if ssr >= limits.min_ssr else GateStatus.WARN
-        ssr_gate = Gate(
-            "scale separation reliability", f"≥ {limits.min_ssr:.2f}", f"{ssr:.3f}", status
-        )
-    minimum = limits.min_comparisons_per_essay
-    count_gate = Gate(
-        "comparisons per essay",
-        f"≥ {minimum} for every essay",
-        f"min {spread.minimum}, median {spread.median:g}, max {spread.maximum}",
-        GateStatus.PASS if spread.minimum >= minimum else GateStatus.WARN,
-    )
-    return (ssr_gate, count_gate)

@@ -79,12 +79,20 @@ class ScaleRow:
 
     essay_id: str
     theta: float
+    """θ as the CJ service reported it."""
+    runner_theta: float | None
+    """The runner's θ from the same fit as ``standard_error`` (None before schema 1.1)."""
     standard_error: float | None
     rank: int
     comparison_count: int
     is_anchor: bool
     anchor_grade: str | None
     grade_projection: str | None
+
+    @property
+    def plotted_theta(self) -> float:
+        """The θ drawn with ± SE: the runner's (same fit as the SE) where there is one."""
+        return self.theta if self.runner_theta is None else self.runner_theta
 
 
 @dataclass(frozen=True)
@@ -218,9 +226,11 @@ def _status(status: Mapping[str, Any]) -> RunStatusFacts:
 
 def _scale_row(entry: Mapping[str, Any]) -> ScaleRow:
     se = entry["standard_error"]
+    runner = entry.get("runner_theta")
     return ScaleRow(
         essay_id=entry["essay_id"],
         theta=float(entry["theta"]),
+        runner_theta=None if runner is None else float(runner),
         standard_error=None if se is None else float(se),
         rank=int(entry["rank"]),
         comparison_count=int(entry["comparison_count"]),

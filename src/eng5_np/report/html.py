@@ -12,8 +12,9 @@ import html
 import math
 from collections.abc import Sequence
 
-from eng5_np.report.checks import GateStatus, RunChecks
+from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts, ScaleRow
+from eng5_np.report.gates import GateStatus
 from eng5_np.report.wording import (
     CHECKS_HEADING,
     NO_PROJECTIONS,
@@ -21,6 +22,7 @@ from eng5_np.report.wording import (
     banners,
     check_rows,
     comparisons_sentence,
+    cost_note,
     cost_table,
     error_code_table,
     essay_table,
@@ -103,7 +105,10 @@ def scale_svg(rows: Sequence[ScaleRow]) -> str:
     if not rows:
         return ""
     ordered = sorted(rows, key=lambda row: (row.rank, row.essay_id))
-    spans = [(r.theta - (r.standard_error or 0), r.theta + (r.standard_error or 0)) for r in rows]
+    spans = [
+        (r.plotted_theta - (r.standard_error or 0), r.plotted_theta + (r.standard_error or 0))
+        for r in rows
+    ]
     low = min(s[0] for s in spans)
     high = max(s[1] for s in spans)
     if high - low < 1e-9:
@@ -120,7 +125,7 @@ def scale_svg(rows: Sequence[ScaleRow]) -> str:
     parts = [
         f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'font-family="system-ui, sans-serif" font-size="11">',
-        "<title>Bradley–Terry scale: θ ± SE per essay</title>",
+        "<title>Bradley–Terry scale: runner θ ± SE per essay</title>",
         f'<circle cx="{LABEL_WIDTH + 6}" cy="14" r="4" fill="{STUDENT_COLOUR}"/>'
         f'<text x="{LABEL_WIDTH + 14}" y="18">student</text>'
         f'<rect x="{LABEL_WIDTH + 76}" y="10" width="8" height="8" fill="{ANCHOR_COLOUR}"/>'
@@ -143,24 +148,24 @@ def scale_svg(rows: Sequence[ScaleRow]) -> str:
     for index, row in enumerate(ordered):
         y = TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2
         colour = ANCHOR_COLOUR if row.is_anchor else STUDENT_COLOUR
-        se = row.standard_error
-        tip = f"{row.essay_id}: θ {row.theta:+.3f} ± {number(se)} (rank {row.rank})"
+        se, theta = row.standard_error, row.plotted_theta
+        tip = f"{row.essay_id}: runner θ {theta:+.3f} ± {number(se)} (service rank {row.rank})"
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}" text-anchor="end">'
             f"{_e(_short(row.essay_id))}<title>{_e(row.essay_id)}</title></text>"
         )
         if se is not None:
             parts.append(
-                f'<line x1="{x(row.theta - se):.1f}" y1="{y:.1f}" x2="{x(row.theta + se):.1f}" '
+                f'<line x1="{x(theta - se):.1f}" y1="{y:.1f}" x2="{x(theta + se):.1f}" '
                 f'y2="{y:.1f}" stroke="{colour}" stroke-width="1.5"/>'
             )
-        cx = x(row.theta)
+        cx = x(theta)
         if row.is_anchor:
             marker = (
                 f'<rect x="{cx - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}">'
                 f"<title>{_e(tip)}</title></rect>"
             )
-            right = x(row.theta + (se or 0)) + 6
+            right = x(theta + (se or 0)) + 6
             marker += (
                 f'<text x="{right:.1f}" y="{y + 4:.1f}" fill="{colour}" font-weight="bold">'
                 f"{_e(row.anchor_grade or '?')}</text>"
@@ -192,7 +197,8 @@ def render_html(facts: RunFacts, checks: RunChecks) -> str:
     ]
     out += ["<h2>Run</h2>", _table(pairs_table(run_rows(facts)))]
     out += ["<h2>Quality gates</h2>", _table(gates_table(checks), status_column=3)]
-    out += ["<h2>Cost and tokens</h2>", _table(cost_table(facts))]
+    out += ["<h2>Cost and tokens</h2>", f"<p>{_e(cost_note(facts))}</p>"]
+    out += [_table(cost_table(facts))]
     out += ["<h2>Comparisons</h2>", f"<p>{_e(comparisons_sentence(checks))}</p>"]
     if checks.tally.error_codes:
         out.append(_table(error_code_table(checks)))

@@ -18,6 +18,7 @@ from eng5_np.report.wording import (
     banners,
     check_rows,
     comparisons_sentence,
+    cost_note,
     cost_table,
     error_code_table,
     essay_table,
@@ -56,7 +57,7 @@ def render_markdown(facts: RunFacts, checks: RunChecks) -> str:
         lines += [f"> **{cell(banner.title.upper())}** — {cell(banner.detail)}", ""]
     lines += ["## Run", "", *_table(pairs_table(run_rows(facts)))]
     lines += ["## Quality gates", "", *_table(gates_table(checks))]
-    lines += ["## Cost and tokens", "", *_table(cost_table(facts))]
+    lines += ["## Cost and tokens", "", cell(cost_note(facts)), "", *_table(cost_table(facts))]
     lines += ["## Comparisons", "", cell(comparisons_sentence(checks)), ""]
     if checks.tally.error_codes:
         lines += _table(error_code_table(checks))

@@ -15,8 +15,9 @@ from eng5_np.artefact.schema import validation_errors
 from eng5_np.artefact.verify import read_artefact_json
 from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
-from eng5_np.report.checks import QualityThresholds, compute_checks
+from eng5_np.report.checks import compute_checks
 from eng5_np.report.facts import read_facts
+from eng5_np.report.gates import QualityThresholds
 from eng5_np.report.html import render_html
 from eng5_np.report.markdown import render_markdown
 

@@ -18,8 +18,9 @@ def render_summary(
     partial: bool,
     stop_reason: str,
     stack_description: str,
+    simulated: bool = False,
 ) -> None:
-    """Print the summary of a run."""
+    """Print the summary of a run; costs are labelled estimates (never money spent)."""
     succeeded = sum(1 for c in hydrator.comparisons if c["status"] == "succeeded")
     failed = len(hydrator.comparisons) - succeeded
     observed = hydrator.observed
@@ -35,10 +36,13 @@ def render_summary(
     )
     for (provider, model), line in sorted(hydrator.costs.items()):
         table.add_row(
-            f"cost {provider}/{model}",
+            f"est. cost {provider}/{model}",
             f"${line.usd:.4f} · tokens {line.prompt_tokens} in / {line.completion_tokens} out",
         )
-    table.add_row("total cost", f"${sum(c.usd for c in hydrator.costs.values()):.4f}")
+    total = f"${sum(c.usd for c in hydrator.costs.values()):.4f}"
+    if simulated:
+        total += " (what the named model would cost; simulated judge: no money spent)"
+    table.add_row("estimated cost", total)
     if hydrator.completion is not None:
         table.add_row("batch status", hydrator.completion.status)
     table.add_row("partial data", "yes" if partial else "no")

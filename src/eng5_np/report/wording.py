@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eng5_np.analysis import SPLIT_HALF_SEED
 from eng5_np.report.checks import (
-    SPLIT_HALF_SEED,
     AlignmentCheck,
     InfitCheck,
-    NotComputable,
     RefitCheck,
     RunChecks,
 )
 from eng5_np.report.facts import RunFacts, ScaleRow
+from eng5_np.report.gates import NotComputable
 
 SIMULATED_BANNER = "Simulated judge: not LLM judgements"
 
@@ -94,19 +94,25 @@ def check_rows(checks: RunChecks) -> list[tuple[str, str]]:
         parts = f"{len(refit.theta)} essays fitted"
         if refit.components > 1:
             parts += f"; WARNING: the comparison graph has {refit.components} disconnected parts"
-        rows.append(("independent Bradley–Terry refit", parts))
+        rows.append(("runner's Bradley–Terry fit", parts))
+        if refit.method:
+            rows.append(("fit method", refit.method))
+        if refit.separated:
+            rows.append(("separated essays (θ set by the prior)", ", ".join(refit.separated)))
         rows.append(
-            ("rank correlation with the service's θ (Spearman ρ)", shown(refit.rank_correlation))
+            ("rank correlation, runner θ vs service θ (Spearman ρ)", shown(refit.rank_correlation))
         )
     else:
-        rows.append(("independent Bradley–Terry refit", str(refit)))
-    rows.append(("scale separation reliability (refit θ and SE)", shown(checks.ssr)))
+        rows.append(("runner's Bradley–Terry fit", str(refit)))
+    rows.append(("scale separation reliability (runner θ and SE, one fit)", shown(checks.ssr)))
     rows.append(
         (
             f"split-half reliability (Spearman–Brown, seed {SPLIT_HALF_SEED})",
             shown(checks.split_half),
         )
     )
+    rows.extend(("reliability caveat", reason) for reason in checks.reliability_reasons)
+    rows.extend(("analysis step failed", error) for error in checks.analysis_errors)
     spread = checks.count_spread
     rows.append(
         (
@@ -183,8 +189,9 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
     """
     if facts.scale:
         return facts.scale, (
-            "θ and rank as the CJ service reported them; SE and comparison counts computed by "
-            "the runner from the successful comparisons."
+            "Service θ and rank as the CJ service reported them; runner θ, SE and comparison "
+            "counts from the runner's own fit of the successful comparisons (one fit: the plot "
+            "and every reliability figure use runner θ with its SE)."
         )
     refit = checks.refit
     if not isinstance(refit, RefitCheck):
@@ -196,6 +203,7 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
         ScaleRow(
             essay_id=essay_id,
             theta=refit.theta[essay_id],
+            runner_theta=refit.theta[essay_id],
             standard_error=refit.standard_error[essay_id],
             rank=rank,
             comparison_count=counts.get(essay_id, 0),
@@ -235,6 +243,19 @@ def gates_table(checks: RunChecks) -> Table:
     )
 
 
+def cost_note(facts: RunFacts) -> str:
+    """What the cost figures are: estimates at the named model's prices, never money spent."""
+    if facts.simulated:
+        return (
+            "Estimated cost: what these comparisons would cost with the named model at the "
+            "model manifest's prices. The judge was simulated: no money was spent."
+        )
+    return (
+        "Estimated cost: the sum of each callback's cost_estimate as the LLM provider reported "
+        "it — an estimate, not an invoice."
+    )
+
+
 def cost_table(facts: RunFacts) -> Table:
     """Tokens and cost per provider/model, and the total."""
     rows = [
@@ -250,7 +271,7 @@ def cost_table(facts: RunFacts) -> Table:
     ]
     rows.append(("total", "", "", "", "", f"${facts.total_usd:.4f}"))
     return Table(
-        ("provider", "model", "comparisons", "prompt tokens", "completion tokens", "USD"),
+        ("provider", "model", "comparisons", "prompt tokens", "completion tokens", "est. USD"),
         tuple(rows),
         frozenset({2, 3, 4, 5}),
     )
@@ -277,20 +298,21 @@ def comparisons_sentence(checks: RunChecks) -> str:
 def scale_table(scale: tuple[ScaleRow, ...]) -> Table:
     """The BT scale in rank order."""
     return Table(
-        ("rank", "essay", "role", "θ", "SE", "comparisons", "projected grade"),
+        ("rank", "essay", "role", "service θ", "runner θ", "SE", "comparisons", "projected grade"),
         tuple(
             (
                 str(r.rank),
                 r.essay_id,
                 f"anchor {r.anchor_grade or '?'}" if r.is_anchor else "student",
                 f"{r.theta:+.3f}",
+                "—" if r.runner_theta is None else f"{r.runner_theta:+.3f}",
                 number(r.standard_error),
                 str(r.comparison_count),
                 r.grade_projection or "",
             )
             for r in sorted(scale, key=lambda row: (row.rank, row.essay_id))
         ),
-        frozenset({0, 3, 4, 5}),
+        frozenset({0, 3, 4, 5, 6}),
     )
 
 
