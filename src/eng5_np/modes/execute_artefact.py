@@ -121,7 +121,7 @@ class ExecuteArtefact:
         )
 
     def _document(self, status: RunStatus, analysis: RunAnalysis) -> dict[str, Any]:
-        hydrator, settings = self.hydrator, self.settings
+        hydrator = self.hydrator
         return assemble(
             self._metadata(),
             self.inputs,
