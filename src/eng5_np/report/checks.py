@@ -41,6 +41,7 @@ from eng5_np.analysis import (
     position_bias,
     win_counts,
 )
+from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.grades import get_scale
 from eng5_np.report.gates import (
     CountSpread,
@@ -150,7 +151,10 @@ def compute_checks(
     limits = thresholds or QualityThresholds()
     records: Sequence[Mapping[str, Any]] = artefact["llm_comparisons"]
     outcomes, tally = _outcomes(records)
-    anchor_grades = {a["anchor_id"]: a["grade"] for a in artefact["inputs"]["anchors"]}
+    directory = EssayDirectory.from_artefact(artefact)
+    compared = {r["essay_a_id"] for r in records} | {r["essay_b_id"] for r in records}
+    # The anchors that were judged: the run's own (guest) or CJ's registered ones (assignment).
+    anchor_grades = directory.anchor_grades(compared | set(directory.essays))
     nothing = _nothing_to_analyse(artefact, tally)
 
     refit = _refit(outcomes, artefact["bt_summary"]) if nothing is None else NotComputable(nothing)
@@ -288,9 +292,8 @@ def _essay_checks(
     outcomes: Sequence[ComparisonOutcome],
     infit_check: InfitCheck | NotComputable,
 ) -> tuple[EssayCheck, ...]:
-    inputs = artefact["inputs"]
-    roles = {a["anchor_id"]: True for a in inputs["anchors"]}
-    roles.update({s["essay_id"]: False for s in inputs["students"]})
+    directory = EssayDirectory.from_artefact(artefact)
+    roles = {essay_id: info.is_anchor for essay_id, info in directory.essays.items()}
     successful: Counter[str] = Counter()
     for outcome in outcomes:
         successful.update((outcome.essay_a_id, outcome.essay_b_id))
@@ -298,9 +301,11 @@ def _essay_checks(
     for record in records:
         if record["status"] != "succeeded":
             failed.update((record["essay_a_id"], record["essay_b_id"]))
-    # Ids compared but not among the inputs still get a row: nothing is silently dropped.
+    # Ids compared but not among the inputs (CJ's own anchors in an assignment run, or ids
+    # nobody expected) still get a row: nothing is silently dropped.
     for essay_id in sorted((set(successful) | set(failed)) - set(roles)):
-        roles[essay_id] = False
+        info = directory.lookup(essay_id)
+        roles[essay_id] = info.is_anchor if info is not None else False
     wins = win_counts(outcomes)
     by_essay = infit_check.by_essay if isinstance(infit_check, InfitCheck) else {}
     flagged = set(infit_check.flagged) if isinstance(infit_check, InfitCheck) else set()

@@ -9,8 +9,10 @@ surfaced — never ``metadata.options`` wholesale.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from eng5_np.artefact.essays import EssayDirectory
 
 TOP_PROBABILITIES = 3
 """How many of a student's most probable grades the report lists."""
@@ -117,6 +119,17 @@ class EssayFacts:
 
 
 @dataclass(frozen=True)
+class OverrideFacts:
+    """A judge override file as the artefact recorded it."""
+
+    kind: str
+    """``system prompt`` or ``rubric``."""
+    path: str
+    sha256: str
+    text: str
+
+
+@dataclass(frozen=True)
 class RunFacts:
     """Everything the report states about a run, apart from the runner-side checks."""
 
@@ -141,6 +154,22 @@ class RunFacts:
     projections: tuple[ProjectionRow, ...]
     essays: tuple[EssayFacts, ...]
     excluded: tuple[tuple[str, str], ...]
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Wire id → display name: the opaque ids are for the wire, people read names (SPEC §3)."""
+    run_kind: str = ""
+    """Guest or assignment run, in one line (SPEC §11.1)."""
+    overrides: tuple[OverrideFacts, ...] = ()
+
+    def name(self, essay_id: str) -> str:
+        """The display name of ``essay_id`` (the id itself when the run has none for it)."""
+        return self.names.get(essay_id, essay_id)
+
+    def named(self, text: str) -> str:
+        """``text`` with every wire id of this run replaced by its display name."""
+        known = [essay_id for essay_id in self.names if essay_id in text]
+        for essay_id in sorted(known, key=len, reverse=True):
+            text = text.replace(essay_id, self.names[essay_id])
+        return text
 
     @property
     def simulated(self) -> bool:
@@ -199,6 +228,34 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
             (entry["essay_id"], entry["reason"])
             for entry in artefact["inputs"].get("excluded_essays", [])
         ),
+        names=_names(artefact),
+        run_kind=_run_kind(metadata),
+        overrides=tuple(
+            OverrideFacts(kind.replace("_", " "), o["path"], o["sha256"], o["text"])
+            for kind, o in (metadata.get("overrides") or {}).items()
+        ),
+    )
+
+
+def _names(artefact: Mapping[str, Any]) -> dict[str, str]:
+    directory = EssayDirectory.from_artefact(artefact)
+    ids = {e["essay_id"] for e in artefact["bt_summary"]}
+    for record in artefact["llm_comparisons"]:
+        ids.update((record["essay_a_id"], record["essay_b_id"]))
+    names = {essay_id: info.display_name for essay_id, info in directory.essays.items()}
+    names.update({essay_id: directory.display_name(essay_id) for essay_id in ids})
+    return names
+
+
+def _run_kind(metadata: Mapping[str, Any]) -> str:
+    assignment = metadata.get("assignment")
+    if metadata.get("assignment_id") is None:
+        return "guest run: anchors and students sent as ordinary essays; the runner projects"
+    if not assignment:
+        return f"assignment run ({metadata['assignment_id']})"
+    return (
+        f"assignment run ({assignment['assignment_id']}, {assignment['context_origin']}): "
+        f"students sent; CJ added its {len(assignment['registered_anchors'])} registered anchors"
     )
 
 
@@ -252,8 +309,11 @@ def _projection_row(entry: Mapping[str, Any]) -> ProjectionRow:
 
 
 def _essays(inputs: Mapping[str, Any]) -> tuple[EssayFacts, ...]:
+    # Anchors an assignment run did not send (CJ used its registered ones) are not essays of it.
     anchors = [
-        EssayFacts(a["anchor_id"], True, a["file_name"], a["grade"]) for a in inputs["anchors"]
+        EssayFacts(a["anchor_id"], True, a["file_name"], a["grade"])
+        for a in inputs["anchors"]
+        if a.get("sent", True)
     ]
     students = [EssayFacts(s["essay_id"], False, s["file_name"], None) for s in inputs["students"]]
     return (*anchors, *students)

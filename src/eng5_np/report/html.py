@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts, ScaleRow
@@ -18,6 +18,7 @@ from eng5_np.report.gates import GateStatus
 from eng5_np.report.wording import (
     CHECKS_HEADING,
     NO_PROJECTIONS,
+    OVERRIDES_HEADING,
     Table,
     banners,
     check_rows,
@@ -100,8 +101,12 @@ def _ticks(low: float, high: float) -> list[float]:
     return [round(first + i * step, 9) + 0.0 for i in range(int((high - first) / step) + 1)]
 
 
-def scale_svg(rows: Sequence[ScaleRow]) -> str:
-    """The BT scale as an SVG: θ ± SE per essay in rank order, anchors labelled by grade."""
+def scale_svg(rows: Sequence[ScaleRow], names: Mapping[str, str] | None = None) -> str:
+    """The BT scale as an SVG: θ ± SE per essay in rank order, anchors labelled by grade.
+
+    Essays are labelled by their display names (``names``: wire id → name).
+    """
+    shown_names = names or {}
     if not rows:
         return ""
     ordered = sorted(rows, key=lambda row: (row.rank, row.essay_id))
@@ -149,10 +154,11 @@ def scale_svg(rows: Sequence[ScaleRow]) -> str:
         y = TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2
         colour = ANCHOR_COLOUR if row.is_anchor else STUDENT_COLOUR
         se, theta = row.standard_error, row.plotted_theta
-        tip = f"{row.essay_id}: runner θ {theta:+.3f} ± {number(se)} (service rank {row.rank})"
+        name = shown_names.get(row.essay_id, row.essay_id)
+        tip = f"{name}: runner θ {theta:+.3f} ± {number(se)} (service rank {row.rank})"
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{_e(_short(row.essay_id))}<title>{_e(row.essay_id)}</title></text>"
+            f"{_e(_short(name))}<title>{_e(name)} ({_e(row.essay_id)})</title></text>"
         )
         if se is not None:
             parts.append(
@@ -196,7 +202,7 @@ def render_html(facts: RunFacts, checks: RunChecks) -> str:
         for banner in banners(facts, checks)
     ]
     out += ["<h2>Run</h2>", _table(pairs_table(run_rows(facts)))]
-    out += ["<h2>Quality gates</h2>", _table(gates_table(checks), status_column=3)]
+    out += ["<h2>Quality gates</h2>", _table(gates_table(checks, facts), status_column=3)]
     out += ["<h2>Cost and tokens</h2>", f"<p>{_e(cost_note(facts))}</p>"]
     out += [_table(cost_table(facts))]
     out += ["<h2>Comparisons</h2>", f"<p>{_e(comparisons_sentence(checks))}</p>"]
@@ -205,14 +211,22 @@ def render_html(facts: RunFacts, checks: RunChecks) -> str:
     scale, caption = scale_to_show(facts, checks)
     out += ["<h2>Bradley–Terry scale</h2>", f'<p class="caption">{_e(caption)}</p>']
     if scale:
-        out += [scale_svg(scale), _table(scale_table(scale))]
+        out += [scale_svg(scale, facts.names), _table(scale_table(scale, facts))]
     out.append("<h2>Grade projections</h2>")
     out.append(
         _table(projection_table(facts)) if facts.projections else f"<p>{_e(NO_PROJECTIONS)}</p>"
     )
     out += [
         f"<h2>{_e(CHECKS_HEADING)}</h2>",
-        _table(pairs_table(check_rows(checks), CHECK_HEADERS)),
+        _table(pairs_table(check_rows(checks, facts), CHECK_HEADERS)),
     ]
-    out += ["<h3>Per essay</h3>", _table(essay_table(facts, checks)), "</body></html>"]
+    out += ["<h3>Per essay</h3>", _table(essay_table(facts, checks))]
+    if facts.overrides:
+        out.append(f"<h2>{_e(OVERRIDES_HEADING)}</h2>")
+        out += [
+            f"<details><summary>{_e(o.kind)}: {_e(o.path)} · sha256 <code>{_e(o.sha256)}</code>"
+            f"</summary><pre>{_e(o.text)}</pre></details>"
+            for o in facts.overrides
+        ]
+    out.append("</body></html>")
     return "\n".join(out) + "\n"

@@ -8,12 +8,14 @@ name cannot break a table or inject markup.
 from __future__ import annotations
 
 import html
+import re
 
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts
 from eng5_np.report.wording import (
     CHECKS_HEADING,
     NO_PROJECTIONS,
+    OVERRIDES_HEADING,
     Table,
     banners,
     check_rows,
@@ -31,6 +33,12 @@ from eng5_np.report.wording import (
 )
 
 CHECK_HEADERS = ("check", "result")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _longest_backtick_run(text: str) -> int:
+    runs = [len(run) for run in text.split("\n") for run in _BACKTICKS.findall(run)]
+    return max(runs, default=0)
 
 
 def cell(text: object) -> str:
@@ -56,7 +64,7 @@ def render_markdown(facts: RunFacts, checks: RunChecks) -> str:
     for banner in banners(facts, checks):
         lines += [f"> **{cell(banner.title.upper())}** — {cell(banner.detail)}", ""]
     lines += ["## Run", "", *_table(pairs_table(run_rows(facts)))]
-    lines += ["## Quality gates", "", *_table(gates_table(checks))]
+    lines += ["## Quality gates", "", *_table(gates_table(checks, facts))]
     lines += ["## Cost and tokens", "", cell(cost_note(facts)), "", *_table(cost_table(facts))]
     lines += ["## Comparisons", "", cell(comparisons_sentence(checks)), ""]
     if checks.tally.error_codes:
@@ -64,9 +72,25 @@ def render_markdown(facts: RunFacts, checks: RunChecks) -> str:
     scale, caption = scale_to_show(facts, checks)
     lines += ["## Bradley–Terry scale", "", cell(caption), ""]
     if scale:
-        lines += _table(scale_table(scale))
+        lines += _table(scale_table(scale, facts))
     lines += ["## Grade projections", ""]
     lines += _table(projection_table(facts)) if facts.projections else [NO_PROJECTIONS, ""]
-    lines += [f"## {CHECKS_HEADING}", "", *_table(pairs_table(check_rows(checks), CHECK_HEADERS))]
+    lines += [
+        f"## {CHECKS_HEADING}",
+        "",
+        *_table(pairs_table(check_rows(checks, facts), CHECK_HEADERS)),
+    ]
     lines += ["### Per essay", "", *_table(essay_table(facts, checks))]
+    if facts.overrides:
+        lines += [f"## {OVERRIDES_HEADING}", ""]
+        for o in facts.overrides:
+            fence = "`" * max(3, _longest_backtick_run(o.text) + 1)
+            lines += [
+                f"**{cell(o.kind)}** — {cell(o.path)}, sha256 {o.sha256}",
+                "",
+                fence,
+                o.text,
+                fence,
+                "",
+            ]
     return "\n".join(lines).rstrip() + "\n"

@@ -82,12 +82,25 @@ def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
     events = " · ".join(f"{name} {count}" for name, count in sorted(status.observed_events.items()))
     rows.append(("events observed", events))
     rows.extend((f"option {name}", value) for name, value in facts.options)
-    rows.extend((f"excluded {essay_id}", reason) for essay_id, reason in facts.excluded)
+    rows.extend((f"excluded {facts.name(essay_id)}", reason) for essay_id, reason in facts.excluded)
+    if facts.run_kind:
+        rows.insert(3, ("run kind", facts.run_kind))
+    rows.extend(
+        (f"judge {o.kind}", f"{o.path} (sha256 {o.sha256[:12]}…, full text below)")
+        for o in facts.overrides
+    )
     return rows
 
 
-def check_rows(checks: RunChecks) -> list[tuple[str, str]]:
-    """Each runner-side check as (check, result) — "not computable: <why>" when it is not."""
+def check_rows(checks: RunChecks, facts: RunFacts) -> list[tuple[str, str]]:
+    """Each runner-side check as (check, result) — "not computable: <why>" when it is not.
+
+    Essays are named by their display names (``facts``), never by their opaque wire ids.
+    """
+    return [(label, facts.named(value)) for label, value in _check_rows(checks)]
+
+
+def _check_rows(checks: RunChecks) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     refit = checks.refit
     if isinstance(refit, RefitCheck):
@@ -235,11 +248,13 @@ def pairs_table(
     return Table(headers, tuple(rows))
 
 
-def gates_table(checks: RunChecks) -> Table:
-    """The quality gates."""
+def gates_table(checks: RunChecks, facts: RunFacts) -> Table:
+    """The quality gates (essays they name by display name)."""
     return Table(
         ("gate", "requirement", "observed", "status"),
-        tuple((g.name, g.requirement, g.observed, g.status.value) for g in checks.gates),
+        tuple(
+            (g.name, g.requirement, facts.named(g.observed), g.status.value) for g in checks.gates
+        ),
     )
 
 
@@ -295,14 +310,14 @@ def comparisons_sentence(checks: RunChecks) -> str:
     return text
 
 
-def scale_table(scale: tuple[ScaleRow, ...]) -> Table:
-    """The BT scale in rank order."""
+def scale_table(scale: tuple[ScaleRow, ...], facts: RunFacts) -> Table:
+    """The BT scale in rank order, essays by display name."""
     return Table(
         ("rank", "essay", "role", "service θ", "runner θ", "SE", "comparisons", "projected grade"),
         tuple(
             (
                 str(r.rank),
-                r.essay_id,
+                facts.name(r.essay_id),
                 f"anchor {r.anchor_grade or '?'}" if r.is_anchor else "student",
                 f"{r.theta:+.3f}",
                 "—" if r.runner_theta is None else f"{r.runner_theta:+.3f}",
@@ -322,11 +337,11 @@ def projection_table(facts: RunFacts) -> Table:
         ("student", "grade", "most probable grades", "source", "primary anchor"),
         tuple(
             (
-                p.essay_id,
+                facts.name(p.essay_id),
                 p.grade,
                 ", ".join(f"{grade} {prob:.2f}" for grade, prob in p.top_probabilities),
                 p.source,
-                p.primary_anchor_id or "",
+                facts.name(p.primary_anchor_id) if p.primary_anchor_id else "",
             )
             for p in facts.projections
         ),
@@ -340,9 +355,9 @@ def essay_table(facts: RunFacts, checks: RunChecks) -> Table:
         ("essay", "role", "file", "comparisons", "wins", "failed", "infit", "flag"),
         tuple(
             (
-                e.essay_id,
+                facts.name(e.essay_id),
                 "anchor" if e.is_anchor else "student",
-                files.get(e.essay_id, "(not among the inputs)"),
+                files.get(e.essay_id, "(registered on the platform)" if e.is_anchor else "—"),
                 str(e.successful),
                 str(e.wins),
                 str(e.failed),
@@ -357,3 +372,4 @@ def essay_table(facts: RunFacts, checks: RunChecks) -> Table:
 
 NO_PROJECTIONS = "None: the artefact has no result from the CJ service."
 CHECKS_HEADING = "Runner-side checks (from the raw comparisons)"
+OVERRIDES_HEADING = "Judge overrides (the texts sent)"
