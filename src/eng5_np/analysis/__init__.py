@@ -4,18 +4,27 @@
 - ``bradley_terry``: θ with ``choix`` and sum-to-zero Fisher-information SEs;
 - ``reliability``: scale separation and split-half reliability, infit and misfits;
 - ``bias``: position bias;
-- ``alignment``: anchors' grades against their θ;
+- ``alignment``, ``alignment_bootstrap``, ``kendall``: anchors' grades against their θ,
+  Kendall's τ-b and its bootstrap interval;
 - ``projection``: the runner's own grade projection from the anchors.
 """
 
 from __future__ import annotations
 
 from eng5_np.analysis.alignment import (
+    AlignedInversion,
+    AlignmentAnalysis,
     AnchorAlignment,
     AnchorInversion,
+    AnchorStanding,
+    DirectComparison,
+    GradeGap,
+    JudgedComparison,
+    analyse_alignment,
     anchor_alignment,
     anchors_never_winning,
 )
+from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, TauInterval
 from eng5_np.analysis.bias import PositionBias, position_bias
 from eng5_np.analysis.bradley_terry import DEFAULT_ALPHA, BTFit, fit_bradley_terry
 from eng5_np.analysis.comparisons import (
@@ -24,6 +33,7 @@ from eng5_np.analysis.comparisons import (
     connected_components,
     win_counts,
 )
+from eng5_np.analysis.kendall import kendall_tau_b
 from eng5_np.analysis.projection import (
     GradeModel,
     GradeProjection,
@@ -39,13 +49,22 @@ from eng5_np.analysis.reliability import (
 
 __all__ = [
     "DEFAULT_ALPHA",
+    "AlignedInversion",
+    "AlignmentAnalysis",
     "AnchorAlignment",
     "AnchorInversion",
+    "AnchorStanding",
     "BTFit",
+    "BootstrapSettings",
     "ComparisonOutcome",
+    "DirectComparison",
+    "GradeGap",
     "GradeModel",
     "GradeProjection",
+    "JudgedComparison",
     "PositionBias",
+    "TauInterval",
+    "analyse_alignment",
     "anchor_alignment",
     "anchors_never_winning",
     "build_grade_model",
@@ -54,6 +73,7 @@ __all__ = [
     "fit_bradley_terry",
     "flag_misfits",
     "infit",
+    "kendall_tau_b",
     "position_bias",
     "project_grades",
     "scale_separation_reliability",
