@@ -24,6 +24,7 @@ from eng5_np.artefact.schema import load_schema
 from eng5_np.artefact.verify import verify_artefact
 from eng5_np.cli_stack import stack_app
 from eng5_np.contracts.enums import CourseCode, LLMProviderType
+from eng5_np.dataset.anchor_subset import parse_anchor_grades
 from eng5_np.errors import DatasetError, RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.llm_models import load_manifest
@@ -42,7 +43,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     help="Comparative Judgement experiment runner for ENG5 NP essays.\n\n"
-    "Run a mode with `eng5-runner --mode plan|dry-run|execute [OPTIONS]`, or an action below.",
+    "Run a mode with `eng5-runner --mode plan|dry-run|execute|anchor-align [OPTIONS]`, or an "
+    "action below.",
 )
 
 FLAG_NAMES = {
@@ -121,7 +123,10 @@ def _settings(values: dict[str, Any]) -> RunSettings:
 def main_command(
     ctx: typer.Context,
     mode: Annotated[
-        RunMode, typer.Option("--mode", case_sensitive=False, help="plan, dry-run or execute.")
+        RunMode,
+        typer.Option(
+            "--mode", case_sensitive=False, help="plan, dry-run, execute or anchor-align."
+        ),
     ] = RunMode.PLAN,
     dataset_dir: Annotated[
         Path | None,
@@ -177,6 +182,10 @@ def main_command(
     ] = None,
     llm_max_tokens: Annotated[int | None, typer.Option(help="Max tokens override, > 0.")] = None,
     max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
+    anchor_grades: Annotated[
+        str | None,
+        typer.Option(help="With --mode anchor-align: only these grades' anchors, e.g. D-,E+,E-."),
+    ] = None,
     await_completion: Annotated[
         bool, typer.Option(help="Collect callbacks until the batch completes.")
     ] = False,
@@ -205,7 +214,8 @@ def main_command(
     ] = LogFormat.CONSOLE,
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
 ) -> None:
-    """Run a mode: plan (inventory), dry-run (stub artefact) or execute (the experiment)."""
+    """Run a mode: plan (inventory), dry-run (stub artefact), execute (the experiment) or
+    anchor-align (the anchors only, judged as ordinary essays)."""
     if version:
         typer.echo(f"eng5-runner {__version__}")
         raise typer.Exit(0)
@@ -240,6 +250,7 @@ def main_command(
             "llm_temperature": llm_temperature,
             "llm_max_tokens": llm_max_tokens,
             "max_comparisons": max_comparisons,
+            "anchor_grades": parse_anchor_grades(anchor_grades) if anchor_grades else None,
             "await_completion": await_completion,
             "completion_timeout": completion_timeout,
             "strict_metadata": strict_metadata,
@@ -252,6 +263,13 @@ def main_command(
     )
     if (judge_seed is not None or judge_faults is not None) and not local_stack:
         raise _fail(UsageError("--judge-seed and --judge-faults only apply with --local-stack"))
+    if anchor_grades is not None and settings.mode is not RunMode.ANCHOR_ALIGN:
+        raise _fail(
+            UsageError(
+                f"--anchor-grades only applies with --mode anchor-align, not {settings.mode.value}"
+                " (plan and dry-run preview an execute run)"
+            )
+        )
     console = Console(highlight=False, soft_wrap=True)
     if settings.mode is RunMode.PLAN:
         result = _run_async(lambda: run_plan(settings))
@@ -273,6 +291,7 @@ def _execute(settings: RunSettings, console: Console) -> None:
     """Run execute mode with progress bars, then the summary, then the outcome's exit code."""
     # Imported here: execute pulls in aiokafka, numpy and choix, which slow every other command.
     from eng5_np.artefact.builder import StackInfo
+    from eng5_np.modes.anchor_align import check_anchor_align, run_anchor_align
     from eng5_np.modes.collect import StopReason
     from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
     from eng5_np.report.progress_view import RichProgress
@@ -281,14 +300,21 @@ def _execute(settings: RunSettings, console: Console) -> None:
     quiet = settings.log_format is LogFormat.JSON
 
     stack_info = EXTERNAL_STACK
+    anchor_align = settings.mode is RunMode.ANCHOR_ALIGN
+    if anchor_align:
+        try:
+            check_anchor_align(settings)  # before a local stack is started for nothing
+        except RunnerError as error:
+            raise _fail(error) from None
+    run_mode = run_anchor_align if anchor_align else run_execute
 
     async def run(run_settings: RunSettings, stack: StackInfo) -> ExecuteResult:
         nonlocal stack_info
         stack_info = stack
         if quiet:
-            return await run_execute(run_settings, stack=stack, raise_on_failure=False)
+            return await run_mode(run_settings, stack=stack, raise_on_failure=False)
         with RichProgress(console) as progress:
-            return await run_execute(
+            return await run_mode(
                 run_settings, stack=stack, progress=progress, raise_on_failure=False
             )
 

@@ -266,3 +266,24 @@ def test_figures_are_none_with_a_reason_when_they_cannot_exist() -> None:
     assert any("disconnected" in r for r in split.reasons)
     assert split.inversions == ()
     assert split.adjacent_gaps == ()
+
+
+def test_anchors_with_the_same_record_are_tied_not_inverted() -> None:
+    # b and c have identical records against a and e and split 1:1 between themselves, so
+    # their θ are equal up to the fit's rounding: neither order is an inversion.
+    judged = _judged(
+        {
+            ("a", "b"): (3, 1),
+            ("a", "c"): (3, 1),
+            ("a", "e"): (3, 1),
+            ("b", "c"): (1, 1),
+            ("b", "e"): (3, 1),
+            ("c", "e"): (3, 1),
+        }
+    )
+
+    result = analyse_alignment(judged, FOUR, LEGACY, FAST)
+
+    assert result.inversions == ()
+    # 6 pairs, b–c tied in θ: 5 concordant, 5 / √(6 · 5).
+    assert result.kendall_tau_b == pytest.approx(5 / math.sqrt(30))

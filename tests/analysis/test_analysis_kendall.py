@@ -51,3 +51,11 @@ def test_agrees_with_scipy_on_random_data_with_ties() -> None:
             assert ours is None
         else:
             assert ours == pytest.approx(theirs)
+
+
+def test_differences_within_the_tolerance_are_ties() -> None:
+    # Without tolerance the 1e-9 difference makes the last pair discordant: (2 − 1) / 3.
+    x, y = [1, 2, 3], [0.0, 1.0, 1.0 - 1e-9]
+    assert kendall_tau_b(x, y) == pytest.approx(1 / 3)
+    # With the tie: 2 concordant of 3 pairs, one tie in y: 2 / √(3 · 2).
+    assert kendall_tau_b(x, y, tie_tolerance=1e-6) == pytest.approx(2 / math.sqrt(6))

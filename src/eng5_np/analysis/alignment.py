@@ -15,6 +15,9 @@ the comparisons themselves: the runner's own Bradley–Terry fit of every succes
 - the θ gap between adjacent grades present: mean θ of the upper grade's anchors minus mean θ
   of the lower grade's (negative when the two grades are inverted on average).
 
+θ within :data:`~eng5_np.analysis.kendall.THETA_TIE` of each other count as tied (for τ-b
+and for inversions): two anchors with the same record get θ equal up to the fit's rounding.
+
 θ from different parts of a disconnected comparison graph are not comparable, so τ-b, the
 inversions and the gaps are only computed when every anchor with a θ sits in one part;
 otherwise they are empty or None with the reason in ``reasons``.
@@ -30,7 +33,7 @@ from itertools import combinations, pairwise
 from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, bootstrap_tau_interval
 from eng5_np.analysis.bradley_terry import BTFit, fit_bradley_terry
 from eng5_np.analysis.comparisons import ComparisonOutcome, comparison_counts, win_counts
-from eng5_np.analysis.kendall import kendall_tau_b
+from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
 from eng5_np.grades import GradeScale
 
 
@@ -302,7 +305,9 @@ def _tau_with_interval(
         )
         return None, None
     anchors = sorted(positions)
-    tau = kendall_tau_b([positions[a] for a in anchors], [theta[a] for a in anchors])
+    tau = kendall_tau_b(
+        [positions[a] for a in anchors], [theta[a] for a in anchors], tie_tolerance=THETA_TIE
+    )
     if tau is None:
         reasons.append("Kendall's τ-b is undefined: every anchor has the same θ")
         return None, None
@@ -325,8 +330,8 @@ def _inversions(
         if position[first] == position[second]:
             continue
         higher, lower = (first, second) if position[first] > position[second] else (second, first)
-        if theta[higher] >= theta[lower]:
-            continue
+        if theta[lower] - theta[higher] <= THETA_TIE:
+            continue  # in order, or tied within the fit's precision
         pair = frozenset((higher, lower))
         direct = tuple(
             DirectComparison(c.sequence, c.outcome.winner_id, c.justification, c.confidence)
@@ -365,7 +370,12 @@ def _adjacent_gaps(
         GradeGap(
             lower_grade=label[low],
             upper_grade=label[high],
-            gap=sum(by_grade[high]) / len(by_grade[high]) - sum(by_grade[low]) / len(by_grade[low]),
+            # + 0.0: a zero gap prints as 0, never as -0.
+            gap=_mean(by_grade[high]) - _mean(by_grade[low]) + 0.0,
         )
         for low, high in pairwise(steps)
     )
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)

@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from eng5_np.analysis.bradley_terry import fit_bradley_terry
 from eng5_np.analysis.comparisons import ComparisonOutcome
-from eng5_np.analysis.kendall import kendall_tau_b
+from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
 
 DEFAULT_REPLICATES = 1000
 """Bootstrap replicates of a run's alignment block (≈1–3 s for a sample-sized run)."""
@@ -150,4 +150,5 @@ def _replicate_tau(
         return None
     if not any(set(anchors) <= component for component in fit.components):
         return None
-    return kendall_tau_b(positions, [fit.theta[anchor] for anchor in anchors])
+    thetas = [fit.theta[anchor] for anchor in anchors]
+    return kendall_tau_b(positions, thetas, tie_tolerance=THETA_TIE)

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+from eng5_np.dataset.anchor_subset import anchors_only
 from eng5_np.dataset.inventory import Inventory, build_inventory
 from eng5_np.grades import GRADE_SCALES
 from eng5_np.logs import attach_run_log, bind_run_context
-from eng5_np.settings import RunSettings
+from eng5_np.settings import RunMode, RunSettings
 
 
 def new_wire_batch_id() -> str:
@@ -18,8 +19,16 @@ def new_wire_batch_id() -> str:
 
 
 def load_inventory(settings: RunSettings, wire_batch_id: str) -> Inventory:
-    """Read the dataset for this run (problems collected, not raised)."""
-    return build_inventory(settings.dataset_dir, GRADE_SCALES[settings.grade_scale], wire_batch_id)
+    """Read the dataset for this run (problems collected, not raised).
+
+    An anchor-align run reads the anchors only (optionally those of ``--anchor-grades``).
+    """
+    inventory = build_inventory(
+        settings.dataset_dir, GRADE_SCALES[settings.grade_scale], wire_batch_id
+    )
+    if settings.mode is RunMode.ANCHOR_ALIGN:
+        return anchors_only(inventory, settings.anchor_grades)
+    return inventory
 
 
 def llm_overrides_payload(settings: RunSettings) -> dict[str, Any] | None:

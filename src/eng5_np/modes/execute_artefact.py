@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eng5_np.artefact.alignment import alignment_block
 from eng5_np.artefact.builder import (
     RunStatus,
     StackInfo,
@@ -31,11 +32,16 @@ from eng5_np.kafka.state import CollectorState
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectOutcome, StopReason
 from eng5_np.report.render import write_reports
-from eng5_np.settings import RunSettings
+from eng5_np.settings import RunMode, RunSettings
 
 log = get_logger(__name__)
 
 ARTEFACT_NAME = "assessment_run.execute.json"
+
+
+def artefact_name(mode: RunMode) -> str:
+    """``assessment_run.<mode>.json``: execute and anchor-align runs each have their own name."""
+    return f"assessment_run.{mode.value}.json"
 
 
 @dataclass
@@ -54,7 +60,7 @@ class ExecuteArtefact:
     @property
     def path(self) -> Path:
         """Where the artefact is written."""
-        return self.run_dir / ARTEFACT_NAME
+        return self.run_dir / artefact_name(self.settings.mode)
 
     def write(self, status: RunStatus, *, final: bool) -> Path:
         """Assemble, validate and atomically write the artefact; return its path."""
@@ -93,6 +99,11 @@ class ExecuteArtefact:
         )
         if final:
             seal_and_write(self.path, document)
+            # The collected data is safe on disk before the (slower, fallible) analysis runs.
+            alignment = guarded_alignment(document)
+            if alignment is not None:
+                document["alignment"] = alignment
+                seal_and_write(self.path, document)
         else:
             validate_checkpoint(document, hydrator)
             seal_and_write(self.path, document, validate=False)
@@ -167,6 +178,15 @@ def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
         "simulated",
         f"{stack.description}; the callbacks came from a simulated/mock judge",
     )
+
+
+def guarded_alignment(document: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``alignment`` block, or None: a failure is logged and never costs the artefact."""
+    try:
+        return alignment_block(document)
+    except Exception as error:  # the artefact already holds the data: record, never raise
+        log.error("execute.alignment_failed", error=repr(error), exc_info=True)
+        return None
 
 
 def validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:
