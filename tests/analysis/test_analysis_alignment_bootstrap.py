@@ -112,18 +112,18 @@ def _coverage(theta: npt.NDArray[np.float64], per_pair: int, seeds: int, replica
     ("label", "swap", "floor"),
     [
         # The grades' own order (true τ-b = 1): the case the basic interval is chosen for.
-        ("known order", False, 0.60),
+        ("known order", False, 0.55),
         # Two anchor pairs swapped in the judge's truth (true τ-b = 0.78, an interior value).
-        ("two swaps", True, 0.60),
+        ("two swaps", True, 0.55),
     ],
 )
 def test_coverage_of_the_true_tau_on_simulated_data(label: str, swap: bool, floor: float) -> None:
     # 9 anchors 0.75 logit apart, every pair judged twice (72 comparisons, like a small
-    # anchor-align run). 30 seeds × 60 replicates keep this test to seconds; the floor sits
-    # about four standard errors below the coverage measured with many more seeds (see the
-    # module docstring of eng5_np.analysis.alignment_bootstrap), so it fails only when the
-    # interval is really broken: the plain percentile interval covers the known order in
-    # well under 40 % of seeds and fails it.
+    # anchor-align run). 30 seeds × 60 replicates keep this test to seconds (fixed seeds: the
+    # result is deterministic). Measured with 200 seeds × 500 replicates: 0.89 (known order)
+    # and 0.755 (two swaps); the floor sits below both so that the test fails only when the
+    # interval is really broken — the plain percentile interval covers the known order in
+    # under 40 % of seeds and fails it.
     theta = np.linspace(-3.0, 3.0, 9)
     if swap:
         theta[[3, 4]] = theta[[4, 3]]
