@@ -32,6 +32,7 @@ from eng5_np.contracts.enums import (
     OutputVerbosity,
     ReasoningEffort,
 )
+from eng5_np.dataset.anchor_subset import parse_anchor_grades
 from eng5_np.errors import CollectionTimeout, DatasetError, RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.llm_models import load_manifest
@@ -61,7 +62,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     help="Comparative Judgement experiment runner for ENG5 NP essays.\n\n"
-    "Run a mode with `eng5-runner --mode plan|dry-run|execute [OPTIONS]`, or an action below.",
+    "Run a mode with `eng5-runner --mode plan|dry-run|execute|anchor-align [OPTIONS]`, or an "
+    "action below.",
 )
 
 FLAG_NAMES = {
@@ -301,6 +303,13 @@ def main_command(
         ),
     ] = None,
     max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
+    anchor_grades: Annotated[
+        str | None,
+        typer.Option(
+            metavar="GRADES",
+            help="With --mode anchor-align: only these grades' anchors, e.g. D-,E+,E-.",
+        ),
+    ] = None,
     await_completion: Annotated[
         bool,
         typer.Option(
@@ -354,7 +363,8 @@ def main_command(
         bool, typer.Option("--version", metavar=FLAG, help="Print the version.")
     ] = False,
 ) -> None:
-    """Run a mode: plan (inventory), dry-run (stub artefact) or execute (the experiment)."""
+    """Run a mode: plan (inventory), dry-run (stub artefact), execute (the experiment) or
+    anchor-align (the anchors only, judged as ordinary essays)."""
     if version:
         typer.echo(f"eng5-runner {__version__}")
         raise typer.Exit(0)
@@ -399,6 +409,7 @@ def main_command(
             "llm_provider_url": llm_provider_url,
             "admin_credentials": AdminCredentials(),
             "max_comparisons": max_comparisons,
+            "anchor_grades": parse_anchor_grades(anchor_grades) if anchor_grades else None,
             # The local stack stops when this command ends: a run it does not collect now
             # can never be collected (issue 8), so a local-stack execute always collects.
             "await_completion": await_completion or local_stack,
@@ -413,6 +424,13 @@ def main_command(
     )
     if (judge_seed is not None or judge_faults is not None) and not local_stack:
         raise _fail(UsageError("--judge-seed and --judge-faults only apply with --local-stack"))
+    if anchor_grades is not None and settings.mode is not RunMode.ANCHOR_ALIGN:
+        raise _fail(
+            UsageError(
+                f"--anchor-grades only applies with --mode anchor-align, not {settings.mode.value}"
+                " (plan and dry-run preview an execute run)"
+            )
+        )
     if settings.mode is not RunMode.PLAN:
         try:  # before anything starts, the local stack included
             require_output_folder(settings.resolved_output_dir)
@@ -439,6 +457,7 @@ def _execute(settings: RunSettings, console: Console) -> None:
     """Run execute mode with progress bars, then the summary, then the outcome's exit code."""
     # Imported here: execute pulls in aiokafka, numpy and choix, which slow every other command.
     from eng5_np.artefact.builder import StackInfo
+    from eng5_np.modes.anchor_align import check_anchor_align, run_anchor_align
     from eng5_np.modes.collect import StopReason
     from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
     from eng5_np.report.progress_view import RichProgress
@@ -447,14 +466,21 @@ def _execute(settings: RunSettings, console: Console) -> None:
     quiet = settings.log_format is LogFormat.JSON
 
     stack_info = EXTERNAL_STACK
+    anchor_align = settings.mode is RunMode.ANCHOR_ALIGN
+    if anchor_align:
+        try:
+            check_anchor_align(settings)  # before a local stack is started for nothing
+        except RunnerError as error:
+            raise _fail(error) from None
+    run_mode = run_anchor_align if anchor_align else run_execute
 
     async def run(run_settings: RunSettings, stack: StackInfo) -> ExecuteResult:
         nonlocal stack_info
         stack_info = stack
         if quiet:
-            return await run_execute(run_settings, stack=stack, raise_on_failure=False)
+            return await run_mode(run_settings, stack=stack, raise_on_failure=False)
         with RichProgress(console) as progress:
-            return await run_execute(
+            return await run_mode(
                 run_settings, stack=stack, progress=progress, raise_on_failure=False
             )
 

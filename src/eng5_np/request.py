@@ -45,12 +45,12 @@ def compose_request(
     payload = ELSCJAssessmentRequestV1(
         entity_id=wire_batch_id,
         entity_type="batch",
-        parent_id=settings.assignment_id,
+        parent_id=settings.wire_assignment_id,
         timestamp=now,
         system_metadata=SystemProcessingMetadata(
             entity_id=wire_batch_id,
             entity_type="batch",
-            parent_id=settings.assignment_id,
+            parent_id=settings.wire_assignment_id,
             timestamp=now,
             processing_stage=ProcessingStage.PENDING,
             event=CJ_REQUEST_EVENT_NAME,
@@ -70,7 +70,7 @@ def compose_request(
         llm_config_overrides=(
             LLMConfigOverrides.model_validate(llm_overrides) if llm_overrides else None
         ),
-        assignment_id=settings.assignment_id,
+        assignment_id=settings.wire_assignment_id,
         user_id=settings.user_id,
         org_id=settings.org_id,
     )

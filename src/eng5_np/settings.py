@@ -50,6 +50,8 @@ class RunMode(StrEnum):
     PLAN = "plan"
     DRY_RUN = "dry-run"
     EXECUTE = "execute"
+    ANCHOR_ALIGN = "anchor-align"
+    """A guest batch of the dataset's anchors only, judged as ordinary essays (SPEC §12)."""
 
 
 class LogFormat(StrEnum):
@@ -164,6 +166,9 @@ class RunSettings(BaseModel):
     llm_provider_url: str | None = None
     """Base URL of the platform's LLM Provider, for the live model manifest (SPEC §11.5)."""
     max_comparisons: int | None = Field(default=None, gt=0)
+    anchor_grades: tuple[str, ...] | None = None
+    """With ``--mode anchor-align``: only the anchors of these grades (checked against the
+    scale when the dataset is read)."""
     await_completion: bool = False
     completion_timeout: float = Field(default=1800.0, gt=0)
     strict_metadata: bool = False
@@ -211,6 +216,13 @@ class RunSettings(BaseModel):
     def resolved_output_dir(self) -> Path:
         """Where every file of the run goes."""
         return self.output_dir if self.output_dir is not None else Path("eng5_runs") / self.batch_id
+
+    @property
+    def wire_assignment_id(self) -> str | None:
+        """The ``assignment_id`` sent and recorded: None (a guest batch) for anchor-align."""
+        if self.mode is RunMode.ANCHOR_ALIGN:
+            return None
+        return self.assignment_id
 
     def llm_overrides_given(self) -> bool:
         """True when any LLM override flag was given."""

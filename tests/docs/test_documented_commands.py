@@ -55,6 +55,11 @@ pytestmark = pytest.mark.e2e
 PLAN = "eng5-runner --mode plan"
 DRY_RUN = "eng5-runner --mode dry-run"
 EXECUTE_LOCAL = "eng5-runner --mode execute --local-stack --await-completion"
+ANCHOR_ALIGN_LOCAL = "eng5-runner --mode anchor-align --local-stack --await-completion"
+ANCHOR_ALIGN_TAIL = (
+    "eng5-runner --mode anchor-align --local-stack --await-completion --anchor-grades "
+    "F+,E-,E+,D-,D+"
+)
 EXECUTE_COMPOSE = (
     "eng5-runner --mode execute --await-completion --kafka-bootstrap kafka:9092 "
     "--content-service-url http://content:8001/v1/content"
@@ -98,6 +103,8 @@ RUN_HERE = frozenset(
         PLAN,
         DRY_RUN,
         EXECUTE_LOCAL,
+        ANCHOR_ALIGN_LOCAL,
+        ANCHOR_ALIGN_TAIL,
         EXECUTE_COMPOSE,
         VERIFY_EXECUTE,
         REPORT_EXECUTE,
@@ -280,6 +287,25 @@ def test_local_stack_execute_then_verify_and_report(tmp_path: Path) -> None:
     assert document["validation"]["runner_status"]["partial_data"] is False
     verify_batch(tmp_path, env, folder.name)
     report_batch(tmp_path, env, folder.name)
+
+
+@pytest.mark.parametrize(
+    ("command", "grades"),
+    [(ANCHOR_ALIGN_LOCAL, 9), (ANCHOR_ALIGN_TAIL, 5)],
+    ids=["all-anchors", "five-weakest"],
+)
+def test_local_stack_anchor_align(tmp_path: Path, command: str, grades: int) -> None:
+    env = doc_env(tmp_path)
+    ran = run_documented(command, tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    folder = only_run_folder(tmp_path)
+    document = artefact(folder / "assessment_run.anchor-align.json")
+    assert len(document["inputs"]["anchors"]) == grades
+    assert document["inputs"]["students"] == []
+    tau, interval = document["alignment"]["kendall_tau_b"], document["alignment"]["tau_ci95"]
+    assert interval[0] <= tau <= interval[1]
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    assert report.index("## Anchor alignment") < report.index("## Run")
 
 
 def _project_venv_is_current() -> bool:

@@ -6,18 +6,27 @@
 - ``reliability``: scale separation and split-half reliability, infit and misfits;
 - ``reliability_figures``: both reliability figures of one fit, with the reasons against them;
 - ``bias``: position bias;
-- ``alignment``: anchors' grades against their θ;
+- ``alignment``, ``alignment_bootstrap``, ``kendall``: anchors' grades against their θ,
+  Kendall's τ-b and its bootstrap interval;
 - ``projection``: the runner's own grade projection from the anchors.
 """
 
 from __future__ import annotations
 
 from eng5_np.analysis.alignment import (
+    AlignedInversion,
+    AlignmentAnalysis,
     AnchorAlignment,
     AnchorInversion,
+    AnchorStanding,
+    DirectComparison,
+    GradeGap,
+    JudgedComparison,
+    analyse_alignment,
     anchor_alignment,
     anchors_never_winning,
 )
+from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, TauInterval
 from eng5_np.analysis.bias import PositionBias, position_bias
 from eng5_np.analysis.bradley_terry import DEFAULT_PRIOR_SD, BTFit, fit_bradley_terry
 from eng5_np.analysis.comparisons import (
@@ -26,6 +35,7 @@ from eng5_np.analysis.comparisons import (
     connected_components,
     win_counts,
 )
+from eng5_np.analysis.kendall import kendall_tau_b
 from eng5_np.analysis.projection import (
     GradeModel,
     GradeProjection,
@@ -48,14 +58,23 @@ from eng5_np.analysis.reliability_figures import (
 __all__ = [
     "DEFAULT_PRIOR_SD",
     "SPLIT_HALF_SEED",
+    "AlignedInversion",
+    "AlignmentAnalysis",
     "AnchorAlignment",
     "AnchorInversion",
+    "AnchorStanding",
     "BTFit",
+    "BootstrapSettings",
     "ComparisonOutcome",
+    "DirectComparison",
+    "GradeGap",
     "GradeModel",
     "GradeProjection",
+    "JudgedComparison",
     "PositionBias",
     "ReliabilityFigures",
+    "TauInterval",
+    "analyse_alignment",
     "anchor_alignment",
     "anchors_never_winning",
     "build_grade_model",
@@ -64,6 +83,7 @@ __all__ = [
     "fit_bradley_terry",
     "flag_misfits",
     "infit",
+    "kendall_tau_b",
     "position_bias",
     "project_grades",
     "reliability_figures",

@@ -108,7 +108,7 @@ def build_metadata(
     """The artefact's ``metadata`` block."""
     git = git_state()
     block: dict[str, Any] = {
-        "assignment_id": settings.assignment_id,
+        "assignment_id": settings.wire_assignment_id,
         "course_id": str(settings.course_id),
         "grade_scale": settings.grade_scale.value,
         "runner_version": __version__,

@@ -7,11 +7,12 @@ from uuid import uuid4
 
 from eng5_np.artefact.checksum import MANIFEST_FOLDERS
 from eng5_np.atomic import remove_stale_temp_files
+from eng5_np.dataset.anchor_subset import anchors_only
 from eng5_np.dataset.inventory import Inventory, build_inventory
 from eng5_np.errors import UsageError
 from eng5_np.grades import GRADE_SCALES
 from eng5_np.logs import attach_run_log, bind_run_context, get_logger
-from eng5_np.settings import RunSettings
+from eng5_np.settings import RunMode, RunSettings
 
 log = get_logger(__name__)
 
@@ -22,8 +23,16 @@ def new_wire_batch_id() -> str:
 
 
 def load_inventory(settings: RunSettings, wire_batch_id: str) -> Inventory:
-    """Read the dataset for this run (problems collected, not raised)."""
-    return build_inventory(settings.dataset_dir, GRADE_SCALES[settings.grade_scale], wire_batch_id)
+    """Read the dataset for this run (problems collected, not raised).
+
+    An anchor-align run reads the anchors only (optionally those of ``--anchor-grades``).
+    """
+    inventory = build_inventory(
+        settings.dataset_dir, GRADE_SCALES[settings.grade_scale], wire_batch_id
+    )
+    if settings.mode is RunMode.ANCHOR_ALIGN:
+        return anchors_only(inventory, settings.anchor_grades)
+    return inventory
 
 
 def prepare_run_folder(settings: RunSettings, wire_batch_id: str) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eng5_np.admin.assignment import NUMERIC_GRADE_SCALES, AssignmentContext
+from eng5_np.artefact.alignment import alignment_block
 from eng5_np.artefact.analysis import RunAnalysis, analyse_run, no_analysis
 from eng5_np.artefact.builder import (
     RunStatus,
@@ -36,12 +37,17 @@ from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectOutcome, StopReason
 from eng5_np.overrides import JudgeOverrides
 from eng5_np.report.render import write_reports
-from eng5_np.settings import RunSettings
+from eng5_np.settings import RunMode, RunSettings
 
 log = get_logger(__name__)
 
 ARTEFACT_NAME = "assessment_run.execute.json"
 PENDING = "not analysed yet: the analysis runs once collection has ended"
+
+
+def artefact_name(mode: RunMode) -> str:
+    """``assessment_run.<mode>.json``: execute and anchor-align runs each have their own name."""
+    return f"assessment_run.{mode.value}.json"
 
 
 @dataclass
@@ -63,7 +69,7 @@ class ExecuteArtefact:
     @property
     def path(self) -> Path:
         """Where the artefact is written."""
-        return self.run_dir / ARTEFACT_NAME
+        return self.run_dir / artefact_name(self.settings.mode)
 
     def write(self, status: RunStatus, *, final: bool) -> Path:
         """Assemble, validate and atomically write the artefact; return its path.
@@ -80,7 +86,11 @@ class ExecuteArtefact:
         seal_and_write(self.path, self._document(status, RunAnalysis(block=no_analysis(PENDING))))
         analysis = self.analyse()
         try:
-            seal_and_write(self.path, self._document(status, analysis))
+            document = self._document(status, analysis)
+            alignment = guarded_alignment(document, analysis.block.setdefault("errors", []))
+            if alignment is not None:
+                document["alignment"] = alignment
+            seal_and_write(self.path, document)
         except Exception as error:
             # The data-only artefact above is already safe; say why the analysis is missing.
             log.error("execute.analysis_write_failed", error=repr(error), exc_info=True)
@@ -202,6 +212,17 @@ def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
         f"{stack.description}; the callbacks came from a simulated/mock judge (costs are "
         "estimates, no money was spent)",
     )
+
+
+def guarded_alignment(document: dict[str, Any], errors: list[str]) -> dict[str, Any] | None:
+    """The ``alignment`` block, or None: a failure is logged, recorded in ``errors``
+    (``validation.analysis.errors``) and never costs the artefact."""
+    try:
+        return alignment_block(document)
+    except Exception as error:  # the artefact already holds the data: record, never raise
+        log.error("execute.alignment_failed", error=repr(error), exc_info=True)
+        errors.append(f"anchor alignment: {type(error).__name__}: {error}")
+        return None
 
 
 def validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:

@@ -12,6 +12,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 
+from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import GateStatus
@@ -62,6 +63,7 @@ TOP = 34
 BOTTOM = 40
 MAX_LABEL = 38
 CHECK_HEADERS = ("check", "result")
+ANCHOR_ALIGN_MODE = "anchor-align"
 GATE_CLASSES = frozenset(status.value for status in GateStatus)
 
 
@@ -186,8 +188,26 @@ def scale_svg(rows: Sequence[ScaleRow], names: Mapping[str, str] | None = None) 
     return "".join(parts)
 
 
-def render_html(facts: RunFacts, checks: RunChecks) -> str:
-    """The whole self-contained HTML report."""
+def alignment_html(section: AlignmentSection) -> list[str]:
+    """The "Anchor alignment" section."""
+    out = [f"<h2>{_e(ALIGNMENT_HEADING)}</h2>", f'<p class="caption">{_e(section.intro)}</p>']
+    out += [_table(section.summary), _table(section.anchors)]
+    for inversion in section.inversions:
+        out.append(f"<h3>Inversion: {_e(inversion.title)}</h3>")
+        if inversion.comparisons is not None:
+            out.append(_table(inversion.comparisons))
+    if section.gaps is not None:
+        out += ["<h3>Gaps between adjacent grades</h3>", _table(section.gaps)]
+    if section.notes:
+        items = "".join(f"<li>{_e(note)}</li>" for note in section.notes)
+        out.append(f"<p>Notes:</p><ul>{items}</ul>")
+    return out
+
+
+def render_html(
+    facts: RunFacts, checks: RunChecks, alignment: AlignmentSection | None = None
+) -> str:
+    """The whole self-contained HTML report; an anchor-align run shows its alignment first."""
     title = f"CJ run report: {facts.batch_label}"
     out = [
         "<!DOCTYPE html>",
@@ -201,6 +221,9 @@ def render_html(facts: RunFacts, checks: RunChecks) -> str:
         f"{_e(banner.detail)}</div>"
         for banner in banners(facts, checks)
     ]
+    first = alignment is not None and facts.mode == ANCHOR_ALIGN_MODE
+    if first and alignment is not None:
+        out += alignment_html(alignment)
     out += ["<h2>Run</h2>", _table(pairs_table(run_rows(facts)))]
     out += ["<h2>Quality gates</h2>", _table(gates_table(checks, facts), status_column=3)]
     out += ["<h2>Cost and tokens</h2>", f"<p>{_e(cost_note(facts))}</p>"]
@@ -212,6 +235,8 @@ def render_html(facts: RunFacts, checks: RunChecks) -> str:
     out += ["<h2>Bradley–Terry scale</h2>", f'<p class="caption">{_e(caption)}</p>']
     if scale:
         out += [scale_svg(scale, facts.names), _table(scale_table(scale, facts))]
+    if alignment is not None and not first:
+        out += alignment_html(alignment)
     out.append("<h2>Grade projections</h2>")
     out.append(
         _table(projection_table(facts)) if facts.projections else f"<p>{_e(NO_PROJECTIONS)}</p>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts
 from eng5_np.report.wording import (
@@ -41,6 +42,9 @@ def _longest_backtick_run(text: str) -> int:
     return max(runs, default=0)
 
 
+ANCHOR_ALIGN_MODE = "anchor-align"
+
+
 def cell(text: object) -> str:
     """Text made safe for a Markdown table cell or paragraph."""
     escaped = html.escape(str(text), quote=False)
@@ -58,11 +62,31 @@ def _table(table: Table) -> list[str]:
     return [*lines, ""]
 
 
-def render_markdown(facts: RunFacts, checks: RunChecks) -> str:
-    """The whole Markdown report."""
+def alignment_lines(section: AlignmentSection) -> list[str]:
+    """The "Anchor alignment" section."""
+    lines = [f"## {ALIGNMENT_HEADING}", "", cell(section.intro), ""]
+    lines += [*_table(section.summary), *_table(section.anchors)]
+    for inversion in section.inversions:
+        lines += [f"### Inversion: {cell(inversion.title)}", ""]
+        if inversion.comparisons is not None:
+            lines += _table(inversion.comparisons)
+    if section.gaps is not None:
+        lines += ["### Gaps between adjacent grades", "", *_table(section.gaps)]
+    if section.notes:
+        lines += ["Notes:", "", *(f"- {cell(note)}" for note in section.notes), ""]
+    return lines
+
+
+def render_markdown(
+    facts: RunFacts, checks: RunChecks, alignment: AlignmentSection | None = None
+) -> str:
+    """The whole Markdown report; an anchor-align run shows its alignment first."""
     lines = [f"# CJ run report: {cell(facts.batch_label)}", ""]
     for banner in banners(facts, checks):
         lines += [f"> **{cell(banner.title.upper())}** — {cell(banner.detail)}", ""]
+    first = alignment is not None and facts.mode == ANCHOR_ALIGN_MODE
+    if first and alignment is not None:
+        lines += alignment_lines(alignment)
     lines += ["## Run", "", *_table(pairs_table(run_rows(facts)))]
     lines += ["## Quality gates", "", *_table(gates_table(checks, facts))]
     lines += ["## Cost and tokens", "", cell(cost_note(facts)), "", *_table(cost_table(facts))]
@@ -73,6 +97,8 @@ def render_markdown(facts: RunFacts, checks: RunChecks) -> str:
     lines += ["## Bradley–Terry scale", "", cell(caption), ""]
     if scale:
         lines += _table(scale_table(scale, facts))
+    if alignment is not None and not first:
+        lines += alignment_lines(alignment)
     lines += ["## Grade projections", ""]
     lines += _table(projection_table(facts)) if facts.projections else [NO_PROJECTIONS, ""]
     lines += [

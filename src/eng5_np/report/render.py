@@ -15,6 +15,7 @@ from eng5_np.artefact.schema import validation_errors
 from eng5_np.artefact.verify import read_artefact_json
 from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
+from eng5_np.report.alignment_section import alignment_section
 from eng5_np.report.checks import compute_checks
 from eng5_np.report.facts import read_facts
 from eng5_np.report.gates import QualityThresholds
@@ -43,7 +44,8 @@ def render_reports(
     """The Markdown and HTML reports of a schema-valid artefact, as text."""
     facts = read_facts(artefact)
     checks = compute_checks(artefact, thresholds)
-    return render_markdown(facts, checks), render_html(facts, checks)
+    alignment = alignment_section(artefact)
+    return render_markdown(facts, checks, alignment), render_html(facts, checks, alignment)
 
 
 def write_reports(artefact_path: Path) -> tuple[Path, Path]:

@@ -1,0 +1,162 @@
+"""The artefact's ``alignment`` block: anchor alignment computed from the artefact itself.
+
+Input is the artefact document (its successful comparisons, its anchors and grade scale), so
+the block is the same whether it is computed at the end of a run or later from a saved
+artefact. The analysis is :func:`eng5_np.analysis.analyse_alignment`; this module only picks the
+inputs out of the document and writes the result in the schema's shape.
+
+Anchors are the run's inputs (``inputs.anchors``) plus any essay the service marked as an
+anchor with a grade in ``bt_summary`` (anchors the platform added to an assignment batch).
+An anchor whose grade is not on the run's scale is left out with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from eng5_np.analysis import (
+    AlignmentAnalysis,
+    BootstrapSettings,
+    ComparisonOutcome,
+    JudgedComparison,
+    analyse_alignment,
+)
+from eng5_np.analysis.alignment_bootstrap import METHOD
+from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.grades import get_scale
+
+DIGITS = 6
+"""Decimals kept for θ, SEs, rates, gaps and τ (far below any meaningful difference)."""
+
+
+def judged_comparisons(records: Sequence[Mapping[str, Any]]) -> list[JudgedComparison]:
+    """The artefact's successful comparisons with the judge's justification and confidence.
+
+    A "succeeded" record whose winner is not one of its two essays cannot enter a fit and is
+    skipped (the report's comparison tally counts it as unusable).
+    """
+    judged = []
+    for record in records:
+        if record["status"] != "succeeded":
+            continue
+        try:
+            outcome = ComparisonOutcome(
+                record["essay_a_id"], record["essay_b_id"], record["winner_id"], record["loser_id"]
+            )
+        except ValueError:
+            continue
+        confidence = record.get("confidence")
+        judged.append(
+            JudgedComparison(
+                sequence=int(record["sequence"]),
+                outcome=outcome,
+                justification=record.get("justification"),
+                confidence=float(confidence) if confidence is not None else None,
+            )
+        )
+    return judged
+
+
+def artefact_anchor_grades(document: Mapping[str, Any]) -> dict[str, str]:
+    """Anchor id → grade of the anchors this run judged: its own (a guest run's inputs) or the
+    platform's registered ones (``ANCHOR_<id>_<hex>`` in an assignment run), through the run's
+    :class:`EssayDirectory`; plus any the service itself reported with a grade."""
+    directory = EssayDirectory.from_artefact(document)
+    ids = set(directory.essays) | {e["essay_id"] for e in document["bt_summary"]}
+    for record in document["llm_comparisons"]:
+        ids.update((record["essay_a_id"], record["essay_b_id"]))
+    grades = directory.anchor_grades(ids)
+    for entry in document["bt_summary"]:
+        if entry.get("is_anchor") and entry.get("anchor_grade"):
+            grades.setdefault(entry["essay_id"], entry["anchor_grade"])
+    return grades
+
+
+def alignment_block(
+    document: Mapping[str, Any], bootstrap: BootstrapSettings | None = None
+) -> dict[str, Any] | None:
+    """The ``alignment`` block, or None when no anchor took part in a successful comparison."""
+    scale = get_scale(document["metadata"]["grade_scale"])
+    judged = judged_comparisons(document["llm_comparisons"])
+    compared = {essay for c in judged for essay in c.outcome.pair}
+    grades = artefact_anchor_grades(document)
+    on_scale = {a: g for a, g in grades.items() if scale.contains(g)}
+    if not compared & set(on_scale):
+        return None
+    analysis = analyse_alignment(judged, on_scale, scale, bootstrap)
+    off_scale = sorted(set(grades) - set(on_scale))
+    extra = (
+        [f"anchors with a grade off {scale.name.value} left out: {', '.join(off_scale)}"]
+        if off_scale
+        else []
+    )
+    return block_from_analysis(analysis, extra)
+
+
+def block_from_analysis(
+    analysis: AlignmentAnalysis, extra_reasons: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The analysis in the artefact schema's shape (optional keys omitted, never null)."""
+    spec = analysis.bootstrap
+    interval = analysis.tau_ci95
+    return {
+        "grade_scale": analysis.grade_scale,
+        "theta_source": "runner",
+        "anchors": [
+            {
+                "essay_id": a.essay_id,
+                "grade": a.grade,
+                "theta": _round(a.theta),
+                "standard_error": _round(a.standard_error),
+                "wins": a.wins,
+                "comparisons": a.comparisons,
+                "win_rate": _round(a.win_rate),
+            }
+            for a in analysis.anchors
+        ],
+        "kendall_tau_b": _round(analysis.kendall_tau_b),
+        "tau_ci95": None if interval is None else [_round(interval[0]), _round(interval[1])],
+        "bootstrap": {
+            "method": METHOD,
+            "replicates": spec.replicates,
+            "seed": spec.seed,
+            "confidence": spec.confidence,
+        },
+        "inversions": [
+            {
+                "higher_grade_id": i.higher_grade_id,
+                "higher_grade": i.higher_grade,
+                "lower_grade_id": i.lower_grade_id,
+                "lower_grade": i.lower_grade,
+                # Not rounded: the schema requires a gap > 0, and a tiny one must not round to 0.
+                "theta_gap": i.theta_gap,
+                "direct": [
+                    _direct(d.sequence, d.winner_id, d.justification, d.confidence)
+                    for d in i.direct
+                ],
+            }
+            for i in analysis.inversions
+        ],
+        "never_won": list(analysis.never_won),
+        "adjacent_gaps": [
+            {"lower_grade": g.lower_grade, "upper_grade": g.upper_grade, "gap": _round(g.gap)}
+            for g in analysis.adjacent_gaps
+        ],
+        "reasons": [*analysis.reasons, *extra_reasons],
+    }
+
+
+def _direct(
+    sequence: int, winner_id: str, justification: str | None, confidence: float | None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"sequence": sequence, "winner_id": winner_id}
+    if justification is not None:
+        entry["justification"] = justification
+    if confidence is not None:
+        entry["confidence"] = confidence
+    return entry
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, DIGITS)

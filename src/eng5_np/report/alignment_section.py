@@ -1,0 +1,145 @@
+"""The report's "Anchor alignment" section, read from the artefact's ``alignment`` block.
+
+A function from the artefact to plain data (tables and lines); ``markdown`` and ``html`` only
+render it. The block is the runner's own record (SPEC §12), so nothing is recomputed here: an
+artefact without the block (older runs, runs without compared anchors) has no section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.report.wording import Table, number
+
+ALIGNMENT_HEADING = "Anchor alignment"
+TARGET_TAU = 0.90
+TARGET_MAX_INVERSIONS = 1
+"""The platform researchers' targets (SPEC §12): τ ≥ 0.90, ≤ 1 inversion, no zero-win anchor."""
+
+
+@dataclass(frozen=True)
+class InversionView:
+    """One inversion: a heading line and the direct comparisons between its two anchors."""
+
+    title: str
+    comparisons: Table | None
+    """None when the two anchors never met directly (the inversion is indirect)."""
+
+
+@dataclass(frozen=True)
+class AlignmentSection:
+    """Everything the section shows."""
+
+    intro: str
+    summary: Table
+    anchors: Table
+    inversions: tuple[InversionView, ...]
+    gaps: Table | None
+    notes: tuple[str, ...]
+
+
+def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
+    """The section's data, or None when the artefact has no ``alignment`` block."""
+    block = artefact.get("alignment")
+    if not isinstance(block, Mapping):
+        return None
+    # People read display names; the block keeps the opaque wire ids (SPEC §3).
+    name = EssayDirectory.from_artefact(artefact).display_name
+    grade_of = {a["essay_id"]: a["grade"] for a in block["anchors"]}
+    never_won = [f"{name(e)} ({grade_of.get(e, '?')})" for e in block["never_won"]]
+    return AlignmentSection(
+        intro=(
+            f"The anchors' expert grades ({block['grade_scale']}) against θ from the runner's "
+            f"own Bradley–Terry fit of the successful comparisons."
+        ),
+        summary=Table(("figure", "value"), tuple(_summary_rows(block, never_won))),
+        anchors=_anchor_table(block["anchors"], name),
+        inversions=tuple(_inversion(i, name) for i in block["inversions"]),
+        gaps=_gap_table(block["adjacent_gaps"]),
+        notes=tuple(block["reasons"]),
+    )
+
+
+def tau_text(block: Mapping[str, Any]) -> str:
+    """``0.889 [0.833, 1.000]``, or why τ-b is missing."""
+    tau = block["kendall_tau_b"]
+    if tau is None:
+        return "not computable (see the notes below)"
+    interval = block["tau_ci95"]
+    if interval is None:
+        return f"{tau:.3f} (no interval: see the notes below)"
+    return f"{tau:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"
+
+
+def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tuple[str, str]]:
+    spec = block["bootstrap"]
+    tau = block["kendall_tau_b"]
+    inversions = len(block["inversions"])
+    met = {True: "met", False: "not met"}
+    return [
+        (f"Kendall's τ-b [{spec['confidence']:.0%} CI]", tau_text(block)),
+        (
+            "interval",
+            f"{spec['method']}; {spec['replicates']} replicates, seed {spec['seed']}",
+        ),
+        ("inversions", str(inversions)),
+        ("anchors that never won", ", ".join(never_won) or "none"),
+        (
+            f"targets: τ-b ≥ {TARGET_TAU:.2f}, ≤ {TARGET_MAX_INVERSIONS} inversion, "
+            "no anchor without a win",
+            " · ".join(
+                (
+                    f"τ-b {met[tau is not None and tau >= TARGET_TAU]}",
+                    f"inversions {met[inversions <= TARGET_MAX_INVERSIONS]}",
+                    f"every anchor won {met[not never_won]}",
+                )
+            ),
+        ),
+    ]
+
+
+def _anchor_table(anchors: Sequence[Mapping[str, Any]], name: Callable[[str], str]) -> Table:
+    rows = tuple(
+        (
+            a["grade"],
+            name(a["essay_id"]),
+            number(a["theta"]),
+            number(a["standard_error"]),
+            f"{a['wins']}/{a['comparisons']}",
+            "—" if a["win_rate"] is None else f"{a['win_rate']:.0%}",
+        )
+        for a in anchors
+    )
+    return Table(("grade", "anchor", "θ", "SE", "wins", "win rate"), rows, frozenset({2, 3, 4, 5}))
+
+
+def _inversion(inversion: Mapping[str, Any], name: Callable[[str], str]) -> InversionView:
+    title = (
+        f"{name(inversion['higher_grade_id'])} ({inversion['higher_grade']}) below "
+        f"{name(inversion['lower_grade_id'])} ({inversion['lower_grade']}): "
+        f"θ gap {inversion['theta_gap']:.3f}"
+    )
+    direct = inversion["direct"]
+    if not direct:
+        return InversionView(f"{title} — they were never compared directly", None)
+    rows = tuple(
+        (
+            str(d["sequence"]),
+            name(d["winner_id"]),
+            "—" if d.get("confidence") is None else f"{d['confidence']:g}",
+            d.get("justification") or "—",
+        )
+        for d in direct
+    )
+    table = Table(("#", "winner", "confidence", "justification"), rows, frozenset({0, 2}))
+    return InversionView(title, table)
+
+
+def _gap_table(gaps: Sequence[Mapping[str, Any]]) -> Table | None:
+    if not gaps:
+        return None
+    rows = tuple((f"{g['lower_grade']} → {g['upper_grade']}", f"{g['gap']:+.3f}") for g in gaps)
+    return Table(("grades", "θ gap (upper − lower)"), rows, frozenset({1}))

@@ -1,0 +1,125 @@
+"""End to end on the local stack: ``--mode anchor-align`` of the sample dataset, all anchors
+and the five weakest grades — exit 0, a valid and verifiable artefact with its alignment block
+(τ-b inside its own interval), a request of anchors only with ``assignment_id`` null, and the
+alignment section first in the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eng5_np.artefact.schema import validation_errors
+
+pytestmark = pytest.mark.e2e
+
+RUNNER = str(Path(sys.executable).parent / "eng5-runner")
+ARTEFACT = "assessment_run.anchor-align.json"
+REQUEST = Path("requests") / "els_cj_assessment_request.json"
+RUN_DEADLINE_S = 180.0
+WEAKEST_FIVE = ("F+", "E-", "E+", "D-", "D+")
+
+
+def _anchor_align(tmp: Path, *extra: str) -> Path:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ENG5_", "KAFKA_")) and k != "CONTENT_SERVICE_URL"
+    }
+    env["ENG5_UPLOAD_CACHE_DIR"] = str(tmp / "cache")
+    out = tmp / "run"
+    completed = subprocess.run(
+        [
+            RUNNER,
+            "--mode",
+            "anchor-align",
+            "--local-stack",
+            "--await-completion",
+            "--output-dir",
+            str(out),
+            *extra,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_DEADLINE_S,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert ARTEFACT in completed.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def all_anchors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One anchor-align run of every anchor of the sample dataset."""
+    return _anchor_align(tmp_path_factory.mktemp("anchor-align-all"))
+
+
+@pytest.fixture(scope="module")
+def weakest_five(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One anchor-align run of the five weakest grades."""
+    return _anchor_align(
+        tmp_path_factory.mktemp("anchor-align-tail"), "--anchor-grades", ",".join(WEAKEST_FIVE)
+    )
+
+
+def _load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def _check_run(out: Path, grades: tuple[str, ...]) -> dict[str, Any]:
+    document = _load(out / ARTEFACT)
+    assert validation_errors(document) == []
+    verify = subprocess.run(
+        [RUNNER, "verify", str(out / ARTEFACT)], capture_output=True, text=True, timeout=60
+    )
+    assert verify.returncode == 0, verify.stderr
+    assert document["metadata"]["runner_mode"] == "anchor-align"
+    assert document["metadata"]["assignment_id"] is None
+    assert document["inputs"]["students"] == []
+    anchors = {a["anchor_id"]: a["grade"] for a in document["inputs"]["anchors"]}
+    assert sorted(anchors.values()) == sorted(grades)
+
+    request = _load(out / REQUEST)["data"]
+    assert request["assignment_id"] is None
+    assert {e["essay_id"] for e in request["essays_for_cj"]} == set(anchors)
+
+    alignment = document["alignment"]
+    assert alignment["theta_source"] == "runner"
+    assert [a["grade"] for a in alignment["anchors"]] == [
+        g for g in ("A", "B", "C+", "C-", "D+", "D-", "E+", "E-", "F+") if g in grades
+    ]
+    tau, interval = alignment["kendall_tau_b"], alignment["tau_ci95"]
+    assert tau is not None, alignment["reasons"]
+    assert interval is not None, alignment["reasons"]
+    assert interval[0] <= tau <= interval[1]
+    compared = {
+        essay for c in document["llm_comparisons"] for essay in (c["essay_a_id"], c["essay_b_id"])
+    }
+    assert compared <= set(anchors)
+
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert report.index("## Anchor alignment") < report.index("## Run")
+    return document
+
+
+def test_anchor_align_of_every_anchor(all_anchors: Path) -> None:
+    document = _check_run(all_anchors, ("A", "B", "C+", "C-", "D+", "D-", "E+", "E-", "F+"))
+    for inversion in document["alignment"]["inversions"]:
+        assert inversion["theta_gap"] > 0
+        pair = {inversion["higher_grade_id"], inversion["lower_grade_id"]}
+        for direct in inversion["direct"]:
+            record = document["llm_comparisons"][direct["sequence"] - 1]
+            assert {record["essay_a_id"], record["essay_b_id"]} == pair
+            assert direct["winner_id"] == record["winner_id"]
+
+
+def test_anchor_align_of_the_five_weakest_grades(weakest_five: Path) -> None:
+    _check_run(weakest_five, WEAKEST_FIVE)

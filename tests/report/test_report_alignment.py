@@ -1,0 +1,117 @@
+"""The artefact's ``alignment`` block from a hand-built artefact: schema-valid, the shape the
+experiments read, rendered first in an anchor-align report; and the schema's rule that only
+an anchor-align run may have no students."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from eng5_np.analysis import BootstrapSettings
+from eng5_np.artefact.alignment import alignment_block
+from eng5_np.artefact.schema import validation_errors
+from eng5_np.report.render import render_reports
+
+ArtefactFactory = Callable[..., dict[str, Any]]
+
+FAST = BootstrapSettings(replicates=100, seed=1)
+ANCHORS = {"g_a": "A", "g_b": "B", "g_c": "C+", "g_e": "E-"}
+# b beats a 3:1 (one inversion); every other pair follows the grades 3:1; e never wins a.
+ORDER = ["g_a", "g_b", "g_c", "g_e"]
+
+
+def _triples() -> list[tuple[str, str, str]]:
+    triples: list[tuple[str, str, str]] = []
+    for index, first in enumerate(ORDER):
+        for second in ORDER[index + 1 :]:
+            winners = [first, first, first, second]
+            if (first, second) == ("g_a", "g_b"):
+                winners = [first, second, second, second]
+            triples.extend((first, second, winner) for winner in winners)
+    return triples
+
+
+@pytest.fixture
+def artefact(build_artefact: ArtefactFactory) -> dict[str, Any]:
+    document = build_artefact(_triples(), anchors=ANCHORS, mode="anchor-align")
+    document["inputs"]["students"] = []
+    document["schema_version"] = "1.1.0"
+    return document
+
+
+def test_the_block_is_schema_valid_and_has_the_documented_shape(artefact: dict[str, Any]) -> None:
+    block = alignment_block(artefact, FAST)
+
+    assert block is not None
+    artefact["alignment"] = block
+    assert validation_errors(artefact) == []
+    assert set(block) == {
+        "grade_scale",
+        "theta_source",
+        "anchors",
+        "kendall_tau_b",
+        "tau_ci95",
+        "bootstrap",
+        "inversions",
+        "never_won",
+        "adjacent_gaps",
+        "reasons",
+    }
+    assert [a["essay_id"] for a in block["anchors"]] == ["g_a", "g_b", "g_c", "g_e"]
+    assert block["kendall_tau_b"] == pytest.approx(4 / 6, abs=1e-6)
+    low, high = block["tau_ci95"]
+    assert low <= block["kendall_tau_b"] <= high
+    assert block["bootstrap"]["replicates"] == 100
+    assert block["bootstrap"]["seed"] == 1
+    (inversion,) = block["inversions"]
+    assert (inversion["higher_grade_id"], inversion["lower_grade_id"]) == ("g_a", "g_b")
+    assert [d["winner_id"] for d in inversion["direct"]] == ["g_a", "g_b", "g_b", "g_b"]
+    assert inversion["direct"][1]["justification"] == "g_b argues better."
+
+
+def test_no_block_without_a_compared_anchor(build_artefact: ArtefactFactory) -> None:
+    document = build_artefact([("s1", "s2", "s1")], anchors={"lonely": "B"}, students=["s1", "s2"])
+
+    assert alignment_block(document, FAST) is None
+
+
+def test_the_report_of_an_anchor_align_run_starts_with_the_alignment(
+    artefact: dict[str, Any],
+) -> None:
+    artefact["alignment"] = alignment_block(artefact, FAST)
+
+    markdown, page = render_reports(artefact)
+
+    assert markdown.index("## Anchor alignment") < markdown.index("## Run")
+    assert page.index("<h2>Anchor alignment</h2>") < page.index("<h2>Run</h2>")
+    assert "Inversion: g_a (A) below g_b (B)" in markdown
+    assert "g_b argues better." in page
+
+
+def test_the_report_of_an_execute_run_shows_the_alignment_later(
+    artefact: dict[str, Any], build_artefact: ArtefactFactory
+) -> None:
+    execute = copy.deepcopy(artefact)
+    execute["metadata"]["runner_mode"] = "execute"
+    execute["validation"]["runner_status"]["mode"] = "execute"
+    execute["inputs"]["students"] = build_artefact([], students=["s1"])["inputs"]["students"]
+    execute["alignment"] = alignment_block(execute, FAST)
+
+    markdown, _ = render_reports(execute)
+
+    assert markdown.index("## Run") < markdown.index("## Anchor alignment")
+
+
+def test_only_an_anchor_align_run_may_have_no_students(
+    artefact: dict[str, Any], build_artefact: ArtefactFactory
+) -> None:
+    assert validation_errors(artefact) == []
+    execute = copy.deepcopy(artefact)
+    execute["metadata"]["runner_mode"] = "execute"
+    assert validation_errors(execute), "an execute artefact without students must be invalid"
+    with_student = copy.deepcopy(artefact)
+    with_student["inputs"]["students"] = build_artefact([], students=["s1"])["inputs"]["students"]
+    assert validation_errors(with_student), "an anchor-align artefact lists no students"
