@@ -22,6 +22,7 @@ from rich.table import Table
 from eng5_np import __version__
 from eng5_np.artefact.schema import load_schema
 from eng5_np.artefact.verify import verify_artefact
+from eng5_np.cli_experiments import compare_command, run_repeats_command, sweep_command
 from eng5_np.cli_stack import stack_app
 from eng5_np.contracts.enums import CourseCode, LLMProviderType
 from eng5_np.errors import DatasetError, RunnerError, UsageError
@@ -177,6 +178,10 @@ def main_command(
     ] = None,
     llm_max_tokens: Annotated[int | None, typer.Option(help="Max tokens override, > 0.")] = None,
     max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
+    repeats: Annotated[
+        int | None,
+        typer.Option(help="Run the batch N times into one experiment folder (rep-01 … rep-NN)."),
+    ] = None,
     await_completion: Annotated[
         bool, typer.Option(help="Collect callbacks until the batch completes.")
     ] = False,
@@ -253,7 +258,9 @@ def main_command(
     if (judge_seed is not None or judge_faults is not None) and not local_stack:
         raise _fail(UsageError("--judge-seed and --judge-faults only apply with --local-stack"))
     console = Console(highlight=False, soft_wrap=True)
-    if settings.mode is RunMode.PLAN:
+    if repeats is not None:
+        run_repeats_command(settings, repeats, console, label_explicit=batch_id is not None)
+    elif settings.mode is RunMode.PLAN:
         result = _run_async(lambda: run_plan(settings))
         render_plan(result, console)
         if not result.usable:
@@ -335,6 +342,8 @@ def _no_collection_reason(settings: RunSettings) -> str:
 
 
 app.add_typer(stack_app, name="stack")
+app.command("compare")(compare_command)
+app.command("sweep")(sweep_command)
 
 
 @app.command("verify")

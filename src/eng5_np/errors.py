@@ -5,7 +5,9 @@
     RunnerError (1, unexpected)
     ├── UsageError (2)               bad options or their combination
     │   ├── DatasetError (2)         dataset missing, unreadable, incomplete, bad grades
-    │   └── ModelManifestError (2)   unknown LLM provider/model
+    │   ├── ModelManifestError (2)   unknown LLM provider/model
+    │   ├── IncomparableRuns (2)     compare: runs of different datasets or grade scales
+    │   └── CostLimitExceeded (2)    sweep: the cost estimate is above --cost-limit
     ├── DependencyUnavailable (3)    a service cannot be reached / preflight failed
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   └── ContentServiceUnavailable (3)
@@ -64,6 +66,21 @@ class ModelManifestError(UsageError):
     """An LLM provider/model override is not in the shipped model manifest."""
 
     default_advice = "Run `eng5-runner models` to list the known providers and models."
+
+
+class IncomparableRuns(UsageError):
+    """``compare`` was given runs whose figures measure different things."""
+
+    default_advice = "Compare runs of one dataset and one grade scale (metadata.inventory_hash)."
+
+
+class CostLimitExceeded(UsageError):
+    """A sweep's cost estimate is above ``--cost-limit``; nothing was started."""
+
+    default_advice = (
+        "Raise --cost-limit, or shrink the sweep (fewer values per flag, fewer --repeats, a "
+        "smaller --max-comparisons)."
+    )
 
 
 class DependencyUnavailable(RunnerError):

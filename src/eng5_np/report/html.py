@@ -210,3 +210,9 @@ def render_html(facts: RunFacts, checks: RunChecks) -> str:
     ]
     out += ["<h3>Per essay</h3>", _table(essay_table(facts, checks)), "</body></html>"]
     return "\n".join(out) + "\n"
+
+
+escape = _e
+"""Public name of the escaping helper, for the other self-contained pages (compare, experiment)."""
+render_table = _table
+"""Public name of the table renderer, for the other self-contained pages."""

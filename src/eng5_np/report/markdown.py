@@ -69,3 +69,7 @@ def render_markdown(facts: RunFacts, checks: RunChecks) -> str:
     lines += [f"## {CHECKS_HEADING}", "", *_table(pairs_table(check_rows(checks), CHECK_HEADERS))]
     lines += ["### Per essay", "", *_table(essay_table(facts, checks))]
     return "\n".join(lines).rstrip() + "\n"
+
+
+render_table = _table
+"""Public name of the table renderer, for the other Markdown reports (compare, experiment)."""
