@@ -150,10 +150,10 @@ def compare_command(
         raise _fail(error) from None
     for warning in result.warnings:
         _stderr().print(f"warning: {warning}", markup=False)
-    console = _console()
+    console = Console(highlight=False)  # sentences wrap at the terminal's width
     render_comparison(console, result.comparison)
     for path in result.report_paths:
-        console.print(f"report: {path}", markup=False)
+        console.print(f"report: {path}", markup=False, soft_wrap=True)  # paths stay whole
 
 
 def _print_plan(console: Console, plan: SweepPlan) -> None:
