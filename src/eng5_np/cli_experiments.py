@@ -93,11 +93,13 @@ def run_repeats_command(
     """``--mode execute --repeats N``: run the experiment, print its summary, exit."""
     from eng5_np.cli import _run_async
     from eng5_np.experiments.modes import experiment_runner
-    from eng5_np.experiments.repeats import ExperimentResult, run_repeats
+    from eng5_np.experiments.repeats import ExperimentResult, open_record, run_repeats
     from eng5_np.report.experiment_view import summary_lines
 
     try:
-        experiment_runner(settings.mode)  # plan/dry-run → exit 2 before anything starts
+        # Before any stack starts: plan/dry-run, --no-kafka, or a folder of other settings → 2.
+        experiment_runner(settings.mode)
+        open_record(settings, repeats, settings.resolved_output_dir, label_explicit)
     except RunnerError as error:
         from eng5_np.cli import _fail
 

@@ -133,6 +133,7 @@ def test_changed_settings_in_the_same_folder_are_refused(experiment: tuple[Path,
     ran = _run(tmp, *_repeats(out, 3, "--judge-seed", "9"))
     assert ran.returncode == 2
     assert "judge_seed: 0 → 9" in ran.stderr
+    assert "local stack started" not in ran.stderr  # refused before any stack starts
 
 
 def test_an_interrupted_repeat_runs_again_and_the_partial_one_is_kept(tmp_path: Path) -> None:

@@ -75,10 +75,16 @@ def repeat_name(index: int) -> str:
     return f"rep-{index:02d}"
 
 
-def _open_record(
+def open_record(
     settings: RunSettings, repeats: int, folder: Path, label_explicit: bool
 ) -> ExperimentRecord:
-    """The folder's record (checked against these settings), or a new one."""
+    """The folder's record (checked against these settings), or a new one; writes nothing.
+
+    :class:`UsageError` (exit 2) for ``--no-kafka`` (a repeat must be collected), a folder that
+    holds something else, another experiment's label, or changed defining settings.
+    """
+    if settings.no_kafka:
+        raise UsageError("--repeats needs the batches collected, so not --no-kafka")
     current = defining_settings(settings)
     record = load_experiment(folder)
     if record is None:
@@ -122,7 +128,7 @@ async def run_repeats(
     say = notify or (lambda message: None)
     runner = run_one or default_run_one()
     folder = settings.resolved_output_dir
-    record = _open_record(settings, repeats, folder, label_explicit)
+    record = open_record(settings, repeats, folder, label_explicit)
     folder.mkdir(parents=True, exist_ok=True)
     record.stack = stack.as_dict()
     save_record(folder, record)

@@ -21,6 +21,8 @@ BOTTOM = 44
 POINT_COLOUR = "#0969da"
 SUMMARY_COLOUR = "#cf222e"
 TARGET_COLOUR = "#1a7f37"
+MAX_LABEL = 30
+"""Characters of a row label that fit the label column; the full label is its tooltip."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,8 @@ def interval_svg(
         parts.append(
             f'<line x1="{x(target):.1f}" y1="{TOP - 8}" x2="{x(target):.1f}" y2="{bottom}" '
             f'stroke="{TARGET_COLOUR}" stroke-dasharray="4 3"/>'
-            f'<text x="{x(target) + 4:.1f}" y="{TOP - 12}" fill="{TARGET_COLOUR}">'
-            f"target {target:g}</text>"
+            f'<text x="{x(target) - 4:.1f}" y="{TOP - 12}" fill="{TARGET_COLOUR}" '
+            f'text-anchor="end">target {target:g}</text>'
         )
     parts.append(
         f'<line x1="{LABEL_WIDTH}" y1="{bottom}" x2="{LABEL_WIDTH + PLOT_WIDTH}" y2="{bottom}" '
@@ -96,9 +98,10 @@ def interval_svg(
         y = TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2
         colour = SUMMARY_COLOUR if row.summary else POINT_COLOUR
         weight = ' font-weight="bold"' if row.summary else ""
+        short = row.label if len(row.label) <= MAX_LABEL else row.label[: MAX_LABEL - 1] + "…"
         parts.append(
             f'<text x="{LABEL_WIDTH - 10}" y="{y + 4:.1f}" text-anchor="end"{weight}>'
-            f"{escape(row.label)}</text>"
+            f"{escape(short)}<title>{escape(row.label)}</title></text>"
         )
         if row.value is None:
             parts.append(

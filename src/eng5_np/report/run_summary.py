@@ -17,7 +17,7 @@ run; their label is the display name when the artefact has one, else the file na
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -268,8 +268,3 @@ def rank_descending(values: Mapping[str, float]) -> dict[str, float]:
             ranks[key] = shared
         start = end + 1
     return ranks
-
-
-def summarise_many(items: Sequence[tuple[Mapping[str, Any], Path]]) -> list[RunSummary]:
-    """Summaries of several loaded artefacts, in order."""
-    return [summarise_run(artefact, path) for artefact, path in items]
