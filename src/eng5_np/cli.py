@@ -23,6 +23,7 @@ from eng5_np import __version__
 from eng5_np.artefact.schema import load_schema
 from eng5_np.artefact.verify import verify_artefact
 from eng5_np.cli_admin import anchors_app, assignment_app
+from eng5_np.cli_experiments import compare_command, run_repeats_command, sweep_command
 from eng5_np.cli_help import FLAG, HelpCommand, HelpGroup, choices, plain_message
 from eng5_np.cli_stack import LOCAL_STACK_NO_RESUME, stack_app
 from eng5_np.contracts.enums import (
@@ -310,6 +311,13 @@ def main_command(
             help="With --mode anchor-align: only these grades' anchors, e.g. D-,E+,E-.",
         ),
     ] = None,
+    repeats: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="Run the batch N times into one experiment folder (rep-01 … rep-NN).",
+        ),
+    ] = None,
     await_completion: Annotated[
         bool,
         typer.Option(
@@ -437,7 +445,9 @@ def main_command(
         except UsageError as error:
             raise _fail(error) from None
     console = Console(highlight=False, soft_wrap=True)
-    if settings.mode is RunMode.PLAN:
+    if repeats is not None:
+        run_repeats_command(settings, repeats, console, label_explicit=batch_id is not None)
+    elif settings.mode is RunMode.PLAN:
         result = _run_async(lambda: run_plan(settings))
         render_plan(result, console)
         if not result.usable:
@@ -533,6 +543,8 @@ def _no_collection_reason(settings: RunSettings) -> str:
 app.add_typer(stack_app, name="stack")
 app.add_typer(assignment_app, name="assignment")
 app.add_typer(anchors_app, name="anchors")
+app.command("compare")(compare_command)
+app.command("sweep")(sweep_command)
 
 
 @app.command("verify", cls=HelpCommand)

@@ -8,7 +8,9 @@
     │   ├── ModelManifestError (2)   unknown LLM provider/model
     │   ├── AssignmentNotReady (2)   assignment preflight: instructions, scale or anchors
     │   │                            missing or incompatible with the run's options
-    │   └── ArtefactUnreadable (2)   the artefact named is missing or not a JSON artefact
+    │   ├── ArtefactUnreadable (2)   the artefact named is missing or not a JSON artefact
+    │   ├── IncomparableRuns (2)     compare: runs of different datasets or grade scales
+    │   └── CostLimitExceeded (2)    sweep: the cost estimate is above --cost-limit
     ├── DependencyUnavailable (3)    a service cannot be reached / preflight failed
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   ├── ContentServiceUnavailable (3)
@@ -84,6 +86,21 @@ class ArtefactUnreadable(UsageError):
 
     default_advice = (
         "Pass the path of an assessment_run.<mode>.json artefact written by eng5-runner."
+    )
+
+
+class IncomparableRuns(UsageError):
+    """``compare`` was given runs whose figures measure different things."""
+
+    default_advice = "Compare runs of one dataset and one grade scale (metadata.inventory_hash)."
+
+
+class CostLimitExceeded(UsageError):
+    """A sweep's cost estimate is above ``--cost-limit``; nothing was started."""
+
+    default_advice = (
+        "Raise --cost-limit, or shrink the sweep (fewer values per flag, fewer --repeats, a "
+        "smaller --max-comparisons)."
     )
 
 

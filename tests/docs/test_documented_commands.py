@@ -93,6 +93,17 @@ EXECUTE_ASSIGNMENT = "eng5-runner --mode execute --await-completion --assignment
 EXECUTE_LOCAL_ASSIGNMENT = (
     "eng5-runner --mode execute --local-stack --await-completion --assignment-id eng5-demo"
 )
+REPEATS = (
+    "eng5-runner --mode execute --local-stack --max-comparisons 60 --repeats 3 "
+    "--output-dir eng5_runs/repeats-01"
+)
+SWEEP = (
+    "eng5-runner sweep --local-stack --max-comparisons 60 --system-prompt "
+    "path/to/strict.md,path/to/kind.md --output-dir eng5_runs/sweep-01"
+)
+COMPARE = (
+    "eng5-runner compare eng5_runs/repeats-01 eng5_runs/sweep-01 --output-dir eng5_runs/compare-01"
+)
 RUN_HERE = frozenset(
     {
         ASSIGNMENT_SETUP,
@@ -121,6 +132,9 @@ RUN_HERE = frozenset(
         EXECUTE_PLATFORM,
         EXECUTE_STACK_UP,
         PREFLIGHT_CJ,
+        REPEATS,
+        SWEEP,
+        COMPARE,
     }
 )
 
@@ -520,3 +534,28 @@ def test_stack_up_stops_on_ctrl_c_and_leaves_no_broker(stack_up: StackUp) -> Non
     host, port = stack_up.bootstrap.rsplit(":", 1)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((host, int(port)), timeout=2).close()
+
+
+def test_experiments_repeats_sweep_then_compare(tmp_path: Path) -> None:
+    """The RUNBOOK's "Experiments" commands, in their order, in one folder."""
+    env = doc_env(tmp_path)
+    ran = run_documented(REPEATS, tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    record = json.loads((tmp_path / "eng5_runs/repeats-01/experiment.json").read_text())
+    assert [r["status"] for r in record["repeat_records"]] == ["complete"] * 3
+    prompts = []
+    for name in ("strict", "kind"):
+        path = tmp_path / f"{name}.md"
+        path.write_text(f"You are a {name} examiner of English essays.", encoding="utf-8")
+        prompts.append(str(path))
+    files = {"path/to/strict.md,path/to/kind.md": ",".join(prompts)}
+    ran = run_documented(SWEEP, tmp_path, env, files)
+    assert ran.returncode == 0, ran.stderr
+    sweep = json.loads((tmp_path / "eng5_runs/sweep-01/sweep.json").read_text())
+    assert [c["name"] for c in sweep["cells"]] == ["prompt-strict", "prompt-kind"]
+    ran = run_documented(COMPARE, tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    markdown = (tmp_path / "eng5_runs/compare-01/compare.md").read_text(encoding="utf-8")
+    for row in ("| 1 | repeats-01 |", "| 2 | prompt-strict |", "| 3 | prompt-kind |"):
+        assert row in markdown
+    assert (tmp_path / "eng5_runs/compare-01/compare.html").is_file()

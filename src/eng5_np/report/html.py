@@ -255,3 +255,9 @@ def render_html(
         ]
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+escape = _e
+"""Public name of the escaping helper, for the other self-contained pages (compare, experiment)."""
+render_table = _table
+"""Public name of the table renderer, for the other self-contained pages."""

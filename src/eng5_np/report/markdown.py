@@ -120,3 +120,7 @@ def render_markdown(
                 "",
             ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+render_table = _table
+"""Public name of the table renderer, for the other Markdown reports (compare, experiment)."""

@@ -1,0 +1,22 @@
+"""Experiments on the judge (SPEC §12): repeats, compare and sweep.
+
+They sit above :mod:`eng5_np.modes`: they call a mode's async function for each batch and read
+the artefacts it wrote; a mode never knows it is part of an experiment. The reports they write
+are rendered by :mod:`eng5_np.report` from the artefacts alone.
+"""
+
+from eng5_np.experiments.compare import CompareResult, run_compare
+from eng5_np.experiments.repeats import ExperimentResult, run_repeats
+from eng5_np.experiments.sweep import SweepPlan, SweepResult, build_cells, plan_sweep, run_sweep
+
+__all__ = [
+    "CompareResult",
+    "ExperimentResult",
+    "SweepPlan",
+    "SweepResult",
+    "build_cells",
+    "plan_sweep",
+    "run_compare",
+    "run_repeats",
+    "run_sweep",
+]

@@ -1,0 +1,270 @@
+"""One run reduced to the numbers an experiment compares (SPEC §12): settings and results.
+
+Pure: a schema-valid artefact dict in, a frozen :class:`RunSummary` out. Where the artefact
+carries a figure the runner computed when it wrote it, that figure is used:
+
+- ``alignment`` (the anchor-alignment block: τ-b with its bootstrap CI, inversions, anchors
+  that never won) — when the block is missing (older artefacts), τ, inversions and zero-win
+  anchors come from the report's own check of the comparisons (:mod:`eng5_np.report.checks`),
+  without an interval;
+- ``validation.analysis`` (scale separation and split-half reliability) — when missing, the
+  report's checks compute both from the comparisons.
+
+Position bias is always computed from ``llm_comparisons`` (share of "Essay A" wins). Essays
+are keyed across runs by the checksum of their text, because wire essay ids are new in every
+run; their label is the display name when the artefact has one, else the file name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eng5_np.report.checks import (
+    AlignmentCheck,
+    RefitCheck,
+    RunChecks,
+    compute_checks,
+)
+from eng5_np.report.gates import NotComputable
+
+SETTING_OPTIONS = (
+    ("mode", None),
+    ("provider", "llm_provider"),
+    ("model", "llm_model"),
+    ("reasoning effort", "reasoning_effort"),
+    ("output verbosity", "output_verbosity"),
+    ("temperature", "llm_temperature"),
+    ("anchor grades", "anchor_grades"),
+    ("budget", "max_comparisons"),
+    ("judge seed", "judge_seed"),
+    ("judge faults", "judge_faults"),
+)
+"""(label, ``metadata.options`` key) of the settings an experiment varies; mode is metadata."""
+
+OVERRIDE_FILES = (
+    ("system prompt", "system_prompt", "system_prompt_file"),
+    ("rubric", "rubric", "rubric_file"),
+)
+"""(label, ``metadata.overrides`` key, ``metadata.options`` key) of the override files."""
+
+
+@dataclass(frozen=True)
+class EssayKey:
+    """An essay as it is recognised across runs: the checksum of its text, and a label."""
+
+    checksum: str
+    label: str
+    grade: str | None
+    """The expert grade of an anchor; None for a student."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What compare and the experiment report need from one run."""
+
+    path: Path
+    batch_label: str
+    wire_batch_id: str
+    mode: str
+    status: str
+    """``complete``, ``partial`` or ``failed``."""
+    inventory_hash: str
+    grade_scale: str
+    settings: dict[str, str]
+    """Label → value of the settings an experiment varies (absent settings: ``default``)."""
+    comparisons: int
+    failures: int
+    cost_usd: float
+    tau: float | None
+    tau_ci: tuple[float, float] | None
+    tau_source: str
+    """Where τ came from: ``alignment block`` or ``report check (no interval)``."""
+    inversions: int | None
+    never_won: tuple[str, ...] | None
+    """Labels of anchors that took part and never won; None when not computable."""
+    ssr: float | None
+    split_half: float | None
+    essay_a_share: float | None
+    """Share of successful comparisons won by the essay shown first (0.5 = no bias)."""
+    ranks: dict[str, float]
+    """Essay checksum → rank by the runner's θ (1 = best; ties share the mean rank)."""
+    essays: dict[str, EssayKey]
+    reasons: tuple[str, ...]
+    """Why a figure is missing, one line each."""
+
+
+def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
+    """Summarise one schema-valid artefact (read from ``path``)."""
+    metadata = artefact["metadata"]
+    checks = compute_checks(artefact)
+    essays, by_id = _essays(artefact["inputs"])
+    reasons: list[str] = []
+    tau, tau_ci, source, inversions, never_won = _alignment(artefact, checks, by_id, reasons)
+    ssr, split_half = _reliability(artefact, checks, reasons)
+    bias = checks.position_bias
+    return RunSummary(
+        path=path,
+        batch_label=metadata["batch_id"],
+        wire_batch_id=metadata["wire_batch_id"],
+        mode=metadata["runner_mode"],
+        status=_status(artefact["validation"]["runner_status"]),
+        inventory_hash=metadata["inventory_hash"],
+        grade_scale=metadata["grade_scale"],
+        settings=run_settings(metadata),
+        comparisons=checks.tally.succeeded,
+        failures=checks.tally.failed,
+        cost_usd=float(artefact["costs"]["total_usd"]),
+        tau=tau,
+        tau_ci=tau_ci,
+        tau_source=source,
+        inversions=inversions,
+        never_won=never_won,
+        ssr=ssr,
+        split_half=split_half,
+        essay_a_share=None if isinstance(bias, NotComputable) else bias.essay_a_win_share,
+        ranks=_ranks(checks, by_id),
+        essays=essays,
+        reasons=tuple(reasons),
+    )
+
+
+def run_settings(metadata: Mapping[str, Any]) -> dict[str, str]:
+    """The settings of a run that experiments vary, as display strings."""
+    options: Mapping[str, Any] = metadata.get("options") or {}
+    overrides: Mapping[str, Any] = metadata.get("overrides") or {}
+    settings: dict[str, str] = {}
+    for label, key in SETTING_OPTIONS:
+        value = metadata["runner_mode"] if key is None else options.get(key)
+        if key == "max_comparisons" and value is None:
+            value = metadata.get("max_comparisons")
+        settings[label] = "default" if value in (None, "", []) else _text(value)
+    for label, block_key, option_key in OVERRIDE_FILES:
+        settings[label] = _override_file(overrides.get(block_key), options.get(option_key))
+    stack = metadata["stack"]
+    settings["stack"] = f"{stack['kind']}/{stack['judge']}"
+    return settings
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _override_file(block: Any, option: Any) -> str:
+    """``name · sha256[:12]`` of an override file; the path alone when no hash was recorded."""
+    if isinstance(block, Mapping) and block.get("sha256"):
+        name = Path(str(block.get("path") or option or "inline")).name
+        return f"{name} · {str(block['sha256'])[:12]}"
+    if option:
+        return f"{Path(str(option)).name} · hash not recorded"
+    return "default"
+
+
+def _status(status: Mapping[str, Any]) -> str:
+    if status.get("failed"):
+        return "failed"
+    return "partial" if status["partial_data"] else "complete"
+
+
+def _essays(inputs: Mapping[str, Any]) -> tuple[dict[str, EssayKey], dict[str, EssayKey]]:
+    """Essays by checksum, and the same keys by this run's essay id."""
+    by_id: dict[str, EssayKey] = {}
+    for anchor in inputs["anchors"]:
+        by_id[anchor["anchor_id"]] = EssayKey(
+            anchor["checksum"], _label(anchor), anchor.get("grade") or None
+        )
+    for student in inputs["students"]:
+        by_id[student["essay_id"]] = EssayKey(student["checksum"], _label(student), None)
+    return {key.checksum: key for key in by_id.values()}, by_id
+
+
+def _label(essay: Mapping[str, Any]) -> str:
+    name = essay.get("display_name") or Path(str(essay["file_name"])).stem
+    return str(name)
+
+
+def _alignment(
+    artefact: Mapping[str, Any],
+    checks: RunChecks,
+    by_id: Mapping[str, EssayKey],
+    reasons: list[str],
+) -> tuple[float | None, tuple[float, float] | None, str, int | None, tuple[str, ...] | None]:
+    block = artefact.get("alignment")
+    if isinstance(block, Mapping):
+        tau = block.get("kendall_tau_b")
+        interval = block.get("tau_ci95")
+        reasons.extend(str(reason) for reason in block.get("reasons") or ())
+        never = tuple(_name(essay_id, by_id) for essay_id in block.get("never_won") or ())
+        return (
+            None if tau is None else float(tau),
+            None if not interval else (float(interval[0]), float(interval[1])),
+            "alignment block",
+            len(block.get("inversions") or ()),
+            never,
+        )
+    check = checks.alignment
+    source = "report check (no interval)"
+    if not isinstance(check, AlignmentCheck):
+        reasons.append(f"anchor alignment: {check.reason}")
+        return None, None, source, None, None
+    tau_value: float | None = None
+    if isinstance(check.kendall_tau, NotComputable):
+        reasons.append(f"Kendall's τ: {check.kendall_tau.reason}")
+    else:
+        tau_value = check.kendall_tau
+    never_won = tuple(_name(essay_id, by_id) for essay_id in check.never_winning)
+    return tau_value, None, source, len(check.inversions), never_won
+
+
+def _name(essay_id: str, by_id: Mapping[str, EssayKey]) -> str:
+    key = by_id.get(essay_id)
+    return essay_id if key is None else key.label
+
+
+def _reliability(
+    artefact: Mapping[str, Any], checks: RunChecks, reasons: list[str]
+) -> tuple[float | None, float | None]:
+    analysis = artefact["validation"].get("analysis")
+    if isinstance(analysis, Mapping):
+        reasons.extend(str(reason) for reason in analysis.get("reasons") or ())
+        ssr, split = (
+            analysis.get("scale_separation_reliability"),
+            analysis.get("split_half_reliability"),
+        )
+        return (None if ssr is None else float(ssr), None if split is None else float(split))
+    values: list[float | None] = []
+    for name, value in (("SSR", checks.ssr), ("split-half", checks.split_half)):
+        if isinstance(value, NotComputable):
+            reasons.append(f"{name}: {value.reason}")
+            values.append(None)
+        else:
+            values.append(value)
+    return values[0], values[1]
+
+
+def _ranks(checks: RunChecks, by_id: Mapping[str, EssayKey]) -> dict[str, float]:
+    """Ranks by the runner's own θ (one consistent fit, SPEC §8), keyed by text checksum."""
+    if not isinstance(checks.refit, RefitCheck):
+        return {}
+    theta = {by_id[e].checksum: t for e, t in checks.refit.theta.items() if e in by_id}
+    return rank_descending(theta)
+
+
+def rank_descending(values: Mapping[str, float]) -> dict[str, float]:
+    """Rank 1 for the highest value; tied values share the mean of their ranks."""
+    ordered = sorted(values.items(), key=lambda item: -item[1])
+    ranks: dict[str, float] = {}
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end + 1 < len(ordered) and ordered[end + 1][1] == ordered[start][1]:
+            end += 1
+        shared = (start + end) / 2 + 1
+        for key, _ in ordered[start : end + 1]:
+            ranks[key] = shared
+        start = end + 1
+    return ranks

@@ -1,0 +1,150 @@
+"""Compare data (report/run_summary.py, report/compare_view.py) on hand-built artefacts."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eng5_np.errors import IncomparableRuns
+from eng5_np.report.compare_view import (
+    BEST_MARK,
+    build_comparison,
+    check_comparable,
+    compare_row,
+    results_table,
+    settings_table,
+)
+from eng5_np.report.run_summary import summarise_run
+
+ArtefactFactory = Callable[..., dict[str, Any]]
+ANCHORS = {"anchor_a": "A", "anchor_c": "C+", "anchor_f": "F+"}
+# A beats C beats F every time: a perfect order, anchor_f never wins.
+ORDERED = [
+    ("anchor_a", "anchor_c", "anchor_a"),
+    ("anchor_c", "anchor_f", "anchor_c"),
+    ("anchor_a", "anchor_f", "anchor_a"),
+    ("anchor_c", "anchor_a", "anchor_a"),
+    ("anchor_f", "anchor_c", "anchor_c"),
+    ("s1", "anchor_c", "s1"),
+    ("anchor_f", "s1", "s1"),
+    ("s1", "anchor_a", "anchor_a"),
+    ("anchor_c", "anchor_f", "anchor_f"),
+]
+# F beats A twice and C once: the order of the anchors is inverted.
+INVERTED = [
+    ("anchor_a", "anchor_f", "anchor_f"),
+    ("anchor_f", "anchor_a", "anchor_f"),
+    ("anchor_c", "anchor_f", "anchor_f"),
+    ("anchor_a", "anchor_c", "anchor_c"),
+    ("anchor_c", "anchor_a", "anchor_a"),
+    ("s1", "anchor_c", "s1"),
+    ("anchor_f", "s1", "s1"),
+    ("s1", "anchor_a", "anchor_a"),
+]
+
+
+def _summary(artefact: dict[str, Any], name: str) -> Any:
+    return summarise_run(artefact, Path(name) / "assessment_run.execute.json")
+
+
+def test_without_an_alignment_block_tau_comes_from_the_report_check(
+    build_artefact: ArtefactFactory,
+) -> None:
+    run = _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"]), "ordered")
+    assert run.tau == pytest.approx(1.0)
+    assert run.tau_ci is None
+    assert run.tau_source == "report check (no interval)"
+    assert run.inversions == 0
+    assert run.comparisons == len(ORDERED)
+    assert run.essay_a_share == pytest.approx(
+        sum(1 for a, _, w in ORDERED if a == w) / len(ORDERED)
+    )
+
+
+def test_the_alignment_block_wins_with_its_interval_and_never_won_labels(
+    build_artefact: ArtefactFactory,
+) -> None:
+    artefact = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
+    artefact["alignment"] = {
+        "kendall_tau_b": 0.82,
+        "tau_ci95": [0.61, 0.95],
+        "inversions": [{"higher_grade_id": "anchor_c"}, {"higher_grade_id": "anchor_a"}],
+        "never_won": ["anchor_f"],
+        "reasons": [],
+    }
+    artefact["validation"]["analysis"] = {
+        "scale_separation_reliability": 0.9,
+        "split_half_reliability": None,
+        "reasons": ["split-half: too few comparisons"],
+        "errors": [],
+    }
+    run = _summary(artefact, "with-block")
+    assert (run.tau, run.tau_ci, run.inversions) == (0.82, (0.61, 0.95), 2)
+    assert run.tau_source == "alignment block"
+    assert run.never_won == ("anchor_f",)  # label from the file name, not the wire id
+    assert (run.ssr, run.split_half) == (0.9, None)
+    assert "split-half: too few comparisons" in run.reasons
+
+
+def test_best_values_are_marked_and_differing_settings_found(
+    build_artefact: ArtefactFactory,
+) -> None:
+    good = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
+    bad = build_artefact(INVERTED, anchors=ANCHORS, students=["s1"])
+    bad["metadata"]["options"]["max_comparisons"] = 60
+    comparison = build_comparison(
+        [
+            ("good", "good", [_summary(good, "good")]),
+            ("bad", "bad", [_summary(bad, "bad")]),
+        ]
+    )
+    assert comparison.differing == ("budget",)
+    assert settings_table(comparison).rows == (("1", "good", "40"), ("2", "bad", "60"))
+    table = results_table(comparison)
+    tau_column = table.headers.index("τ-b [95% CI]")
+    inversions_column = table.headers.index("inversions")
+    assert table.rows[0][tau_column] == f"1.000 {BEST_MARK}"
+    assert BEST_MARK not in table.rows[1][tau_column]
+    assert table.rows[0][inversions_column] == f"0.0 {BEST_MARK}"
+    assert float(table.rows[1][inversions_column]) >= 1
+
+
+def test_an_experiment_row_averages_and_takes_the_t_interval_across_repeats(
+    build_artefact: ArtefactFactory,
+) -> None:
+    runs = [
+        _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"]), "rep-01"),
+        _summary(build_artefact(INVERTED, anchors=ANCHORS, students=["s1"]), "rep-02"),
+    ]
+    row = compare_row("exp", "exp", runs)
+    taus = [run.tau for run in runs]
+    assert row.tau == pytest.approx(sum(taus) / 2)
+    assert row.tau_ci is not None
+    assert row.tau_ci[0] < min(taus)
+    assert row.tau_ci[1] > max(taus)
+    assert row.comparisons == len(ORDERED) + len(INVERTED)
+    assert (row.runs, row.complete) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("inventory_hash", "f" * 64, "different datasets"),
+        ("grade_scale", "eng5_np_national_9_step", "grade scale"),
+    ],
+)
+def test_runs_of_another_dataset_or_scale_are_refused(
+    build_artefact: ArtefactFactory, field: str, value: str, words: str
+) -> None:
+    first = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
+    other = copy.deepcopy(first)
+    other["metadata"][field] = value
+    groups = [("a", [_summary(first, "a")]), ("b", [_summary(other, "b")])]
+    with pytest.raises(IncomparableRuns, match=words) as caught:
+        check_comparable(groups)
+    assert caught.value.exit_code == 2
+    assert "b/assessment_run.execute.json" in caught.value.one_line()
