@@ -315,7 +315,7 @@ def main_command(
         int | None,
         typer.Option(
             metavar="N",
-            help="Run the batch N times into one experiment folder (rep-01 … rep-NN).",
+            help="Run the batch N times into one experiment folder (rep-01 to rep-NN).",
         ),
     ] = None,
     await_completion: Annotated[

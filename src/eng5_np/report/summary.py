@@ -48,5 +48,6 @@ def render_summary(
     table.add_row("partial data", "yes" if partial else "no")
     table.add_row("stopped because", stop_reason)
     table.add_row("stack", stack_description)
-    table.add_row("artefact", str(artefact_path))
     console.print(table)
+    # On its own line, never folded by the table: people copy it into `verify` and `report`.
+    console.print(f"artefact: {artefact_path}", markup=False, soft_wrap=True)
