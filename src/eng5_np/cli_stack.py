@@ -6,6 +6,8 @@ runner core and the other commands never load it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
@@ -15,17 +17,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from eng5_np.errors import UsageError
+from eng5_np.errors import RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.settings import RunSettings, bundled_sample_dataset
 
 if TYPE_CHECKING:
     from eng5_np.artefact.builder import StackInfo
     from eng5_np.localstack.judge import FaultConfig, JudgeConfig
+    from eng5_np.localstack.llm_judge import JudgingConfig
 
 stack_app = typer.Typer(
     help="Run the embedded local stack or one of its services (broker, Content Service, "
-    "reference CJ service with a simulated judge).",
+    "reference CJ service with a simulated or a real LLM judge).",
     no_args_is_help=True,
 )
 
@@ -68,15 +71,73 @@ def judge_config(seed: int, faults: str | None) -> JudgeConfig:
     return JudgeConfig(seed=seed, faults=parse_faults(faults))
 
 
+JUDGE_STATUS_INTERVAL_S = 5.0
+"""How often a real judge's progress line (rate, retries, waits, spend) is shown."""
+
+
+def judging_config(
+    judge: str,
+    *,
+    concurrency: int,
+    rpm: int | None = None,
+    cost_limit: float | None = None,
+    both_orders: float = 0.0,
+) -> JudgingConfig:
+    """The stack's judge from CLI values; a bad ``--judge`` or a missing key → exit 2.
+
+    Called before anything starts, so a missing API key costs nothing.
+    """
+    from eng5_np.localstack.llm_judge import JudgingConfig, parse_judge, provider_settings
+    from eng5_np.localstack.llm_judge.runtime import DEFAULT_REQUEST_TIMEOUT_S
+
+    choice = parse_judge(judge)
+    provider = None
+    if not choice.is_simulated:
+        provider = provider_settings(choice, os.environ, DEFAULT_REQUEST_TIMEOUT_S)
+    return JudgingConfig(
+        choice=choice,
+        provider=provider,
+        concurrency=concurrency,
+        rpm=rpm,
+        cost_limit_usd=cost_limit,
+        both_orders=both_orders,
+    )
+
+
+def settings_judging(settings: RunSettings) -> JudgingConfig:
+    """:func:`judging_config` from a run's settings."""
+    return judging_config(
+        settings.judge,
+        concurrency=settings.judge_concurrency,
+        rpm=settings.judge_rpm,
+        cost_limit=settings.cost_limit,
+        both_orders=settings.judge_both_orders,
+    )
+
+
+def judge_label(judging: JudgingConfig) -> str:
+    """How the judge is named to people: limits included for a real one."""
+    if judging.choice.is_simulated:
+        return "simulated judge; results are not LLM judgements"
+    limits = [f"concurrency {judging.concurrency}"]
+    if judging.rpm is not None:
+        limits.append(f"{judging.rpm} requests/min")
+    if judging.cost_limit_usd is not None:
+        limits.append(f"cost limit ${judging.cost_limit_usd:g}")
+    return f"real LLM judge {judging.choice.label}, {', '.join(limits)}; every comparison is paid"
+
+
 class LocalStackRun:
     """Starts the local stack for one execute run and points the settings at it."""
 
-    def __init__(self, settings: RunSettings) -> None:
+    def __init__(self, settings: RunSettings, judging: JudgingConfig | None = None) -> None:
         from eng5_np.localstack.stack import LocalStack, LocalStackConfig
 
+        self._judging = judging if judging is not None else settings_judging(settings)
         config = LocalStackConfig(
             dataset_dir=settings.dataset_dir,
             judge=judge_config(settings.judge_seed, settings.judge_faults),
+            judging=self._judging,
             grade_scale=settings.grade_scale.value,
             external_bootstrap=(
                 settings.kafka_bootstrap if settings.kafka_bootstrap_explicit else None
@@ -97,6 +158,13 @@ class LocalStackRun:
         """The stack as an async context manager."""
         return self._stack
 
+    def judge_status(self) -> str | None:
+        """The real judge's progress line (None for the simulated judge or before start)."""
+        stats = self._stack.judge_stats
+        if self._judging.choice.is_simulated or stats is None:
+            return None
+        return stats.summary()
+
     def point_settings(self) -> RunSettings:
         """The run's settings aimed at the stack (explicit addresses win)."""
         return self._settings.model_copy(
@@ -110,6 +178,16 @@ class LocalStackRun:
         """The artefact's ``metadata.stack`` for this run."""
         from eng5_np.artefact.builder import StackInfo
 
+        model = self._judging.choice.model
+        if model is not None:
+            return StackInfo(
+                "local",
+                "llm",
+                "embedded local stack: Tansu broker, Content Service and reference CJ service "
+                f"with a {judge_label(self._judging)}",
+                provider=model.provider.value,
+                model=model.model_id,
+            )
         faults = self._settings.judge_faults or "none"
         return StackInfo(
             "local",
@@ -159,13 +237,42 @@ def stack_up(
         str | None, typer.Option(help="Fault injection, e.g. errors=0.1,duplicates=0.05.")
     ] = None,
     health_port: Annotated[int, typer.Option(help="CJ service /healthz port (0 = free).")] = 0,
+    judge: Annotated[
+        str, typer.Option(help="simulated, or a real LLM judge <provider>:<model> (SPEC §13).")
+    ] = "simulated",
+    judge_concurrency: Annotated[
+        int, typer.Option(min=1, max=256, help="Comparisons judged at the same time.")
+    ] = 8,
+    judge_rpm: Annotated[
+        int | None, typer.Option(min=1, help="Provider requests per minute.")
+    ] = None,
+    cost_limit: Annotated[
+        float | None, typer.Option(min=0.0, help="USD: stop judging before spend passes it.")
+    ] = None,
+    judge_both_orders: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of pairs also judged swapped.")
+    ] = 0.0,
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
 
+    try:
+        judging = judging_config(
+            judge,
+            concurrency=judge_concurrency,
+            rpm=judge_rpm,
+            cost_limit=cost_limit,
+            both_orders=judge_both_orders,
+        )
+    except RunnerError as error:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"error: {error.one_line()}", markup=False
+        )
+        raise typer.Exit(error.exit_code) from None
     config = LocalStackConfig(
         dataset_dir=dataset_dir or bundled_sample_dataset(),
         judge=judge_config(judge_seed, judge_faults),
+        judging=judging,
         grade_scale=grade_scale.value,
         health_port=health_port,
     )
@@ -175,7 +282,7 @@ def stack_up(
         _ready(
             console,
             [
-                "Local stack is running (simulated judge; results are not LLM judgements).",
+                f"Local stack is running ({judge_label(judging)}).",
                 f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
                 f"CONTENT_SERVICE_URL={stack.content_service_url}",
                 f"CJ_HEALTH_URL={stack.health_url or ''}",
@@ -268,10 +375,37 @@ async def with_local_stack(
     settings: RunSettings,
     body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
     on_started: Callable[[tuple[int, ...]], None] | None = None,
+    *,
+    judging: JudgingConfig | None = None,
+    on_judge_status: Callable[[str], None] | None = None,
 ) -> Any:
-    """Start the stack, run ``body`` against it, and always stop it afterwards."""
-    run = LocalStackRun(settings)
+    """Start the stack, run ``body`` against it, and always stop it afterwards.
+
+    With a real judge, ``on_judge_status`` gets its progress line every few seconds.
+    """
+    run = LocalStackRun(settings, judging)
     async with run.context():
         if on_started is not None:
             on_started(run.pids)
-        return await body(run.point_settings(), run.info())
+        monitor = None
+        if on_judge_status is not None:
+            monitor = asyncio.create_task(_report_judge(run, on_judge_status))
+        try:
+            return await body(run.point_settings(), run.info())
+        finally:
+            if monitor is not None:
+                monitor.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await monitor
+            final = run.judge_status()
+            if final is not None and on_judge_status is not None:
+                on_judge_status(final)
+
+
+async def _report_judge(run: LocalStackRun, show: Callable[[str], None]) -> None:
+    """Show the judge's progress line every :data:`JUDGE_STATUS_INTERVAL_S` until cancelled."""
+    while True:
+        await asyncio.sleep(JUDGE_STATUS_INTERVAL_S)
+        status = run.judge_status()
+        if status is not None:
+            show(status)

@@ -5,7 +5,8 @@
     RunnerError (1, unexpected)
     ├── UsageError (2)               bad options or their combination
     │   ├── DatasetError (2)         dataset missing, unreadable, incomplete, bad grades
-    │   └── ModelManifestError (2)   unknown LLM provider/model
+    │   ├── ModelManifestError (2)   unknown LLM provider/model
+    │   └── JudgeMisconfigured (2)   --judge malformed, or its provider's API key not set
     ├── DependencyUnavailable (3)    a service cannot be reached / preflight failed
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   └── ContentServiceUnavailable (3)
@@ -64,6 +65,15 @@ class ModelManifestError(UsageError):
     """An LLM provider/model override is not in the shipped model manifest."""
 
     default_advice = "Run `eng5-runner models` to list the known providers and models."
+
+
+class JudgeMisconfigured(UsageError):
+    """The local stack's real judge cannot start: a bad ``--judge`` or a missing API key."""
+
+    default_advice = (
+        "Use --judge simulated or <provider>:<model> with its API key exported "
+        "(docs/RUNBOOK.md, 'A real LLM judge')."
+    )
 
 
 class DependencyUnavailable(RunnerError):

@@ -9,9 +9,12 @@ or, when the batch cannot be assessed, a failure event with the reason in
 implements with aiohttp and aiokafka.
 
 Request envelope ``metadata`` read here: ``max_comparisons`` (int > 0, the budget) and
-``grade_scale`` (a scale name; else the service's default). ``llm_config_overrides`` are
-accepted and ignored: every judgement comes from the simulated judge and says so
-(provider ``mock``, its own model id), so simulated results are never mistaken for real ones.
+``grade_scale`` (a scale name; else the service's default). Judging goes through the
+small :class:`~eng5_np.localstack.llm_judge.PairJudge` protocol: the simulated judge (the
+default; provider ``mock``, its own model id, so simulated results are never mistaken for real
+ones) or a real LLM judge (SPEC §13), which reads the prompt overrides, reasoning effort,
+temperature and max tokens of ``llm_config_overrides``. Pairs are judged concurrently (at most
+the judge's concurrency at a time) and each callback is published as soon as it is judged.
 """
 
 from __future__ import annotations
@@ -48,7 +51,17 @@ from eng5_np.localstack.cj_results import (
     assess_batch,
     build_failure,
 )
-from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, SimulatedJudge
+from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, JudgeVerdict, SimulatedJudge
+from eng5_np.localstack.llm_judge import (
+    JudgeRuntime,
+    JudgingConfig,
+    PairJudge,
+    call_options,
+    comparison_tasks,
+    prompt_context,
+    with_both_orders,
+)
+from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.pairing import PlannedPair, plan_pairs, resolve_budget
 
 __all__ = [
@@ -124,6 +137,7 @@ class _Batch:
     judge_config: JudgeConfig
     default_scale: GradeScale
     cj_batch_id: str
+    judging: JudgeRuntime
 
 
 async def answer_request(
@@ -136,10 +150,12 @@ async def answer_request(
     judge_config: JudgeConfig,
     default_scale: GradeScale,
     cj_batch_id: str,
+    judging: JudgeRuntime | None = None,
 ) -> None:
     """Process one request to its result and completion, or to a failure event; never raises.
 
     ``report`` is updated as callbacks go out and its ``done`` event is set at the end.
+    ``judging`` is the stack's judge (None: the simulated judge, one comparison at a time).
     """
     batch = _Batch(
         envelope=envelope,
@@ -156,6 +172,7 @@ async def answer_request(
         judge_config=judge_config,
         default_scale=default_scale,
         cj_batch_id=cj_batch_id,
+        judging=judging or JudgeRuntime(JudgingConfig(concurrency=1)),
     )
     log = logger.bind(batch_id=report.batch_id, correlation_id=str(envelope.correlation_id))
     try:
@@ -199,9 +216,18 @@ async def _assess(batch: _Batch) -> None:
     texts_key = content_key(texts.values())
     seed = f"{batch.judge_config.seed}:{texts_key}"
     pairs = plan_pairs(essay_ids, set(anchor_grades), budget=budget, seed=seed)
+    judging = batch.judging.config
+    pairs = with_both_orders(pairs, judging.both_orders, seed)
     batch.report.planned = len(pairs)
     judge = batch.judge_config.build(len(scale.grades))
-    outcomes = await _publish_comparisons(batch, judge, essays, pairs, prompt, texts_key)
+    overrides = request.llm_config_overrides
+    pair_judge = batch.judging.for_batch(
+        judge, prompt_context(overrides, student_prompt=prompt), call_options(overrides)
+    )
+    outcomes = await _publish_comparisons(batch, judge, pair_judge, essays, pairs, texts_key)
+    judge_metadata: dict[str, Any] = {"judge_seed": judge.seed}
+    if not judging.choice.is_simulated:
+        judge_metadata = {"simulated": False, "judge": judging.choice.label}
     assessment = assess_batch(
         batch.context,
         essay_ids=essay_ids,
@@ -209,9 +235,9 @@ async def _assess(batch: _Batch) -> None:
         outcomes=outcomes,
         failed_comparisons=batch.report.errors,
         scale=scale,
-        model_id=judge.model.model_id,
-        model_provider=judge.model.provider.value,
-        extra_metadata={"judge_seed": judge.seed, "comparison_budget": budget},
+        model_id=pair_judge.model_id,
+        model_provider=pair_judge.provider.value,
+        extra_metadata={**judge_metadata, "comparison_budget": budget},
     )
     await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
@@ -296,56 +322,67 @@ def _identify(
 async def _publish_comparisons(
     batch: _Batch,
     judge: SimulatedJudge,
+    pair_judge: PairJudge,
     essays: dict[str, JudgeEssay],
     pairs: list[PlannedPair],
-    prompt: str,
     texts_key: str,
 ) -> list[ComparisonOutcome]:
-    """Judge and publish every pair (plus injected noise); return the successful outcomes."""
+    """Judge every pair concurrently, publish each callback (plus injected noise) as it is
+    judged, and return the successful outcomes once every callback is acknowledged.
+
+    At most the judge's concurrency pairs are judged at a time. When the cost limit forbids
+    the next comparison, no new one starts; those in flight are published, then the batch
+    fails with ``COST_LIMIT_REACHED``, as the platform fails a batch.
+    """
     report, batch_id = batch.report, batch.context.batch_id
     faults = judge.faults
     rng = random.Random(f"noise:{judge.seed}:{texts_key}")
     noise_at = sorted(rng.randrange(len(pairs) + 1) for _ in range(faults.foreign_callbacks))
     acks: list[Awaitable[Any]] = []
     outcomes: list[ComparisonOutcome] = []
-    for index in range(len(pairs) + 1):
-        while noise_at and noise_at[0] == index:
+    publishing = asyncio.Lock()
+
+    async def publish_noise_due(published: int) -> None:
+        while noise_at and noise_at[0] <= published:
             noise_at.pop(0)
             noise = judge.foreign_callback(f"{batch_id}:{report.foreign}")
             acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, _wire(noise)))
             report.foreign += 1
-        if index == len(pairs):
-            break
-        pair = pairs[index]
-        verdict = judge.compare(
-            essays[pair.essay_a_id],
-            essays[pair.essay_b_id],
-            student_prompt=prompt,
-            request_metadata={
-                "essay_a_id": pair.essay_a_id,
-                "essay_b_id": pair.essay_b_id,
-                "bos_batch_id": batch_id,
-                "cj_batch_id": batch.cj_batch_id,
-                "cj_source": CJ_SOURCE_TAG,
-                "cj_request_type": "cj_comparison",
-            },
-            correlation_id=uuid.uuid4(),
-            key=f"{texts_key}:{index}",
-        )
-        raw = _wire(verdict.callback)
-        acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
-        if verdict.duplicate:
+
+    async def publish(pair: PlannedPair, verdict: JudgeVerdict) -> None:
+        async with publishing:  # one callback at a time: noise positions and delays hold
+            await publish_noise_due(len(outcomes) + report.errors)
+            raw = _wire(verdict.callback)
             acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
-            report.duplicates += 1
-        decided = verdict.callback.winner_and_loser()
-        if decided is None:
-            report.errors += 1
-        else:
-            outcomes.append(ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided))
-        if faults.callback_delay_s > 0:
-            await asyncio.sleep(faults.callback_delay_s)
+            if verdict.duplicate:
+                acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+                report.duplicates += 1
+            decided = verdict.callback.winner_and_loser()
+            if decided is None:
+                report.errors += 1
+            else:
+                outcomes.append(ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided))
+            if faults.callback_delay_s > 0:
+                await asyncio.sleep(faults.callback_delay_s)
+
+    metadata = {
+        "bos_batch_id": batch_id,
+        "cj_batch_id": batch.cj_batch_id,
+        "cj_source": CJ_SOURCE_TAG,
+        "cj_request_type": "cj_comparison",
+    }
+    comparisons = comparison_tasks(pairs, essays, metadata, key_prefix=texts_key)
+    stopped = await judge_all(pair_judge, comparisons, batch.judging.config.concurrency, publish)
+    if stopped is None:
+        await publish_noise_due(len(pairs))  # the noise planned after the last comparison
     # The result and the completion must only follow the last acknowledged comparison.
     await asyncio.gather(*acks)
+    if stopped is not None:
+        judged = len(outcomes) + report.errors
+        raise AssessmentFailure(
+            "COST_LIMIT_REACHED",
+            f"--cost-limit reached after {judged} of {report.planned} comparisons: {stopped}",
+        )
     return outcomes
 
 

@@ -37,6 +37,8 @@ from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
 from eng5_np.localstack.judge import JudgeConfig
 from eng5_np.localstack.lifecycle import AsyncService
+from eng5_np.localstack.llm_judge import JudgingConfig
+from eng5_np.localstack.llm_judge.throttle import JudgeStats
 
 __all__ = [
     "STACK_TOPICS",
@@ -71,6 +73,8 @@ class LocalStackConfig:
     """Dataset whose ``anchors.csv`` + ``anchor_essays/`` form the anchor registry."""
     judge: JudgeConfig = field(default_factory=JudgeConfig)
     """Seed, fault injection and model of the simulated judge."""
+    judging: JudgingConfig = field(default_factory=JudgingConfig)
+    """Which judge answers (simulated or a real LLM, SPEC §13) and within which limits."""
     grade_scale: str = GradeScaleName.LEGACY_9_STEP.value
     """Scale used when a request's envelope metadata names none."""
     health_port: int | None = None
@@ -138,6 +142,11 @@ class LocalStack(AsyncService):
         return _running(self._registry, "anchor registry")
 
     @property
+    def judge_stats(self) -> JudgeStats | None:
+        """The judge's calls, retries, waits and spend while the stack runs."""
+        return self._cj_service.judge_stats if self._cj_service is not None else None
+
+    @property
     def health_url(self) -> str | None:
         """The CJ service's ``/healthz`` URL, when enabled."""
         return self._cj_service.health_url if self._cj_service is not None else None
@@ -169,6 +178,7 @@ class LocalStack(AsyncService):
                 config.judge,
                 config.grade_scale,
                 health_port=config.health_port,
+                judging=config.judging,
             )
             await self._cj_service.start()
         except BaseException:
