@@ -6,7 +6,8 @@ call enables extended thinking, ``thinking={"type": "enabled", "budget_tokens": 
 medium 4096, high 16384; ``max_tokens`` grows by N); Anthropic refuses a forced tool together
 with thinking, so then the tool is offered with ``tool_choice={"type": "auto"}`` and the
 prompt's response instructions ask for it — a text answer holding the JSON is accepted too.
-Temperature is not sent with thinking (the API only allows the default there).
+No temperature is sent: the SDK's Messages API (anthropic 2.x) has no such parameter, so a
+``temperature_override`` does not apply to Anthropic judges.
 
 Usage: ``input_tokens`` → prompt, ``output_tokens`` (thinking included, as billed) →
 completion, ``output_tokens_details.thinking_tokens`` → reasoning tokens.
@@ -74,8 +75,6 @@ class AnthropicClient:
         budget = options.thinking_budget
         if budget is None:
             kwargs["tool_choice"] = {"type": "tool", "name": ANSWER_TOOL_NAME}
-            if options.temperature is not None:
-                kwargs["temperature"] = options.temperature
         else:
             kwargs["thinking"] = {"type": "enabled", "budget_tokens": budget}
             kwargs["tool_choice"] = {"type": "auto"}

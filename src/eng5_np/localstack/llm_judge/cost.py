@@ -1,9 +1,10 @@
 """The cost guard of ``--cost-limit USD``: stop judging before manifest-priced spend passes it.
 
 Before each provider call the judge *reserves* the call's estimated price: the prompt's
-tokens (≈ characters / 4) at the input price plus the expected completion at the output
-price — the mean completion of the calls so far, or the whole ``max_tokens`` (thinking budget
-included) before the first one, so the first estimates err high. A reservation that would
+tokens at the input price plus the expected completion at the output price. Both are learned
+from the calls so far (prompt tokens per character, mean completion tokens); before the first
+call they are ≈ characters / 4 and the whole ``max_tokens`` (thinking budget included), so the
+first estimate errs high. A reservation that would
 take spent + reserved past the limit is refused with :class:`CostLimitReached`; after the call
 the reservation is replaced by the real price (tokens × the manifest's prices). In-flight calls
 hold reservations, so concurrency cannot overshoot the limit by more than the estimates' error.
@@ -31,6 +32,7 @@ class Reservation:
     """Money set aside for one call."""
 
     usd: float
+    prompt_chars: int = 0
 
 
 @dataclass
@@ -42,6 +44,8 @@ class CostGuard:
     spent_usd: float = 0.0
     reserved_usd: float = 0.0
     _completions: list[int] = field(default_factory=list, repr=False)
+    _prompt_chars: int = field(default=0, repr=False)
+    _prompt_tokens: int = field(default=0, repr=False)
     tripped: bool = False
     """Set once a reservation was refused: no further comparison starts."""
 
@@ -52,13 +56,16 @@ class CostGuard:
             if self._completions
             else float(max_completion_tokens)
         )
-        prompt_tokens = prompt_chars / CHARS_PER_TOKEN
+        if self._prompt_chars:
+            prompt_tokens = prompt_chars * self._prompt_tokens / self._prompt_chars
+        else:
+            prompt_tokens = prompt_chars / CHARS_PER_TOKEN
         return (
             prompt_tokens * self.model.input_per_million
             + completion * self.model.output_per_million
         ) / 1_000_000
 
-    def reserve(self, estimate_usd: float) -> Reservation:
+    def reserve(self, estimate_usd: float, prompt_chars: int = 0) -> Reservation:
         """Set ``estimate_usd`` aside, or raise :class:`CostLimitReached`."""
         if self.tripped:
             raise CostLimitReached(self.describe())
@@ -68,7 +75,7 @@ class CostGuard:
             self.tripped = True
             raise CostLimitReached(self.describe())
         self.reserved_usd += estimate_usd
-        return Reservation(estimate_usd)
+        return Reservation(estimate_usd, prompt_chars)
 
     def settle(
         self, reservation: Reservation, prompt_tokens: int = 0, completion_tokens: int = 0
@@ -79,6 +86,9 @@ class CostGuard:
         self.spent_usd += price
         if completion_tokens:
             self._completions.append(completion_tokens)
+        if prompt_tokens and reservation.prompt_chars:
+            self._prompt_chars += reservation.prompt_chars
+            self._prompt_tokens += prompt_tokens
         return price
 
     def describe(self) -> str:

@@ -44,7 +44,6 @@ RESPONSE_SCHEMA: Final[dict[str, Any]] = {
         "confidence": {"type": "INTEGER"},
     },
     "required": ["winner", "justification", "confidence"],
-    "property_ordering": ["winner", "justification", "confidence"],
 }
 """The answer schema in Gemini's OpenAPI-subset form."""
 REFUSAL_REASONS: Final = frozenset(
@@ -56,13 +55,20 @@ class GoogleClient:
     """:class:`~eng5_np.localstack.llm_judge.base.ProviderClient` for Google Gemini."""
 
     def __init__(self, settings: ProviderSettings) -> None:
+        import aiohttp
         from google.genai import Client, types
 
         self._settings = settings
+        # Our own session: the SDK would otherwise subclass aiohttp's ClientSession, which
+        # aiohttp deprecates; owning it also means aclose() closes exactly what was opened.
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.timeout_s)
+        )
         options = types.HttpOptions(
             base_url=settings.base_url,
             timeout=int(settings.timeout_s * 1000),
             retry_options=types.HttpRetryOptions(attempts=1),  # the throttle retries
+            aiohttp_client=self._session,
         )
         self._client: Client = Client(
             api_key=settings.api_key.get_secret_value(), http_options=options
@@ -130,7 +136,9 @@ class GoogleClient:
         refusal = None
         feedback = response.prompt_feedback
         if feedback is not None and feedback.block_reason is not None:
-            refusal = f"prompt blocked: {feedback.block_reason}"
+            refusal = (
+                f"prompt blocked: {getattr(feedback.block_reason, 'value', feedback.block_reason)}"
+            )
         candidates = response.candidates or []
         finish = candidates[0].finish_reason if candidates else None
         finish_name = getattr(finish, "value", finish)
@@ -143,7 +151,10 @@ class GoogleClient:
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP connections."""
-        await self._client.aio.aclose()
+        try:
+            await self._client.aio.aclose()
+        finally:
+            await self._session.close()
 
 
 def _text(response: Any) -> str | None:

@@ -165,10 +165,9 @@ class LLMJudge:
     async def _ask(self, prompt: Any, spend: _Spend) -> ProviderReply:
         """One answer attempt (transport retries inside), its price settled with the guard."""
         budget = self._options.thinking_budget or 0
-        estimate = self._guard.estimate(
-            len(prompt.canonical_text()), self._options.max_tokens + budget
-        )
-        reservation = self._guard.reserve(estimate)
+        chars = len(prompt.canonical_text())
+        estimate = self._guard.estimate(chars, self._options.max_tokens + budget)
+        reservation = self._guard.reserve(estimate, chars)
         spend.attempts += 1
 
         async def timed_call() -> ProviderReply:

@@ -4,9 +4,10 @@ and retries with exponential backoff and jitter that honour ``Retry-After``.
 :class:`Throttle.call` runs one provider call:
 
 1. wait for one of ``concurrency`` slots (an :class:`asyncio.Semaphore`);
-2. wait for the requests-per-minute limiter (``aiolimiter.AsyncLimiter(rpm, 60)``, a leaky
-   bucket: it lets a burst of up to ``rpm`` through, then one request every 60/rpm s —
-   a well-kept library rather than a hand-rolled token bucket);
+2. wait for the requests-per-minute limiter (``aiolimiter.AsyncLimiter``, a leaky bucket — a
+   well-kept library rather than a hand-rolled one). Its bucket holds one second's worth of
+   requests (``max(1, rpm // 60)``), drained at rpm/60 per second: a provider that counts
+   requests per minute in shorter windows (as they do) never sees a minute's burst at once;
 3. call; a retryable :class:`~eng5_np.localstack.llm_judge.base.ProviderFailure` (429, 5xx,
    timeouts, connection errors) is retried after ``max(Retry-After, backoff)`` where
    backoff = ``base · 2^attempt`` capped at ``max_delay_s``, times a random factor in
@@ -125,7 +126,10 @@ class Throttle:
         self.policy = policy or RetryPolicy()
         self.stats = stats or JudgeStats()
         self._slots = asyncio.Semaphore(concurrency)
-        self._limiter = AsyncLimiter(rpm, MINUTE_S) if rpm is not None else None
+        self._limiter: AsyncLimiter | None = None
+        if rpm is not None:
+            burst = max(1, rpm // 60)
+            self._limiter = AsyncLimiter(burst, MINUTE_S * burst / rpm)
         self._rng = rng or random.Random()
         self._sleep = sleep
 
