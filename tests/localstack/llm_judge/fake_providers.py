@@ -8,7 +8,8 @@ script empty it answers as a judge that prefers the longer essay (so the right a
 in both A/B positions). Errors have each provider's error body, ``Retry-After`` when asked.
 
 ``latency_s`` delays every answer; ``max_per_second`` turns the server into a rate-limited
-provider: requests beyond that rate get 429 with ``Retry-After`` (the benchmark's provider).
+provider, limited the way Anthropic documents it: a token bucket of one second's worth,
+refilled continuously; a request finding it empty gets 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class FakeProvider:
     rate_limited: int = 0
     _runner: web.AppRunner | None = None
     origin: str = ""
-    _window: deque[float] = field(default_factory=deque)
+    _tokens: float | None = None
+    _refilled_at: float = 0.0
 
     async def __aenter__(self) -> FakeProvider:
         app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -111,11 +113,15 @@ class FakeProvider:
         if self.max_per_second is None:
             return False
         now = time.monotonic()
-        while self._window and now - self._window[0] >= 1.0:
-            self._window.popleft()
-        if len(self._window) >= self.max_per_second:
+        if self._tokens is None:
+            self._tokens = self.max_per_second
+        else:
+            elapsed = now - self._refilled_at
+            self._tokens = min(self.max_per_second, self._tokens + elapsed * self.max_per_second)
+        self._refilled_at = now
+        if self._tokens < 1:
             return True
-        self._window.append(now)
+        self._tokens -= 1
         return False
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:

@@ -5,9 +5,11 @@ and retries with exponential backoff and jitter that honour ``Retry-After``.
 
 1. wait for one of ``concurrency`` slots (an :class:`asyncio.Semaphore`);
 2. wait for the requests-per-minute limiter (``aiolimiter.AsyncLimiter``, a leaky bucket — a
-   well-kept library rather than a hand-rolled one). Its bucket holds one second's worth of
-   requests (``max(1, rpm // 60)``), drained at rpm/60 per second: a provider that counts
-   requests per minute in shorter windows (as they do) never sees a minute's burst at once;
+   well-kept library rather than a hand-rolled one). The bucket holds one second's worth of
+   requests (``max(1, rpm // 60)``) and drains at rpm/60 per second. Providers limit with a
+   token bucket that refills continuously (Anthropic documents exactly that), so a burst of
+   at most one second's worth never exceeds what they allow, and the small bucket lets the
+   pacing catch up after a late wake-up instead of losing that time for good;
 3. call; a retryable :class:`~eng5_np.localstack.llm_judge.base.ProviderFailure` (429, 5xx,
    timeouts, connection errors) is retried after ``max(Retry-After, backoff)`` where
    backoff = ``base · 2^attempt`` capped at ``max_delay_s``, times a random factor in
