@@ -1,6 +1,6 @@
 """Does the real judge keep within a provider's limits at full speed? (SPEC §13, issue 11)
 
-A fake Anthropic server on 127.0.0.1 (the tests' ``fake_providers.FakeProvider``: the real
+A fake Anthropic server on 127.0.0.1 (the tests' ``tests/fake_providers.py``: the real
 HTTP format, the real ``anthropic`` SDK talking to it), in a process of its own as a real
 provider would be, answers every request after a fixed ``latency`` and refuses requests
 beyond ``limit`` per second (a token bucket of one second's worth, as Anthropic documents) with
@@ -38,9 +38,7 @@ from pathlib import Path
 import benchlib
 from pydantic import SecretStr
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "localstack" / "llm_judge"))
-from fake_providers import FakeProvider
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from eng5_np.contracts import LLMProviderType
 from eng5_np.llm_models import load_manifest
 from eng5_np.localstack.judge import JudgeEssay
@@ -52,6 +50,7 @@ from eng5_np.localstack.llm_judge.prompt import PromptContext
 from eng5_np.localstack.llm_judge.runtime import build_client
 from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.llm_judge.throttle import Throttle
+from fake_providers import FakeProvider
 
 KEY = "sk-bench-not-a-key"
 MODEL = "claude-haiku-4-5-20251001"

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from eng5_np.artefact.schema import validation_errors
-from runner_process import finish, start_runner
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "localstack" / "llm_judge"))
 from fake_providers import FakeProvider, essays_in, prompt_of
+from runner_process import finish, start_runner
 
 pytestmark = pytest.mark.e2e
 
