@@ -87,16 +87,11 @@ def judging_config(
 
     Called before anything starts, so a missing API key costs nothing.
     """
-    from eng5_np.localstack.llm_judge import JudgingConfig, parse_judge, provider_settings
-    from eng5_np.localstack.llm_judge.runtime import DEFAULT_REQUEST_TIMEOUT_S
+    from eng5_np.localstack.llm_judge import JudgingConfig
 
-    choice = parse_judge(judge)
-    provider = None
-    if not choice.is_simulated:
-        provider = provider_settings(choice, os.environ, DEFAULT_REQUEST_TIMEOUT_S)
-    return JudgingConfig(
-        choice=choice,
-        provider=provider,
+    return JudgingConfig.from_options(
+        judge,
+        os.environ,
         concurrency=concurrency,
         rpm=rpm,
         cost_limit_usd=cost_limit,
@@ -116,15 +111,8 @@ def settings_judging(settings: RunSettings) -> JudgingConfig:
 
 
 def judge_label(judging: JudgingConfig) -> str:
-    """How the judge is named to people: limits included for a real one."""
-    if judging.choice.is_simulated:
-        return "simulated judge; results are not LLM judgements"
-    limits = [f"concurrency {judging.concurrency}"]
-    if judging.rpm is not None:
-        limits.append(f"{judging.rpm} requests/min")
-    if judging.cost_limit_usd is not None:
-        limits.append(f"cost limit ${judging.cost_limit_usd:g}")
-    return f"real LLM judge {judging.choice.label}, {', '.join(limits)}; every comparison is paid"
+    """How the judge is named to people (its limits too, for a real one)."""
+    return judging.describe()
 
 
 class LocalStackRun:

@@ -13,6 +13,7 @@ generation options.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -27,7 +28,7 @@ from eng5_np.localstack.llm_judge.base import (
 from eng5_np.localstack.llm_judge.cost import CostGuard
 from eng5_np.localstack.llm_judge.prompt import PromptContext
 from eng5_np.localstack.llm_judge.protocol import PairJudge, SimulatedPairJudge
-from eng5_np.localstack.llm_judge.spec import JudgeChoice
+from eng5_np.localstack.llm_judge.spec import JudgeChoice, parse_judge, provider_settings
 from eng5_np.localstack.llm_judge.throttle import JudgeStats, RetryPolicy, Throttle
 
 __all__ = [
@@ -67,6 +68,42 @@ class JudgingConfig:
             raise ValueError("both_orders must be within 0–1")
         if not self.choice.is_simulated and self.provider is None:
             raise ValueError(f"judge {self.choice.label} needs provider settings")
+
+    @classmethod
+    def from_options(
+        cls,
+        judge: str,
+        environ: Mapping[str, str],
+        *,
+        concurrency: int = DEFAULT_JUDGE_CONCURRENCY,
+        rpm: int | None = None,
+        cost_limit_usd: float | None = None,
+        both_orders: float = 0.0,
+    ) -> JudgingConfig:
+        """From ``--judge`` and friends; the key from ``environ`` (missing → exit 2)."""
+        choice = parse_judge(judge)
+        provider = None
+        if not choice.is_simulated:
+            provider = provider_settings(choice, environ, DEFAULT_REQUEST_TIMEOUT_S)
+        return cls(
+            choice=choice,
+            provider=provider,
+            concurrency=concurrency,
+            rpm=rpm,
+            cost_limit_usd=cost_limit_usd,
+            both_orders=both_orders,
+        )
+
+    def describe(self) -> str:
+        """How the judge is named to people: its limits too, for a real one."""
+        if self.choice.is_simulated:
+            return "simulated judge; results are not LLM judgements"
+        limits = [f"concurrency {self.concurrency}"]
+        if self.rpm is not None:
+            limits.append(f"{self.rpm} requests/min")
+        if self.cost_limit_usd is not None:
+            limits.append(f"cost limit ${self.cost_limit_usd:g}")
+        return f"real LLM judge {self.choice.label}, {', '.join(limits)}; every comparison is paid"
 
 
 def build_client(settings: ProviderSettings) -> ProviderClient:
