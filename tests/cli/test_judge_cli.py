@@ -73,3 +73,11 @@ def test_stack_up_refuses_a_judge_without_its_key(invoke: Invoke) -> None:
     assert result.exit_code == 2
     assert "OPENAI_API_KEY is not set" in result.output
     assert "Local stack is running" not in result.output
+
+
+@pytest.mark.parametrize("flags", [("--judge-rpm", "60"), ("--cost-limit", "1")])
+def test_provider_limits_need_a_real_judge(invoke: Invoke, flags: tuple[str, str]) -> None:
+    result = invoke("--mode", "execute", "--local-stack", *flags)
+    assert result.exit_code == 2
+    assert "limit a real judge" in result.output
+    assert "local stack started" not in result.output

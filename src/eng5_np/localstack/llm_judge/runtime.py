@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from eng5_np.contracts import LLMConfigOverrides
+from eng5_np.errors import JudgeMisconfigured
 from eng5_np.localstack.judge import SimulatedJudge
 from eng5_np.localstack.llm_judge.base import (
     DEFAULT_MAX_TOKENS,
@@ -82,6 +83,12 @@ class JudgingConfig:
     ) -> JudgingConfig:
         """From ``--judge`` and friends; the key from ``environ`` (missing → exit 2)."""
         choice = parse_judge(judge)
+        if choice.is_simulated and (rpm is not None or cost_limit_usd is not None):
+            raise JudgeMisconfigured(
+                "--judge-rpm and --cost-limit limit a real judge; the simulated judge calls "
+                "no provider",
+                advice="Add --judge <provider>:<model>, or drop them.",
+            )
         provider = None
         if not choice.is_simulated:
             provider = provider_settings(choice, environ, DEFAULT_REQUEST_TIMEOUT_S)
