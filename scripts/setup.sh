@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create ./.venv (if needed) and install eng5-runner with its dev tools into it.
+# Create ./.venv (if needed) and install eng5-runner with its dev tools and the real-judge
+# SDKs (extra `judges`: the tests drive them against fake provider servers) into it.
 # Idempotent: re-installs only when pyproject.toml changed since the last install.
 set -euo pipefail
 
@@ -17,6 +18,6 @@ WANT="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
 if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$WANT" ]]; then
   echo "setup: installing eng5-runner and its dependencies into $VENV" >&2
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e "${ROOT}[dev]"
+  "$VENV/bin/python" -m pip install --quiet -e "${ROOT}[dev,judges]"
   echo "$WANT" > "$STAMP"
 fi

@@ -356,6 +356,35 @@ def main_command(
             "(keys: errors, duplicates, foreign, delay)."
         ),
     ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            metavar="JUDGE",
+            help="With --local-stack: simulated (default) or a real LLM judge "
+            "anthropic|openai|openrouter|google:<model>; its API key from the environment.",
+        ),
+    ] = None,
+    judge_concurrency: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="With --local-stack: comparisons judged at once (8)."),
+    ] = None,
+    judge_rpm: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="With --local-stack: provider requests per minute."),
+    ] = None,
+    cost_limit: Annotated[
+        float | None,
+        typer.Option(
+            metavar="USD", help="With --local-stack: a real judge stops before spend passes it."
+        ),
+    ] = None,
+    judge_both_orders: Annotated[
+        float | None,
+        typer.Option(
+            metavar="FRACTION",
+            help="With --local-stack: share of pairs also judged with A/B swapped.",
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", metavar=FLAG, help="Show debug logs.")
     ] = False,
@@ -426,12 +455,27 @@ def main_command(
             "local_stack": local_stack,
             "judge_seed": judge_seed,
             "judge_faults": judge_faults,
+            "judge": judge,
+            "judge_concurrency": judge_concurrency,
+            "judge_rpm": judge_rpm,
+            "cost_limit": cost_limit,
+            "judge_both_orders": judge_both_orders,
             "verbose": verbose,
             "log_format": log_format,
         }
     )
-    if (judge_seed is not None or judge_faults is not None) and not local_stack:
-        raise _fail(UsageError("--judge-seed and --judge-faults only apply with --local-stack"))
+    stack_only = {
+        "--judge-seed": judge_seed,
+        "--judge-faults": judge_faults,
+        "--judge": judge,
+        "--judge-concurrency": judge_concurrency,
+        "--judge-rpm": judge_rpm,
+        "--cost-limit": cost_limit,
+        "--judge-both-orders": judge_both_orders,
+    }
+    given = [flag for flag, value in stack_only.items() if value is not None]
+    if given and not local_stack:
+        raise _fail(UsageError(f"{', '.join(given)} only apply with --local-stack"))
     if anchor_grades is not None and settings.mode is not RunMode.ANCHOR_ALIGN:
         raise _fail(
             UsageError(
@@ -483,30 +527,50 @@ def _execute(settings: RunSettings, console: Console) -> None:
         except RunnerError as error:
             raise _fail(error) from None
     run_mode = run_anchor_align if anchor_align else run_execute
+    shown_progress: RichProgress | None = None
 
     async def run(run_settings: RunSettings, stack: StackInfo) -> ExecuteResult:
-        nonlocal stack_info
+        nonlocal stack_info, shown_progress
         stack_info = stack
         if quiet:
             return await run_mode(run_settings, stack=stack, raise_on_failure=False)
         with RichProgress(console) as progress:
-            return await run_mode(
-                run_settings, stack=stack, progress=progress, raise_on_failure=False
-            )
+            shown_progress = progress
+            try:
+                return await run_mode(
+                    run_settings, stack=stack, progress=progress, raise_on_failure=False
+                )
+            finally:
+                shown_progress = None
+
+    def judge_status(line: str) -> None:
+        if shown_progress is not None:
+            shown_progress.note(line)
+        else:
+            _stderr().print(line, markup=False)
 
     async def go() -> ExecuteResult:
         if settings.local_stack:
-            from eng5_np.cli_stack import parse_faults, with_local_stack
+            from eng5_np.cli_stack import (
+                judge_label,
+                parse_faults,
+                settings_judging,
+                with_local_stack,
+            )
 
             parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
+            judging = settings_judging(settings)  # bad --judge or missing key → exit 2, too
 
             def started(pids: tuple[int, ...]) -> None:
                 shown = ", ".join(str(pid) for pid in pids) or "none"
                 _stderr().print(
-                    f"local stack started (simulated judge; broker pid {shown})", markup=False
+                    f"local stack started ({judge_label(judging)}; broker pid {shown})",
+                    markup=False,
                 )
 
-            result: ExecuteResult = await with_local_stack(settings, run, started)
+            result: ExecuteResult = await with_local_stack(
+                settings, run, started, judging=judging, on_judge_status=judge_status
+            )
             return result
         return await run(settings, EXTERNAL_STACK)
 

@@ -6,6 +6,8 @@ runner core and the other commands never load it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import shutil
 import signal
 import tempfile
@@ -19,18 +21,19 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from eng5_np.cli_help import HelpCommand, HelpGroup
-from eng5_np.errors import UsageError
+from eng5_np.errors import RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.settings import RunSettings
 
 if TYPE_CHECKING:
     from eng5_np.artefact.builder import StackInfo
     from eng5_np.localstack.judge import FaultConfig, JudgeConfig
+    from eng5_np.localstack.llm_judge import JudgingConfig
 
 stack_app = typer.Typer(
     cls=HelpGroup,
     help="Run the embedded local stack or one of its services (broker, Content Service, "
-    "reference CJ service with a simulated judge).",
+    "reference CJ service with a simulated or a real LLM judge).",
     no_args_is_help=True,
 )
 
@@ -80,14 +83,60 @@ def judge_config(seed: int, faults: str | None) -> JudgeConfig:
     return JudgeConfig(seed=seed, faults=parse_faults(faults))
 
 
+JUDGE_STATUS_INTERVAL_S = 5.0
+"""How often a real judge's progress line (rate, retries, waits, spend) is shown."""
+
+
+def judging_config(
+    judge: str,
+    *,
+    concurrency: int,
+    rpm: int | None = None,
+    cost_limit: float | None = None,
+    both_orders: float = 0.0,
+) -> JudgingConfig:
+    """The stack's judge from CLI values; a bad ``--judge`` or a missing key → exit 2.
+
+    Called before anything starts, so a missing API key costs nothing.
+    """
+    from eng5_np.localstack.llm_judge import JudgingConfig
+
+    return JudgingConfig.from_options(
+        judge,
+        os.environ,
+        concurrency=concurrency,
+        rpm=rpm,
+        cost_limit_usd=cost_limit,
+        both_orders=both_orders,
+    )
+
+
+def settings_judging(settings: RunSettings) -> JudgingConfig:
+    """:func:`judging_config` from a run's settings."""
+    return judging_config(
+        settings.judge,
+        concurrency=settings.judge_concurrency,
+        rpm=settings.judge_rpm,
+        cost_limit=settings.cost_limit,
+        both_orders=settings.judge_both_orders,
+    )
+
+
+def judge_label(judging: JudgingConfig) -> str:
+    """How the judge is named to people (its limits too, for a real one)."""
+    return judging.describe()
+
+
 class LocalStackRun:
     """Starts the local stack for one execute run and points the settings at it."""
 
-    def __init__(self, settings: RunSettings) -> None:
+    def __init__(self, settings: RunSettings, judging: JudgingConfig | None = None) -> None:
         from eng5_np.localstack.stack import LocalStack, LocalStackConfig
 
+        self._judging = judging if judging is not None else settings_judging(settings)
         config = LocalStackConfig(
             judge=judge_config(settings.judge_seed, settings.judge_faults),
+            judging=self._judging,
             grade_scale=settings.grade_scale.value,
             external_bootstrap=(
                 settings.kafka_bootstrap if settings.kafka_bootstrap_explicit else None
@@ -118,6 +167,13 @@ class LocalStackRun:
         """The stack as an async context manager."""
         return self._stack
 
+    def judge_status(self) -> str | None:
+        """The real judge's progress line (None for the simulated judge or before start)."""
+        stats = self._stack.judge_stats
+        if self._judging.choice.is_simulated or stats is None:
+            return None
+        return stats.summary()
+
     def point_settings(self) -> RunSettings:
         """The run's settings aimed at the stack (explicit addresses win)."""
         from eng5_np.settings import AdminCredentials
@@ -137,6 +193,16 @@ class LocalStackRun:
         """The artefact's ``metadata.stack`` for this run."""
         from eng5_np.artefact.builder import StackInfo
 
+        model = self._judging.choice.model
+        if model is not None:
+            return StackInfo(
+                "local",
+                "llm",
+                "embedded local stack: Tansu broker, Content Service and reference CJ service "
+                f"with a {judge_label(self._judging)}",
+                provider=model.provider.value,
+                model=model.model_id,
+            )
         faults = self._settings.judge_faults or "none"
         return StackInfo(
             "local",
@@ -223,13 +289,42 @@ def stack_up(
         int, typer.Option(help="CJ service HTTP port: /healthz and the admin API (0 = free).")
     ] = 0,
     admin_faults: Annotated[str | None, typer.Option(help=ADMIN_FAULTS_HELP)] = None,
+    judge: Annotated[
+        str, typer.Option(help="simulated, or a real LLM judge <provider>:<model> (SPEC §13).")
+    ] = "simulated",
+    judge_concurrency: Annotated[
+        int, typer.Option(min=1, max=256, help="Comparisons judged at the same time.")
+    ] = 8,
+    judge_rpm: Annotated[
+        int | None, typer.Option(min=1, help="Provider requests per minute.")
+    ] = None,
+    cost_limit: Annotated[
+        float | None, typer.Option(min=0.0, help="USD: stop judging before spend passes it.")
+    ] = None,
+    judge_both_orders: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of pairs also judged swapped.")
+    ] = 0.0,
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
 
     _check_admin_faults(admin_faults)
+    try:
+        judging = judging_config(
+            judge,
+            concurrency=judge_concurrency,
+            rpm=judge_rpm,
+            cost_limit=cost_limit,
+            both_orders=judge_both_orders,
+        )
+    except RunnerError as error:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"error: {error.one_line()}", markup=False
+        )
+        raise typer.Exit(error.exit_code) from None
     config = LocalStackConfig(
         judge=judge_config(judge_seed, judge_faults),
+        judging=judging,
         grade_scale=grade_scale.value,
         health_port=health_port,
         admin_faults=admin_faults,
@@ -241,7 +336,7 @@ def stack_up(
             _ready(
                 console,
                 [
-                    "Local stack is running (simulated judge; results are not LLM judgements).",
+                    f"Local stack is running ({judge_label(judging)}).",
                     f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
                     f"CONTENT_SERVICE_URL={stack.content_service_url}",
                     f"CJ_HEALTH_URL={stack.health_url or ''}",
@@ -339,20 +434,45 @@ async def with_local_stack(
     settings: RunSettings,
     body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
     on_started: Callable[[tuple[int, ...]], None] | None = None,
+    *,
+    judging: JudgingConfig | None = None,
+    on_judge_status: Callable[[str], None] | None = None,
 ) -> Any:
     """Start the stack, run ``body`` against it, and always stop it afterwards.
 
     With ``--assignment-id`` the stack's (empty) CJ service first gets the assignment set up
     and the dataset's anchors registered through the same admin client as ``eng5-runner
     assignment setup`` / ``anchors register``, so one command rehearses an assignment run.
+    With a real judge, ``on_judge_status`` gets its progress line every few seconds.
     """
     from eng5_np.modes.admin_actions import prepare_assignment
 
-    run = LocalStackRun(settings)
+    run = LocalStackRun(settings, judging)
     async with run.context():
         if on_started is not None:
             on_started(run.pids)
-        pointed = run.point_settings()
-        if pointed.assignment_id is not None:
-            await prepare_assignment(pointed)
-        return await body(pointed, run.info())
+        monitor = None
+        if on_judge_status is not None:
+            monitor = asyncio.create_task(_report_judge(run, on_judge_status))
+        try:
+            pointed = run.point_settings()
+            if pointed.assignment_id is not None:
+                await prepare_assignment(pointed)
+            return await body(pointed, run.info())
+        finally:
+            if monitor is not None:
+                monitor.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await monitor
+            final = run.judge_status()
+            if final is not None and on_judge_status is not None:
+                on_judge_status(final)
+
+
+async def _report_judge(run: LocalStackRun, show: Callable[[str], None]) -> None:
+    """Show the judge's progress line every :data:`JUDGE_STATUS_INTERVAL_S` until cancelled."""
+    while True:
+        await asyncio.sleep(JUDGE_STATUS_INTERVAL_S)
+        status = run.judge_status()
+        if status is not None:
+            show(status)

@@ -10,7 +10,8 @@
     │   │                            missing or incompatible with the run's options
     │   ├── ArtefactUnreadable (2)   the artefact named is missing or not a JSON artefact
     │   ├── IncomparableRuns (2)     compare: runs of different datasets or grade scales
-    │   └── CostLimitExceeded (2)    sweep: the cost estimate is above --cost-limit
+    │   ├── CostLimitExceeded (2)    sweep: the cost estimate is above --cost-limit
+    │   └── JudgeMisconfigured (2)   --judge malformed, or its provider's API key not set
     ├── DependencyUnavailable (3)    a service cannot be reached / preflight failed
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   ├── ContentServiceUnavailable (3)
@@ -101,6 +102,15 @@ class CostLimitExceeded(UsageError):
     default_advice = (
         "Raise --cost-limit, or shrink the sweep (fewer values per flag, fewer --repeats, a "
         "smaller --max-comparisons)."
+    )
+
+
+class JudgeMisconfigured(UsageError):
+    """The local stack's real judge cannot start: a bad ``--judge`` or a missing API key."""
+
+    default_advice = (
+        "Use --judge simulated or <provider>:<model> with its API key exported "
+        "(docs/RUNBOOK.md, 'A real LLM judge')."
     )
 
 

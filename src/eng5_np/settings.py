@@ -177,6 +177,17 @@ class RunSettings(BaseModel):
     """Seed of the local stack's simulated judge (only with --local-stack)."""
     judge_faults: str | None = None
     """Fault injection of the local stack's simulated judge (only with --local-stack)."""
+    # The local stack's judge (SPEC §13; only with --local-stack).
+    judge: str = Field(default="simulated", pattern=r"^(simulated|[A-Za-z]+:\S+)$")
+    """``simulated`` or ``<provider>:<model>``, a real LLM judge (checked by the stack)."""
+    judge_concurrency: int = Field(default=8, ge=1, le=256)
+    """Comparisons the judge works on at the same time."""
+    judge_rpm: int | None = Field(default=None, ge=1)
+    """Provider requests per minute (None = no limiter)."""
+    cost_limit: float | None = Field(default=None, gt=0)
+    """USD: a real judge stops before manifest-priced spend passes it; the batch fails."""
+    judge_both_orders: float = Field(default=0.0, ge=0, le=1)
+    """Share of pairs judged again with A and B swapped (position consistency, SPEC §8)."""
     kafka_bootstrap_explicit: bool = False
     """True when --kafka-bootstrap or KAFKA_BOOTSTRAP_SERVERS was given (wins over the stack)."""
     content_service_url_explicit: bool = False

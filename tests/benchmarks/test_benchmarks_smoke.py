@@ -86,3 +86,23 @@ def test_bench_uploads_reports_saturation_per_concurrency() -> None:
             re.MULTILINE,
         )
     assert re.search(r"^saturation at every concurrency: (PASS|MISS)$", output, re.MULTILINE)
+
+
+def test_bench_judge_reports_rates_against_their_bounds() -> None:
+    output = run_quick("bench_judge.py")
+    assert_metrics(
+        output,
+        "limited_bound",
+        "limited_rate",
+        "limited_429s",
+        "concurrency_bound",
+        "concurrency_rate",
+        "batch_comparisons",
+        "stack_startup_time",
+        "batch_time",
+        "batch_ideal_time",
+    )
+    for label in ("limited", "concurrency"):
+        assert re.search(rf"^{label} rate/bound {NUMBER} \(target >= 0.9: (PASS|MISS)\)$",
+                         output, re.MULTILINE)  # fmt: skip
+    assert re.search(r"^all judge targets: (PASS|MISS)$", output, re.MULTILINE)

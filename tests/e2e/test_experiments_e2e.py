@@ -108,6 +108,29 @@ def test_three_repeats_are_three_verified_runs_with_their_own_batch_ids(
     assert "<link" not in page
 
 
+def _judgements(artefact: Path) -> list[tuple[str, str, str | None]]:
+    """Each comparison as (file A, file B, winner's file): wire ids differ per repeat."""
+    document = _json(artefact)
+    inputs = document["inputs"]
+    files = {a["anchor_id"]: a["source_path"] for a in inputs["anchors"]}
+    files.update({s["essay_id"]: s["source_path"] for s in inputs["students"]})
+    return [
+        (files[c["essay_a_id"]], files[c["essay_b_id"]], files.get(c.get("winner_id") or ""))
+        for c in document["llm_comparisons"]
+    ]
+
+
+def test_repeats_on_one_stack_are_new_draws_of_the_judge(experiment: tuple[Path, Path]) -> None:
+    # A repeat that copies the first measures nothing: one stack judging the same texts again
+    # draws anew, as a real judge samples anew (the first draw is a fresh stack's).
+    _, out = experiment
+    reps = _json(out / "experiment.json")["repeat_records"]
+    draws = [_judgements(out / rep["artefact"]) for rep in reps]
+    assert draws[0] != draws[1]
+    assert draws[1] != draws[2]
+    assert len(_json(out / "experiment.json")["aggregate"]["tau"]["values"]) == 3
+
+
 def test_a_rerun_skips_finished_repeats_and_runs_only_the_new_one(
     experiment: tuple[Path, Path],
 ) -> None:

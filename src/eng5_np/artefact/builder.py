@@ -30,10 +30,19 @@ class StackInfo:
     judge: str
     """``none``, ``simulated`` or ``llm``."""
     description: str
+    provider: str | None = None
+    """The real judge's provider (a local stack with ``judge`` ``llm``)."""
+    model: str | None = None
+    """The real judge's model id."""
 
     def as_dict(self) -> dict[str, str]:
-        """The artefact's ``metadata.stack`` block."""
-        return {"kind": self.kind, "judge": self.judge, "description": self.description}
+        """The artefact's ``metadata.stack`` block (provider and model only when known)."""
+        block = {"kind": self.kind, "judge": self.judge, "description": self.description}
+        if self.provider is not None:
+            block["provider"] = self.provider
+        if self.model is not None:
+            block["model"] = self.model
+        return block
 
 
 NO_STACK = StackInfo("none", "none", "dry-run: no service was contacted")

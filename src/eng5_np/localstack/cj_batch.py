@@ -11,10 +11,13 @@ protocols (:class:`~eng5_np.localstack.cj_intake.TextSource`, :class:`Publisher`
 
 Request envelope ``metadata`` read here: ``max_comparisons`` (int > 0, the budget), as the
 2026 CJ does; ``grade_scale`` is not read (an assignment batch uses its assignment's scale).
-The judge gets the prompt context of SPEC §11.4
-(:class:`~eng5_np.localstack.cj_intake.JudgeContext`); the simulated judge uses only the
-student prompt and says what it is (provider ``mock``, its own model id), so simulated
-results are never mistaken for real ones.
+Judging goes through the small :class:`~eng5_np.localstack.llm_judge.PairJudge` protocol: the
+simulated judge (the default; provider ``mock``, its own model id, so simulated results are
+never mistaken for real ones) or a real LLM judge (SPEC §13), which gets the prompt context of
+SPEC §11.4 (:class:`~eng5_np.localstack.cj_intake.JudgeContext`: student prompt, assessment
+instructions, rubric, system prompt) and the reasoning effort, temperature and max tokens of
+``llm_config_overrides``. Pairs are judged concurrently (at most the judge's concurrency at a
+time) and each callback is published as soon as it is judged.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -46,7 +50,6 @@ from eng5_np.grades import GradeScale
 from eng5_np.hashing import sha256_text
 from eng5_np.localstack.cj_intake import (
     AssignmentSource,
-    JudgeContext,
     TextSource,
     prepare_batch,
 )
@@ -56,7 +59,17 @@ from eng5_np.localstack.cj_results import (
     assess_batch,
     build_failure,
 )
-from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, SimulatedJudge
+from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, JudgeVerdict, SimulatedJudge
+from eng5_np.localstack.llm_judge import (
+    JudgeRuntime,
+    JudgingConfig,
+    PairJudge,
+    call_options,
+    comparison_tasks,
+    prompt_context,
+    with_both_orders,
+)
+from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.pairing import PlannedPair, plan_pairs, resolve_budget
 
 __all__ = [
@@ -122,6 +135,8 @@ class _Batch:
     judge_config: JudgeConfig
     default_scale: GradeScale
     cj_batch_id: str
+    judging: JudgeRuntime
+    draws: Counter[str]
 
 
 async def answer_request(
@@ -134,11 +149,16 @@ async def answer_request(
     judge_config: JudgeConfig,
     default_scale: GradeScale,
     cj_batch_id: str,
+    judging: JudgeRuntime | None = None,
+    draws: Counter[str] | None = None,
 ) -> None:
     """Process one request to its result and completion, or to a failure event; never raises.
 
     ``default_scale`` only calibrates the judge of guest batches (they have no scale).
     ``report`` is updated as callbacks go out and its ``done`` event is set at the end.
+    ``judging`` is the stack's judge (None: the simulated judge, one comparison at a time).
+    ``draws`` counts, per set of texts, the batches this service has already judged (see
+    :func:`_draw_key`); None counts this batch alone.
     """
     batch = _Batch(
         envelope=envelope,
@@ -155,6 +175,8 @@ async def answer_request(
         judge_config=judge_config,
         default_scale=default_scale,
         cj_batch_id=cj_batch_id,
+        judging=judging or JudgeRuntime(JudgingConfig(concurrency=1)),
+        draws=draws if draws is not None else Counter(),
     )
     log = logger.bind(batch_id=report.batch_id, correlation_id=str(envelope.correlation_id))
     try:
@@ -190,14 +212,32 @@ async def _assess(batch: _Batch) -> None:
     batch.report.anchor_ids = dict(prepared.registered_anchor_ids)
     essay_ids = list(prepared.essays)
     budget = resolve_budget(len(essay_ids), _max_comparisons(metadata))
-    texts_key = content_key(essay.text for essay in prepared.essays.values())
+    texts_key = _draw_key(
+        content_key(essay.text for essay in prepared.essays.values()), batch.draws
+    )
     seed = f"{batch.judge_config.seed}:{texts_key}"
     pairs = _plan_by_content(prepared.essays, set(prepared.anchor_grades), budget, seed)
+    judging = batch.judging.config
+    pairs = with_both_orders(pairs, judging.both_orders, seed)
     batch.report.planned = len(pairs)
     judge = batch.judge_config.build(len(prepared.scale.grades))
-    outcomes = await _publish_comparisons(
-        batch, judge, prepared.essays, pairs, prepared.judge_context, texts_key
+    context = prepared.judge_context
+    pair_judge = batch.judging.for_batch(
+        judge,
+        prompt_context(
+            context.overrides,
+            student_prompt=context.student_prompt,
+            instructions=context.instructions or "",
+            rubric=context.rubric or "",
+        ),
+        call_options(context.overrides),
     )
+    outcomes = await _publish_comparisons(
+        batch, judge, pair_judge, prepared.essays, pairs, texts_key
+    )
+    judge_metadata: dict[str, Any] = {"judge_seed": judge.seed}
+    if not judging.choice.is_simulated:
+        judge_metadata = {"simulated": False, "judge": judging.choice.label}
     assessment = assess_batch(
         batch.context,
         essay_ids=essay_ids,
@@ -205,10 +245,10 @@ async def _assess(batch: _Batch) -> None:
         outcomes=outcomes,
         failed_comparisons=batch.report.errors,
         scale=prepared.scale if prepared.projects_grades else None,
-        model_id=judge.model.model_id,
-        model_provider=judge.model.provider.value,
+        model_id=pair_judge.model_id,
+        model_provider=pair_judge.provider.value,
         extra_metadata={
-            "judge_seed": judge.seed,
+            **judge_metadata,
             "comparison_budget": budget,
             "batch_kind": prepared.kind,
         },
@@ -216,6 +256,19 @@ async def _assess(batch: _Batch) -> None:
     await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
     batch.report.status = assessment.completion.status
+
+
+def _draw_key(texts_key: str, draws: Counter[str]) -> str:
+    """The key every random draw of this batch is seeded with.
+
+    The first batch of a set of texts on a service draws from the texts alone, so the same
+    dataset and seed give the same pairs and judgements on every fresh stack. A later batch of
+    the same texts on the same service (a ``--repeats`` experiment) gets new draws, as a real
+    judge samples anew each time; otherwise every repeat would be a copy of the first.
+    """
+    repeat = draws[texts_key]
+    draws[texts_key] += 1
+    return texts_key if repeat == 0 else f"{texts_key}#{repeat}"
 
 
 def content_key(texts: Iterable[str]) -> str:
@@ -265,56 +318,67 @@ def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:
 async def _publish_comparisons(
     batch: _Batch,
     judge: SimulatedJudge,
+    pair_judge: PairJudge,
     essays: dict[str, JudgeEssay],
     pairs: list[PlannedPair],
-    context: JudgeContext,
     texts_key: str,
 ) -> list[ComparisonOutcome]:
-    """Judge and publish every pair (plus injected noise); return the successful outcomes."""
+    """Judge every pair concurrently, publish each callback (plus injected noise) as it is
+    judged, and return the successful outcomes once every callback is acknowledged.
+
+    At most the judge's concurrency pairs are judged at a time. When the cost limit forbids
+    the next comparison, no new one starts; those in flight are published, then the batch
+    fails with ``COST_LIMIT_REACHED``, as the platform fails a batch.
+    """
     report, batch_id = batch.report, batch.context.batch_id
     faults = judge.faults
     rng = random.Random(f"noise:{judge.seed}:{texts_key}")
     noise_at = sorted(rng.randrange(len(pairs) + 1) for _ in range(faults.foreign_callbacks))
     acks: list[Awaitable[Any]] = []
     outcomes: list[ComparisonOutcome] = []
-    for index in range(len(pairs) + 1):
-        while noise_at and noise_at[0] == index:
+    publishing = asyncio.Lock()
+
+    async def publish_noise_due(published: int) -> None:
+        while noise_at and noise_at[0] <= published:
             noise_at.pop(0)
             noise = judge.foreign_callback(f"{batch_id}:{report.foreign}")
             acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, _wire(noise)))
             report.foreign += 1
-        if index == len(pairs):
-            break
-        pair = pairs[index]
-        verdict = judge.compare(
-            essays[pair.essay_a_id],
-            essays[pair.essay_b_id],
-            student_prompt=context.student_prompt,
-            request_metadata={
-                "essay_a_id": pair.essay_a_id,
-                "essay_b_id": pair.essay_b_id,
-                "bos_batch_id": batch_id,
-                "cj_batch_id": batch.cj_batch_id,
-                "cj_source": CJ_SOURCE_TAG,
-                "cj_request_type": "cj_comparison",
-            },
-            correlation_id=uuid.uuid4(),
-            key=f"{texts_key}:{index}",
-        )
-        raw = _wire(verdict.callback)
-        acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
-        if verdict.duplicate:
+
+    async def publish(pair: PlannedPair, verdict: JudgeVerdict) -> None:
+        async with publishing:  # one callback at a time: noise positions and delays hold
+            await publish_noise_due(len(outcomes) + report.errors)
+            raw = _wire(verdict.callback)
             acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
-            report.duplicates += 1
-        decided = verdict.callback.winner_and_loser()
-        if decided is None:
-            report.errors += 1
-        else:
-            outcomes.append(ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided))
-        if faults.callback_delay_s > 0:
-            await asyncio.sleep(faults.callback_delay_s)
+            if verdict.duplicate:
+                acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+                report.duplicates += 1
+            decided = verdict.callback.winner_and_loser()
+            if decided is None:
+                report.errors += 1
+            else:
+                outcomes.append(ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided))
+            if faults.callback_delay_s > 0:
+                await asyncio.sleep(faults.callback_delay_s)
+
+    metadata = {
+        "bos_batch_id": batch_id,
+        "cj_batch_id": batch.cj_batch_id,
+        "cj_source": CJ_SOURCE_TAG,
+        "cj_request_type": "cj_comparison",
+    }
+    comparisons = comparison_tasks(pairs, essays, metadata, key_prefix=texts_key)
+    stopped = await judge_all(pair_judge, comparisons, batch.judging.config.concurrency, publish)
+    if stopped is None:
+        await publish_noise_due(len(pairs))  # the noise planned after the last comparison
     # The result and the completion must only follow the last acknowledged comparison.
     await asyncio.gather(*acks)
+    if stopped is not None:
+        judged = len(outcomes) + report.errors
+        raise AssessmentFailure(
+            "COST_LIMIT_REACHED",
+            f"--cost-limit reached after {judged} of {report.planned} comparisons: {stopped}",
+        )
     return outcomes
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections import Counter
 from collections.abc import Awaitable, Mapping
 from typing import Any, Final, Literal
 
@@ -52,6 +53,8 @@ from eng5_np.localstack.cj_batch import BatchReport, answer_request
 from eng5_np.localstack.content_client import ContentClient
 from eng5_np.localstack.judge import JudgeConfig
 from eng5_np.localstack.lifecycle import AsyncService, serve_app
+from eng5_np.localstack.llm_judge import JudgeRuntime, JudgingConfig
+from eng5_np.localstack.llm_judge.throttle import JudgeStats
 
 __all__ = ["ReferenceCJService"]
 
@@ -94,6 +97,7 @@ class ReferenceCJService(AsyncService):
         health_port: int | None = None,
         health_host: str = "127.0.0.1",
         topic_wait_s: float = TOPIC_WAIT_S,
+        judging: JudgingConfig | None = None,
     ) -> None:
         self._bootstrap = bootstrap
         self._content_service_url = content_service_url
@@ -105,7 +109,11 @@ class ReferenceCJService(AsyncService):
         self._health_port = health_port
         self._health_host = health_host
         self._topic_wait_s = topic_wait_s
+        self._judging = judging or JudgingConfig()
+        self._judge: JudgeRuntime | None = None
         self._reports: dict[str, BatchReport] = {}
+        self._draws: Counter[str] = Counter()
+        """Batches judged per set of texts: a repeat of the same texts draws anew."""
         self._report_added = asyncio.Event()
         self._requests_processed = 0
         self._cj_batch_ids = itertools.count(1)
@@ -134,6 +142,11 @@ class ReferenceCJService(AsyncService):
         return self._origin
 
     @property
+    def judge_stats(self) -> JudgeStats | None:
+        """Calls, retries, waits and spend of the judge while the service runs."""
+        return self._judge.stats if self._judge is not None else None
+
+    @property
     def health_url(self) -> str | None:
         """``http://HOST:PORT/healthz`` while the HTTP endpoint runs, else None."""
         return None if self._origin is None else self._origin + HEALTH_PATH
@@ -160,6 +173,7 @@ class ReferenceCJService(AsyncService):
     async def start(self) -> None:
         """Connect, fix the request topic positions, then consume in the background."""
         try:
+            self._judge = JudgeRuntime(self._judging)
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=CONTENT_TIMEOUT_S)
             )
@@ -198,6 +212,7 @@ class ReferenceCJService(AsyncService):
         producer, self._producer = self._producer, None
         session, self._session = self._session, None
         runner, self._health_runner, self._origin = self._health_runner, None, None
+        judge, self._judge = self._judge, None
         # Each close runs even if an earlier one fails; the first error is re-raised.
         errors: list[BaseException] = []
         for close in (
@@ -205,6 +220,7 @@ class ReferenceCJService(AsyncService):
             producer.stop if producer is not None else None,
             session.close if session is not None else None,
             runner.cleanup if runner is not None else None,
+            judge.aclose if judge is not None else None,
         ):
             if close is None:
                 continue
@@ -270,6 +286,7 @@ class ReferenceCJService(AsyncService):
             return
         assert self._session is not None
         assert self._producer is not None
+        assert self._judge is not None
         report = BatchReport(batch_id=batch_id)
         self._reports[batch_id] = report
         self._report_added.set()
@@ -282,6 +299,8 @@ class ReferenceCJService(AsyncService):
             judge_config=self._judge_config,
             default_scale=self._default_scale,
             cj_batch_id=str(next(self._cj_batch_ids)),
+            judging=self._judge,
+            draws=self._draws,
         )
         task = asyncio.create_task(answer, name=f"cj-batch-{batch_id}")
         self._tasks.add(task)

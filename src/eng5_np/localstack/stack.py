@@ -43,6 +43,8 @@ from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
 from eng5_np.localstack.judge import JudgeConfig
 from eng5_np.localstack.lifecycle import AsyncService
+from eng5_np.localstack.llm_judge import JudgingConfig
+from eng5_np.localstack.llm_judge.throttle import JudgeStats
 
 __all__ = [
     "STACK_TOPICS",
@@ -78,6 +80,8 @@ class LocalStackConfig:
 
     judge: JudgeConfig = field(default_factory=JudgeConfig)
     """Seed, fault injection and model of the simulated judge."""
+    judging: JudgingConfig = field(default_factory=JudgingConfig)
+    """Which judge answers (simulated or a real LLM, SPEC §13) and within which limits."""
     grade_scale: str = GradeScaleName.LEGACY_9_STEP.value
     """Scale calibrating the judge of guest batches (assignment batches use their own)."""
     health_port: int = 0
@@ -161,6 +165,11 @@ class LocalStack(AsyncService):
         """A bearer token with the admin role for this stack's admin API (a secret)."""
         return _running(self._admin_token, "CJ service")
 
+    @property
+    def judge_stats(self) -> JudgeStats | None:
+        """The judge's calls, retries, waits and spend while the stack runs."""
+        return self._cj_service.judge_stats if self._cj_service is not None else None
+
     async def start(self) -> None:
         """Start broker, Content Service and CJ service; on any failure stop what started."""
         if self._broker is not None or self._cj_service is not None:
@@ -183,6 +192,7 @@ class LocalStack(AsyncService):
                 admin_store=_admin_store(config.admin_faults),
                 token_authority=TokenAuthority(),
                 health_port=config.health_port,
+                judging=config.judging,
             )
             await self._cj_service.start()
             self._admin_token = self._cj_service.mint_admin_token()

@@ -198,8 +198,8 @@ def summary_lines(view: ExperimentView) -> list[str]:
         lines.append(f"Kendall's τ-b: mean {tau.mean:.3f}, SD {_fixed(tau.sd)}{interval}.")
     if aggregate.identical:
         lines.append(
-            "Every repeat produced the same ranks: the judge is deterministic for these settings "
-            "(the simulated judge with a fixed seed is), so the spread is zero by construction."
+            "Every repeat produced the same ranks: the judge is deterministic for these "
+            "settings, so the spread is zero by construction."
         )
     return lines
 

@@ -9,8 +9,8 @@ independent draws of the whole batch under the same settings, so it measures how
 *judge* varies from run to run — not the uncertainty from which essays were compared within
 one run (that is the alignment block's bootstrap interval of each run). It needs at least two
 repeats with the figure; with one, there is no spread and no interval. Identical repeats (a
-deterministic judge, such as the local stack's simulated judge with a fixed seed) give SD 0
-and an interval of zero width: the aggregate says so rather than hiding it.
+deterministic judge) give SD 0 and an interval of zero width: the aggregate says so rather
+than hiding it.
 
 **Rank stability.** Essays are matched across repeats by the checksum of their text (wire
 ids differ per run). Per essay: its rank by the runner's θ in each repeat, the mean, the

@@ -1,0 +1,253 @@
+"""The real LLM judge: one comparison in, one ``LLMComparisonResultV1`` callback out (SPEC §13).
+
+:meth:`LLMJudge.compare` builds the prompt (:mod:`.prompt`), reserves its estimated price with
+the cost guard (:mod:`.cost`), asks the provider through the throttle (:mod:`.throttle`) and
+validates the answer (:mod:`.answer`). An unusable answer (malformed, refused, naming an
+essay outside the pair) is asked for once more; a second unusable answer, or a provider
+failure that outlived its retries, becomes an error callback in the platform's format
+(``error_detail`` with the code, SPEC §4.5).
+
+What a callback carries: the real provider and model id (also on error callbacks — the
+platform writes ``"unknown"`` there, but the model is known here and the runner stores what
+it receives), the tokens of every call the comparison made (so a retried answer's tokens are
+paid for in the open), ``cost_estimate`` = those tokens × the manifest's prices, and
+``response_time_ms`` = the time spent in provider calls (not queueing or backing off).
+``request_metadata`` echoes the CJ service's keys and adds ``prompt_sha256``,
+``reasoning_tokens`` (the reasoning share of ``completion_tokens``), ``answer_attempts`` and,
+when set, ``reasoning_effort`` — unknown keys the runner keeps without relying on them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final
+
+import structlog
+
+from eng5_np.contracts import (
+    ErrorDetail,
+    LLMComparisonResultV1,
+    LLMProviderType,
+    TokenUsage,
+    utc_now,
+)
+from eng5_np.llm_models import ModelEntry
+from eng5_np.localstack.judge import JudgeVerdict
+from eng5_np.localstack.llm_judge.answer import JudgeAnswer, UnusableAnswer, parse_answer
+from eng5_np.localstack.llm_judge.base import (
+    CallOptions,
+    ProviderClient,
+    ProviderFailure,
+    ProviderReply,
+)
+from eng5_np.localstack.llm_judge.cost import CostGuard, CostLimitReached
+from eng5_np.localstack.llm_judge.prompt import PromptContext, build_prompt
+from eng5_np.localstack.llm_judge.protocol import JudgeTask
+from eng5_np.localstack.llm_judge.throttle import Throttle
+
+__all__ = ["ANSWER_ATTEMPTS", "INVALID_RESPONSE", "LLMJudge"]
+
+ANSWER_ATTEMPTS: Final = 2
+"""An unusable answer is asked for once more."""
+INVALID_RESPONSE: Final = "INVALID_RESPONSE"
+"""Error code of a comparison whose answers were unusable."""
+LLM_PROVIDER_SERVICE: Final = "llm_provider_service"
+OPERATION: Final = "generate_comparison"
+
+logger = structlog.get_logger(__name__)
+
+
+@dataclass
+class _Spend:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+    provider_s: float = 0.0
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class _Failure:
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class LLMJudge:
+    """Judges pairs with one provider model for one batch (see the module docstring)."""
+
+    def __init__(
+        self,
+        client: ProviderClient,
+        model: ModelEntry,
+        throttle: Throttle,
+        guard: CostGuard,
+        context: PromptContext,
+        options: CallOptions,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._throttle = throttle
+        self._guard = guard
+        self._context = context
+        self._options = options
+
+    @property
+    def provider(self) -> LLMProviderType:
+        """The provider every callback names."""
+        return self._model.provider
+
+    @property
+    def model_id(self) -> str:
+        """The model every callback names."""
+        return self._model.model_id
+
+    async def compare(self, task: JudgeTask) -> JudgeVerdict:
+        """Judge one pair; :class:`CostLimitReached` when the limit forbids starting it."""
+        prompt = build_prompt(
+            self._context,
+            essay_a_id=task.essay_a.essay_id,
+            essay_a_text=task.essay_a.text,
+            essay_b_id=task.essay_b.essay_id,
+            essay_b_text=task.essay_b.text,
+        )
+        spend = _Spend()
+        requested_at = utc_now()
+        answer: JudgeAnswer | None = None
+        failure: _Failure | None = None
+        for attempt in range(ANSWER_ATTEMPTS):
+            try:
+                reply = await self._ask(prompt, spend)
+            except CostLimitReached:
+                if attempt == 0:
+                    raise
+                assert failure is not None
+                failure.details["not_retried"] = "cost limit reached"
+                break
+            except ProviderFailure as error:
+                failure = _Failure(
+                    error.code,
+                    error.message,
+                    {"http_status": error.status} if error.status is not None else {},
+                )
+                break
+            try:
+                if reply.refusal is not None:
+                    raise UnusableAnswer(f"refused: {reply.refusal}", refused=True)
+                answer = parse_answer(
+                    reply.answer,
+                    essay_a_id=task.essay_a.essay_id,
+                    essay_b_id=task.essay_b.essay_id,
+                )
+                failure = None
+                break
+            except UnusableAnswer as unusable:
+                failure = _Failure(
+                    INVALID_RESPONSE,
+                    f"unusable answer: {unusable.reason}",
+                    {"refused": unusable.refused},
+                )
+                if attempt + 1 < ANSWER_ATTEMPTS:
+                    self._throttle.stats.answer_retries += 1
+                    logger.info("llm_judge.answer_retried", reason=unusable.reason)
+        stats = self._throttle.stats
+        stats.comparisons += 1
+        stats.spent_usd = self._guard.spent_usd
+        return JudgeVerdict(
+            callback=self._callback(task, prompt.sha256, spend, requested_at, answer, failure),
+            duplicate=False,
+        )
+
+    async def _ask(self, prompt: Any, spend: _Spend) -> ProviderReply:
+        """One answer attempt (transport retries inside), its price settled with the guard."""
+        budget = self._options.thinking_budget or 0
+        chars = len(prompt.canonical_text())
+        estimate = self._guard.estimate(chars, self._options.max_tokens + budget)
+        reservation = self._guard.reserve(estimate, chars)
+        spend.attempts += 1
+
+        async def timed_call() -> ProviderReply:
+            started = time.monotonic()
+            try:
+                return await self._client.ask(prompt, self._options)
+            finally:
+                spend.provider_s += time.monotonic() - started
+
+        try:
+            reply = await self._throttle.call(timed_call)
+        except BaseException:
+            self._guard.settle(reservation)
+            raise
+        usage = reply.usage
+        spend.prompt_tokens += usage.prompt_tokens
+        spend.completion_tokens += usage.completion_tokens
+        spend.reasoning_tokens += usage.reasoning_tokens
+        spend.cost_usd += self._guard.settle(
+            reservation, usage.prompt_tokens, usage.completion_tokens
+        )
+        return reply
+
+    def _callback(
+        self,
+        task: JudgeTask,
+        prompt_sha256: str,
+        spend: _Spend,
+        requested_at: Any,
+        answer: JudgeAnswer | None,
+        failure: _Failure | None,
+    ) -> LLMComparisonResultV1:
+        response_ms = int(spend.provider_s * 1000)
+        completed_at = max(utc_now(), requested_at + timedelta(milliseconds=response_ms))
+        metadata: dict[str, Any] = {
+            **task.request_metadata,
+            "prompt_sha256": prompt_sha256,
+            "reasoning_tokens": spend.reasoning_tokens,
+            "answer_attempts": spend.attempts,
+        }
+        if self._options.reasoning_effort is not None:
+            metadata["reasoning_effort"] = self._options.reasoning_effort.value
+        common: dict[str, Any] = {
+            "request_id": str(uuid.uuid4()),
+            "correlation_id": task.correlation_id,
+            "provider": self._model.provider,
+            "model": self._model.model_id,
+            "response_time_ms": response_ms,
+            "token_usage": TokenUsage(
+                prompt_tokens=spend.prompt_tokens,
+                completion_tokens=spend.completion_tokens,
+                total_tokens=spend.prompt_tokens + spend.completion_tokens,
+            ),
+            "cost_estimate": round(spend.cost_usd, 10),
+            "requested_at": requested_at,
+            "completed_at": completed_at,
+            "request_metadata": metadata,
+        }
+        if answer is not None:
+            return LLMComparisonResultV1(
+                winner=answer.winner,
+                justification=answer.justification,
+                confidence=answer.confidence,
+                **common,
+            )
+        assert failure is not None
+        return LLMComparisonResultV1(
+            error_detail=ErrorDetail(
+                error_code=failure.code,
+                message=failure.message,
+                correlation_id=task.correlation_id,
+                timestamp=completed_at,
+                service=LLM_PROVIDER_SERVICE,
+                operation=OPERATION,
+                details={
+                    "provider": self._model.provider.value,
+                    "model": self._model.model_id,
+                    "answer_attempts": spend.attempts,
+                    **failure.details,
+                },
+            ),
+            **common,
+        )

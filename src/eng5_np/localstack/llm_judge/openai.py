@@ -1,0 +1,135 @@
+"""OpenAI Chat Completions through the official ``openai`` SDK (imported lazily); OpenRouter too.
+
+OpenAI: ``response_format={"type": "json_schema", "json_schema": {"name": …, "schema":
+ANSWER_SCHEMA, "strict": True}}``, the reasoning effort as the top-level ``reasoning_effort``,
+``max_completion_tokens``; ``message.refusal`` is a refusal.
+
+OpenRouter speaks the same API at its own base URL (``OPENROUTER_BASE_URL``, default
+``https://openrouter.ai/api/v1``). Not every model behind it supports strict schemas, so it
+gets JSON mode, ``response_format={"type": "json_object"}`` (the prompt spells the fields out),
+and the reasoning effort in OpenRouter's own ``reasoning: {"effort": …}`` body field.
+
+Usage: ``prompt_tokens``, ``completion_tokens`` (reasoning included, as billed) and
+``completion_tokens_details.reasoning_tokens``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from eng5_np.contracts import LLMProviderType, ReasoningEffort
+from eng5_np.localstack.llm_judge.base import (
+    CallOptions,
+    ProviderFailure,
+    ProviderReply,
+    ProviderSettings,
+    ProviderUsage,
+    connection_failure,
+    failure_for_status,
+    redact,
+    timeout_failure,
+)
+from eng5_np.localstack.llm_judge.prompt import ANSWER_SCHEMA, ANSWER_TOOL_NAME, JudgePrompt
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+__all__ = ["OPENROUTER_DEFAULT_BASE_URL", "OpenAIClient"]
+
+OPENROUTER_DEFAULT_BASE_URL: Final = "https://openrouter.ai/api/v1"
+
+
+class OpenAIClient:
+    """:class:`~eng5_np.localstack.llm_judge.base.ProviderClient` for OpenAI and OpenRouter."""
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        from openai import AsyncOpenAI
+
+        self._settings = settings
+        self._openrouter = settings.provider is LLMProviderType.OPENROUTER
+        base_url = settings.base_url
+        if base_url is None and self._openrouter:
+            base_url = OPENROUTER_DEFAULT_BASE_URL
+        self._client: AsyncOpenAI = AsyncOpenAI(
+            api_key=settings.api_key.get_secret_value(),
+            base_url=base_url,
+            timeout=settings.timeout_s,
+            max_retries=0,  # the throttle retries; see base.py
+        )
+
+    @property
+    def settings(self) -> ProviderSettings:
+        """Provider, model and where it is reached."""
+        return self._settings
+
+    def request(self, prompt: JudgePrompt, options: CallOptions) -> dict[str, Any]:
+        """The keyword arguments of ``chat.completions.create`` for one prompt."""
+        kwargs: dict[str, Any] = {
+            "model": self._settings.model,
+            "messages": [
+                {"role": "system", "content": prompt.system},
+                {"role": "user", "content": prompt.user},
+            ],
+            "max_completion_tokens": options.max_tokens,
+        }
+        if options.temperature is not None:
+            kwargs["temperature"] = options.temperature
+        effort = options.reasoning_effort
+        if self._openrouter:
+            kwargs["response_format"] = {"type": "json_object"}
+            if effort is not None:
+                reasoning = (
+                    {"enabled": False}
+                    if effort is ReasoningEffort.NONE
+                    else {"effort": effort.value}
+                )
+                kwargs["extra_body"] = {"reasoning": reasoning}
+        else:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": ANSWER_TOOL_NAME, "schema": ANSWER_SCHEMA, "strict": True},
+            }
+            if effort is not None:
+                kwargs["reasoning_effort"] = effort.value
+        return kwargs
+
+    async def ask(self, prompt: JudgePrompt, options: CallOptions) -> ProviderReply:
+        """Send one prompt; :class:`ProviderFailure` when no answer came back."""
+        import openai
+
+        secret = self._settings.api_key
+        try:
+            completion = await self._client.chat.completions.create(**self.request(prompt, options))
+        except openai.APIStatusError as error:
+            headers = dict(error.response.headers)
+            raise failure_for_status(
+                error.status_code, redact(str(error), secret), headers
+            ) from None
+        except openai.APITimeoutError:
+            raise timeout_failure(f"no answer within {self._settings.timeout_s:g} s") from None
+        except openai.APIConnectionError as error:
+            raise connection_failure(redact(str(error), secret)) from None
+        except openai.APIError as error:
+            raise ProviderFailure(
+                "LLM_PROVIDER_SERVICE_ERROR", redact(str(error), secret), retryable=True
+            ) from None
+        usage = completion.usage
+        details = usage.completion_tokens_details if usage is not None else None
+        reply_usage = ProviderUsage(
+            prompt_tokens=usage.prompt_tokens if usage is not None else 0,
+            completion_tokens=usage.completion_tokens if usage is not None else 0,
+            reasoning_tokens=(details.reasoning_tokens or 0) if details is not None else 0,
+        )
+        if not completion.choices:
+            return ProviderReply(answer=None, usage=reply_usage, response_model=completion.model)
+        message = completion.choices[0].message
+        return ProviderReply(
+            answer=message.content,
+            usage=reply_usage,
+            refusal=message.refusal or None,
+            response_model=completion.model,
+        )
+
+    async def aclose(self) -> None:
+        """Close the SDK's HTTP connections."""
+        await self._client.close()

@@ -1,0 +1,202 @@
+"""The local stack's judge for its lifetime: which judge, its limits, and the shared state.
+
+:class:`JudgingConfig` is what the CLI decides (``--judge``, ``--judge-concurrency``,
+``--judge-rpm``, ``--cost-limit``, ``--judge-both-orders``); :class:`JudgeRuntime` is created
+when the reference CJ service starts and closed when it stops. It keeps one SDK client, one
+:class:`~eng5_np.localstack.llm_judge.throttle.Throttle` and one
+:class:`~eng5_np.localstack.llm_judge.cost.CostGuard` for every batch the stack answers: the
+rate limit is the provider account's and the cost limit is the session's, not a batch's.
+:meth:`JudgeRuntime.for_batch` gives each batch a
+:class:`~eng5_np.localstack.llm_judge.protocol.PairJudge` with that batch's prompt context and
+generation options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from eng5_np.contracts import LLMConfigOverrides
+from eng5_np.errors import JudgeMisconfigured
+from eng5_np.localstack.judge import SimulatedJudge
+from eng5_np.localstack.llm_judge.base import (
+    DEFAULT_MAX_TOKENS,
+    CallOptions,
+    ProviderClient,
+    ProviderSettings,
+)
+from eng5_np.localstack.llm_judge.cost import CostGuard
+from eng5_np.localstack.llm_judge.prompt import PromptContext
+from eng5_np.localstack.llm_judge.protocol import PairJudge, SimulatedPairJudge
+from eng5_np.localstack.llm_judge.spec import JudgeChoice, parse_judge, provider_settings
+from eng5_np.localstack.llm_judge.throttle import JudgeStats, RetryPolicy, Throttle
+
+__all__ = [
+    "DEFAULT_JUDGE_CONCURRENCY",
+    "JudgeRuntime",
+    "JudgingConfig",
+    "build_client",
+    "call_options",
+    "prompt_context",
+]
+
+DEFAULT_JUDGE_CONCURRENCY: Final = 8
+DEFAULT_REQUEST_TIMEOUT_S: Final = 120.0
+
+
+@dataclass(frozen=True)
+class JudgingConfig:
+    """Which judge the stack uses and within which limits."""
+
+    choice: JudgeChoice = field(default_factory=JudgeChoice)
+    provider: ProviderSettings | None = None
+    """Key and base URL of a real judge (resolved before anything starts); None if simulated."""
+    concurrency: int = DEFAULT_JUDGE_CONCURRENCY
+    """Comparisons judged at the same time."""
+    rpm: int | None = None
+    """Provider requests per minute (None = no limiter)."""
+    cost_limit_usd: float | None = None
+    """Stop judging before manifest-priced spend passes this (real judges)."""
+    both_orders: float = 0.0
+    """Share of pairs judged a second time with A and B swapped."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if not 0.0 <= self.both_orders <= 1.0:
+            raise ValueError("both_orders must be within 0–1")
+        if not self.choice.is_simulated and self.provider is None:
+            raise ValueError(f"judge {self.choice.label} needs provider settings")
+
+    @classmethod
+    def from_options(
+        cls,
+        judge: str,
+        environ: Mapping[str, str],
+        *,
+        concurrency: int = DEFAULT_JUDGE_CONCURRENCY,
+        rpm: int | None = None,
+        cost_limit_usd: float | None = None,
+        both_orders: float = 0.0,
+    ) -> JudgingConfig:
+        """From ``--judge`` and friends; the key from ``environ`` (missing → exit 2)."""
+        choice = parse_judge(judge)
+        if choice.is_simulated and (rpm is not None or cost_limit_usd is not None):
+            raise JudgeMisconfigured(
+                "--judge-rpm and --cost-limit limit a real judge; the simulated judge calls "
+                "no provider",
+                advice="Add --judge <provider>:<model>, or drop them.",
+            )
+        provider = None
+        if not choice.is_simulated:
+            provider = provider_settings(choice, environ, DEFAULT_REQUEST_TIMEOUT_S)
+        return cls(
+            choice=choice,
+            provider=provider,
+            concurrency=concurrency,
+            rpm=rpm,
+            cost_limit_usd=cost_limit_usd,
+            both_orders=both_orders,
+        )
+
+    def describe(self) -> str:
+        """How the judge is named to people: its limits too, for a real one."""
+        if self.choice.is_simulated:
+            return "simulated judge; results are not LLM judgements"
+        limits = [f"concurrency {self.concurrency}"]
+        if self.rpm is not None:
+            limits.append(f"{self.rpm} requests/min")
+        if self.cost_limit_usd is not None:
+            limits.append(f"cost limit ${self.cost_limit_usd:g}")
+        return f"real LLM judge {self.choice.label}, {', '.join(limits)}; every comparison is paid"
+
+
+def build_client(settings: ProviderSettings) -> ProviderClient:
+    """The SDK client of ``settings.provider`` (the SDK is imported only here, lazily)."""
+    from eng5_np.contracts import LLMProviderType
+
+    if settings.provider is LLMProviderType.ANTHROPIC:
+        from eng5_np.localstack.llm_judge.anthropic import AnthropicClient
+
+        return AnthropicClient(settings)
+    if settings.provider in (LLMProviderType.OPENAI, LLMProviderType.OPENROUTER):
+        from eng5_np.localstack.llm_judge.openai import OpenAIClient
+
+        return OpenAIClient(settings)
+    if settings.provider is LLMProviderType.GOOGLE:
+        from eng5_np.localstack.llm_judge.google import GoogleClient
+
+        return GoogleClient(settings)
+    raise ValueError(f"no real judge for provider {settings.provider.value}")
+
+
+def prompt_context(
+    overrides: LLMConfigOverrides | None,
+    *,
+    student_prompt: str,
+    instructions: str = "",
+    rubric: str = "",
+) -> PromptContext:
+    """The judge's context for a batch: the request's overrides win over the assignment's."""
+    rubric_override = overrides.judge_rubric_override if overrides is not None else None
+    return PromptContext(
+        student_prompt=student_prompt,
+        instructions=instructions,
+        rubric=rubric_override if rubric_override else rubric,
+        system_prompt_override=overrides.system_prompt_override if overrides else None,
+    )
+
+
+def call_options(overrides: LLMConfigOverrides | None) -> CallOptions:
+    """Generation options from the request's ``llm_config_overrides``."""
+    if overrides is None:
+        return CallOptions()
+    return CallOptions(
+        max_tokens=overrides.max_tokens_override or DEFAULT_MAX_TOKENS,
+        temperature=overrides.temperature_override,
+        reasoning_effort=overrides.reasoning_effort,
+    )
+
+
+class JudgeRuntime:
+    """The judge of a running stack (see the module docstring)."""
+
+    def __init__(self, config: JudgingConfig) -> None:
+        self.config = config
+        self.stats = JudgeStats()
+        self._client: ProviderClient | None = None
+        self._throttle: Throttle | None = None
+        self._guard: CostGuard | None = None
+        model = config.choice.model
+        if model is not None and config.provider is not None:
+            self._client = build_client(config.provider)
+            self._throttle = Throttle(
+                config.concurrency, config.rpm, config.retry, stats=self.stats
+            )
+            self._guard = CostGuard(model, config.cost_limit_usd)
+
+    @property
+    def guard(self) -> CostGuard | None:
+        """The cost guard of a real judge."""
+        return self._guard
+
+    def for_batch(
+        self, simulated: SimulatedJudge, context: PromptContext, options: CallOptions
+    ) -> PairJudge:
+        """The judge of one batch: the real one when configured, else ``simulated``."""
+        from eng5_np.localstack.llm_judge.judge import LLMJudge
+
+        model = self.config.choice.model
+        if model is None or self._client is None:
+            return SimulatedPairJudge(simulated, context.student_prompt)
+        assert self._throttle is not None
+        assert self._guard is not None
+        return LLMJudge(self._client, model, self._throttle, self._guard, context, options)
+
+    async def aclose(self) -> None:
+        """Close the SDK client; idempotent."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()

@@ -1,0 +1,54 @@
+"""Judge a batch's comparisons concurrently, bounded, handing each verdict on as it comes.
+
+:func:`judge_all` runs ``concurrency`` workers that take the comparisons in planned order,
+judge each with the :class:`~eng5_np.localstack.llm_judge.protocol.PairJudge` and ``await``
+``deliver`` with the verdict (the CJ service publishes it there). When the judge raises
+:class:`~eng5_np.localstack.llm_judge.cost.CostLimitReached`, no new comparison starts, those
+in flight still finish and are delivered, and the reason is returned. Any other error cancels
+the remaining workers and propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from eng5_np.localstack.judge import JudgeVerdict
+from eng5_np.localstack.llm_judge.cost import CostLimitReached
+from eng5_np.localstack.llm_judge.protocol import JudgeTask, PairJudge
+
+__all__ = ["judge_all"]
+
+ItemT = TypeVar("ItemT")
+
+
+async def judge_all(
+    pair_judge: PairJudge,
+    comparisons: Sequence[tuple[ItemT, JudgeTask]],
+    concurrency: int,
+    deliver: Callable[[ItemT, JudgeVerdict], Awaitable[None]],
+) -> str | None:
+    """Judge every comparison (see the module docstring); the cost-limit reason, if any."""
+    pending = list(reversed(comparisons))  # pop() from the end keeps the planned order
+    stopped: list[str] = []
+
+    async def worker() -> None:
+        while pending and not stopped:
+            item, task = pending.pop()
+            try:
+                verdict = await pair_judge.compare(task)
+            except CostLimitReached as limit:
+                stopped.append(str(limit))
+                return
+            await deliver(item, verdict)
+
+    workers = [
+        asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(comparisons))))
+    ]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+    return stopped[0] if stopped else None
