@@ -203,7 +203,7 @@ async def batch_time(
                 rpm=rpm,
             )
             start = time.perf_counter()
-            async with LocalStack(LocalStackConfig(dataset_dir=dataset, judging=judging)) as stack:
+            async with LocalStack(LocalStackConfig(judging=judging)) as stack:
                 started = time.perf_counter() - start
                 settings = RunSettings(
                     mode=RunMode.EXECUTE,
@@ -218,7 +218,10 @@ async def batch_time(
                 )
                 runner = asyncio.create_task(run_execute(settings, raise_on_failure=False))
                 reports = stack.cj_service.reports
+                deadline = time.monotonic() + 120
                 while not reports:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("the CJ service never received the request")
                     await asyncio.sleep(0.01)
                 (report,) = reports.values()
                 await report.done.wait()

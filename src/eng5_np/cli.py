@@ -361,7 +361,8 @@ def main_command(
         typer.Option(
             metavar="JUDGE",
             help="With --local-stack: simulated (default) or a real LLM judge "
-            "anthropic|openai|openrouter|google:<model>; its API key from the environment.",
+            "<provider>:<model>, provider anthropic, openai, openrouter or google; its API key "
+            "from the environment.",
         ),
     ] = None,
     judge_concurrency: Annotated[
@@ -607,8 +608,8 @@ def _no_collection_reason(settings: RunSettings) -> str:
 app.add_typer(stack_app, name="stack")
 app.add_typer(assignment_app, name="assignment")
 app.add_typer(anchors_app, name="anchors")
-app.command("compare")(compare_command)
-app.command("sweep")(sweep_command)
+app.command("compare", cls=HelpCommand)(compare_command)
+app.command("sweep", cls=HelpCommand)(sweep_command)
 
 
 @app.command("verify", cls=HelpCommand)

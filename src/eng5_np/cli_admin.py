@@ -16,17 +16,20 @@ from rich.console import Console
 from rich.table import Table
 
 from eng5_np.admin import ContextOrigin
+from eng5_np.cli_help import HelpCommand, HelpGroup
 from eng5_np.grades import GradeScaleName
 from eng5_np.settings import AdminCredentials, RunSettings
 
 T = TypeVar("T")
 
 assignment_app = typer.Typer(
+    cls=HelpGroup,
     add_completion=False,
     no_args_is_help=True,
     help="Set up an assignment on the CJ service (instructions, grade scale, prompt).",
 )
 anchors_app = typer.Typer(
+    cls=HelpGroup,
     add_completion=False,
     no_args_is_help=True,
     help="Register the dataset's anchors for an assignment, or list its anchors.",
@@ -60,7 +63,7 @@ def _run(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return run_async(factory)
 
 
-@assignment_app.command("setup")
+@assignment_app.command("setup", cls=HelpCommand)
 def assignment_setup(
     assignment_id: AssignmentOption,
     dataset_dir: DatasetOption = None,
@@ -94,7 +97,7 @@ def assignment_setup(
     )
 
 
-@anchors_app.command("register")
+@anchors_app.command("register", cls=HelpCommand)
 def anchors_register(
     assignment_id: AssignmentOption,
     dataset_dir: DatasetOption = None,
@@ -117,7 +120,7 @@ def anchors_register(
     )
 
 
-@anchors_app.command("list")
+@anchors_app.command("list", cls=HelpCommand)
 def anchors_list(assignment_id: AssignmentOption, cj_service_url: CJUrlOption = None) -> None:
     """List the anchors registered for an assignment."""
     from eng5_np.cli import fail

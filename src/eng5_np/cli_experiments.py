@@ -178,11 +178,15 @@ def _print_plan(console: Console, plan: SweepPlan) -> None:
 
 def sweep_command(
     mode: Annotated[
-        RunMode, typer.Option("--mode", case_sensitive=False, help="execute or anchor-align.")
+        RunMode,
+        typer.Option(
+            "--mode", case_sensitive=False, metavar="MODE", help="execute or anchor-align."
+        ),
     ] = RunMode.EXECUTE,
     llm_model: Annotated[str | None, typer.Option(help="Models, comma-separated.")] = None,
     reasoning_effort: Annotated[
-        str | None, typer.Option(help="Reasoning efforts, comma-separated (none,low,…).")
+        str | None,
+        typer.Option(help="Reasoning efforts, comma-separated, of none, low, medium, high."),
     ] = None,
     system_prompt: Annotated[
         str | None, typer.Option(help="System prompt files, comma-separated.")
@@ -211,7 +215,11 @@ def sweep_command(
         float | None, typer.Option(help="Seconds to wait per batch (default: 1800).")
     ] = None,
     kafka_bootstrap: Annotated[
-        str | None, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka host:port[,…].")
+        str | None,
+        typer.Option(
+            envvar="KAFKA_BOOTSTRAP_SERVERS",
+            help="Kafka bootstrap servers, host:port, comma-separated.",
+        ),
     ] = None,
     content_service_url: Annotated[
         str | None, typer.Option(envvar="CONTENT_SERVICE_URL", help="Content Service URL.")

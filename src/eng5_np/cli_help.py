@@ -25,20 +25,57 @@ def _flag_help(option: TyperOption | None) -> TyperOption | None:
     return option
 
 
+def _tidy(params: list[Any]) -> list[Any]:
+    """Every option as a person should read it, whatever its declaration forgot.
+
+    A flag shows no placeholder and has no ``--no-…`` twin (every flag here is off by
+    default); a choice shows a short name, and its values, as they are typed, in its help —
+    a ``<a|b|c>`` placeholder is what pushed the help past 80 columns and cut option names.
+    """
+    for param in params:
+        if not isinstance(param, TyperOption):
+            continue
+        descriptor = getattr(param, "type_descriptor", None)
+        annotation = getattr(descriptor, "annotation", None)
+        choices_of_type = (
+            [member.value for member in annotation]
+            if isinstance(annotation, type) and issubclass(annotation, Enum)
+            else None
+        )
+        if param.is_flag:
+            param.metavar = FLAG
+            param.secondary_opts = []
+        elif choices_of_type and param.metavar is None:
+            param.metavar = (param.name or "value").upper().replace("_", "-")
+            values = [str(choice) for choice in choices_of_type]
+            listed = values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+            if param.help and listed not in param.help:
+                param.help = f"{param.help.rstrip('.')}: {listed}."
+    return params
+
+
 class HelpGroup(TyperGroup):
-    """A Typer group whose help shows no ``<bool>`` for ``--help``."""
+    """A Typer group whose help shows no ``<bool>``, no ``--no-…`` twins, short choices."""
 
     def get_help_option(self, ctx: Any) -> TyperOption | None:
         """The ``--help`` option without a value placeholder."""
         return _flag_help(super().get_help_option(ctx))
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, tidied for people (see :func:`_tidy`)."""
+        return _tidy(super().get_params(ctx))
 
 
 class HelpCommand(TyperCommand):
-    """A Typer command whose help shows no ``<bool>`` for ``--help``."""
+    """A Typer command whose help shows no ``<bool>``, no ``--no-…`` twins, short choices."""
 
     def get_help_option(self, ctx: Any) -> TyperOption | None:
         """The ``--help`` option without a value placeholder."""
         return _flag_help(super().get_help_option(ctx))
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, tidied for people (see :func:`_tidy`)."""
+        return _tidy(super().get_params(ctx))
 
 
 def choices(enum: type[Enum]) -> str:

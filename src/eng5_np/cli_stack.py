@@ -283,7 +283,10 @@ def stack_up(
     ] = GradeScaleName.LEGACY_9_STEP,
     judge_seed: Annotated[int, typer.Option(help="Seed of the simulated judge.")] = 0,
     judge_faults: Annotated[
-        str | None, typer.Option(help="Fault injection, e.g. errors=0.1,duplicates=0.05.")
+        str | None,
+        typer.Option(
+            help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, delay)."
+        ),
     ] = None,
     health_port: Annotated[
         int, typer.Option(help="CJ service HTTP port: /healthz and the admin API (0 = free).")

@@ -11,11 +11,25 @@ from typer.testing import Result
 Invoke = Callable[..., Result]
 
 
-@pytest.mark.parametrize("args", [("--help",), ("verify", "--help"), ("stack", "up", "--help")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("verify", "--help"),
+        ("report", "--help"),
+        ("stack", "up", "--help"),
+        ("stack", "cj-service", "--help"),
+        ("compare", "--help"),
+        ("sweep", "--help"),
+        ("assignment", "setup", "--help"),
+        ("anchors", "register", "--help"),
+    ],
+)
 def test_help_reads_at_80_columns(invoke: Invoke, args: tuple[str, ...]) -> None:
     result = invoke(*args, env={"COLUMNS": "80", "TERM": "dumb", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
     assert "--no-no-" not in result.output
+    assert "--no-local-stack" not in result.output  # every flag is off by default: no twin
     assert "<bool>" not in result.output
     assert "…" not in result.output, result.output  # nothing cut off mid-word
     assert all(len(line) <= 80 for line in result.output.splitlines()), result.output
