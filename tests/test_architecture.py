@@ -10,8 +10,8 @@ from pathlib import Path
 import eng5_np
 
 PACKAGE = Path(eng5_np.__file__).parent
-STACK_GLUE = {"cli_stack.py"}
-"""The one CLI module allowed to import the stack, lazily, for --local-stack and `stack`."""
+STACK_GLUE = {"cli_stack.py", "cli_stack_run.py"}
+"""The CLI modules allowed to import the stack, lazily, for `stack` and --local-stack."""
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -6,26 +6,20 @@ mode; extra actions (``verify``, ``report``, ``schema``, …) are subcommands li
 
 from __future__ import annotations
 
-import asyncio
-import json
-import tempfile
-import traceback
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from eng5_np import __version__
-from eng5_np.artefact.schema import load_schema
-from eng5_np.artefact.verify import verify_artefact
+from eng5_np.cli_actions import models_command, report_command, schema_command, verify_command
 from eng5_np.cli_admin import anchors_app, assignment_app
+from eng5_np.cli_common import build_settings, fail, run_async
+from eng5_np.cli_execute import execute_with_progress
 from eng5_np.cli_experiments import compare_command, run_repeats_command, sweep_command
-from eng5_np.cli_help import FLAG, HelpCommand, HelpGroup, choices, plain_message
-from eng5_np.cli_stack import LOCAL_STACK_NO_RESUME, stack_app
+from eng5_np.cli_help import FLAG, HelpCommand, HelpGroup, choices
+from eng5_np.cli_stack import stack_app
 from eng5_np.contracts.enums import (
     CourseCode,
     LLMBatchingMode,
@@ -34,14 +28,12 @@ from eng5_np.contracts.enums import (
     ReasoningEffort,
 )
 from eng5_np.dataset.anchor_subset import parse_anchor_grades
-from eng5_np.errors import CollectionTimeout, DatasetError, RunnerError, UsageError
+from eng5_np.errors import DatasetError, UsageError
 from eng5_np.grades import GradeScaleName
-from eng5_np.llm_models import load_manifest
-from eng5_np.logs import configure_logging, detach_run_log, get_logger
+from eng5_np.logs import configure_logging
 from eng5_np.modes.common import require_output_folder
 from eng5_np.modes.dry_run import run_dry_run
 from eng5_np.modes.plan import run_plan
-from eng5_np.redaction import redact_text
 from eng5_np.report.plan_view import render_plan
 from eng5_np.settings import (
     UPLOAD_ATTEMPTS,
@@ -50,13 +42,7 @@ from eng5_np.settings import (
     KafkaSecurity,
     LogFormat,
     RunMode,
-    RunSettings,
 )
-
-T = TypeVar("T")
-INTERRUPTED_EXIT_CODE = 130
-"""Ctrl-C before collection started (the shell convention 128 + SIGINT)."""
-log = get_logger(__name__)
 
 app = typer.Typer(
     cls=HelpGroup,
@@ -66,87 +52,6 @@ app = typer.Typer(
     "Run a mode with `eng5-runner --mode plan|dry-run|execute|anchor-align [OPTIONS]`, or an "
     "action below.",
 )
-
-FLAG_NAMES = {
-    "batch_id": "--batch-id",
-    "llm_temperature": "--llm-temperature",
-    "llm_max_tokens": "--llm-max-tokens",
-    "max_comparisons": "--max-comparisons",
-    "upload_concurrency": "--upload-concurrency",
-    "upload_attempts": "--upload-attempts",
-    "upload_timeout": "--upload-timeout",
-    "completion_timeout": "--completion-timeout",
-    "kafka_bootstrap": "--kafka-bootstrap",
-    "content_service_url": "--content-service-url",
-    "assignment_id": "--assignment-id",
-    "system_prompt_file": "--system-prompt",
-    "rubric_file": "--rubric",
-    "cj_service_url": "--cj-service-url",
-    "llm_provider_url": "--llm-provider-url",
-    "user_id": "--user-id",
-    "language": "--language",
-}
-
-
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _fail(error: RunnerError) -> typer.Exit:
-    """Print the one-line error (and dataset problems) and return the exit to raise."""
-    console = _stderr()
-    if isinstance(error, DatasetError) and len(error.problems) > 1:
-        for problem in error.problems:
-            console.print(f"  ✗ {redact_text(problem)}", markup=False)
-    # Messages may quote a URL given with user:password@ (a service address): never show it.
-    console.print(f"error: {redact_text(error.one_line())}", markup=False)
-    return typer.Exit(error.exit_code)
-
-
-def _run_async(factory: Callable[[], Coroutine[Any, Any, T]], *, local_stack: bool = False) -> T:
-    """Run a mode coroutine; every failure becomes one line and a documented exit code."""
-    try:
-        return asyncio.run(factory())
-    except RunnerError as error:
-        # Below the console's WARNING threshold on purpose: people get the one line from
-        # _fail (a second copy on screen reads as a second problem); the log file keeps it all.
-        log.info("run.failed", error=error.message, exit_code=error.exit_code, exc_info=True)
-        raise _fail(error) from None
-    except KeyboardInterrupt:
-        # Ctrl-C outside the collection loop (which turns it into a partial artefact, exit 4).
-        log.info("run.interrupted", exc_info=True)
-        _stderr().print(
-            f"error: interrupted — {LOCAL_STACK_NO_RESUME}"
-            if local_stack
-            else "error: interrupted — nothing already written was lost (uploads are cached, "
-            "the run folder keeps its state); run the same command again to continue.",
-            markup=False,
-        )
-        raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
-    except Exception as error:
-        log.error("run.crashed", error=repr(error), exc_info=True)
-        crash_file = Path(tempfile.gettempdir()) / "eng5-runner-last-error.log"
-        crash_file.write_text(redact_text(traceback.format_exc()), encoding="utf-8")
-        _stderr().print(
-            f"error: unexpected {type(error).__name__}: {redact_text(str(error))} — this is a "
-            "bug; the traceback "
-            f"is in {crash_file} and the run folder's runner.log.jsonl.",
-            markup=False,
-        )
-        raise typer.Exit(1) from None
-    finally:
-        detach_run_log()
-
-
-def _settings(values: dict[str, Any]) -> RunSettings:
-    """Build settings from the given (non-None) flag values; invalid values → exit 2."""
-    try:
-        return RunSettings(**{k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "options"
-        flag = FLAG_NAMES.get(field, "--" + field.replace("_", "-"))
-        raise _fail(UsageError(f"{flag}: {plain_message(first['msg'])}")) from None
 
 
 @app.callback(invoke_without_command=True)
@@ -409,7 +314,7 @@ def main_command(
     configure_logging(verbose=verbose, json_console=log_format is LogFormat.JSON)
     if ctx.invoked_subcommand is not None:
         return
-    settings = _settings(
+    settings = build_settings(
         {
             "mode": mode,
             "dataset_dir": dataset_dir,
@@ -476,9 +381,9 @@ def main_command(
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:
-        raise _fail(UsageError(f"{', '.join(given)} only apply with --local-stack"))
+        raise fail(UsageError(f"{', '.join(given)} only apply with --local-stack"))
     if anchor_grades is not None and settings.mode is not RunMode.ANCHOR_ALIGN:
-        raise _fail(
+        raise fail(
             UsageError(
                 f"--anchor-grades only applies with --mode anchor-align, not {settings.mode.value}"
                 " (plan and dry-run preview an execute run)"
@@ -488,121 +393,24 @@ def main_command(
         try:  # before anything starts, the local stack included
             require_output_folder(settings.resolved_output_dir)
         except UsageError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console = Console(highlight=False, soft_wrap=True)
     if repeats is not None:
         run_repeats_command(settings, repeats, console, label_explicit=batch_id is not None)
     elif settings.mode is RunMode.PLAN:
-        result = _run_async(lambda: run_plan(settings))
+        result = run_async(lambda: run_plan(settings))
         render_plan(result, console)
         if not result.usable:
             count = len(result.inventory.problems)
-            raise _fail(DatasetError(f"the dataset has {count} problem(s), listed above"))
+            raise fail(DatasetError(f"the dataset has {count} problem(s), listed above"))
     elif settings.mode is RunMode.DRY_RUN:
-        dry = _run_async(lambda: run_dry_run(settings))
+        dry = run_async(lambda: run_dry_run(settings))
         console.print(
             f"Dry-run artefact written: {dry.artefact_path} ({dry.anchors} anchors, "
             f"{dry.students} students, sha256 {dry.checksum})"
         )
     else:
-        _execute(settings, console)
-
-
-def _execute(settings: RunSettings, console: Console) -> None:
-    """Run execute mode with progress bars, then the summary, then the outcome's exit code."""
-    # Imported here: execute pulls in aiokafka, numpy and choix, which slow every other command.
-    from eng5_np.artefact.builder import StackInfo
-    from eng5_np.modes.anchor_align import check_anchor_align, run_anchor_align
-    from eng5_np.modes.collect import StopReason
-    from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
-    from eng5_np.report.progress_view import RichProgress
-    from eng5_np.report.summary import render_summary
-
-    quiet = settings.log_format is LogFormat.JSON
-
-    stack_info = EXTERNAL_STACK
-    anchor_align = settings.mode is RunMode.ANCHOR_ALIGN
-    if anchor_align:
-        try:
-            check_anchor_align(settings)  # before a local stack is started for nothing
-        except RunnerError as error:
-            raise _fail(error) from None
-    run_mode = run_anchor_align if anchor_align else run_execute
-    shown_progress: RichProgress | None = None
-
-    async def run(run_settings: RunSettings, stack: StackInfo) -> ExecuteResult:
-        nonlocal stack_info, shown_progress
-        stack_info = stack
-        if quiet:
-            return await run_mode(run_settings, stack=stack, raise_on_failure=False)
-        with RichProgress(console) as progress:
-            shown_progress = progress
-            try:
-                return await run_mode(
-                    run_settings, stack=stack, progress=progress, raise_on_failure=False
-                )
-            finally:
-                shown_progress = None
-
-    def judge_status(line: str) -> None:
-        if shown_progress is not None:
-            shown_progress.note(line)
-        else:
-            _stderr().print(line, markup=False)
-
-    async def go() -> ExecuteResult:
-        if settings.local_stack:
-            from eng5_np.cli_stack import (
-                judge_label,
-                parse_faults,
-                settings_judging,
-                with_local_stack,
-            )
-
-            parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
-            judging = settings_judging(settings)  # bad --judge or missing key → exit 2, too
-
-            def started(pids: tuple[int, ...]) -> None:
-                shown = ", ".join(str(pid) for pid in pids) or "none"
-                _stderr().print(
-                    f"local stack started ({judge_label(judging)}; broker pid {shown})",
-                    markup=False,
-                )
-
-            result: ExecuteResult = await with_local_stack(
-                settings, run, started, judging=judging, on_judge_status=judge_status
-            )
-            return result
-        return await run(settings, EXTERNAL_STACK)
-
-    result = _run_async(go, local_stack=settings.local_stack)
-    for warning in result.warnings:
-        _stderr().print(f"warning: {warning}", markup=False)
-    outcome = result.outcome
-    render_summary(
-        console,
-        result.hydrator,
-        artefact_path=result.artefact_path,
-        partial=outcome is None or outcome.reason is not StopReason.COMPLETED,
-        stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
-        stack_description=stack_info.description,
-        simulated=stack_info.judge == "simulated",
-    )
-    for path in result.report_paths:
-        console.print(f"report: {path}", markup=False)
-    try:
-        result.raise_for_outcome()
-    except RunnerError as error:
-        if settings.local_stack and isinstance(error, CollectionTimeout):
-            # "re-run to resume" is false here: the batch lived on the stack that just stopped.
-            error.advice = LOCAL_STACK_NO_RESUME
-        raise _fail(error) from None
-
-
-def _no_collection_reason(settings: RunSettings) -> str:
-    if settings.no_kafka:
-        return "--no-kafka: uploaded and wrote the request, nothing published"
-    return "--await-completion not given: published, not collected"
+        execute_with_progress(settings, console)
 
 
 app.add_typer(stack_app, name="stack")
@@ -612,94 +420,10 @@ app.command("compare", cls=HelpCommand)(compare_command)
 app.command("sweep", cls=HelpCommand)(sweep_command)
 
 
-@app.command("verify", cls=HelpCommand)
-def verify_command(
-    artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
-) -> None:
-    """Verify an artefact: JSON Schema, checksum, and every file in its manifest."""
-    try:
-        report = verify_artefact(artefact)
-    except RunnerError as error:
-        raise _fail(error) from None
-    console = Console(highlight=False, soft_wrap=True)
-    if report.ok:
-        console.print(
-            f"OK {artefact}: schema valid, checksum matches, {report.checked_files} manifest "
-            "file(s) match."
-        )
-        return
-    stderr = _stderr()
-    for problem in report.problems:
-        stderr.print(f"  ✗ {problem}", markup=False)
-    stderr.print(
-        f"error: {artefact} failed verification ({len(report.problems)} problem(s), listed "
-        "above) — the artefact or a file it lists was changed after it was written.",
-        markup=False,
-    )
-    raise typer.Exit(1)
-
-
-@app.command("report", cls=HelpCommand)
-def report_command(
-    artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
-) -> None:
-    """Re-render report.md and report.html next to an existing artefact."""
-    # Imported here: the checks pull in numpy and choix, which slow every other command.
-    from eng5_np.report.render import write_reports
-
-    try:
-        paths = write_reports(artefact)
-    except RunnerError as error:
-        raise _fail(error) from None
-    for path in paths:
-        typer.echo(str(path))
-
-
-@app.command("models", cls=HelpCommand)
-def models_command(
-    provider: Annotated[
-        LLMProviderType | None,
-        typer.Option(
-            case_sensitive=False,
-            metavar="NAME",
-            help=f"Only this provider: {choices(LLMProviderType)}.",
-        ),
-    ] = None,
-) -> None:
-    """List the LLM models of the shipped manifest with prices (USD per million tokens)."""
-    manifest = load_manifest()
-    console = Console(highlight=False)
-    wide = console.width >= 110  # display names only where they fit beside the ids
-    table = Table(title=f"LLM models (prices as of {manifest.prices_as_of}, USD per M tokens)")
-    table.add_column("provider", no_wrap=True)
-    table.add_column("model", no_wrap=True)  # ids are copied into --llm-model: never split
-    for column in ("in", "out", "max tokens", "status", *(("name",) if wide else ())):
-        table.add_column(column, overflow="fold")
-    for entry in manifest.models:
-        if provider is not None and entry.provider != provider:
-            continue
-        table.add_row(
-            entry.provider.value,
-            entry.model_id,
-            f"{entry.input_per_million:g}",
-            f"{entry.output_per_million:g}",
-            str(entry.max_tokens),
-            "deprecated" if entry.deprecated else "current",
-            *((entry.display_name,) if wide else ()),
-        )
-    console.print(table)
-
-
-@app.command("schema", cls=HelpCommand)
-def schema_command() -> None:
-    """Print the artefact JSON Schema this runner writes."""
-    typer.echo(json.dumps(load_schema(), indent=2))
-
-
-# The admin subcommands (cli_admin) share the same parsing, running and failing.
-fail = _fail
-run_async = _run_async
-build_settings = _settings
+app.command("verify", cls=HelpCommand)(verify_command)
+app.command("report", cls=HelpCommand)(report_command)
+app.command("models", cls=HelpCommand)(models_command)
+app.command("schema", cls=HelpCommand)(schema_command)
 
 
 def main() -> None:

@@ -7,20 +7,19 @@ history and process lists).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from eng5_np.admin import ContextOrigin
+from eng5_np.cli_common import build_settings, fail, run_async
 from eng5_np.cli_help import HelpCommand, HelpGroup
+from eng5_np.errors import UsageError
 from eng5_np.grades import GradeScaleName
 from eng5_np.settings import AdminCredentials, RunSettings
-
-T = TypeVar("T")
 
 assignment_app = typer.Typer(
     cls=HelpGroup,
@@ -49,18 +48,9 @@ ScaleOption = Annotated[
 ]
 
 
-def _settings(**values: Any) -> RunSettings:
-    from eng5_np.cli import build_settings
-
-    return build_settings(
-        {**values, "admin_credentials": AdminCredentials()},
-    )
-
-
-def _run(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    from eng5_np.cli import run_async
-
-    return run_async(factory)
+def _admin_settings(**values: Any) -> RunSettings:
+    """The action's settings; the admin token comes from ``CJ_ADMIN_TOKEN`` only."""
+    return build_settings({**values, "admin_credentials": AdminCredentials()})
 
 
 @assignment_app.command("setup", cls=HelpCommand)
@@ -81,14 +71,14 @@ def assignment_setup(
     """Upload the dataset's prompt and store the assignment's instructions (read back)."""
     from eng5_np.modes.admin_actions import run_assignment_setup
 
-    settings = _settings(
+    settings = _admin_settings(
         assignment_id=assignment_id,
         dataset_dir=dataset_dir,
         grade_scale=grade_scale,
         cj_service_url=cj_service_url,
         content_service_url=content_service_url,
     )
-    result = _run(lambda: run_assignment_setup(settings, context_origin))
+    result = run_async(lambda: run_assignment_setup(settings, context_origin))
     Console(highlight=False, soft_wrap=True).print(
         f"Assignment {assignment_id} set up and read back: grade scale "
         f"{result.instructions.grade_scale}, {result.instructions.context_origin}, prompt "
@@ -107,13 +97,13 @@ def anchors_register(
     """Register every dataset anchor (grade, label = display name, text) and read them back."""
     from eng5_np.modes.admin_actions import run_anchor_registration
 
-    settings = _settings(
+    settings = _admin_settings(
         assignment_id=assignment_id,
         dataset_dir=dataset_dir,
         grade_scale=grade_scale,
         cj_service_url=cj_service_url,
     )
-    registered = _run(lambda: run_anchor_registration(settings))
+    registered = run_async(lambda: run_anchor_registration(settings))
     Console(highlight=False, soft_wrap=True).print(
         f"{len(registered)} anchor(s) registered for {assignment_id} and read back.",
         markup=False,
@@ -123,12 +113,10 @@ def anchors_register(
 @anchors_app.command("list", cls=HelpCommand)
 def anchors_list(assignment_id: AssignmentOption, cj_service_url: CJUrlOption = None) -> None:
     """List the anchors registered for an assignment."""
-    from eng5_np.cli import fail
-    from eng5_np.errors import UsageError
     from eng5_np.modes.admin_actions import run_anchor_listing
 
-    settings = _settings(assignment_id=assignment_id, cj_service_url=cj_service_url)
-    listing = _run(lambda: run_anchor_listing(settings))
+    settings = _admin_settings(assignment_id=assignment_id, cj_service_url=cj_service_url)
+    listing = run_async(lambda: run_anchor_listing(settings))
     if listing is None:
         raise fail(
             UsageError(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from eng5_np.cli_common import build_settings, fail, run_async, stderr_console
 from eng5_np.contracts.enums import LLMProviderType
 from eng5_np.errors import RunnerError, UsageError
 from eng5_np.grades import GradeScaleName
@@ -41,14 +42,13 @@ async def _with_stack(
 
     if not settings.local_stack:
         return await body(settings, EXTERNAL_STACK)
-    from eng5_np.cli import _stderr
-    from eng5_np.cli_stack import parse_faults, with_local_stack
+    from eng5_np.cli_stack_run import parse_faults, with_local_stack
 
     parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
 
     def started(pids: tuple[int, ...]) -> None:
         shown = ", ".join(str(pid) for pid in pids) or "none"
-        _stderr().print(
+        stderr_console().print(
             f"local stack started for the whole experiment (simulated judge; broker pid {shown})",
             markup=False,
         )
@@ -74,7 +74,6 @@ def _run_one(settings: RunSettings, console: Console) -> RunOne:
 
 def _finish(exit_code: int, what: str) -> None:
     """Exit with the experiment's code and one line saying what to do."""
-    from eng5_np.cli import _stderr
 
     if exit_code == 0:
         return
@@ -83,7 +82,7 @@ def _finish(exit_code: int, what: str) -> None:
         5: "the CJ service failed some batch; read its artefact's runner_status.failed, delete "
         "that repeat's folder and run the same command again to retry it",
     }.get(exit_code, "see the repeats' runner.log.jsonl")
-    _stderr().print(f"error: {what} ended with exit {exit_code} — {advice}", markup=False)
+    stderr_console().print(f"error: {what} ended with exit {exit_code} — {advice}", markup=False)
     raise typer.Exit(exit_code)
 
 
@@ -91,7 +90,6 @@ def run_repeats_command(
     settings: RunSettings, repeats: int, console: Console, *, label_explicit: bool
 ) -> None:
     """``--mode execute --repeats N``: run the experiment, print its summary, exit."""
-    from eng5_np.cli import _run_async
     from eng5_np.experiments.modes import experiment_runner
     from eng5_np.experiments.repeats import ExperimentResult, open_record, run_repeats
     from eng5_np.report.experiment_view import summary_lines
@@ -101,9 +99,7 @@ def run_repeats_command(
         experiment_runner(settings.mode)
         open_record(settings, repeats, settings.resolved_output_dir, label_explicit)
     except RunnerError as error:
-        from eng5_np.cli import _fail
-
-        raise _fail(error) from None
+        raise fail(error) from None
     say = _notify(console)
 
     async def body(run_settings: RunSettings, stack: StackInfo) -> ExperimentResult:
@@ -116,7 +112,7 @@ def run_repeats_command(
             notify=say,
         )
 
-    result = _run_async(lambda: _with_stack(settings, body))
+    result = run_async(lambda: _with_stack(settings, body))
     console.print(f"experiment: {result.folder / 'experiment.json'}", markup=False)
     for line in summary_lines(result.view):
         console.print(line, markup=False)
@@ -142,16 +138,15 @@ def compare_command(
     ] = None,
 ) -> None:
     """Compare runs side by side: settings that differ, τ [CI], inversions, SSR, bias, cost."""
-    from eng5_np.cli import _fail, _stderr
     from eng5_np.experiments.compare import run_compare
     from eng5_np.report.compare_view_terminal import render_comparison
 
     try:
         result = run_compare(paths, output_dir)
     except RunnerError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     for warning in result.warnings:
-        _stderr().print(f"warning: {warning}", markup=False)
+        stderr_console().print(f"warning: {warning}", markup=False)
     console = Console(highlight=False)  # sentences wrap at the terminal's width
     render_comparison(console, result.comparison)
     for path in result.report_paths:
@@ -231,7 +226,6 @@ def sweep_command(
     judge_seed: Annotated[int | None, typer.Option(help="Seed of the simulated judge.")] = None,
 ) -> None:
     """Run models × reasoning efforts × system prompts × rubrics as one resumable experiment."""
-    from eng5_np.cli import _fail, _run_async, _settings
     from eng5_np.experiments.sweep import (
         SweepResult,
         build_cells,
@@ -242,7 +236,7 @@ def sweep_command(
     )
     from eng5_np.report.compare_view_terminal import render_comparison
 
-    settings = _settings(
+    settings = build_settings(
         {
             "mode": mode,
             "dataset_dir": dataset_dir,
@@ -279,7 +273,7 @@ def sweep_command(
         _print_plan(console, plan)
         check_cost_limit(plan, cost_limit)
     except RunnerError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
 
     async def body(run_settings: RunSettings, stack: StackInfo) -> SweepResult:
         return await run_sweep(
@@ -292,7 +286,7 @@ def sweep_command(
             notify=_notify(console),
         )
 
-    result = _run_async(lambda: _with_stack(settings, body))
+    result = run_async(lambda: _with_stack(settings, body))
     console.print(f"sweep: {result.folder / 'sweep.json'}", markup=False)
     if result.comparison is not None:
         render_comparison(console, result.comparison.comparison)

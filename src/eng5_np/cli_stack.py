@@ -6,13 +6,10 @@ runner core and the other commands never load it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Awaitable, Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,14 +18,12 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from eng5_np.cli_help import HelpCommand, HelpGroup
-from eng5_np.errors import RunnerError, UsageError
+from eng5_np.cli_stack_run import judge_config, judge_label, judging_config
+from eng5_np.errors import RunnerError
 from eng5_np.grades import GradeScaleName
-from eng5_np.settings import RunSettings
 
 if TYPE_CHECKING:
-    from eng5_np.artefact.builder import StackInfo
-    from eng5_np.localstack.judge import FaultConfig, JudgeConfig
-    from eng5_np.localstack.llm_judge import JudgingConfig
+    pass
 
 stack_app = typer.Typer(
     cls=HelpGroup,
@@ -36,182 +31,6 @@ stack_app = typer.Typer(
     "reference CJ service with a simulated or a real LLM judge).",
     no_args_is_help=True,
 )
-
-LOCAL_STACK_NO_RESUME = (
-    "the local stack stopped with this command and took the batch with it, so this run "
-    "cannot be resumed: start a new run (another --output-dir, or none), with a longer "
-    "--completion-timeout if it timed out; uploads are cached."
-)
-"""Advice after a local-stack run ends early: resuming needs the broker that is now gone."""
-
-FAULT_KEYS = {
-    "errors": "error_rate",
-    "duplicates": "duplicate_rate",
-    "foreign": "foreign_callbacks",
-    "delay": "callback_delay_s",
-}
-
-
-def parse_faults(spec: str | None) -> FaultConfig:
-    """Parse ``errors=0.1,duplicates=0.05,foreign=3,delay=0.01`` into a fault config."""
-    from eng5_np.localstack.judge import FaultConfig
-
-    if not spec:
-        return FaultConfig()
-    values: dict[str, Any] = {}
-    for part in spec.split(","):
-        key, sep, raw = part.strip().partition("=")
-        if not sep or key not in FAULT_KEYS:
-            raise UsageError(
-                f"--judge-faults: {part.strip()!r} is not one of "
-                f"{', '.join(k + '=…' for k in FAULT_KEYS)}"
-            )
-        try:
-            values[FAULT_KEYS[key]] = int(raw) if key == "foreign" else float(raw)
-        except ValueError:
-            raise UsageError(f"--judge-faults: {key} needs a number, got {raw!r}") from None
-    try:
-        return FaultConfig(**values)
-    except ValueError as exc:
-        raise UsageError(f"--judge-faults: {exc}") from None
-
-
-def judge_config(seed: int, faults: str | None) -> JudgeConfig:
-    """The simulated judge's configuration from CLI values."""
-    from eng5_np.localstack.judge import JudgeConfig
-
-    return JudgeConfig(seed=seed, faults=parse_faults(faults))
-
-
-JUDGE_STATUS_INTERVAL_S = 5.0
-"""How often a real judge's progress line (rate, retries, waits, spend) is shown."""
-
-
-def judging_config(
-    judge: str,
-    *,
-    concurrency: int,
-    rpm: int | None = None,
-    cost_limit: float | None = None,
-    both_orders: float = 0.0,
-) -> JudgingConfig:
-    """The stack's judge from CLI values; a bad ``--judge`` or a missing key → exit 2.
-
-    Called before anything starts, so a missing API key costs nothing.
-    """
-    from eng5_np.localstack.llm_judge import JudgingConfig
-
-    return JudgingConfig.from_options(
-        judge,
-        os.environ,
-        concurrency=concurrency,
-        rpm=rpm,
-        cost_limit_usd=cost_limit,
-        both_orders=both_orders,
-    )
-
-
-def settings_judging(settings: RunSettings) -> JudgingConfig:
-    """:func:`judging_config` from a run's settings."""
-    return judging_config(
-        settings.judge,
-        concurrency=settings.judge_concurrency,
-        rpm=settings.judge_rpm,
-        cost_limit=settings.cost_limit,
-        both_orders=settings.judge_both_orders,
-    )
-
-
-def judge_label(judging: JudgingConfig) -> str:
-    """How the judge is named to people (its limits too, for a real one)."""
-    return judging.describe()
-
-
-class LocalStackRun:
-    """Starts the local stack for one execute run and points the settings at it."""
-
-    def __init__(self, settings: RunSettings, judging: JudgingConfig | None = None) -> None:
-        from eng5_np.localstack.stack import LocalStack, LocalStackConfig
-
-        self._judging = judging if judging is not None else settings_judging(settings)
-        config = LocalStackConfig(
-            judge=judge_config(settings.judge_seed, settings.judge_faults),
-            judging=self._judging,
-            grade_scale=settings.grade_scale.value,
-            external_bootstrap=(
-                settings.kafka_bootstrap if settings.kafka_bootstrap_explicit else None
-            ),
-            external_content_service_url=(
-                settings.content_service_url if settings.content_service_url_explicit else None
-            ),
-        )
-        self._stack = LocalStack(config)
-        self._settings = settings
-
-    @property
-    def pids(self) -> tuple[int, ...]:
-        """Child processes of the stack (the broker)."""
-        return self._stack.pids
-
-    @property
-    def cj_service_url(self) -> str:
-        """Base URL of the stack's CJ service (``/healthz`` and the admin API)."""
-        return self._stack.cj_service_url
-
-    @property
-    def admin_token(self) -> SecretStr:
-        """The stack's admin bearer token (a secret: never print or log it)."""
-        return self._stack.admin_token
-
-    def context(self) -> AbstractAsyncContextManager[Any]:
-        """The stack as an async context manager."""
-        return self._stack
-
-    def judge_status(self) -> str | None:
-        """The real judge's progress line (None for the simulated judge or before start)."""
-        stats = self._stack.judge_stats
-        if self._judging.choice.is_simulated or stats is None:
-            return None
-        return stats.summary()
-
-    def point_settings(self) -> RunSettings:
-        """The run's settings aimed at the stack (explicit addresses win)."""
-        from eng5_np.settings import AdminCredentials
-
-        return self._settings.model_copy(
-            update={
-                "kafka_bootstrap": self._stack.bootstrap,
-                "content_service_url": self._stack.content_service_url,
-                # The stack's own CJ service and its freshly minted token: an assignment run
-                # rehearsed on the stack checks and prepares its assignment there.
-                "cj_service_url": self._stack.cj_service_url,
-                "admin_credentials": AdminCredentials(admin_token=self._stack.admin_token),
-            }
-        )
-
-    def info(self) -> StackInfo:
-        """The artefact's ``metadata.stack`` for this run."""
-        from eng5_np.artefact.builder import StackInfo
-
-        model = self._judging.choice.model
-        if model is not None:
-            return StackInfo(
-                "local",
-                "llm",
-                "embedded local stack: Tansu broker, Content Service and reference CJ service "
-                f"with a {judge_label(self._judging)}",
-                provider=model.provider.value,
-                model=model.model_id,
-            )
-        faults = self._settings.judge_faults or "none"
-        return StackInfo(
-            "local",
-            "simulated",
-            "embedded local stack: Tansu broker, Content Service and reference CJ service "
-            f"with the simulated judge (seed {self._settings.judge_seed}, faults {faults}); "
-            "not LLM judgements; costs are estimates at the named model's prices, no money "
-            "was spent",
-        )
 
 
 def run_until_signal(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -431,51 +250,3 @@ def stack_cj_service(
         )
 
     _with_token_dir(serve)
-
-
-async def with_local_stack(
-    settings: RunSettings,
-    body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
-    on_started: Callable[[tuple[int, ...]], None] | None = None,
-    *,
-    judging: JudgingConfig | None = None,
-    on_judge_status: Callable[[str], None] | None = None,
-) -> Any:
-    """Start the stack, run ``body`` against it, and always stop it afterwards.
-
-    With ``--assignment-id`` the stack's (empty) CJ service first gets the assignment set up
-    and the dataset's anchors registered through the same admin client as ``eng5-runner
-    assignment setup`` / ``anchors register``, so one command rehearses an assignment run.
-    With a real judge, ``on_judge_status`` gets its progress line every few seconds.
-    """
-    from eng5_np.modes.admin_actions import prepare_assignment
-
-    run = LocalStackRun(settings, judging)
-    async with run.context():
-        if on_started is not None:
-            on_started(run.pids)
-        monitor = None
-        if on_judge_status is not None:
-            monitor = asyncio.create_task(_report_judge(run, on_judge_status))
-        try:
-            pointed = run.point_settings()
-            if pointed.assignment_id is not None:
-                await prepare_assignment(pointed)
-            return await body(pointed, run.info())
-        finally:
-            if monitor is not None:
-                monitor.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await monitor
-            final = run.judge_status()
-            if final is not None and on_judge_status is not None:
-                on_judge_status(final)
-
-
-async def _report_judge(run: LocalStackRun, show: Callable[[str], None]) -> None:
-    """Show the judge's progress line every :data:`JUDGE_STATUS_INTERVAL_S` until cancelled."""
-    while True:
-        await asyncio.sleep(JUDGE_STATUS_INTERVAL_S)
-        status = run.judge_status()
-        if status is not None:
-            show(status)

@@ -1,0 +1,99 @@
+"""The actions beside the modes: ``verify``, ``report``, ``models``, ``schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from eng5_np.artefact.schema import load_schema
+from eng5_np.artefact.verify import verify_artefact
+from eng5_np.cli_common import fail, stderr_console
+from eng5_np.cli_help import choices
+from eng5_np.contracts.enums import LLMProviderType
+from eng5_np.errors import RunnerError
+from eng5_np.llm_models import load_manifest
+
+
+def verify_command(
+    artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
+) -> None:
+    """Verify an artefact: JSON Schema, checksum, and every file in its manifest."""
+    try:
+        report = verify_artefact(artefact)
+    except RunnerError as error:
+        raise fail(error) from None
+    console = Console(highlight=False, soft_wrap=True)
+    if report.ok:
+        console.print(
+            f"OK {artefact}: schema valid, checksum matches, {report.checked_files} manifest "
+            "file(s) match."
+        )
+        return
+    stderr = stderr_console()
+    for problem in report.problems:
+        stderr.print(f"  ✗ {problem}", markup=False)
+    stderr.print(
+        f"error: {artefact} failed verification ({len(report.problems)} problem(s), listed "
+        "above) — the artefact or a file it lists was changed after it was written.",
+        markup=False,
+    )
+    raise typer.Exit(1)
+
+
+def report_command(
+    artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
+) -> None:
+    """Re-render report.md and report.html next to an existing artefact."""
+    # Imported here: the checks pull in numpy and choix, which slow every other command.
+    from eng5_np.report.render import write_reports
+
+    try:
+        paths = write_reports(artefact)
+    except RunnerError as error:
+        raise fail(error) from None
+    for path in paths:
+        typer.echo(str(path))
+
+
+def models_command(
+    provider: Annotated[
+        LLMProviderType | None,
+        typer.Option(
+            case_sensitive=False,
+            metavar="NAME",
+            help=f"Only this provider: {choices(LLMProviderType)}.",
+        ),
+    ] = None,
+) -> None:
+    """List the LLM models of the shipped manifest with prices (USD per million tokens)."""
+    manifest = load_manifest()
+    console = Console(highlight=False)
+    wide = console.width >= 110  # display names only where they fit beside the ids
+    table = Table(title=f"LLM models (prices as of {manifest.prices_as_of}, USD per M tokens)")
+    table.add_column("provider", no_wrap=True)
+    table.add_column("model", no_wrap=True)  # ids are copied into --llm-model: never split
+    for column in ("in", "out", "max tokens", "status", *(("name",) if wide else ())):
+        table.add_column(column, overflow="fold")
+    for entry in manifest.models:
+        if provider is not None and entry.provider != provider:
+            continue
+        table.add_row(
+            entry.provider.value,
+            entry.model_id,
+            f"{entry.input_per_million:g}",
+            f"{entry.output_per_million:g}",
+            str(entry.max_tokens),
+            "deprecated" if entry.deprecated else "current",
+            *((entry.display_name,) if wide else ()),
+        )
+    console.print(table)
+
+
+def schema_command() -> None:
+    """Print the artefact JSON Schema this runner writes."""
+    typer.echo(json.dumps(load_schema(), indent=2))

@@ -1,0 +1,107 @@
+"""``eng5-runner --mode execute|anchor-align``: the run with progress bars, then the summary,
+then the outcome's exit code (the local stack started around it when asked)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from eng5_np.cli_common import LOCAL_STACK_NO_RESUME, fail, run_async, stderr_console
+from eng5_np.errors import CollectionTimeout, RunnerError
+from eng5_np.settings import LogFormat, RunMode, RunSettings
+
+
+def execute_with_progress(settings: RunSettings, console: Console) -> None:
+    """Run execute mode with progress bars, then the summary, then the outcome's exit code."""
+    # Imported here: execute pulls in aiokafka, numpy and choix, which slow every other command.
+    from eng5_np.artefact.builder import StackInfo
+    from eng5_np.modes.anchor_align import check_anchor_align, run_anchor_align
+    from eng5_np.modes.collect import StopReason
+    from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
+    from eng5_np.report.progress_view import RichProgress
+    from eng5_np.report.summary import render_summary
+
+    quiet = settings.log_format is LogFormat.JSON
+
+    stack_info = EXTERNAL_STACK
+    anchor_align = settings.mode is RunMode.ANCHOR_ALIGN
+    if anchor_align:
+        try:
+            check_anchor_align(settings)  # before a local stack is started for nothing
+        except RunnerError as error:
+            raise fail(error) from None
+    run_mode = run_anchor_align if anchor_align else run_execute
+    shown_progress: RichProgress | None = None
+
+    async def run(run_settings: RunSettings, stack: StackInfo) -> ExecuteResult:
+        nonlocal stack_info, shown_progress
+        stack_info = stack
+        if quiet:
+            return await run_mode(run_settings, stack=stack, raise_on_failure=False)
+        with RichProgress(console) as progress:
+            shown_progress = progress
+            try:
+                return await run_mode(
+                    run_settings, stack=stack, progress=progress, raise_on_failure=False
+                )
+            finally:
+                shown_progress = None
+
+    def judge_status(line: str) -> None:
+        if shown_progress is not None:
+            shown_progress.note(line)
+        else:
+            stderr_console().print(line, markup=False)
+
+    async def go() -> ExecuteResult:
+        if settings.local_stack:
+            from eng5_np.cli_stack_run import (
+                judge_label,
+                parse_faults,
+                settings_judging,
+                with_local_stack,
+            )
+
+            parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
+            judging = settings_judging(settings)  # bad --judge or missing key → exit 2, too
+
+            def started(pids: tuple[int, ...]) -> None:
+                shown = ", ".join(str(pid) for pid in pids) or "none"
+                stderr_console().print(
+                    f"local stack started ({judge_label(judging)}; broker pid {shown})",
+                    markup=False,
+                )
+
+            result: ExecuteResult = await with_local_stack(
+                settings, run, started, judging=judging, on_judge_status=judge_status
+            )
+            return result
+        return await run(settings, EXTERNAL_STACK)
+
+    result = run_async(go, local_stack=settings.local_stack)
+    for warning in result.warnings:
+        stderr_console().print(f"warning: {warning}", markup=False)
+    outcome = result.outcome
+    render_summary(
+        console,
+        result.hydrator,
+        artefact_path=result.artefact_path,
+        partial=outcome is None or outcome.reason is not StopReason.COMPLETED,
+        stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
+        stack_description=stack_info.description,
+        simulated=stack_info.judge == "simulated",
+    )
+    for path in result.report_paths:
+        console.print(f"report: {path}", markup=False)
+    try:
+        result.raise_for_outcome()
+    except RunnerError as error:
+        if settings.local_stack and isinstance(error, CollectionTimeout):
+            # "re-run to resume" is false here: the batch lived on the stack that just stopped.
+            error.advice = LOCAL_STACK_NO_RESUME
+        raise fail(error) from None
+
+
+def _no_collection_reason(settings: RunSettings) -> str:
+    if settings.no_kafka:
+        return "--no-kafka: uploaded and wrote the request, nothing published"
+    return "--await-completion not given: published, not collected"
