@@ -26,7 +26,7 @@ import asyncio
 import random
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -47,7 +47,6 @@ from eng5_np.contracts import (
     utc_now,
 )
 from eng5_np.grades import GradeScale
-from eng5_np.hashing import sha256_text
 from eng5_np.localstack.cj_intake import (
     AssignmentSource,
     TextSource,
@@ -70,7 +69,13 @@ from eng5_np.localstack.llm_judge import (
     with_both_orders,
 )
 from eng5_np.localstack.llm_judge.schedule import judge_all
-from eng5_np.localstack.pairing import PlannedPair, plan_pairs, resolve_budget
+from eng5_np.localstack.pairing import (
+    PlannedPair,
+    content_key,
+    draw_key,
+    plan_by_content,
+    resolve_budget,
+)
 
 __all__ = [
     "CJ_SOURCE_SERVICE",
@@ -212,11 +217,9 @@ async def _assess(batch: _Batch) -> None:
     batch.report.anchor_ids = dict(prepared.registered_anchor_ids)
     essay_ids = list(prepared.essays)
     budget = resolve_budget(len(essay_ids), _max_comparisons(metadata))
-    texts_key = _draw_key(
-        content_key(essay.text for essay in prepared.essays.values()), batch.draws
-    )
+    texts_key = draw_key(content_key(essay.text for essay in prepared.essays.values()), batch.draws)
     seed = f"{batch.judge_config.seed}:{texts_key}"
-    pairs = _plan_by_content(prepared.essays, set(prepared.anchor_grades), budget, seed)
+    pairs = plan_by_content(prepared.essays, set(prepared.anchor_grades), budget, seed)
     judging = batch.judging.config
     pairs = with_both_orders(pairs, judging.both_orders, seed)
     batch.report.planned = len(pairs)
@@ -256,53 +259,6 @@ async def _assess(batch: _Batch) -> None:
     await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
     batch.report.status = assessment.completion.status
-
-
-def _draw_key(texts_key: str, draws: Counter[str]) -> str:
-    """The key every random draw of this batch is seeded with.
-
-    The first batch of a set of texts on a service draws from the texts alone, so the same
-    dataset and seed give the same pairs and judgements on every fresh stack. A later batch of
-    the same texts on the same service (a ``--repeats`` experiment) gets new draws, as a real
-    judge samples anew each time; otherwise every repeat would be a copy of the first.
-    """
-    repeat = draws[texts_key]
-    draws[texts_key] += 1
-    return texts_key if repeat == 0 else f"{texts_key}#{repeat}"
-
-
-def content_key(texts: Iterable[str]) -> str:
-    """A fingerprint of the batch's texts (not of its ids or batch id).
-
-    Random draws are seeded with it, so the same dataset and judge seed give the same pairs
-    and judgements in every run, although each run has its own batch id and essay ids.
-    """
-    digests = sorted(sha256_text(text) for text in texts)
-    return sha256_text("\n".join(digests))[:16]
-
-
-def _plan_by_content(
-    essays: Mapping[str, JudgeEssay], anchor_ids: set[str], budget: int, seed: str
-) -> list[PlannedPair]:
-    """Plan pairs over keys made of the texts, then map them back to this batch's ids.
-
-    Wire ids are opaque and new in every run (SPEC §3), so planning over them would give
-    every run other pairs; planning over the texts gives the same dataset and seed the same
-    pairs in every run. Identical texts are told apart by their order of appearance.
-    """
-    by_key: dict[str, str] = {}
-    for essay_id, essay in essays.items():
-        digest = sha256_text(essay.text)
-        key, repeat = digest, 1
-        while key in by_key:
-            repeat += 1
-            key = f"{digest}#{repeat}"
-        by_key[key] = essay_id
-    keys = {essay_id: key for key, essay_id in by_key.items()}
-    planned = plan_pairs(
-        by_key, {keys[a] for a in anchor_ids if a in keys}, budget=budget, seed=seed
-    )
-    return [PlannedPair(by_key[p.essay_a_id], by_key[p.essay_b_id]) for p in planned]
 
 
 def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:

@@ -27,14 +27,21 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection, Iterable
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
+
+from eng5_np.hashing import sha256_text
 
 __all__ = [
     "DEFAULT_COMPARISONS_PER_ESSAY",
+    "HasText",
     "PlannedPair",
+    "content_key",
     "default_budget",
+    "draw_key",
+    "plan_by_content",
     "plan_pairs",
     "resolve_budget",
 ]
@@ -125,3 +132,59 @@ def _choose_partner(
             best = key
     assert best is not None, "called with no options"
     return best[2]
+
+
+class HasText(Protocol):
+    """An essay as pair planning sees it: its text."""
+
+    @property
+    def text(self) -> str:
+        """The essay's text."""
+        ...
+
+
+def content_key(texts: Iterable[str]) -> str:
+    """A fingerprint of the batch's texts (not of its ids or batch id).
+
+    Random draws are seeded with it, so the same dataset and judge seed give the same pairs
+    and judgements in every run, although each run has its own batch id and essay ids.
+    """
+    digests = sorted(sha256_text(text) for text in texts)
+    return sha256_text("\n".join(digests))[:16]
+
+
+def draw_key(texts_key: str, draws: Counter[str]) -> str:
+    """The key every random draw of this batch is seeded with.
+
+    The first batch of a set of texts on a service draws from the texts alone, so the same
+    dataset and seed give the same pairs and judgements on every fresh stack. A later batch of
+    the same texts on the same service (a ``--repeats`` experiment) gets new draws, as a real
+    judge samples anew each time; otherwise every repeat would be a copy of the first.
+    """
+    repeat = draws[texts_key]
+    draws[texts_key] += 1
+    return texts_key if repeat == 0 else f"{texts_key}#{repeat}"
+
+
+def plan_by_content(
+    essays: Mapping[str, HasText], anchor_ids: set[str], budget: int, seed: str
+) -> list[PlannedPair]:
+    """Plan pairs over keys made of the texts, then map them back to this batch's ids.
+
+    Wire ids are opaque and new in every run (SPEC §3), so planning over them would give
+    every run other pairs; planning over the texts gives the same dataset and seed the same
+    pairs in every run. Identical texts are told apart by their order of appearance.
+    """
+    by_key: dict[str, str] = {}
+    for essay_id, essay in essays.items():
+        digest = sha256_text(essay.text)
+        key, repeat = digest, 1
+        while key in by_key:
+            repeat += 1
+            key = f"{digest}#{repeat}"
+        by_key[key] = essay_id
+    keys = {essay_id: key for key, essay_id in by_key.items()}
+    planned = plan_pairs(
+        by_key, {keys[a] for a in anchor_ids if a in keys}, budget=budget, seed=seed
+    )
+    return [PlannedPair(by_key[p.essay_a_id], by_key[p.essay_b_id]) for p in planned]
