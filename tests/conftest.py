@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Itera
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from eng5_np.contracts import CALLBACK_TOPICS, CJ_REQUEST_TOPIC
 from eng5_np.localstack.broker import EmbeddedBroker
@@ -27,6 +28,11 @@ from eng5_np.localstack.content_service import ContentServiceServer
 # The SPEC §4.1 topics. Hard-coded while eng5_np.contracts.topics is being written;
 # switch to its constants once it has landed.
 PLATFORM_TOPICS: tuple[str, ...] = (CJ_REQUEST_TOPIC, *CALLBACK_TOPICS)
+
+# Property tests draw the same examples on every run (CI must not turn red on a new draw);
+# no example database is written into the checkout.
+hypothesis_settings.register_profile("eng5", derandomize=True, database=None)
+hypothesis_settings.load_profile("eng5")
 
 TopicFactory = Callable[..., Awaitable[tuple[str, ...]]]
 """``await fresh_topics("requests", "callbacks", partitions=1)`` → unique topic names."""

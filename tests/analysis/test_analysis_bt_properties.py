@@ -13,7 +13,7 @@ import itertools
 import choix
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry
@@ -62,6 +62,7 @@ def test_every_graph_gives_a_finite_centred_converged_fit(
     seed=st.integers(0, 2**32 - 1),
     spread=st.floats(0.0, 2.5),
 )
+@example(size=10, seed=4_294_967_295, spread=1.375)  # the prior's largest pull found so far
 def test_where_the_ml_estimate_exists_the_fit_agrees_with_plain_ml(
     size: int, seed: int, spread: float
 ) -> None:
@@ -88,8 +89,9 @@ def test_where_the_ml_estimate_exists_the_fit_agrees_with_plain_ml(
     fitted = np.array([fit.theta[e] for e in ESSAYS[:size]])
     se = np.array([fit.standard_error[e] for e in ESSAYS[:size]])
     np.testing.assert_allclose([faded.theta[e] for e in ESSAYS[:size]], ml, atol=1e-6)
-    # With the default weak prior, θ moves by a small fraction of its SE.
-    assert np.all(np.abs(fitted - ml) < 0.25 * se)
+    # With the default weak prior, θ moves by a fraction of its SE: the prior shrinks every θ
+    # towards 0 by a few per cent (≈3.5 % measured at the widest spreads drawn here, 0.31 SE).
+    assert np.all(np.abs(fitted - ml) < 0.5 * se)
 
 
 def test_perfect_separation_every_pair_with_a_fixed_winner() -> None:

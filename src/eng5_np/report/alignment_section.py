@@ -141,5 +141,9 @@ def _inversion(inversion: Mapping[str, Any], name: Callable[[str], str]) -> Inve
 def _gap_table(gaps: Sequence[Mapping[str, Any]]) -> Table | None:
     if not gaps:
         return None
-    rows = tuple((f"{g['lower_grade']} → {g['upper_grade']}", f"{g['gap']:+.3f}") for g in gaps)
+    # round first: a gap of -1e-9 (two anchors with the same record) is 0, not "-0.000"
+    rows = tuple(
+        (f"{g['lower_grade']} → {g['upper_grade']}", f"{round(g['gap'], 3) + 0.0:+.3f}")
+        for g in gaps
+    )
     return Table(("grades", "θ gap (upper − lower)"), rows, frozenset({1}))

@@ -80,6 +80,13 @@ def _fixed(value: float | None, digits: int = 3) -> str:
     return NO_VALUE if value is None else f"{value:.{digits}f}"
 
 
+def _count(value: float | None) -> str:
+    """A count of one run as a whole number; a mean over repeats with one decimal."""
+    if value is None:
+        return NO_VALUE
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
 def _tau_text(row: CompareRow) -> str:
     if row.tau is None:
         return NO_VALUE
@@ -98,8 +105,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("failures", lambda r: r.failures, lambda r: str(r.failures), min),
     Column("cost USD", lambda r: r.cost_usd, lambda r: f"{r.cost_usd:.4f}", min),
     Column("τ-b [95% CI]", lambda r: r.tau, _tau_text, max),
-    Column("inversions", lambda r: r.inversions, lambda r: _fixed(r.inversions, 1), min),
-    Column("zero-win anchors", lambda r: r.never_won, lambda r: _fixed(r.never_won, 1), min),
+    Column("inversions", lambda r: r.inversions, lambda r: _count(r.inversions), min),
+    Column("zero-win anchors", lambda r: r.never_won, lambda r: _count(r.never_won), min),
     Column("SSR", lambda r: r.ssr, lambda r: _fixed(r.ssr), max),
     Column("split-half", lambda r: r.split_half, lambda r: _fixed(r.split_half), max),
     Column(

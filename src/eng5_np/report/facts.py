@@ -249,6 +249,8 @@ def _names(artefact: Mapping[str, Any]) -> dict[str, str]:
 
 def _run_kind(metadata: Mapping[str, Any]) -> str:
     assignment = metadata.get("assignment")
+    if metadata["runner_mode"] == "anchor-align":
+        return "guest run of the anchors only, judged as ordinary essays (no grades sent)"
     if metadata.get("assignment_id") is None:
         return "guest run: anchors and students sent as ordinary essays; the runner projects"
     if not assignment:
