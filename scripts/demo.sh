@@ -11,7 +11,7 @@ OUT="${ENG5_OUTPUT_DIR:-$ROOT/eng5_runs/sample-$(date -u +%Y%m%d-%H%M%S)}"
 # One name for the run: its folder's name is its batch label (they used to differ).
 LABEL="$(basename "$OUT")"
 
-"$RUNNER" --mode plan
+"$RUNNER" --mode plan --batch-id "$LABEL"
 "$RUNNER" --mode execute --local-stack --await-completion --completion-timeout 300 \
   --output-dir "$OUT" --batch-id "$LABEL"
 "$RUNNER" verify "$OUT/assessment_run.execute.json"

@@ -384,7 +384,7 @@ def test_demo_runs_the_documented_commands() -> None:
     ]
     runs = [line.replace('"$RUNNER"', "eng5-runner", 1) for line in runs]
     assert runs == [
-        PLAN,
+        f'{PLAN} --batch-id "$LABEL"',  # the plan names the label the run will have
         f'{EXECUTE_LOCAL} --completion-timeout 300 --output-dir "$OUT" --batch-id "$LABEL"',
         'eng5-runner verify "$OUT/assessment_run.execute.json"',
     ]
