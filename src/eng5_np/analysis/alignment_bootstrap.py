@@ -47,7 +47,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from eng5_np.analysis.bradley_terry import fit_bradley_terry
+from eng5_np.analysis.bradley_terry import (
+    DEFAULT_PRIOR_SD,
+    FALLBACK_PRIOR_SD,
+    MAX_NEWTON_STEPS,
+    newton_map,
+)
 from eng5_np.analysis.comparisons import ComparisonOutcome
 from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
 
@@ -109,10 +114,12 @@ def bootstrap_tau_interval(
     weights = np.array([distinct[r] for r in records], dtype=np.float64)
     rng = np.random.default_rng(spec.seed)
     draws = rng.multinomial(len(outcomes), weights / weights.sum(), size=spec.replicates)
+    cells = _WinCells.of(records)
 
     taus: list[float] = []
+    anchor_index = np.array([cells.index[a] for a in anchors], dtype=np.intp)
     for counts in draws:
-        tau = _replicate_tau(records, counts, anchors, positions)
+        tau = _replicate_tau(cells, counts, anchor_index, positions)
         if tau is not None:
             taus.append(tau)
 
@@ -143,21 +150,67 @@ def bootstrap_tau_interval(
     return TauInterval(low, high, len(taus), tuple(notes))
 
 
+@dataclass(frozen=True)
+class _WinCells:
+    """The distinct (winner, loser) outcomes as indices into one dense win matrix.
+
+    A replicate is a count per distinct outcome, so its win matrix is one ``np.add.at``: no
+    list of comparisons is rebuilt per replicate (at 20,000 comparisons that rebuilding, not
+    the fit, was nearly all of the bootstrap's time).
+    """
+
+    index: dict[str, int]
+    winners: npt.NDArray[np.intp]
+    losers: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, records: Sequence[ComparisonOutcome]) -> _WinCells:
+        """Index the essays of ``records`` and their winner/loser columns."""
+        essays = sorted({essay for record in records for essay in record.pair})
+        index = {essay: position for position, essay in enumerate(essays)}
+        return cls(
+            index,
+            np.array([index[r.winner_id] for r in records], dtype=np.intp),
+            np.array([index[r.loser_id] for r in records], dtype=np.intp),
+        )
+
+
 def _replicate_tau(
-    records: Sequence[ComparisonOutcome],
+    cells: _WinCells,
     counts: npt.NDArray[np.int64],
-    anchors: Sequence[str],
+    anchor_index: npt.NDArray[np.intp],
     positions: Sequence[float],
 ) -> float | None:
-    """τ-b of one resample, or None when it cannot be compared with the point estimate."""
-    sample = [record for record, count in zip(records, counts, strict=True) for _ in range(count)]
-    try:
-        fit = fit_bradley_terry(sample)
-    except (ValueError, RuntimeError):
+    """τ-b of one resample, or None when it cannot be compared with the point estimate.
+
+    The fit is the same MAP fit as :func:`fit_bradley_terry` (same prior, same fallback):
+    essays the resample left out have no wins or losses and do not move the others' θ, and
+    centring does not change the order within the anchors' component.
+    """
+    size = len(cells.index)
+    wins = np.zeros((size, size), dtype=np.float64)
+    np.add.at(wins, (cells.winners, cells.losers), counts.astype(np.float64))
+    linked = (wins + wins.T) > 0
+    if not linked[anchor_index].any(axis=1).all():
+        return None  # an anchor without comparisons in this resample
+    if not _reachable(linked, int(anchor_index[0]))[anchor_index].all():
+        return None  # the anchors are split apart: no common scale
+    theta, _, converged = newton_map(wins, DEFAULT_PRIOR_SD, MAX_NEWTON_STEPS)
+    if not converged:
+        theta, _, converged = newton_map(wins, FALLBACK_PRIOR_SD, MAX_NEWTON_STEPS)
+    if not np.all(np.isfinite(theta[anchor_index])):
         return None
-    if any(anchor not in fit.theta for anchor in anchors):
-        return None
-    if not any(set(anchors) <= component for component in fit.components):
-        return None
-    thetas = [fit.theta[anchor] for anchor in anchors]
-    return kendall_tau_b(positions, thetas, tie_tolerance=THETA_TIE)
+    return kendall_tau_b(
+        positions, [float(t) for t in theta[anchor_index]], tie_tolerance=THETA_TIE
+    )
+
+
+def _reachable(linked: npt.NDArray[np.bool_], start: int) -> npt.NDArray[np.bool_]:
+    """Which essays a chain of comparisons links to ``start``."""
+    seen = np.zeros(linked.shape[0], dtype=bool)
+    seen[start] = True
+    frontier = seen.copy()
+    while frontier.any():  # at most one pass per essay: each pass adds at least one
+        frontier = linked[frontier].any(axis=0) & ~seen
+        seen |= frontier
+    return seen
