@@ -44,3 +44,13 @@ def test_nothing_gives_nothing() -> None:
 def test_ranks_put_the_highest_first_and_ties_share_the_mean_rank() -> None:
     ranks = rank_descending({"a": 2.0, "b": 0.5, "c": 0.5, "d": -1.0})
     assert ranks == {"a": 1.0, "b": 2.5, "c": 2.5, "d": 4.0}
+
+
+def test_an_interval_of_few_repeats_stays_inside_what_the_figure_can_be() -> None:
+    # Two repeats: t(0.975, 1) = 12.7, so mean ± 12.7 SD/√2 runs far past τ's range.
+    tau = spread([0.667, 0.944], (-1.0, 1.0))
+    unbounded = spread([0.667, 0.944])
+    assert tau.ci95 is not None
+    assert unbounded.ci95 is not None
+    assert unbounded.ci95[1] > 2.5  # what the report printed: [-0.959, 2.570]
+    assert tau.ci95 == (pytest.approx(unbounded.ci95[0]), 1.0)

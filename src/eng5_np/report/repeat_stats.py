@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from eng5_np.report.run_summary import RunSummary
 
 CONFIDENCE = 0.95
+TAU_BOUNDS = (-1.0, 1.0)
+"""Kendall's τ-b cannot leave −1…1, so neither can its interval."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,13 @@ class RepeatAggregate:
     """True when every repeat produced exactly the same ranks (a deterministic judge)."""
 
 
-def spread(values: Sequence[float | None]) -> Spread:
-    """Mean, SD, Student-t 95 % interval, min and max of the values that exist."""
+def spread(values: Sequence[float | None], bounds: tuple[float, float] | None = None) -> Spread:
+    """Mean, SD, Student-t 95 % interval, min and max of the values that exist.
+
+    ``bounds`` is the range the figure can take (τ-b: −1…1, a share: 0…1); the interval is
+    clipped to it, because a t interval of few repeats can reach far past what the figure
+    can be (two repeats: ± 12.7 SD / √2).
+    """
     present = tuple(float(v) for v in values if v is not None)
     missing = len(values) - len(present)
     if not present:
@@ -94,9 +101,10 @@ def spread(values: Sequence[float | None]) -> Spread:
     from scipy import stats  # imported lazily: scipy.stats is slow to import
 
     half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(present) - 1)) * sd / math.sqrt(len(present))
-    return Spread(
-        present, mean, sd, (mean - half, mean + half), min(present), max(present), missing
-    )
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return Spread(present, mean, sd, (low, high), min(present), max(present), missing)
 
 
 def aggregate_repeats(runs: Sequence[RunSummary]) -> RepeatAggregate:
@@ -109,15 +117,15 @@ def aggregate_repeats(runs: Sequence[RunSummary]) -> RepeatAggregate:
     return RepeatAggregate(
         repeats=len(runs),
         complete=sum(1 for run in runs if run.status == "complete"),
-        tau=spread([run.tau for run in runs]),
+        tau=spread([run.tau for run in runs], TAU_BOUNDS),
         inversions=spread([run.inversions for run in runs]),
         never_won_count=spread(
             [None if run.never_won is None else len(run.never_won) for run in runs]
         ),
         never_won_anchors=tuple(sorted(never_counts.items(), key=lambda item: (-item[1], item[0]))),
         ssr=spread([run.ssr for run in runs]),
-        split_half=spread([run.split_half for run in runs]),
-        essay_a_share=spread([run.essay_a_share for run in runs]),
+        split_half=spread([run.split_half for run in runs], (-1.0, 1.0)),
+        essay_a_share=spread([run.essay_a_share for run in runs], (0.0, 1.0)),
         comparisons=sum(run.comparisons for run in runs),
         failures=sum(run.failures for run in runs),
         cost_usd=sum(run.cost_usd for run in runs),
