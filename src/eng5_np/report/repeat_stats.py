@@ -30,6 +30,8 @@ from eng5_np.report.run_summary import RunSummary
 CONFIDENCE = 0.95
 TAU_BOUNDS = (-1.0, 1.0)
 """Kendall's τ-b cannot leave −1…1, so neither can its interval."""
+COUNT_BOUNDS = (0.0, math.inf)
+"""A count (inversions, anchors that never won) is never negative."""
 
 
 @dataclass(frozen=True)
@@ -118,12 +120,13 @@ def aggregate_repeats(runs: Sequence[RunSummary]) -> RepeatAggregate:
         repeats=len(runs),
         complete=sum(1 for run in runs if run.status == "complete"),
         tau=spread([run.tau for run in runs], TAU_BOUNDS),
-        inversions=spread([run.inversions for run in runs]),
+        inversions=spread([run.inversions for run in runs], COUNT_BOUNDS),
         never_won_count=spread(
-            [None if run.never_won is None else len(run.never_won) for run in runs]
+            [None if run.never_won is None else len(run.never_won) for run in runs],
+            COUNT_BOUNDS,
         ),
         never_won_anchors=tuple(sorted(never_counts.items(), key=lambda item: (-item[1], item[0]))),
-        ssr=spread([run.ssr for run in runs]),
+        ssr=spread([run.ssr for run in runs], (-math.inf, 1.0)),
         split_half=spread([run.split_half for run in runs], (-1.0, 1.0)),
         essay_a_share=spread([run.essay_a_share for run in runs], (0.0, 1.0)),
         comparisons=sum(run.comparisons for run in runs),
