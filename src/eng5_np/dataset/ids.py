@@ -61,11 +61,6 @@ def display_slug(stem: str) -> str:
     return _SEPARATOR_RUN.sub("_", text).strip("_-")
 
 
-def slugify_stem(stem: str) -> str:
-    """Turn a file stem into the readable middle part of an id (may be empty)."""
-    return display_slug(stem)
-
-
 def derive_wire_ids(
     keys: Iterable[tuple[EssayRole, str]], wire_batch_id: str
 ) -> dict[tuple[EssayRole, str], str]:
@@ -104,7 +99,7 @@ def derive_display_names(stems: Iterable[str], role: EssayRole) -> dict[str, str
     result: dict[str, str] = {}
     used: set[str] = set()
     for stem in stems:
-        slug = slugify_stem(stem)
+        slug = display_slug(stem)
         if slug.startswith(role.value):
             slug = slug[len(role.value) :].lstrip("_-")
         body = slug[:room].rstrip("_-")

@@ -93,10 +93,6 @@ class Inventory:
         """Anchors first, then students."""
         return [*self.anchors, *self.students]
 
-    def display_names(self) -> dict[str, str]:
-        """Wire id → display name of every essay."""
-        return {essay.essay_id: essay.display_name for essay in self.essays}
-
     def essay_by_id(self) -> dict[str, EssayFile]:
         """Essays keyed by essay id."""
         return {essay.essay_id: essay for essay in self.essays}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from eng5_np.admin import CJAdminClient, ContextOrigin, register_anchors, setup_assignment
 from eng5_np.admin.models import AnchorList, AssessmentInstructions, RegisteredAnchor
+from eng5_np.dataset.inventory import Inventory
 from eng5_np.errors import UsageError
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
@@ -49,57 +50,78 @@ def _assignment_id(settings: RunSettings) -> str:
     return settings.assignment_id
 
 
+def _usable_inventory(settings: RunSettings) -> Inventory:
+    inventory = load_inventory(settings, new_wire_batch_id())
+    inventory.require_usable()
+    return inventory
+
+
 async def run_assignment_setup(
     settings: RunSettings, context_origin: ContextOrigin = ContextOrigin.RESEARCH_EXPERIMENT
 ) -> SetupResult:
     """Upload the dataset's prompt, upsert the assignment's instructions, read them back."""
-    assignment_id = _assignment_id(settings)
-    inventory = load_inventory(settings, new_wire_batch_id())
-    inventory.require_usable()
-    assert inventory.instructions is not None
-    assert inventory.prompt is not None
+    inventory = _usable_inventory(settings)
     async with _admin_client(settings) as client:
         await client.health()
-        await check_reachable(settings.content_service_url)
-        uploaded = await upload_texts(
-            [
-                UploadItem(
-                    inventory.prompt.checksum,
-                    inventory.prompt.source_path,
-                    inventory.prompt.content,
-                )
-            ],
-            url=settings.content_service_url,
-            concurrency=1,
-            cache=UploadCache(
-                settings.upload_cache_dir or UploadCache.default_dir(),
-                settings.content_service_url,
-            ),
-            force_reupload=settings.force_reupload,
-        )
-        if uploaded.failures:
-            raise UsageError(
-                f"the prompt could not be uploaded: {uploaded.failures[0].reason}",
-                advice="Check the Content Service (scripts/preflight.sh) and try again.",
-            )
-        prompt_storage_id = uploaded.storage_ids[inventory.prompt.checksum]
-        stored = await setup_assignment(
-            client,
-            assignment_id=assignment_id,
-            instructions_text=inventory.instructions.content,
-            grade_scale=settings.grade_scale,
-            context_origin=context_origin,
-            student_prompt_storage_id=prompt_storage_id,
-        )
-    log.info("admin.assignment_setup", assignment_id=assignment_id, grade_scale=stored.grade_scale)
-    return SetupResult(stored, prompt_storage_id)
+        return await _set_up(client, settings, inventory, context_origin)
 
 
 async def run_anchor_registration(settings: RunSettings) -> list[RegisteredAnchor]:
     """Register every dataset anchor (label = display name) and read the list back."""
+    inventory = _usable_inventory(settings)
+    async with _admin_client(settings) as client:
+        await client.health()
+        return await _register(client, settings, inventory)
+
+
+async def _set_up(
+    client: CJAdminClient,
+    settings: RunSettings,
+    inventory: Inventory,
+    context_origin: ContextOrigin,
+) -> SetupResult:
     assignment_id = _assignment_id(settings)
-    inventory = load_inventory(settings, new_wire_batch_id())
-    inventory.require_usable()
+    assert inventory.instructions is not None
+    assert inventory.prompt is not None
+    await check_reachable(settings.content_service_url)
+    uploaded = await upload_texts(
+        [
+            UploadItem(
+                inventory.prompt.checksum,
+                inventory.prompt.source_path,
+                inventory.prompt.content,
+            )
+        ],
+        url=settings.content_service_url,
+        concurrency=1,
+        cache=UploadCache(
+            settings.upload_cache_dir or UploadCache.default_dir(),
+            settings.content_service_url,
+        ),
+        force_reupload=settings.force_reupload,
+    )
+    if uploaded.failures:
+        raise UsageError(
+            f"the prompt could not be uploaded: {uploaded.failures[0].reason}",
+            advice="Check the Content Service (scripts/preflight.sh) and try again.",
+        )
+    prompt_storage_id = uploaded.storage_ids[inventory.prompt.checksum]
+    stored = await setup_assignment(
+        client,
+        assignment_id=assignment_id,
+        instructions_text=inventory.instructions.content,
+        grade_scale=settings.grade_scale,
+        context_origin=context_origin,
+        student_prompt_storage_id=prompt_storage_id,
+    )
+    log.info("admin.assignment_setup", assignment_id=assignment_id, grade_scale=stored.grade_scale)
+    return SetupResult(stored, prompt_storage_id)
+
+
+async def _register(
+    client: CJAdminClient, settings: RunSettings, inventory: Inventory
+) -> list[RegisteredAnchor]:
+    assignment_id = _assignment_id(settings)
     short = [a.source_path for a in inventory.anchors if len(a.text) < MIN_ANCHOR_TEXT_CHARS]
     if short:
         raise UsageError(
@@ -107,9 +129,7 @@ async def run_anchor_registration(settings: RunSettings) -> list[RegisteredAncho
             "platform refuses to register it",
             advice="Use the full anchor essay text.",
         )
-    async with _admin_client(settings) as client:
-        await client.health()
-        registered = await register_anchors(client, assignment_id, inventory.anchors)
+    registered = await register_anchors(client, assignment_id, inventory.anchors)
     log.info("admin.anchors_registered", assignment_id=assignment_id, count=len(registered))
     return registered
 
@@ -122,6 +142,10 @@ async def run_anchor_listing(settings: RunSettings) -> AnchorList | None:
 
 
 async def prepare_assignment(settings: RunSettings) -> list[RegisteredAnchor]:
-    """Set the assignment up and register the dataset's anchors (both read back)."""
-    await run_assignment_setup(settings)
-    return await run_anchor_registration(settings)
+    """Set the assignment up and register the dataset's anchors (both read back): one
+    inventory, one session and one health check for both."""
+    inventory = _usable_inventory(settings)
+    async with _admin_client(settings) as client:
+        await client.health()
+        await _set_up(client, settings, inventory, ContextOrigin.RESEARCH_EXPERIMENT)
+        return await _register(client, settings, inventory)

@@ -103,8 +103,11 @@ class ExecuteArtefact:
 
     def analyse(self) -> RunAnalysis:
         """The guarded analysis of what was collected (see :mod:`eng5_np.artefact.analysis`)."""
+        # Who each essay is needs the inputs and the assignment, not the whole metadata block
+        # (which reads the git state again).
+        assignment = self.assignment.as_dict() if self.assignment is not None else None
         directory = EssayDirectory.from_artefact(
-            {"inputs": self.inputs, "metadata": self._metadata()}
+            {"inputs": self.inputs, "metadata": {"assignment": assignment}}
         )
         return analyse_run(
             self.hydrator.result,

@@ -162,7 +162,7 @@ def compute_checks(
     figures = stored_reliability(
         artefact, outcomes, refit if isinstance(refit, NotComputable) else None
     )
-    essays = _essay_checks(artefact, records, outcomes, infit_check)
+    essays = _essay_checks(directory, records, outcomes, infit_check)
     counts = [essay.successful for essay in essays]
     spread = CountSpread(min(counts), float(statistics.median(counts)), max(counts))
     return RunChecks(
@@ -287,12 +287,11 @@ def _infit(
 
 
 def _essay_checks(
-    artefact: Mapping[str, Any],
+    directory: EssayDirectory,
     records: Sequence[Mapping[str, Any]],
     outcomes: Sequence[ComparisonOutcome],
     infit_check: InfitCheck | NotComputable,
 ) -> tuple[EssayCheck, ...]:
-    directory = EssayDirectory.from_artefact(artefact)
     roles = {essay_id: info.is_anchor for essay_id, info in directory.essays.items()}
     successful: Counter[str] = Counter()
     for outcome in outcomes:
