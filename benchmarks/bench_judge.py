@@ -40,7 +40,6 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from eng5_np.contracts import LLMProviderType
-from eng5_np.llm_models import load_manifest
 from eng5_np.localstack.judge import JudgeEssay
 from eng5_np.localstack.llm_judge import JudgeTask, JudgingConfig
 from eng5_np.localstack.llm_judge.base import CallOptions, ProviderSettings
@@ -50,6 +49,7 @@ from eng5_np.localstack.llm_judge.prompt import PromptContext
 from eng5_np.localstack.llm_judge.runtime import build_client
 from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.llm_judge.throttle import Throttle
+from eng5_np.reference.llm_models import load_manifest
 from fake_providers import FakeProvider
 
 KEY = "sk-bench-not-a-key"

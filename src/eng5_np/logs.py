@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from eng5_np.redaction import redact_value
+from eng5_np.primitives.redaction import redact_value
 
 LOG_FILE_NAME = "runner.log.jsonl"
 SECRET_KEY_PARTS = ("password", "secret", "api_key", "apikey", "authorization", "credential")

@@ -26,8 +26,8 @@ from eng5_np.contracts.enums import (
     OutputVerbosity,
     ReasoningEffort,
 )
-from eng5_np.grades import GradeScaleName
-from eng5_np.redaction import redact_url
+from eng5_np.primitives.redaction import redact_url
+from eng5_np.reference.grades import GradeScaleName
 
 DEFAULT_COURSE_ID = UUID("00000000-0000-4000-8000-0000000e5c01")
 """Placeholder course id (a fixed UUID) used when --course-id is not given."""

@@ -24,7 +24,6 @@ from eng5_np.errors import (
     RunnerError,
     UsageError,
 )
-from eng5_np.grades import GradeScaleName
 from eng5_np.localstack.admin_api import add_admin_routes
 from eng5_np.localstack.admin_auth import TokenAuthority
 from eng5_np.localstack.admin_store import AdminStore
@@ -38,6 +37,7 @@ from eng5_np.modes.admin_actions import (
     run_assignment_setup,
 )
 from eng5_np.modes.execute import run_execute
+from eng5_np.reference.grades import GradeScaleName
 from eng5_np.settings import AdminCredentials, RunMode, RunSettings
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from eng5_np.analysis import (
     anchor_alignment,
     anchors_never_winning,
 )
-from eng5_np.grades import GRADE_SCALES, GradeScaleName
+from eng5_np.reference.grades import GRADE_SCALES, GradeScaleName
 
 LEGACY = GRADE_SCALES[GradeScaleName.LEGACY_9_STEP]
 NATIONAL = GRADE_SCALES[GradeScaleName.NATIONAL_9_STEP]

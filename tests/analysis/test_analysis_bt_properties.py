@@ -63,6 +63,7 @@ def test_every_graph_gives_a_finite_centred_converged_fit(
     spread=st.floats(0.0, 2.5),
 )
 @example(size=10, seed=4_294_967_295, spread=1.375)  # the prior's largest pull found so far
+@example(size=10, seed=7926, spread=1.5546875)  # σ = 1e4 once never settled along the constant
 def test_where_the_ml_estimate_exists_the_fit_agrees_with_plain_ml(
     size: int, seed: int, spread: float
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eng5_np.analysis import GradeProjection, build_grade_model, project_grades
-from eng5_np.grades import GRADE_SCALES, GradeScaleName
+from eng5_np.reference.grades import GRADE_SCALES, GradeScaleName
 
 LEGACY = GRADE_SCALES[GradeScaleName.LEGACY_9_STEP]
 NATIONAL = GRADE_SCALES[GradeScaleName.NATIONAL_9_STEP]

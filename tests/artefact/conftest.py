@@ -16,7 +16,7 @@ from eng5_np.artefact.builder import (
     build_validation,
 )
 from eng5_np.dataset.inventory import build_inventory
-from eng5_np.grades import GRADE_SCALES
+from eng5_np.reference.grades import GRADE_SCALES
 from eng5_np.settings import RunMode, RunSettings, bundled_sample_dataset
 
 WIRE_BATCH_ID = "0b7e2f4a-91c3-4d5e-8f6a-7b8c9d0e1f2a"

@@ -11,8 +11,8 @@ import pytest
 
 from eng5_np.artefact.checksum import compute_checksum
 from eng5_np.artefact.writer import seal_and_write
-from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import ArtefactInvalid
+from eng5_np.primitives.atomic import atomic_write_bytes
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 import structlog
 from typer.testing import CliRunner, Result
 
-from eng5_np.cli import app
+from eng5_np.cli.main import app
 from eng5_np.logs import detach_run_log
 from eng5_np.settings import bundled_sample_dataset
 

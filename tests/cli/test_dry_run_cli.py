@@ -17,7 +17,7 @@ from eng5_np.artefact.checksum import compute_checksum
 from eng5_np.artefact.schema import validate_document
 from eng5_np.artefact.verify import verify_artefact
 from eng5_np.dataset.extract import extract_text
-from eng5_np.grades import GRADE_SCALES, GradeScaleName
+from eng5_np.reference.grades import GRADE_SCALES, GradeScaleName
 
 Invoke = Callable[..., Result]
 """The ``invoke`` fixture of conftest.py: run eng5-runner in-process."""

@@ -14,7 +14,7 @@ from fpdf import FPDF
 from eng5_np.dataset.ids import ID_PATTERN, EssayRole
 from eng5_np.dataset.inventory import Inventory, build_inventory
 from eng5_np.errors import DatasetError
-from eng5_np.grades import GRADE_SCALES, GradeScaleName
+from eng5_np.reference.grades import GRADE_SCALES, GradeScaleName
 from eng5_np.settings import bundled_sample_dataset
 
 LEGACY = GRADE_SCALES[GradeScaleName.LEGACY_9_STEP]

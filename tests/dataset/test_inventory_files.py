@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from eng5_np.dataset.inventory import Inventory, build_inventory
-from eng5_np.grades import GRADE_SCALES, GradeScaleName
+from eng5_np.reference.grades import GRADE_SCALES, GradeScaleName
 from eng5_np.settings import bundled_sample_dataset
 
 SCALE = GRADE_SCALES[GradeScaleName.LEGACY_9_STEP]

@@ -51,7 +51,7 @@ from doc_commands import (
 )
 
 from eng5_np.artefact.schema import load_schema, validation_errors
-from eng5_np.llm_models import load_manifest
+from eng5_np.reference.llm_models import load_manifest
 from eng5_np.settings import bundled_sample_dataset
 from fake_providers import FakeProvider
 

@@ -24,11 +24,11 @@ from cj_player import (
 )
 from eng5_np.artefact.verify import verify_artefact
 from eng5_np.dataset.inventory import build_inventory
-from eng5_np.grades import GRADE_SCALES, GradeScaleName
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
 from eng5_np.logs import detach_run_log
 from eng5_np.modes.execute import run_execute
+from eng5_np.reference.grades import GRADE_SCALES, GradeScaleName
 from eng5_np.settings import RunMode, RunSettings, bundled_sample_dataset
 from runner_process import (
     finish,

@@ -18,7 +18,7 @@ from scipy import stats
 
 from artefact_ssr import check_ssr
 from eng5_np.artefact.schema import validation_errors
-from eng5_np.grades import GRADE_SCALES, GradeScaleName
+from eng5_np.reference.grades import GRADE_SCALES, GradeScaleName
 from runner_process import wait_until
 
 pytestmark = pytest.mark.e2e

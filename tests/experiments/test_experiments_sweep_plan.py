@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from eng5_np.budget import ComparisonBudget, estimate_cost
 from eng5_np.errors import CostLimitExceeded, ModelManifestError, UsageError
 from eng5_np.experiments.sweep import build_cells, check_cost_limit, plan_sweep, split_list
-from eng5_np.llm_models import load_manifest
 from eng5_np.modes.common import load_inventory
+from eng5_np.reference.llm_models import load_manifest
+from eng5_np.request.budget import ComparisonBudget, estimate_cost
 from eng5_np.settings import RunMode, RunSettings
 
 

@@ -22,8 +22,8 @@ import aiohttp
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from eng5_np.dataset import Inventory, build_inventory
-from eng5_np.grades import get_scale
 from eng5_np.localstack.admin_store import AdminStore, ContextOrigin
+from eng5_np.reference.grades import get_scale
 
 SAMPLE_DATASET = Path(__file__).parents[2] / "src" / "eng5_np" / "data" / "sample_dataset"
 REQUEST_TOPIC = "huleedu.els.cj_assessment.requested.v1"

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from eng5_np.contracts import ELSCJAssessmentRequestV1
-from eng5_np.grades import get_scale
 from eng5_np.localstack.admin_store import AdminStore, ContextOrigin
 from eng5_np.localstack.cj_intake import PreparedBatch, prepare_batch
 from eng5_np.localstack.cj_results import AssessmentFailure
 from eng5_np.localstack.content_client import ContentUnavailable
+from eng5_np.reference.grades import get_scale
 
 LEGACY = get_scale("eng5_np_legacy_9_step")
 TEXTS = {

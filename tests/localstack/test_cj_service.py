@@ -37,11 +37,11 @@ from eng5_np.contracts import (
     LLMComparisonResultV1,
     parse_envelope,
 )
-from eng5_np.grades import get_scale
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer
 from eng5_np.localstack.judge import FaultConfig, JudgeConfig, judge_prompt
+from eng5_np.reference.grades import get_scale
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,6 @@ from eng5_np.contracts import (
     to_wire_bytes,
 )
 from eng5_np.dataset import build_inventory, extract_text
-from eng5_np.grades import get_scale
-from eng5_np.llm_models import load_manifest
 from eng5_np.localstack.judge import (
     DEFAULT_SLOPE,
     FaultConfig,
@@ -31,6 +29,8 @@ from eng5_np.localstack.judge import (
     judge_prompt,
     text_features,
 )
+from eng5_np.reference.grades import get_scale
+from eng5_np.reference.llm_models import load_manifest
 
 SAMPLE = Path(__file__).parents[2] / "src" / "eng5_np" / "data" / "sample_dataset"
 ANCHORS = SAMPLE / "anchor_essays"

@@ -21,7 +21,7 @@ import pytest
 import typer
 import yaml
 
-from eng5_np.cli import app
+from eng5_np.cli.main import app
 from eng5_np.contracts.topics import CALLBACK_TOPICS, CJ_REQUEST_TOPIC
 from eng5_np.localstack.content_service import ContentServiceServer
 from eng5_np.settings import bundled_sample_dataset

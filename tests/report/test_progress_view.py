@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from eng5_np.budget import ComparisonBudget
 from eng5_np.report.progress_view import RichProgress
+from eng5_np.request.budget import ComparisonBudget
 
 
 def shown(expected: int | None, collected: int) -> str:

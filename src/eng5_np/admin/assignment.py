@@ -23,7 +23,7 @@ from eng5_np.admin.models import (
 )
 from eng5_np.dataset.inventory import EssayFile
 from eng5_np.errors import AdminWriteNotStored, AssignmentNotReady
-from eng5_np.grades import GradeScaleName
+from eng5_np.reference.grades import GradeScaleName
 
 NUMERIC_GRADE_SCALES = frozenset({GradeScaleName.NATIONAL_9_STEP.value})
 """Scales whose grades the platform's result model cannot carry (SPEC §11.3)."""

@@ -34,7 +34,7 @@ from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, bootstrap_ta
 from eng5_np.analysis.bradley_terry import BTFit, fit_bradley_terry
 from eng5_np.analysis.comparisons import ComparisonOutcome, comparison_counts, win_counts
 from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
-from eng5_np.grades import GradeScale
+from eng5_np.reference.grades import GradeScale
 
 
 @dataclass(frozen=True)

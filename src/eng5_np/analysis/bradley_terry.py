@@ -226,16 +226,25 @@ def newton_map(wins: FloatArray, prior_sd: float, max_steps: int) -> tuple[Float
     precision = 1.0 / prior_sd**2
     meetings = wins + wins.T
     tolerance = GRADIENT_TOLERANCE * (1.0 + float(meetings.sum(axis=1).max(initial=0.0)))
+    # The likelihood is flat along each component's constant, so the Hessian's smallest
+    # eigenvalue there is the prior's 1/σ² (1e-8 for σ = 1e4): solving with it amplifies
+    # rounding noise into huge moves along the constant and Newton never settles. The exact
+    # MAP θ is centred per component, so θ is kept centred and that direction is given unit
+    # curvature (J = Σ_c 1_c 1_cᵀ/|c|): for a centred gradient the step is unchanged, and the
+    # system stays well conditioned however weak the prior.
+    averaging = _component_averaging(meetings)
     current = log_posterior(theta, wins, prior_sd)
     for step in range(1, max_steps + 1):
         gradient = _gradient(theta, wins, meetings, precision)
         if float(np.max(np.abs(gradient), initial=0.0)) <= tolerance:
             return theta, step - 1, True
-        hessian = information_matrix(theta, wins) + precision * np.eye(size)
+        hessian = information_matrix(theta, wins) + precision * np.eye(size) + averaging
         direction = np.linalg.solve(hessian, gradient)
         scale = 1.0
         for _ in range(MAX_HALVINGS):
             candidate = theta + scale * direction
+            # Centring changes no likelihood term and shrinks the prior's: never a loss.
+            candidate -= averaging @ candidate
             value = log_posterior(candidate, wins, prior_sd)
             if value >= current:
                 break
@@ -248,6 +257,26 @@ def newton_map(wins: FloatArray, prior_sd: float, max_steps: int) -> tuple[Float
         float(np.max(np.abs(_gradient(theta, wins, meetings, precision)), initial=0.0)) <= tolerance
     )
     return theta, max_steps, converged
+
+
+def _component_averaging(meetings: FloatArray) -> FloatArray:
+    """J = Σ_c 1_c 1_cᵀ / |c| over the connected components of the graph of meetings."""
+    size = meetings.shape[0]
+    label = np.full(size, -1, dtype=np.intp)
+    for start in range(size):
+        if label[start] >= 0:
+            continue
+        label[start] = start
+        frontier = [start]
+        while frontier:
+            node = frontier.pop()
+            for neighbour in np.flatnonzero(meetings[node] > 0):
+                if label[neighbour] < 0:
+                    label[neighbour] = start
+                    frontier.append(int(neighbour))
+    same = (label[:, None] == label[None, :]).astype(np.float64)
+    averaging: FloatArray = same / same.sum(axis=1, keepdims=True)
+    return averaging
 
 
 def constrained_covariance(

@@ -31,7 +31,7 @@ from statistics import median
 
 import numpy as np
 
-from eng5_np.grades import GradeScale
+from eng5_np.reference.grades import GradeScale
 
 DEFAULT_GRADE_STEP = 1.0
 """Grade step s (logits) used when the anchors cannot provide one."""

@@ -6,7 +6,7 @@ from eng5_np.artefact.checksum import build_manifest, canonical_bytes, compute_c
 from eng5_np.artefact.schema import load_schema, schema_version, validate_document
 from eng5_np.artefact.verify import VerificationReport, verify_artefact
 from eng5_np.artefact.writer import seal_and_write
-from eng5_np.atomic import atomic_write_bytes
+from eng5_np.primitives.atomic import atomic_write_bytes
 
 __all__ = [
     "VerificationReport",

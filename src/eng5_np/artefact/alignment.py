@@ -24,7 +24,7 @@ from eng5_np.analysis import (
 )
 from eng5_np.analysis.alignment_bootstrap import METHOD
 from eng5_np.artefact.essays import EssayDirectory
-from eng5_np.grades import get_scale
+from eng5_np.reference.grades import get_scale
 
 DIGITS = 6
 """Decimals kept for θ, SEs, rates, gaps and τ (far below any meaningful difference)."""

@@ -34,8 +34,8 @@ from eng5_np.artefact.results import (
     successful_outcomes,
 )
 from eng5_np.contracts import AssessmentResultV1
-from eng5_np.grades import GradeScale
 from eng5_np.logs import get_logger
+from eng5_np.reference.grades import GradeScale
 
 log = get_logger(__name__)
 T = TypeVar("T")

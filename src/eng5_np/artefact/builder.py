@@ -14,10 +14,10 @@ from typing import Any
 
 from eng5_np import __version__
 from eng5_np.artefact.checksum import ZERO_CHECKSUM, build_manifest
+from eng5_np.artefact.provenance import cli_environment, git_state, package_versions
 from eng5_np.artefact.schema import schema_version
 from eng5_np.dataset.inventory import EssayFile, Inventory, SourceDocument
-from eng5_np.overrides import JudgeOverrides
-from eng5_np.provenance import cli_environment, git_state, package_versions
+from eng5_np.request.overrides import JudgeOverrides
 from eng5_np.settings import RunMode, RunSettings
 
 

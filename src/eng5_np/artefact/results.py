@@ -23,7 +23,7 @@ from eng5_np.analysis import BTFit, ComparisonOutcome
 from eng5_np.analysis.projection import build_grade_model
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.contracts import AssessmentResultV1
-from eng5_np.grades import GradeScale
+from eng5_np.reference.grades import GradeScale
 
 
 def successful_outcomes(comparisons: Sequence[Mapping[str, Any]]) -> list[ComparisonOutcome]:

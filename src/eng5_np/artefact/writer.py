@@ -16,7 +16,7 @@ import structlog
 
 from eng5_np.artefact.checksum import ZERO_CHECKSUM, canonical_bytes
 from eng5_np.artefact.schema import validate_document
-from eng5_np.atomic import atomic_write_bytes
+from eng5_np.primitives.atomic import atomic_write_bytes
 
 log = structlog.get_logger(__name__)
 

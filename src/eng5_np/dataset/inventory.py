@@ -21,8 +21,8 @@ from eng5_np.dataset.extract import (
 )
 from eng5_np.dataset.ids import EssayRole, derive_display_names, derive_wire_ids
 from eng5_np.errors import DatasetError
-from eng5_np.grades import GradeScale
-from eng5_np.hashing import sha256_text
+from eng5_np.primitives.hashing import sha256_text
+from eng5_np.reference.grades import GradeScale
 
 LINK_REFUSED = (
     "a symbolic link; dataset files must be regular files inside the dataset folder, so copy "

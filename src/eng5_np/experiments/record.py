@@ -23,9 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from eng5_np.artefact.builder import utc_now_iso
 from eng5_np.artefact.checksum import file_sha256
 from eng5_np.artefact.verify import verify_artefact
-from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
 from eng5_np.kafka.state import load_state
+from eng5_np.primitives.atomic import atomic_write_bytes
 from eng5_np.settings import RunSettings
 
 EXPERIMENT_FILE = "experiment.json"

@@ -9,10 +9,11 @@ readably named sub-folder of one sweep folder::
       model-gpt-5_prompt-p1/        a cell: experiment.json, experiment.md/.html, rep-01/ …
 
 Before anything runs, :func:`plan_sweep` lists the cells and estimates their cost from the
-model manifest (plan mode's estimate, :func:`eng5_np.budget.estimate_cost`, × repeats): with the
-simulated judge the estimate is what the *named* model would cost (without a named model, the
-simulated judge's manifest price); it is an upper bound when no ``--max-comparisons`` caps the
-batch (the platform may stop earlier) and leaves out reasoning tokens, which no manifest prices.
+model manifest (plan mode's estimate, :func:`eng5_np.request.budget.estimate_cost`, × repeats):
+with the simulated judge the estimate is what the *named* model would cost (without a named
+model, the simulated judge's manifest price); it is an upper bound when no
+``--max-comparisons`` caps the batch (the platform may stop earlier) and leaves out reasoning
+tokens, which no manifest prices.
 A sweep is resumable like its cells: re-running the same command skips complete repeats.
 """
 
@@ -29,16 +30,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from eng5_np.artefact.builder import StackInfo
-from eng5_np.budget import ComparisonBudget, estimate_cost
 from eng5_np.contracts.enums import ReasoningEffort
 from eng5_np.errors import CostLimitExceeded, UsageError
 from eng5_np.experiments.compare import CompareResult, compare_groups, experiment_group
 from eng5_np.experiments.modes import RunOne
 from eng5_np.experiments.record import load_record, repeat_label, save_record
 from eng5_np.experiments.repeats import run_repeats
-from eng5_np.hashing import sha256_text
-from eng5_np.llm_models import validate_override
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
+from eng5_np.primitives.hashing import sha256_text
+from eng5_np.reference.llm_models import validate_override
+from eng5_np.request.budget import ComparisonBudget, estimate_cost
 from eng5_np.settings import RunSettings
 
 SWEEP_FILE = "sweep.json"

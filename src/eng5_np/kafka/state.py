@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
+from eng5_np.primitives.atomic import atomic_write_bytes
 
 STATE_FILE = "state.json"
 

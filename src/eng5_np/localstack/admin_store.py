@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from eng5_np.contracts import utc_now
-from eng5_np.grades import GradeScaleName, get_scale
+from eng5_np.reference.grades import GradeScaleName, get_scale
 
 __all__ = [
     "ADMIN_FAULTS",

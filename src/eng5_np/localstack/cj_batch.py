@@ -46,7 +46,6 @@ from eng5_np.contracts import (
     to_wire_bytes,
     utc_now,
 )
-from eng5_np.grades import GradeScale
 from eng5_np.localstack.cj_intake import (
     AssignmentSource,
     TextSource,
@@ -76,6 +75,7 @@ from eng5_np.localstack.pairing import (
     plan_by_content,
     resolve_budget,
 )
+from eng5_np.reference.grades import GradeScale
 
 __all__ = [
     "CJ_SOURCE_SERVICE",

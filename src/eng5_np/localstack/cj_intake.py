@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
 from eng5_np.contracts import ELSCJAssessmentRequestV1, LLMConfigOverrides
-from eng5_np.grades import GradeScale, GradeScaleName, get_scale
 from eng5_np.localstack.admin_store import AssessmentInstructions, RegisteredAnchor
 from eng5_np.localstack.cj_results import AssessmentFailure
 from eng5_np.localstack.content_client import ContentUnavailable
 from eng5_np.localstack.judge import JudgeEssay
+from eng5_np.reference.grades import GradeScale, GradeScaleName, get_scale
 
 __all__ = [
     "ANCHOR_ID_PREFIX",

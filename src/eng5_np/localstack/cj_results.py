@@ -51,7 +51,7 @@ from eng5_np.contracts import (
     utc_now,
 )
 from eng5_np.contracts.topics import CJ_COMPLETED_EVENT_NAME, CJ_FAILED_EVENT_NAME
-from eng5_np.grades import GradeScale
+from eng5_np.reference.grades import GradeScale
 
 __all__ = [
     "ASSESSMENT_METHOD",

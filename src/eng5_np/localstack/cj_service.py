@@ -45,7 +45,6 @@ from eng5_np.contracts import (
     ELSCJAssessmentRequestV1,
     parse_envelope,
 )
-from eng5_np.grades import GradeScaleName, get_scale
 from eng5_np.localstack.admin_api import add_admin_routes
 from eng5_np.localstack.admin_auth import TokenAuthority
 from eng5_np.localstack.admin_store import AdminStore
@@ -55,6 +54,7 @@ from eng5_np.localstack.judge import JudgeConfig
 from eng5_np.localstack.lifecycle import AsyncService, serve_app
 from eng5_np.localstack.llm_judge import JudgeRuntime, JudgingConfig
 from eng5_np.localstack.llm_judge.throttle import JudgeStats
+from eng5_np.reference.grades import GradeScaleName, get_scale
 
 __all__ = ["ReferenceCJService"]
 

@@ -56,8 +56,6 @@ from eng5_np.contracts import (
     TokenUsage,
     utc_now,
 )
-from eng5_np.hashing import sha256_text
-from eng5_np.llm_models import ModelEntry, load_manifest
 from eng5_np.localstack.text_quality import (
     DEFAULT_SCALE_STEPS,
     REASONS,
@@ -67,6 +65,8 @@ from eng5_np.localstack.text_quality import (
     position,
     text_features,
 )
+from eng5_np.primitives.hashing import sha256_text
+from eng5_np.reference.llm_models import ModelEntry, load_manifest
 
 __all__ = [
     "DEFAULT_SLOPE",

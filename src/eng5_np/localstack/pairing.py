@@ -32,7 +32,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from eng5_np.hashing import sha256_text
+from eng5_np.primitives.hashing import sha256_text
 
 __all__ = [
     "DEFAULT_COMPARISONS_PER_ESSAY",

@@ -35,7 +35,6 @@ from eng5_np.contracts import (
     CJ_REQUEST_TOPIC,
     LLM_COMPARISON_RESULT_TOPIC,
 )
-from eng5_np.grades import GradeScaleName
 from eng5_np.localstack.admin_auth import TokenAuthority
 from eng5_np.localstack.admin_store import ADMIN_FAULTS, AdminStore
 from eng5_np.localstack.broker import EmbeddedBroker
@@ -45,6 +44,7 @@ from eng5_np.localstack.judge import JudgeConfig
 from eng5_np.localstack.lifecycle import AsyncService
 from eng5_np.localstack.llm_judge import JudgingConfig
 from eng5_np.localstack.llm_judge.throttle import JudgeStats
+from eng5_np.reference.grades import GradeScaleName
 
 __all__ = [
     "STACK_TOPICS",

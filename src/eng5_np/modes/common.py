@@ -6,12 +6,12 @@ from pathlib import Path
 from uuid import uuid4
 
 from eng5_np.artefact.checksum import MANIFEST_FOLDERS
-from eng5_np.atomic import remove_stale_temp_files
 from eng5_np.dataset.anchor_subset import anchors_only
 from eng5_np.dataset.inventory import Inventory, build_inventory
 from eng5_np.errors import UsageError
-from eng5_np.grades import GRADE_SCALES
 from eng5_np.logs import attach_run_log, bind_run_context, get_logger
+from eng5_np.primitives.atomic import remove_stale_temp_files
+from eng5_np.reference.grades import GRADE_SCALES
 from eng5_np.settings import RunMode, RunSettings
 
 log = get_logger(__name__)

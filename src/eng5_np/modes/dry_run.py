@@ -21,7 +21,7 @@ from eng5_np.modes.common import (
     new_wire_batch_id,
     prepare_run_folder,
 )
-from eng5_np.overrides import llm_overrides_payload, load_judge_overrides
+from eng5_np.request.overrides import llm_overrides_payload, load_judge_overrides
 from eng5_np.settings import RunSettings
 
 log = get_logger(__name__)

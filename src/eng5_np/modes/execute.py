@@ -17,8 +17,6 @@ from eng5_np.artefact.builder import (
 )
 from eng5_np.artefact.event_log import EVENT_FILES, EventLog
 from eng5_np.artefact.hydrator import Hydrator
-from eng5_np.atomic import atomic_write_bytes
-from eng5_np.budget import ComparisonBudget
 from eng5_np.contracts import CALLBACK_TOPICS, CJ_REQUEST_TOPIC, to_wire_bytes
 from eng5_np.dataset.inventory import EssayFile, Inventory
 from eng5_np.errors import (
@@ -48,8 +46,10 @@ from eng5_np.modes.preflight import (
     save_assignment,
 )
 from eng5_np.modes.progress import ProgressSink, SilentProgress
-from eng5_np.overrides import llm_overrides_payload, load_judge_overrides
-from eng5_np.request import compose_request
+from eng5_np.primitives.atomic import atomic_write_bytes
+from eng5_np.request.budget import ComparisonBudget
+from eng5_np.request.envelope import compose_request
+from eng5_np.request.overrides import llm_overrides_payload, load_judge_overrides
 from eng5_np.settings import RunSettings
 from eng5_np.upload import (
     RetryPolicy,

@@ -31,12 +31,12 @@ from eng5_np.artefact.schema import validate_document, validation_errors
 from eng5_np.artefact.writer import seal_and_write
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.errors import ArtefactInvalid
-from eng5_np.grades import GRADE_SCALES
 from eng5_np.kafka.state import CollectorState
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectOutcome, StopReason
-from eng5_np.overrides import JudgeOverrides
+from eng5_np.reference.grades import GRADE_SCALES
 from eng5_np.report.render import write_reports
+from eng5_np.request.overrides import JudgeOverrides
 from eng5_np.settings import RunMode, RunSettings
 
 log = get_logger(__name__)

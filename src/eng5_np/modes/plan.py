@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eng5_np.budget import ComparisonBudget, CostEstimate, estimate_cost
 from eng5_np.dataset.inventory import Inventory
-from eng5_np.grades import GradeScaleName
-from eng5_np.llm_models import ModelEntry, validate_override
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
-from eng5_np.overrides import JudgeOverrides, llm_overrides_payload, load_judge_overrides
+from eng5_np.reference.grades import GradeScaleName
+from eng5_np.reference.llm_models import ModelEntry, validate_override
+from eng5_np.request.budget import ComparisonBudget, CostEstimate, estimate_cost
+from eng5_np.request.overrides import JudgeOverrides, llm_overrides_payload, load_judge_overrides
 from eng5_np.settings import RunSettings
 
 log = get_logger(__name__)

@@ -10,10 +10,15 @@ from pathlib import Path
 
 from eng5_np.admin import AssignmentContext, CJAdminClient, assignment_preflight
 from eng5_np.admin.models import AssessmentInstructions, RegisteredAnchor
-from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
-from eng5_np.llm_models import ModelManifest, fetch_live_manifest, load_manifest, validate_override
-from eng5_np.redaction import redact_url
+from eng5_np.primitives.atomic import atomic_write_bytes
+from eng5_np.primitives.redaction import redact_url
+from eng5_np.reference.llm_models import (
+    ModelManifest,
+    fetch_live_manifest,
+    load_manifest,
+    validate_override,
+)
 from eng5_np.settings import RunSettings
 
 ASSIGNMENT_FILE = Path("requests") / "assignment.json"

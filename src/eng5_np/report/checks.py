@@ -42,7 +42,7 @@ from eng5_np.analysis import (
     win_counts,
 )
 from eng5_np.artefact.essays import EssayDirectory
-from eng5_np.grades import get_scale
+from eng5_np.reference.grades import get_scale
 from eng5_np.report.gates import (
     CountSpread,
     Gate,

@@ -4,7 +4,7 @@ Pure: groups of run summaries in, a frozen :class:`Comparison` out; the terminal
 and HTML views only render it. A group is one run, or the repeats of one experiment, shown as
 one row: counts and cost are summed over its runs, every statistic is the mean over its runs,
 and τ's interval is the Student-t interval across the repeats (two or more repeats) or the run's
-own bootstrap interval (a single run) — see :mod:`eng5_np.report.repeat_stats`.
+own bootstrap interval (a single run) — see :mod:`eng5_np.analysis.repeats`.
 
 Runs are compared only when they share a dataset (``metadata.inventory_hash``) and a grade
 scale: τ, inversions and SSR of different essays or scales are different quantities, so
@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from eng5_np.analysis.repeats import aggregate_repeats
 from eng5_np.errors import IncomparableRuns
-from eng5_np.report.repeat_stats import aggregate_repeats
 from eng5_np.report.run_summary import RunSummary
 from eng5_np.report.wording import Table
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from eng5_np.atomic import atomic_write_bytes
+from eng5_np.primitives.atomic import atomic_write_bytes
 from eng5_np.report import compare_view, experiment_view
 from eng5_np.report.compare_view import Comparison
 from eng5_np.report.experiment_view import ExperimentView

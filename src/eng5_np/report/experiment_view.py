@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eng5_np.report.repeat_stats import RepeatAggregate, Spread, aggregate_repeats
+from eng5_np.analysis.repeats import RepeatAggregate, Spread, aggregate_repeats
 from eng5_np.report.run_summary import RunSummary
 from eng5_np.report.wording import Table
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry, reliability_figures
-from eng5_np.budget import MIN_COMPARISONS_PER_ESSAY
+from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY
 
 
 class GateStatus(StrEnum):

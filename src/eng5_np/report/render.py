@@ -13,8 +13,8 @@ from typing import Any
 
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.artefact.verify import read_artefact_json
-from eng5_np.atomic import atomic_write_bytes
 from eng5_np.errors import UsageError
+from eng5_np.primitives.atomic import atomic_write_bytes
 from eng5_np.report.alignment_section import alignment_section
 from eng5_np.report.checks import compute_checks
 from eng5_np.report.facts import read_facts

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import structlog
 
-from eng5_np.atomic import atomic_write_bytes
-from eng5_np.redaction import redact_url
+from eng5_np.primitives.atomic import atomic_write_bytes
+from eng5_np.primitives.redaction import redact_url
 
 __all__ = ["CACHE_DIR_ENV", "UploadCache", "normalise_url"]
 

@@ -19,7 +19,7 @@ import aiohttp
 import structlog
 
 from eng5_np.errors import ContentServiceUnavailable
-from eng5_np.redaction import redact_url
+from eng5_np.primitives.redaction import redact_url
 from eng5_np.upload.cache import UploadCache
 from eng5_np.upload.models import UploadFailure, UploadItem, UploadOutcome, UploadProgress
 from eng5_np.upload.retry import RetryPolicy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from eng5_np.hashing import sha256_text as text_checksum
+from eng5_np.primitives.hashing import sha256_text as text_checksum
 
 __all__ = ["UploadFailure", "UploadItem", "UploadOutcome", "UploadProgress", "text_checksum"]
 

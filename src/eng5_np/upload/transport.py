@@ -20,7 +20,7 @@ import aiohttp
 import yarl
 
 from eng5_np.errors import ContentServiceUnavailable
-from eng5_np.redaction import redact_text, redact_url
+from eng5_np.primitives.redaction import redact_text, redact_url
 from eng5_np.upload.retry import RetryPolicy
 
 __all__ = ["ContentServicePoster", "TextUploadFailed", "check_reachable"]

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 
 from eng5_np.contracts import LLMProviderType
-from eng5_np.llm_models import ModelEntry, load_manifest
 from eng5_np.localstack.judge import JudgeEssay
 from eng5_np.localstack.llm_judge.base import CallOptions, ProviderClient, ProviderSettings
 from eng5_np.localstack.llm_judge.cost import CostGuard
@@ -17,6 +16,7 @@ from eng5_np.localstack.llm_judge.prompt import PromptContext
 from eng5_np.localstack.llm_judge.protocol import JudgeTask
 from eng5_np.localstack.llm_judge.runtime import build_client
 from eng5_np.localstack.llm_judge.throttle import RetryPolicy, Throttle
+from eng5_np.reference.llm_models import ModelEntry, load_manifest
 from fake_providers import FakeProvider
 
 KEY = "sk-test-7f3a9c1e-not-a-real-key"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from eng5_np.contracts import EssayComparisonWinner
-from eng5_np.hashing import sha256_text
 from eng5_np.localstack.llm_judge.answer import UnusableAnswer, parse_answer
 from eng5_np.localstack.llm_judge.prompt import (
     DEFAULT_SYSTEM_PROMPT,
@@ -13,6 +12,7 @@ from eng5_np.localstack.llm_judge.prompt import (
     PromptContext,
     build_prompt,
 )
+from eng5_np.primitives.hashing import sha256_text
 
 A, B = "k3x9-a1", "q7z2-b2"
 

@@ -10,7 +10,6 @@ import time
 import pytest
 
 from eng5_np.contracts import LLMProviderType
-from eng5_np.llm_models import load_manifest
 from eng5_np.localstack.llm_judge.base import (
     ProviderFailure,
     failure_for_status,
@@ -18,6 +17,7 @@ from eng5_np.localstack.llm_judge.base import (
 )
 from eng5_np.localstack.llm_judge.cost import CostGuard, CostLimitReached
 from eng5_np.localstack.llm_judge.throttle import RetryPolicy, Throttle
+from eng5_np.reference.llm_models import load_manifest
 
 
 class Sleeps:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from eng5_np.llm_models import ModelEntry
+from eng5_np.reference.llm_models import ModelEntry
 
 __all__ = ["CHARS_PER_TOKEN", "CostGuard", "CostLimitReached", "Reservation"]
 

@@ -34,7 +34,6 @@ from eng5_np.contracts import (
     TokenUsage,
     utc_now,
 )
-from eng5_np.llm_models import ModelEntry
 from eng5_np.localstack.judge import JudgeVerdict
 from eng5_np.localstack.llm_judge.answer import JudgeAnswer, UnusableAnswer, parse_answer
 from eng5_np.localstack.llm_judge.base import (
@@ -47,6 +46,7 @@ from eng5_np.localstack.llm_judge.cost import CostGuard, CostLimitReached
 from eng5_np.localstack.llm_judge.prompt import PromptContext, build_prompt
 from eng5_np.localstack.llm_judge.protocol import JudgeTask
 from eng5_np.localstack.llm_judge.throttle import Throttle
+from eng5_np.reference.llm_models import ModelEntry
 
 __all__ = ["ANSWER_ATTEMPTS", "INVALID_RESPONSE", "LLMJudge"]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from eng5_np.hashing import sha256_text
+from eng5_np.primitives.hashing import sha256_text
 
 __all__ = [
     "ANSWER_SCHEMA",

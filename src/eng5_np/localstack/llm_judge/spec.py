@@ -28,8 +28,8 @@ from pydantic import SecretStr
 
 from eng5_np.contracts import LLMProviderType
 from eng5_np.errors import JudgeMisconfigured, ModelManifestError
-from eng5_np.llm_models import ModelEntry, load_manifest
 from eng5_np.localstack.llm_judge.base import ProviderSettings
+from eng5_np.reference.llm_models import ModelEntry, load_manifest
 
 __all__ = [
     "BASE_URL_VARIABLES",

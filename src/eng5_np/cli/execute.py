@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from eng5_np.cli_common import LOCAL_STACK_NO_RESUME, fail, run_async, stderr_console
+from eng5_np.cli.common import LOCAL_STACK_NO_RESUME, fail, run_async, stderr_console
 from eng5_np.errors import CollectionTimeout, RunnerError
 from eng5_np.settings import LogFormat, RunMode, RunSettings
 
@@ -54,7 +54,7 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
 
     async def go() -> ExecuteResult:
         if settings.local_stack:
-            from eng5_np.cli_stack_run import (
+            from eng5_np.cli.stack_run import (
                 judge_label,
                 parse_faults,
                 settings_judging,

@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from eng5_np.admin import ContextOrigin
-from eng5_np.cli_common import build_settings, fail, run_async
-from eng5_np.cli_help import HelpCommand, HelpGroup
+from eng5_np.cli.common import build_settings, fail, run_async
+from eng5_np.cli.help import HelpCommand, HelpGroup
 from eng5_np.errors import UsageError
-from eng5_np.grades import GradeScaleName
+from eng5_np.reference.grades import GradeScaleName
 from eng5_np.settings import AdminCredentials, RunSettings
 
 assignment_app = typer.Typer(

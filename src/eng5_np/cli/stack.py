@@ -17,10 +17,10 @@ import typer
 from pydantic import SecretStr
 from rich.console import Console
 
-from eng5_np.cli_help import HelpCommand, HelpGroup
-from eng5_np.cli_stack_run import judge_config, judge_label, judging_config
+from eng5_np.cli.help import HelpCommand, HelpGroup
+from eng5_np.cli.stack_run import judge_config, judge_label, judging_config
 from eng5_np.errors import RunnerError
-from eng5_np.grades import GradeScaleName
+from eng5_np.reference.grades import GradeScaleName
 
 if TYPE_CHECKING:
     pass

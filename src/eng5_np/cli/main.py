@@ -13,13 +13,13 @@ import typer
 from rich.console import Console
 
 from eng5_np import __version__
-from eng5_np.cli_actions import models_command, report_command, schema_command, verify_command
-from eng5_np.cli_admin import anchors_app, assignment_app
-from eng5_np.cli_common import build_settings, fail, run_async
-from eng5_np.cli_execute import execute_with_progress
-from eng5_np.cli_experiments import compare_command, run_repeats_command, sweep_command
-from eng5_np.cli_help import FLAG, HelpCommand, HelpGroup, choices
-from eng5_np.cli_stack import stack_app
+from eng5_np.cli.actions import models_command, report_command, schema_command, verify_command
+from eng5_np.cli.admin import anchors_app, assignment_app
+from eng5_np.cli.common import build_settings, fail, run_async
+from eng5_np.cli.execute import execute_with_progress
+from eng5_np.cli.experiments import compare_command, run_repeats_command, sweep_command
+from eng5_np.cli.help import FLAG, HelpCommand, HelpGroup, choices
+from eng5_np.cli.stack import stack_app
 from eng5_np.contracts.enums import (
     CourseCode,
     LLMBatchingMode,
@@ -29,11 +29,11 @@ from eng5_np.contracts.enums import (
 )
 from eng5_np.dataset.anchor_subset import parse_anchor_grades
 from eng5_np.errors import DatasetError, UsageError
-from eng5_np.grades import GradeScaleName
 from eng5_np.logs import configure_logging
 from eng5_np.modes.common import require_output_folder
 from eng5_np.modes.dry_run import run_dry_run
 from eng5_np.modes.plan import run_plan
+from eng5_np.reference.grades import GradeScaleName
 from eng5_np.report.plan_view import render_plan
 from eng5_np.settings import (
     UPLOAD_ATTEMPTS,

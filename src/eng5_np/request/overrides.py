@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from eng5_np.errors import UsageError
-from eng5_np.hashing import sha256_text
+from eng5_np.primitives.hashing import sha256_text
 from eng5_np.settings import RunSettings
 
 MAX_OVERRIDE_BYTES = 256 * 1024

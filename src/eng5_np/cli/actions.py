@@ -12,11 +12,11 @@ from rich.table import Table
 
 from eng5_np.artefact.schema import load_schema
 from eng5_np.artefact.verify import verify_artefact
-from eng5_np.cli_common import fail, stderr_console
-from eng5_np.cli_help import choices
+from eng5_np.cli.common import fail, stderr_console
+from eng5_np.cli.help import choices
 from eng5_np.contracts.enums import LLMProviderType
 from eng5_np.errors import RunnerError
-from eng5_np.llm_models import load_manifest
+from eng5_np.reference.llm_models import load_manifest
 
 
 def verify_command(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from eng5_np.atomic import atomic_write_bytes, remove_stale_temp_files
 from eng5_np.errors import UsageError
 from eng5_np.logs import detach_run_log
 from eng5_np.modes.common import prepare_run_folder
+from eng5_np.primitives.atomic import atomic_write_bytes, remove_stale_temp_files
 from eng5_np.settings import RunMode, RunSettings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eng5_np.grades import GRADE_SCALES, GradeScaleName, get_scale
+from eng5_np.reference.grades import GRADE_SCALES, GradeScaleName, get_scale
 
 LEGACY = GRADE_SCALES[GradeScaleName.LEGACY_9_STEP]
 NATIONAL = GRADE_SCALES[GradeScaleName.NATIONAL_9_STEP]

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from eng5_np.report.repeat_stats import spread
+from eng5_np.analysis.repeats import spread
 from eng5_np.report.run_summary import rank_descending
 
 

@@ -8,8 +8,12 @@ import pytest
 
 from eng5_np.contracts import LLMConfigOverrides, OutputVerbosity, ReasoningEffort
 from eng5_np.errors import UsageError
-from eng5_np.hashing import sha256_text
-from eng5_np.overrides import llm_overrides_payload, load_judge_overrides, read_override_file
+from eng5_np.primitives.hashing import sha256_text
+from eng5_np.request.overrides import (
+    llm_overrides_payload,
+    load_judge_overrides,
+    read_override_file,
+)
 from eng5_np.settings import RunSettings
 
 

@@ -14,10 +14,10 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from eng5_np.cli_help import plain_message
+from eng5_np.cli.help import plain_message
 from eng5_np.errors import DatasetError, RunnerError, UsageError
 from eng5_np.logs import detach_run_log, get_logger
-from eng5_np.redaction import redact_text
+from eng5_np.primitives.redaction import redact_text
 from eng5_np.settings import RunSettings
 
 T = TypeVar("T")

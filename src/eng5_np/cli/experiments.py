@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from eng5_np.cli_common import build_settings, fail, run_async, stderr_console
+from eng5_np.cli.common import build_settings, fail, run_async, stderr_console
 from eng5_np.contracts.enums import LLMProviderType
 from eng5_np.errors import RunnerError, UsageError
-from eng5_np.grades import GradeScaleName
+from eng5_np.reference.grades import GradeScaleName
 from eng5_np.settings import LogFormat, RunMode, RunSettings
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ async def _with_stack(
 
     if not settings.local_stack:
         return await body(settings, EXTERNAL_STACK)
-    from eng5_np.cli_stack_run import parse_faults, with_local_stack
+    from eng5_np.cli.stack_run import parse_faults, with_local_stack
 
     parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
 

@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from eng5_np.budget import ComparisonBudget, estimate_cost
 from eng5_np.contracts import LLMProviderType
 from eng5_np.errors import LLMProviderUnavailable, ModelManifestError
-from eng5_np.llm_models import (
+from eng5_np.reference.llm_models import (
     ModelManifest,
     fetch_live_manifest,
     load_manifest,
     validate_override,
 )
+from eng5_np.request.budget import ComparisonBudget, estimate_cost
 
 
 def test_the_shipped_manifest_covers_every_platform_provider() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from eng5_np import __version__
+from eng5_np.artefact.provenance import GitState, cli_environment, git_state, package_versions
 from eng5_np.artefact.schema import validate_document, validation_errors
-from eng5_np.provenance import GitState, cli_environment, git_state, package_versions
 from eng5_np.settings import bundled_sample_dataset
 
 GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES")
@@ -60,7 +60,7 @@ def artefact_with(git: GitState) -> dict[str, object]:
     )
     from eng5_np.artefact.checksum import compute_checksum
     from eng5_np.dataset.inventory import build_inventory
-    from eng5_np.grades import GRADE_SCALES
+    from eng5_np.reference.grades import GRADE_SCALES
     from eng5_np.settings import RunMode, RunSettings
 
     settings = RunSettings(mode=RunMode.DRY_RUN, batch_id="provenance-test")
