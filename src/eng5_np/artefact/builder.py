@@ -7,6 +7,7 @@ Optional fields are omitted, never written as null.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,14 +35,22 @@ class StackInfo:
     """The real judge's provider (a local stack with ``judge`` ``llm``)."""
     model: str | None = None
     """The real judge's model id."""
+    pairing: dict[str, Any] | None = None
+    """The local stack's pairing design and its settings (``{"design", "settings"}``)."""
 
-    def as_dict(self) -> dict[str, str]:
-        """The artefact's ``metadata.stack`` block (provider and model only when known)."""
-        block = {"kind": self.kind, "judge": self.judge, "description": self.description}
+    def as_dict(self) -> dict[str, Any]:
+        """The artefact's ``metadata.stack`` block (optional keys only when known)."""
+        block: dict[str, Any] = {
+            "kind": self.kind,
+            "judge": self.judge,
+            "description": self.description,
+        }
         if self.provider is not None:
             block["provider"] = self.provider
         if self.model is not None:
             block["model"] = self.model
+        if self.pairing is not None:
+            block["pairing"] = self.pairing
         return block
 
 
@@ -77,6 +86,8 @@ class RunStatus:
     completion_status: str | None = None
     observed: ObservedEvents = field(default_factory=ObservedEvents)
     failed: dict[str, Any] | None = None
+    batch_stop: dict[str, Any] | None = None
+    """Why the CJ service stopped the batch, when it said so (:func:`batch_stop_block`)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready block with optional fields omitted."""
@@ -94,7 +105,31 @@ class RunStatus:
             block["completion_status"] = self.completion_status
         if self.failed is not None:
             block["failed"] = self.failed
+        if self.batch_stop is not None:
+            block["batch_stop"] = self.batch_stop
         return block
+
+
+def batch_stop_block(*sources: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``runner_status.batch_stop`` from the first source naming a stop reason.
+
+    The sources are the rich result's ``assessment_metadata`` and a failure's ``error_info``:
+    the local stack's CJ service puts ``stop_reason``, ``waves``, ``stop_detail`` and
+    ``pairing_design`` there (the measured platform sends none of them: no block then).
+    """
+    for source in sources:
+        if source is None:
+            continue
+        reason, waves = source.get("stop_reason"), source.get("waves")
+        if not isinstance(reason, str) or not isinstance(waves, int) or waves < 0:
+            continue
+        block: dict[str, Any] = {"reason": reason, "waves": waves}
+        for key, name in (("stop_detail", "detail"), ("pairing_design", "design")):
+            value = source.get(key)
+            if isinstance(value, str):
+                block[name] = value
+        return block
+    return None
 
 
 def utc_now_iso() -> str:

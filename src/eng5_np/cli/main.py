@@ -41,6 +41,7 @@ from eng5_np.settings import (
     AdminCredentials,
     KafkaSecurity,
     LogFormat,
+    PairingDesignName,
     RunMode,
 )
 
@@ -291,6 +292,23 @@ def main_command(
             help="With --local-stack: share of pairs also judged with A/B swapped.",
         ),
     ] = None,
+    pairing: Annotated[
+        PairingDesignName | None,
+        typer.Option(
+            case_sensitive=False,
+            metavar="DESIGN",
+            help="With --local-stack: how CJ chooses pairs and when it stops: "
+            f"{choices(PairingDesignName)} (default platform).",
+        ),
+    ] = None,
+    target_precision: Annotated[
+        float | None,
+        typer.Option(
+            metavar="X",
+            help="With --pairing adaptive: stop at this mean SE (execute) or τ-b interval "
+            "width (anchor-align), or at the budget.",
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", metavar=FLAG, help="Show debug logs.")
     ] = False,
@@ -366,6 +384,8 @@ def main_command(
             "judge_rpm": judge_rpm,
             "cost_limit": cost_limit,
             "judge_both_orders": judge_both_orders,
+            "pairing": pairing,
+            "target_precision": target_precision,
             "verbose": verbose,
             "log_format": log_format,
         }
@@ -378,10 +398,14 @@ def main_command(
         "--judge-rpm": judge_rpm,
         "--cost-limit": cost_limit,
         "--judge-both-orders": judge_both_orders,
+        "--pairing": pairing,
+        "--target-precision": target_precision,
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:
         raise fail(UsageError(f"{', '.join(given)} only apply with --local-stack"))
+    if target_precision is not None and settings.pairing is not PairingDesignName.ADAPTIVE:
+        raise fail(UsageError("--target-precision only applies with --pairing adaptive"))
     if anchor_grades is not None and settings.mode is not RunMode.ANCHOR_ALIGN:
         raise fail(
             UsageError(

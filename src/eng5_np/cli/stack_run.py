@@ -21,6 +21,7 @@ from eng5_np.settings import RunSettings
 
 if TYPE_CHECKING:
     from eng5_np.artefact.builder import StackInfo
+    from eng5_np.localstack.designs import PairingConfig
     from eng5_np.localstack.judge import FaultConfig, JudgeConfig
     from eng5_np.localstack.llm_judge import JudgingConfig
 
@@ -103,6 +104,15 @@ def settings_judging(settings: RunSettings) -> JudgingConfig:
     )
 
 
+def pairing_config(design: str, target_precision: float | None = None) -> PairingConfig:
+    """The CJ service's pairing design from ``--pairing`` / ``--target-precision``."""
+    from eng5_np.localstack.designs import AdaptiveSettings, PairingConfig
+
+    return PairingConfig(
+        design=design, adaptive=AdaptiveSettings(target_precision=target_precision)
+    )
+
+
 def judge_label(judging: JudgingConfig) -> str:
     """How the judge is named to people (its limits too, for a real one)."""
     return judging.describe()
@@ -115,9 +125,11 @@ class LocalStackRun:
         from eng5_np.localstack.stack import LocalStack, LocalStackConfig
 
         self._judging = judging if judging is not None else settings_judging(settings)
+        self._pairing = pairing_config(settings.pairing.value, settings.target_precision)
         config = LocalStackConfig(
             judge=judge_config(settings.judge_seed, settings.judge_faults),
             judging=self._judging,
+            pairing=self._pairing,
             grade_scale=settings.grade_scale.value,
             external_bootstrap=(
                 settings.kafka_bootstrap if settings.kafka_bootstrap_explicit else None
@@ -175,6 +187,7 @@ class LocalStackRun:
         from eng5_np.artefact.builder import StackInfo
 
         model = self._judging.choice.model
+        pairing = self._pairing.describe()
         if model is not None:
             return StackInfo(
                 "local",
@@ -183,6 +196,7 @@ class LocalStackRun:
                 f"with a {judge_label(self._judging)}",
                 provider=model.provider.value,
                 model=model.model_id,
+                pairing=pairing,
             )
         faults = self._settings.judge_faults or "none"
         return StackInfo(
@@ -192,6 +206,7 @@ class LocalStackRun:
             f"with the simulated judge (seed {self._settings.judge_seed}, faults {faults}); "
             "not LLM judgements; costs are estimates at the named model's prices, no money "
             "was spent",
+            pairing=pairing,
         )
 
 

@@ -10,7 +10,12 @@ from eng5_np.logs import get_logger
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
 from eng5_np.reference.grades import GradeScaleName
 from eng5_np.reference.llm_models import ModelEntry, validate_override
-from eng5_np.request.budget import ComparisonBudget, CostEstimate, estimate_cost
+from eng5_np.request.budget import (
+    ComparisonBudget,
+    CostEstimate,
+    estimate_cost,
+    requested_max_comparisons,
+)
 from eng5_np.request.overrides import JudgeOverrides, llm_overrides_payload, load_judge_overrides
 from eng5_np.settings import RunSettings
 
@@ -41,7 +46,9 @@ async def run_plan(settings: RunSettings) -> PlanResult:
     """Inventory the dataset and compute what a run would send."""
     wire_batch_id = new_wire_batch_id()
     inventory = load_inventory(settings, wire_batch_id)
-    budget = ComparisonBudget(len(inventory.essays), settings.max_comparisons)
+    budget = ComparisonBudget(
+        len(inventory.essays), requested_max_comparisons(settings, len(inventory.essays))
+    )
     model, warnings = validate_override(settings.llm_provider, settings.llm_model)
     judge_overrides = load_judge_overrides(settings)
     warnings.extend(assignment_notes(settings))

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from eng5_np.modes.plan import PlanResult
-from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY
+from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY, resampling_ceiling
 
 
 def render_plan(result: PlanResult, console: Console) -> None:
@@ -60,15 +60,16 @@ def render_plan(result: PlanResult, console: Console) -> None:
         else "no --max-comparisons (the CJ service's own budget applies)"
     )
     console.print(
-        f"Comparisons: {cap}; at most {budget.planned} of {budget.all_pairs} possible pairs, "
+        f"Comparisons: {cap}; at most {budget.planned} over {budget.all_pairs} distinct pairs, "
         f"≈{budget.per_essay:.1f} per essay."
     )
     if not budget.gate_reachable:
+        ceiling = resampling_ceiling(budget.essays)
         console.print(
             f"[yellow]warn[/yellow]: the quality gate asks ≥{MIN_COMPARISONS_PER_ESSAY} "
-            f"comparisons per essay, which no budget can meet here: {budget.essays} essays "
-            f"have only {budget.all_pairs} possible pairs ({max(budget.essays - 1, 0)} per "
-            f"essay); add essays (at least {MIN_COMPARISONS_PER_ESSAY + 1}) to reach it."
+            f"comparisons per essay, which the platform cannot meet here: for {budget.essays} "
+            f"essays it makes at most {ceiling} comparisons (every pair, then its resampling "
+            f"pass), {2 * ceiling / max(budget.essays, 1):.1f} per essay; add essays to reach it."
         )
     elif not budget.meets_gate:
         console.print(
