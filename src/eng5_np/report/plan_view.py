@@ -7,7 +7,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from eng5_np.modes.plan import PlanResult
-from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY, resampling_ceiling
+from eng5_np.request.budget import (
+    MIN_COMPARISONS_PER_ESSAY,
+    anchor_align_budget,
+    expected_anchor_align_width,
+    resampling_ceiling,
+)
 
 
 def render_plan(result: PlanResult, console: Console) -> None:
@@ -63,6 +68,20 @@ def render_plan(result: PlanResult, console: Console) -> None:
         f"Comparisons: {cap}; at most {budget.planned} over {budget.all_pairs} distinct pairs, "
         f"≈{budget.per_essay:.1f} per essay."
     )
+    anchors = len(inventory.anchors)
+    if anchors >= 2:
+        default = anchor_align_budget(anchors)
+        width = expected_anchor_align_width(anchors, default)
+        expected = (
+            f"; measured at this size, its 95 % τ-b interval is about {width:.2f} wide "
+            "(median of benchmarks/bench_designs.py, simulated judge)"
+            if width is not None
+            else "; its τ-b interval width is measured for 9 anchors only (bench_designs.py)"
+        )
+        console.print(
+            f"Anchor-align (--mode anchor-align) of these {anchors} anchors asks for "
+            f"{default} comparisons by default, every pair in both orders{expected}."
+        )
     if not budget.gate_reachable:
         ceiling = resampling_ceiling(budget.essays)
         console.print(

@@ -25,6 +25,27 @@ def resampling_ceiling(essays: int) -> int:
     return all_pairs * (1 + passes)
 
 
+MEASURED_ANCHOR_COUNT = 9
+"""The anchor count ``benchmarks/bench_designs.py`` measures anchor-align budgets at."""
+MEASURED_TAU_WIDTH_AT_72 = 0.141
+"""Median width of the 95 % τ-b interval after 72 comparisons of 9 anchors under the
+``platform`` design, measured by ``python benchmarks/bench_designs.py`` (20 seeds; simulated
+judge, 0.75 logits per grade step): ``anchors.platform.at_72.tau_width_median 0.141`` on
+2026-12-08 (balanced 0.172, adaptive 0.111). The interval is clipped at τ-b = 1, so it is
+narrow whenever the fitted order is near perfect; read it as a lower bound."""
+
+
+def expected_anchor_align_width(anchors: int, budget: int) -> float | None:
+    """The measured τ-b interval width for this anchor count and budget, or None if unmeasured.
+
+    Only 9 anchors at 72 comparisons (the default budget) are measured; ``analysis/power.py``
+    (a planner for any count) is not part of this project yet.
+    """
+    if anchors == MEASURED_ANCHOR_COUNT and budget == anchor_align_budget(anchors):
+        return MEASURED_TAU_WIDTH_AT_72
+    return None
+
+
 def requested_max_comparisons(settings: RunSettings, essays: int) -> int | None:
     """The ``metadata.max_comparisons`` a run sends: ``--max-comparisons``, else for an
     anchor-align run :func:`anchor_align_budget`, else none (the service's own budget)."""

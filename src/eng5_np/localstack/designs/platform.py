@@ -20,7 +20,8 @@ one wave that re-submits every pair, least-compared first (ties by jitter) — s
 the platform. Each wave's matching is the best for that wave alone, so coverage can need a
 wave more when the last uncompared pairs share essays: with a judge of 1 logit per 0.75 grade
 steps, 9 essays took 9 coverage waves for 24 of 30 judge seeds and 10 for 5 (the 30th batch
-stopped ``stable`` after its 10th wave); 7 essays took 7 waves for 27 of 30 and 8 for 3. A wave is cut to the budget that remains (its heaviest pairs kept).
+stopped ``stable`` after its 10th wave); 7 essays took 7 waves for 27 of 30 and 8 for 3.
+A wave is cut to the budget that remains (its heaviest pairs kept).
 
 Orientation ``fair_complement`` (:meth:`~eng5_np.localstack.designs.protocol.Ledger.orient`):
 a pair submitted before is shown the other way round; a new pair shows first the essay that
@@ -122,9 +123,7 @@ def edge_weight(
     return weight
 
 
-def _matching(
-    essays: list[str], weights: dict[tuple[str, str], float]
-) -> list[tuple[str, str]]:
+def _matching(essays: list[str], weights: dict[tuple[str, str], float]) -> list[tuple[str, str]]:
     """The maximum-cardinality, maximum-weight matching of ``essays``, heaviest pair first."""
     pool = set(essays)
     graph: nx.Graph[str] = nx.Graph()
