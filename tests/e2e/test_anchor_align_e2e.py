@@ -142,6 +142,9 @@ def test_72_comparisons_judge_every_pair_of_nine_anchors_twice_in_both_orders(
     stop = document["validation"]["runner_status"]["batch_stop"]
     assert stop["reason"] == "budget_spent"
     assert stop["waves"] >= 10  # ≥ 9 coverage waves of 4 pairs, then the pass of 36
+    # Position consistency reads the repeats as pairs judged both ways round.
+    report = " ".join((all_anchors / "report.md").read_text(encoding="utf-8").split())
+    assert "of 36 pairs kept their winner" in report
 
 
 def test_anchor_align_of_the_five_weakest_grades(weakest_five: Path) -> None:
