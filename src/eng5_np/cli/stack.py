@@ -133,7 +133,7 @@ def stack_up(
     ] = PairingDesignName.PLATFORM,
     target_precision: Annotated[
         float | None,
-        typer.Option(min=0.0, help="--pairing adaptive: stop at this mean SE / τ-b width."),
+        typer.Option(help="--pairing adaptive: stop at this mean SE / τ-b width (> 0)."),
     ] = None,
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
@@ -157,6 +157,8 @@ def stack_up(
         raise typer.BadParameter(
             "only applies with --pairing adaptive", param_hint="--target-precision"
         )
+    if target_precision is not None and not target_precision > 0:
+        raise typer.BadParameter("must be positive", param_hint="--target-precision")
     config = LocalStackConfig(
         judge=judge_config(judge_seed, judge_faults),
         judging=judging,
@@ -172,7 +174,8 @@ def stack_up(
             _ready(
                 console,
                 [
-                    f"Local stack is running ({judge_label(judging)}; pairing {pairing.value}).",
+                    f"Local stack is running ({judge_label(judging)}).",
+                    f"Pairing design: {pairing.value}.",
                     f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
                     f"CONTENT_SERVICE_URL={stack.content_service_url}",
                     f"CJ_HEALTH_URL={stack.health_url or ''}",

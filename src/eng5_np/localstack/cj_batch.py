@@ -328,10 +328,12 @@ class _WaveJudge:
     as soon as it is judged; :meth:`judge` returns once every callback of the wave is
     acknowledged by the broker, so the design's refit only ever follows the last callback of a
     wave, as on the platform. ``--judge-both-orders`` adds, to every wave, swapped copies of a
-    share of its pairs (the share over the batch so far stays the fraction asked); they are
-    comparisons like any other. When the cost limit forbids the next comparison, no new one
-    starts, those in flight are published, then the batch fails with ``COST_LIMIT_REACHED``,
-    as the platform fails a batch.
+    share of its pairs (the share over the batch so far stays the fraction asked): comparisons
+    like any other in the callbacks, the result and the artefact, on top of the design's
+    budget, and not handed to the design (its stop rules count its own pairs, as before).
+    When the cost limit forbids the next comparison, no new one starts, those in flight are
+    published, then the batch fails with ``COST_LIMIT_REACHED``, as the platform fails a
+    batch.
     """
 
     def __init__(
@@ -384,11 +386,12 @@ class _WaveJudge:
         batch, report = self._batch, self._batch.report
         pairs = self._with_swapped(wave)
         acks: list[Awaitable[Any]] = []
-        judged: list[Judgement] = []
+        judged: dict[int, Judgement] = {}
         publishing = asyncio.Lock()
         faults = self._judge.faults
 
-        async def publish(pair: PlannedPair, verdict: JudgeVerdict) -> None:
+        async def publish(item: tuple[int, PlannedPair], verdict: JudgeVerdict) -> None:
+            index, pair = item
             async with publishing:  # one callback at a time: noise positions and delays hold
                 await self._publish_noise_due(acks)
                 raw = _wire(verdict.callback)
@@ -400,22 +403,27 @@ class _WaveJudge:
                 decided = verdict.callback.winner_and_loser()
                 if decided is None:
                     report.errors += 1
-                    judged.append(Judgement(pair, None))
+                    judged[index] = Judgement(pair, None)
                 else:
                     self.outcomes.append(
                         ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided)
                     )
-                    judged.append(Judgement(pair, decided[0]))
+                    judged[index] = Judgement(pair, decided[0])
                 if faults.callback_delay_s > 0:
                     await asyncio.sleep(faults.callback_delay_s)
 
-        tasks = comparison_tasks(
-            pairs,
-            self._essays,
-            self._metadata,
-            key_prefix=self._texts_key,
-            first_index=report.planned,
-        )
+        tasks = [
+            ((index, pair), task)
+            for index, (pair, task) in enumerate(
+                comparison_tasks(
+                    pairs,
+                    self._essays,
+                    self._metadata,
+                    key_prefix=self._texts_key,
+                    first_index=report.planned,
+                )
+            )
+        ]
         report.planned += len(pairs)
         stopped = await judge_all(
             self._pair_judge, tasks, batch.judging.config.concurrency, publish
@@ -428,7 +436,8 @@ class _WaveJudge:
                 f"--cost-limit reached after {self._published} of {report.planned} "
                 f"comparisons: {stopped}",
             )
-        return judged
+        # The design hears back about its own pairs; the swapped copies are extra data.
+        return [judged[index] for index in range(len(wave)) if index in judged]
 
     async def finish(self) -> None:
         """Publish the noise planned after the last comparison."""
