@@ -133,7 +133,17 @@ async def setup_assignment(
     return stored
 
 
+def _normalised(value: str | None) -> str | None:
+    """A text as the platform stores it: its models strip surrounding whitespace (SPEC §11.6)."""
+    return value.strip() if value is not None else None
+
+
 def _differences(body: InstructionsUpsert, stored: AssessmentInstructions | None) -> str:
+    """Which fields the read-back shows other values for (names only, never the texts), or "".
+
+    Each field is compared the way the platform normalises it: a stored text equal to the sent
+    one but for surrounding whitespace is the write that stuck, not a difference.
+    """
     if stored is None:
         return "no instructions at all"
     wrong = [
@@ -148,7 +158,7 @@ def _differences(body: InstructionsUpsert, stored: AssessmentInstructions | None
                 stored.student_prompt_storage_id,
             ),
         )
-        if sent != got
+        if _normalised(sent) != _normalised(got)
     ]
     return f"other values for {', '.join(wrong)}" if wrong else ""
 
@@ -175,15 +185,17 @@ async def register_anchors(
         )
         wanted[anchor.display_name] = anchor.grade
     listing = await client.list_anchors(assignment_id)
-    stored = {a.anchor_label: a for a in (listing.anchors if listing is not None else [])}
+    stored = {
+        _normalised(a.anchor_label): a for a in (listing.anchors if listing is not None else [])
+    }
     missing = [
         label
         for label, grade in wanted.items()
-        if label not in stored or stored[label].grade != grade
+        if _normalised(label) not in stored or stored[_normalised(label)].grade != grade
     ]
     if missing:
         raise AdminWriteNotStored(
             f"CJ acknowledged {len(wanted)} anchor registration(s) of {assignment_id!r}, but "
             f"{len(missing)} are not stored: {', '.join(missing)}"
         )
-    return [stored[label] for label in wanted]
+    return [stored[_normalised(label)] for label in wanted]
