@@ -402,3 +402,45 @@ def test_local_stack_timeout_advice_does_not_promise_a_resume(tmp_path: Path) ->
     assert "start a new run" in error[0]
     assert "to resume collecting" not in completed.stderr
     assert validation_errors(_artefact(out)) == []
+
+
+def test_the_same_command_after_a_killed_local_stack_run_starts_afresh(tmp_path: Path) -> None:
+    """Issue 14 (new user 1): the re-run resumed a batch of a stack that was gone and waited
+    out the whole timeout. Now the attempt is set aside (kept) and a new batch runs."""
+    out = tmp_path / "run"
+    args = _execute_args(out, "--judge-faults", "delay=0.02")
+    args[args.index("--completion-timeout") + 1] = "60"  # a resume would wait all of it: exit 4
+    stderr_path = tmp_path / "killed.err"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            args, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=stderr, text=True
+        )
+    broker_pid = None
+    try:
+        wait_until(lambda: BROKER_PID.search(stderr_path.read_text()) is not None, 60, "stack")
+        broker_pid = _broker_pid(stderr_path.read_text())
+        comparisons = out / "events" / "comparisons.jsonl"
+        wait_until(lambda: comparisons.exists() and comparisons.stat().st_size > 0, 60, "callbacks")
+        process.kill()  # SIGKILL: no cleanup, state.json stays as it was
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if broker_pid is not None and _alive(broker_pid):
+            os.kill(broker_pid, signal.SIGKILL)  # the killed runner could not stop its broker
+            wait_until(lambda: not _alive(broker_pid), 30, "the orphaned broker to exit")
+    old_wire_id = json.loads((out / "state.json").read_text())["wire_batch_id"]
+
+    completed = _run(args, _env(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    notes = [line for line in completed.stderr.splitlines() if "set-aside" in line]
+    assert len(notes) == 1, completed.stderr
+    assert "kept it as run.set-aside-1 and starting afresh" in notes[0]
+    aside = tmp_path / "run.set-aside-1"
+    assert json.loads((aside / "state.json").read_text())["wire_batch_id"] == old_wire_id
+    document = _artefact(out)
+    assert validation_errors(document) == []
+    assert document["metadata"]["wire_batch_id"] != old_wire_id
+    assert document["validation"]["runner_status"]["partial_data"] is False
+    assert document["bt_summary"]

@@ -63,6 +63,7 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
 
             parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
             judging = settings_judging(settings)  # bad --judge or missing key → exit 2, too
+            _set_aside_gone_stack_attempt(settings)
 
             def started(pids: tuple[int, ...]) -> None:
                 shown = ", ".join(str(pid) for pid in pids) or "none"
@@ -99,6 +100,22 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
             # "re-run to resume" is false here: the batch lived on the stack that just stopped.
             error.advice = LOCAL_STACK_NO_RESUME
         raise fail(error) from None
+
+
+def _set_aside_gone_stack_attempt(settings: RunSettings) -> None:
+    """A ``--local-stack`` run never resumes: the stack an earlier attempt published to is
+    gone, so that attempt is set aside (kept) and this run starts afresh, said in one line."""
+    from eng5_np.modes.common import require_output_folder, set_aside_gone_stack_attempt
+
+    run_dir = settings.resolved_output_dir
+    require_output_folder(run_dir)
+    aside = set_aside_gone_stack_attempt(run_dir)
+    if aside is not None:
+        stderr_console().print(
+            f"{run_dir}: an earlier attempt's batch lived on a local stack that is gone; "
+            f"kept it as {aside.name} and starting afresh",
+            markup=False,
+        )
 
 
 def _no_collection_reason(settings: RunSettings) -> str:
