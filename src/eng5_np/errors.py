@@ -28,6 +28,12 @@
 
 The CLI prints ``str(error)`` (one line) followed by ``advice`` and exits with
 ``exit_code``; tracebacks go only to the log file.
+
+A batch that completed but whose rich result never came (within ``--result-grace``) is no error:
+it exits 0. Its data is complete and analysed by the runner; re-running or resuming cannot
+bring the result (the platform failed to build it), and the artefact says it is missing
+(``validation.runner_status.service_result_missing``) — docs/RUNBOOK.md, "Exit codes", gives
+the reasons.
 """
 
 from __future__ import annotations

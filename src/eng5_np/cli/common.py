@@ -40,6 +40,8 @@ FLAG_NAMES = {
     "upload_attempts": "--upload-attempts",
     "upload_timeout": "--upload-timeout",
     "completion_timeout": "--completion-timeout",
+    "result_grace": "--result-grace",
+    "first_callback_deadline": "--first-callback-deadline",
     "kafka_bootstrap": "--kafka-bootstrap",
     "content_service_url": "--content-service-url",
     "assignment_id": "--assignment-id",

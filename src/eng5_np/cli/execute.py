@@ -90,6 +90,7 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
         stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
         stack_description=stack_info.description,
         simulated=stack_info.judge == "simulated",
+        service_result_missing=outcome is not None and outcome.service_result_missing,
     )
     for path in result.report_paths:
         console.print(f"report: {path}", markup=False)

@@ -104,7 +104,8 @@ def stack_up(
     judge_faults: Annotated[
         str | None,
         typer.Option(
-            help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, delay)."
+            help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, "
+            "delay, no-result, ignore-requests)."
         ),
     ] = None,
     health_port: Annotated[

@@ -90,7 +90,15 @@ class ExecuteResult:
                 f"the CJ service reported the batch failed: {outcome.detail}; artefact {path}"
             )
         if outcome.reason is StopReason.TIMEOUT:
-            raise CollectionTimeout(f"{outcome.detail}; partial artefact {path}")
+            advice = None
+            if self.hydrator.observed.llm_comparisons == 0:
+                advice = (
+                    "No comparison arrived: the CJ service may never have picked the request "
+                    f"up. Check it consumes {CJ_REQUEST_TOPIC}, then run the same command "
+                    "with --republish to publish the request again (the partial artefact is "
+                    "valid)."
+                )
+            raise CollectionTimeout(f"{outcome.detail}; partial artefact {path}", advice=advice)
         raise CollectionInterrupted(f"collection interrupted; partial artefact {path}")
 
 
@@ -116,6 +124,12 @@ async def run_execute(
             advice=f"Pass --batch-id {state.batch_label} to resume it, or another --output-dir.",
         )
     resumed = state is not None and state.request_published
+    if settings.republish and not resumed:
+        raise UsageError(
+            f"--republish: {run_dir} holds no published request to publish again",
+            advice="Use --republish only to resume a run whose request was published (the same "
+            "--output-dir and --batch-id); a new run publishes its request anyway.",
+        )
     wire_batch_id = state.wire_batch_id if state is not None else new_wire_batch_id()
     state = state or CollectorState(batch_label=settings.batch_id, wire_batch_id=wire_batch_id)
 
@@ -209,6 +223,11 @@ async def run_execute(
             state.request_published = True
             save_state(run_dir, state)
             log.info("execute.published", **state.request.model_dump())
+        elif settings.republish:
+            again = await _republish(settings, run_dir, state)
+            sink.note(
+                f"re-published the request (partition {again.partition}, offset {again.offset})"
+            )
         if not settings.await_completion:
             path = artefact(
                 RunStatus(
@@ -222,7 +241,11 @@ async def run_execute(
             return ExecuteResult(path, wire_batch_id, True, resumed, None, hydrator, warnings)
         budget = ComparisonBudget(len(essays), settings.max_comparisons)
         timeout = settings.completion_timeout
-        config = collect_config or CollectConfig(timeout_s=timeout)
+        config = collect_config or CollectConfig(
+            timeout_s=timeout,
+            completion_grace_s=settings.result_grace,
+            first_callback_deadline_s=settings.first_callback_deadline,
+        )
         collecting = collect(
             run_dir=run_dir,
             state=state,
@@ -319,6 +342,30 @@ async def _publish_once(
     state.publishing_from = await request_topic_ends(settings, CJ_REQUEST_TOPIC)
     save_state(run_dir, state)
     return await publish_request(settings, CJ_REQUEST_TOPIC, state.wire_batch_id, value)
+
+
+async def _republish(
+    settings: RunSettings, run_dir: Path, state: CollectorState
+) -> RequestPosition:
+    """``--republish``: publish the saved request envelope again, byte for byte, and record
+    where (``state.republished``, the artefact's ``metadata.request_republished``).
+
+    For a request the CJ service never saw (its consumer joined after the publish, SPEC
+    §11.6). The collector's positions are already fixed, so no callback can slip past.
+    """
+    path = run_dir / REQUEST_FILE
+    try:
+        value = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(
+            f"--republish: {path} cannot be read ({type(exc).__name__})",
+            advice="Restore the run folder, or start a new run in another --output-dir.",
+        ) from None
+    position = await publish_request(settings, CJ_REQUEST_TOPIC, state.wire_batch_id, value)
+    state.republished.append(position)
+    save_state(run_dir, state)
+    log.info("execute.republished", **position.model_dump())
+    return position
 
 
 def _storage_ids_from_request(run_dir: Path, inventory: Inventory) -> dict[str, str]:

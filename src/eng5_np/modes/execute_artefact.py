@@ -84,7 +84,7 @@ class ExecuteArtefact:
             seal_and_write(self.path, document, validate=False)
             return self.path
         seal_and_write(self.path, self._document(status, RunAnalysis(block=no_analysis(PENDING))))
-        analysis = self.analyse()
+        analysis = self.analyse(result_never_came=status.service_result_missing)
         try:
             document = self._document(status, analysis)
             alignment = guarded_alignment(document, analysis.block.setdefault("errors", []))
@@ -101,8 +101,13 @@ class ExecuteArtefact:
             seal_and_write(self.path, self._document(status, RunAnalysis(block=failed)))
         return self.path
 
-    def analyse(self) -> RunAnalysis:
-        """The guarded analysis of what was collected (see :mod:`eng5_np.artefact.analysis`)."""
+    def analyse(self, *, result_never_came: bool = False) -> RunAnalysis:
+        """The guarded analysis of what was collected (see :mod:`eng5_np.artefact.analysis`).
+
+        ``result_never_came``: the batch completed without the service's result; the analysis
+        is the runner's own, over the essays sent and the platform's anchors the comparisons
+        name (``ANCHOR_<id>_…``, resolved through ``metadata.assignment``).
+        """
         # Who each essay is needs the inputs and the assignment, not the whole metadata block
         # (which reads the git state again).
         assignment = self.assignment.as_dict() if self.assignment is not None else None
@@ -118,6 +123,7 @@ class ExecuteArtefact:
             # letter scale (SPEC §11.1, §11.3); otherwise the runner projects.
             service_grades=self.assignment is not None
             and self.settings.grade_scale.value not in NUMERIC_GRADE_SCALES,
+            result_never_came=self.hydrator.run_essay_ids_sorted() if result_never_came else None,
         )
 
     def _metadata(self) -> dict[str, Any]:
@@ -128,6 +134,7 @@ class ExecuteArtefact:
             stack=effective_stack(self.stack, self.hydrator),
             llm_config_overrides=self.overrides,
             request_position=self.state.request.model_dump() if self.state.request else None,
+            request_republished=[p.model_dump() for p in self.state.republished],
             judge_overrides=self.judge_overrides,
             assignment=self.assignment.as_dict() if self.assignment else None,
             model_manifest_source=self.model_manifest_source,
@@ -168,6 +175,8 @@ def run_status(
         completion_status=hydrator.completion.status if hydrator.completion else None,
         observed=hydrator.observed,
         failed=hydrator.failure,
+        service_result_missing=outcome is not None and outcome.service_result_missing,
+        result_grace_seconds=outcome.result_grace_s if outcome is not None else None,
     )
     if outcome is not None and outcome.reason is StopReason.INTERRUPTED:
         status.stop_reason = "interrupted by Ctrl-C or SIGTERM"

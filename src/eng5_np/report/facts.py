@@ -42,6 +42,8 @@ class RunStatusFacts:
     elapsed_seconds: float | None
     timeout_seconds: float | None
     observed_events: dict[str, int]
+    service_result_missing: bool = False
+    """The completion came, the service's result never did: the scale is the runner's own."""
 
     @property
     def reason(self) -> str:
@@ -80,8 +82,8 @@ class ScaleRow:
     """One essay on the Bradley–Terry scale."""
 
     essay_id: str
-    theta: float
-    """θ as the CJ service reported it."""
+    theta: float | None
+    """θ as the CJ service reported it (None: its result never came)."""
     runner_theta: float | None
     """The runner's θ from the same fit as ``standard_error`` (None before schema 1.1)."""
     standard_error: float | None
@@ -94,7 +96,9 @@ class ScaleRow:
     @property
     def plotted_theta(self) -> float:
         """The θ drawn with ± SE: the runner's (same fit as the SE) where there is one."""
-        return self.theta if self.runner_theta is None else self.runner_theta
+        if self.runner_theta is not None:
+            return self.runner_theta
+        return self.theta if self.theta is not None else 0.0
 
 
 @dataclass(frozen=True)
@@ -280,6 +284,7 @@ def _status(status: Mapping[str, Any]) -> RunStatusFacts:
         elapsed_seconds=status.get("elapsed_seconds"),
         timeout_seconds=status.get("timeout_seconds"),
         observed_events={str(k): int(v) for k, v in status["observed_events"].items()},
+        service_result_missing=bool(status.get("service_result_missing", False)),
     )
 
 
@@ -288,7 +293,7 @@ def _scale_row(entry: Mapping[str, Any]) -> ScaleRow:
     runner = entry.get("runner_theta")
     return ScaleRow(
         essay_id=entry["essay_id"],
-        theta=float(entry["theta"]),
+        theta=None if entry["theta"] is None else float(entry["theta"]),
         runner_theta=None if runner is None else float(runner),
         standard_error=None if se is None else float(se),
         rank=int(entry["rank"]),
