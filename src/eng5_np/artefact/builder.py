@@ -121,6 +121,7 @@ def build_metadata(
     judge_overrides: JudgeOverrides | None = None,
     assignment: dict[str, Any] | None = None,
     model_manifest_source: str | None = None,
+    llm_provider_mode: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The artefact's ``metadata`` block."""
     git = git_state()
@@ -159,6 +160,8 @@ def build_metadata(
         block["assignment"] = assignment
     if model_manifest_source is not None:
         block["model_manifest_source"] = model_manifest_source
+    if llm_provider_mode is not None:
+        block["llm_provider_mode"] = llm_provider_mode
     return block
 
 

@@ -91,6 +91,7 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
         stack_description=stack_info.description,
         simulated=stack_info.judge == "simulated",
         service_result_missing=outcome is not None and outcome.service_result_missing,
+        judge_identity=result.judge,
     )
     for path in result.report_paths:
         console.print(f"report: {path}", markup=False)

@@ -205,7 +205,8 @@ def main_command(
         typer.Option(
             envvar="LLM_PROVIDER_URL",
             metavar="URL",
-            help="LLM Provider base URL: validate --llm-model against its live manifest.",
+            help="LLM Provider base URL: validate --llm-model against its live manifest and "
+            "ask it whether it runs in mock mode.",
         ),
     ] = None,
     max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,

@@ -38,7 +38,7 @@ from eng5_np.modes.common import (
     new_wire_batch_id,
     prepare_run_folder,
 )
-from eng5_np.modes.execute_artefact import ExecuteArtefact
+from eng5_np.modes.execute_artefact import ExecuteArtefact, judge_identity
 from eng5_np.modes.preflight import (
     check_assignment,
     check_model,
@@ -78,6 +78,8 @@ class ExecuteResult:
     hydrator: Hydrator
     warnings: list[str] = field(default_factory=list)
     report_paths: tuple[Path, ...] = ()
+    judge: str | None = None
+    """Who judged, as far as the runner can tell, for the summary (external stacks only)."""
 
     def raise_for_outcome(self) -> None:
         """Raise the documented error when collection failed, timed out or was interrupted."""
@@ -196,7 +198,10 @@ async def run_execute(
         judge_overrides=judge_overrides,
         assignment=assignment,
         model_manifest_source=model_check.source,
+        provider_mode=model_check.provider_mode,
     )
+
+    judge = judge_identity(stack, model_check.provider_mode)
 
     def artefact(status: RunStatus, final: bool) -> Path:
         return writer.write(status, final=final)
@@ -207,7 +212,9 @@ async def run_execute(
         path = artefact(
             RunStatus(mode=settings.mode, stop_reason="--no-kafka: not published"), True
         )
-        return ExecuteResult(path, wire_batch_id, False, resumed, None, hydrator, warnings)
+        return ExecuteResult(
+            path, wire_batch_id, False, resumed, None, hydrator, warnings, judge=judge
+        )
 
     consumer = make_consumer(settings)
     await start_client(consumer, settings.kafka_bootstrap, security=settings.kafka_security)
@@ -238,7 +245,9 @@ async def run_execute(
                 ),
                 True,
             )
-            return ExecuteResult(path, wire_batch_id, True, resumed, None, hydrator, warnings)
+            return ExecuteResult(
+                path, wire_batch_id, True, resumed, None, hydrator, warnings, judge=judge
+            )
         budget = ComparisonBudget(len(essays), settings.max_comparisons)
         timeout = settings.completion_timeout
         config = collect_config or CollectConfig(
@@ -276,7 +285,15 @@ async def run_execute(
     state.finished = outcome.reason is StopReason.COMPLETED
     save_state(run_dir, state)
     result = ExecuteResult(
-        path, wire_batch_id, True, resumed, outcome, hydrator, warnings, report_paths=reports
+        path,
+        wire_batch_id,
+        True,
+        resumed,
+        outcome,
+        hydrator,
+        warnings,
+        report_paths=reports,
+        judge=judge,
     )
     if raise_on_failure:
         result.raise_for_outcome()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.reference.provider_mode import describe_judge
 
 TOP_PROBABILITIES = 3
 """How many of a student's most probable grades the report lists."""
@@ -163,6 +164,8 @@ class RunFacts:
     run_kind: str = ""
     """Guest or assignment run, in one line (SPEC §11.1)."""
     overrides: tuple[OverrideFacts, ...] = ()
+    judge_identity: str | None = None
+    """Who judged an external run, as far as the runner could tell (LLM Provider mock mode)."""
 
     def name(self, essay_id: str) -> str:
         """The display name of ``essay_id`` (the id itself when the run has none for it)."""
@@ -237,6 +240,11 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
         overrides=tuple(
             OverrideFacts(kind.replace("_", " "), o["path"], o["sha256"], o["text"])
             for kind, o in (metadata.get("overrides") or {}).items()
+        ),
+        judge_identity=(
+            describe_judge(metadata.get("llm_provider_mode"))
+            if stack["kind"] == "external" and metadata["runner_mode"] != "dry-run"
+            else None
         ),
     )
 

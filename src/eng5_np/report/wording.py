@@ -76,6 +76,7 @@ def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
         ("status", facts.status.headline),
         ("stack", f"{facts.stack_kind} · judge: {facts.stack_judge}"),
         ("stack description", facts.stack_description),
+        *([("judge identity", facts.judge_identity)] if facts.judge_identity else []),
         ("grade scale", facts.grade_scale),
         ("course", facts.course_code),
         ("generated at", facts.generated_at),
