@@ -408,7 +408,7 @@ def test_the_same_command_after_a_killed_local_stack_run_starts_afresh(tmp_path:
     """Issue 14 (new user 1): the re-run resumed a batch of a stack that was gone and waited
     out the whole timeout. Now the attempt is set aside (kept) and a new batch runs."""
     out = tmp_path / "run"
-    args = _execute_args(out, "--judge-faults", "delay=0.02")
+    args = _execute_args(out, "--judge-faults", "delay=0.02", "--batch-id", "killed-then-again")
     args[args.index("--completion-timeout") + 1] = "60"  # a resume would wait all of it: exit 4
     stderr_path = tmp_path / "killed.err"
     with stderr_path.open("w") as stderr:
