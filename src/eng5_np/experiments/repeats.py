@@ -178,7 +178,10 @@ async def _one_repeat(
         record_artefact(entry, folder, found.artefact)
         say(f"{name}: already {found.status.value}, not run again ({entry.batch_label})")
         return entry.exit_code
+    # --republish only means something for a repeat whose published request is resumed.
+    republish = settings.republish and found.status is RepeatStatus.INCOMPLETE and found.published
     if found.status is RepeatStatus.INCOMPLETE and ephemeral and found.published:
+        republish = False  # set aside: its repeat starts afresh and publishes anyway
         aside = set_aside(run_dir)
         entry.set_aside.append(aside.name)
         say(f"{name}: its request went to a local stack that is gone; kept as {aside.name}")
@@ -188,7 +191,12 @@ async def _one_repeat(
     entry.status, entry.detail = RepeatStatus.INCOMPLETE, None
     save_record(folder, record)
     repeat_settings = settings.model_copy(
-        update={"output_dir": run_dir, "batch_id": entry.batch_label, "await_completion": True}
+        update={
+            "output_dir": run_dir,
+            "batch_id": entry.batch_label,
+            "await_completion": True,
+            "republish": republish,
+        }
     )
     try:
         result = await runner(repeat_settings, stack)

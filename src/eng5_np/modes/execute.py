@@ -5,7 +5,6 @@ the collector's positions are fixed (and saved) before the request is published.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +28,7 @@ from eng5_np.errors import (
 )
 from eng5_np.kafka.clients import make_consumer, require_topics, start_client, stop_client
 from eng5_np.kafka.collector import CallbackCollector
-from eng5_np.kafka.publisher import find_published_request, publish_request, request_topic_ends
-from eng5_np.kafka.state import CollectorState, RequestPosition, load_state, save_state
+from eng5_np.kafka.state import CollectorState, load_state, save_state
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectConfig, CollectOutcome, StopReason, collect
 from eng5_np.modes.common import (
@@ -39,6 +37,12 @@ from eng5_np.modes.common import (
     prepare_run_folder,
 )
 from eng5_np.modes.execute_artefact import ExecuteArtefact, judge_identity
+from eng5_np.modes.execute_publish import (
+    REQUEST_FILE,
+    publish_once,
+    republish,
+    storage_ids_from_request,
+)
 from eng5_np.modes.preflight import (
     check_assignment,
     check_model,
@@ -62,7 +66,6 @@ from eng5_np.upload import (
 
 log = get_logger(__name__)
 
-REQUEST_FILE = Path("requests") / "els_cj_assessment_request.json"
 EXTERNAL_STACK = StackInfo("external", "llm", "services given by address (the platform)")
 
 
@@ -159,7 +162,7 @@ async def run_execute(
         await require_topics(settings, (CJ_REQUEST_TOPIC, *CALLBACK_TOPICS))
     request_bytes: bytes | None = None  # composed below unless the request is already out
     if resumed:
-        storage_ids = _storage_ids_from_request(run_dir, inventory)
+        storage_ids = storage_ids_from_request(run_dir, inventory)
         log.info("execute.resume", wire_batch_id=wire_batch_id)
     else:
         storage_ids = await _upload(settings, inventory, essays, sink)
@@ -226,12 +229,12 @@ async def run_execute(
         save_state(run_dir, state)
         if not state.request_published:
             assert request_bytes is not None  # not resumed, so it was composed above
-            state.request = await _publish_once(settings, run_dir, state, request_bytes)
+            state.request = await publish_once(settings, run_dir, state, request_bytes)
             state.request_published = True
             save_state(run_dir, state)
             log.info("execute.published", **state.request.model_dump())
         elif settings.republish:
-            again = await _republish(settings, run_dir, state)
+            again = await republish(settings, run_dir, state)
             sink.note(
                 f"re-published the request (partition {again.partition}, offset {again.offset})"
             )
@@ -343,66 +346,6 @@ async def _upload(
             failures=lines,
         )
     return outcome.storage_ids
-
-
-async def _publish_once(
-    settings: RunSettings, run_dir: Path, state: CollectorState, value: bytes
-) -> RequestPosition:
-    """Publish the request unless an earlier, interrupted run of this batch already did."""
-    if state.publishing_from is not None:
-        found = await find_published_request(
-            settings, CJ_REQUEST_TOPIC, state.wire_batch_id, state.publishing_from
-        )
-        if found is not None:
-            log.info("execute.request_found", offset=found.offset, partition=found.partition)
-            return found
-    state.publishing_from = await request_topic_ends(settings, CJ_REQUEST_TOPIC)
-    save_state(run_dir, state)
-    return await publish_request(settings, CJ_REQUEST_TOPIC, state.wire_batch_id, value)
-
-
-async def _republish(
-    settings: RunSettings, run_dir: Path, state: CollectorState
-) -> RequestPosition:
-    """``--republish``: publish the saved request envelope again, byte for byte, and record
-    where (``state.republished``, the artefact's ``metadata.request_republished``).
-
-    For a request the CJ service never saw (its consumer joined after the publish, SPEC
-    §11.6). The collector's positions are already fixed, so no callback can slip past.
-    """
-    path = run_dir / REQUEST_FILE
-    try:
-        value = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(
-            f"--republish: {path} cannot be read ({type(exc).__name__})",
-            advice="Restore the run folder, or start a new run in another --output-dir.",
-        ) from None
-    position = await publish_request(settings, CJ_REQUEST_TOPIC, state.wire_batch_id, value)
-    state.republished.append(position)
-    save_state(run_dir, state)
-    log.info("execute.republished", **position.model_dump())
-    return position
-
-
-def _storage_ids_from_request(run_dir: Path, inventory: Inventory) -> dict[str, str]:
-    """On resume, the storage ids are the ones in the request that was published."""
-    path = run_dir / REQUEST_FILE
-    try:
-        data = json.loads(path.read_bytes())["data"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise UsageError(
-            f"{path} is missing or unreadable ({type(exc).__name__}) but state.json says the "
-            "request was published",
-            advice="Restore the run folder, or start a new run in another --output-dir.",
-        ) from None
-    by_essay = {e["essay_id"]: e["text_storage_id"] for e in data["essays_for_cj"]}
-    ids = {e.checksum: by_essay[e.essay_id] for e in inventory.essays if e.essay_id in by_essay}
-    prompt_ref = data.get("student_prompt_ref") or {}
-    prompt_id = prompt_ref.get("references", {}).get("student_prompt_text", {}).get("storage_id")
-    if prompt_id and inventory.prompt is not None:
-        ids[inventory.prompt.checksum] = prompt_id
-    return ids
 
 
 def _replay(events: EventLog, state: CollectorState, hydrator: Hydrator) -> None:

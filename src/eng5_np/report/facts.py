@@ -241,11 +241,7 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
             OverrideFacts(kind.replace("_", " "), o["path"], o["sha256"], o["text"])
             for kind, o in (metadata.get("overrides") or {}).items()
         ),
-        judge_identity=(
-            describe_judge(metadata.get("llm_provider_mode"))
-            if stack["kind"] == "external" and metadata["runner_mode"] != "dry-run"
-            else None
-        ),
+        judge_identity=_judge_identity(metadata),
     )
 
 
@@ -257,6 +253,18 @@ def _names(artefact: Mapping[str, Any]) -> dict[str, str]:
     names = {essay_id: info.display_name for essay_id, info in directory.essays.items()}
     names.update({essay_id: directory.display_name(essay_id) for essay_id in ids})
     return names
+
+
+def _judge_identity(metadata: Mapping[str, Any]) -> str | None:
+    """Who judged an external run, as far as the runner could tell; None for the local stack
+    (its judge is known) and for a run the callbacks already showed simulated."""
+    recorded = metadata.get("llm_provider_mode")
+    stack = metadata["stack"]
+    if stack["kind"] != "external" or metadata["runner_mode"] == "dry-run":
+        return None
+    if recorded is None and stack["judge"] != "llm":
+        return None
+    return describe_judge(recorded)
 
 
 def _run_kind(metadata: Mapping[str, Any]) -> str:
