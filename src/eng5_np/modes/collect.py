@@ -26,6 +26,7 @@ from eng5_np.kafka.collector import CallbackCollector
 from eng5_np.kafka.state import CollectorState, save_state
 from eng5_np.logs import get_logger
 from eng5_np.modes.progress import ProgressSink
+from eng5_np.settings import FIRST_CALLBACK_DEADLINE_S, RESULT_GRACE_S
 
 log = get_logger(__name__)
 
@@ -51,11 +52,11 @@ class CollectConfig:
     poll_s: float = 0.5
     result_grace_s: float = 10.0
     """How long to wait for the thin completion once the rich result is in."""
-    completion_grace_s: float = 60.0
+    completion_grace_s: float = RESULT_GRACE_S
     """How long to wait for the rich result once the thin completion is in (``--result-grace``):
     the platform can send the completion and never the result (SPEC §11.6); after this the
     run ends complete, analysed from the comparisons alone."""
-    first_callback_deadline_s: float = 120.0
+    first_callback_deadline_s: float = FIRST_CALLBACK_DEADLINE_S
     """Seconds without any comparison of the batch before the runner says the CJ service may
     never have picked the request up (``--first-callback-deadline``); collection goes on until
     ``timeout_s``."""
