@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from eng5_np.cli.common import LOCAL_STACK_NO_RESUME, fail, run_async, stderr_console
-from eng5_np.errors import CollectionTimeout, RunnerError
+from eng5_np.errors import CollectionTimeout, RunnerError, UsageError
 from eng5_np.settings import LogFormat, RunMode, RunSettings
 
 
@@ -109,6 +109,13 @@ def _set_aside_gone_stack_attempt(settings: RunSettings) -> None:
     gone, so that attempt is set aside (kept) and this run starts afresh, said in one line."""
     from eng5_np.modes.common import require_output_folder, set_aside_gone_stack_attempt
 
+    if settings.republish:
+        raise UsageError(
+            "--republish cannot apply with --local-stack: the request went to a stack that "
+            "stopped with its command, and a new stack has never heard of the batch",
+            advice="Run the same command without --republish: the old attempt is set aside "
+            "and a new batch starts.",
+        )
     run_dir = settings.resolved_output_dir
     require_output_folder(run_dir)
     aside = set_aside_gone_stack_attempt(run_dir)
