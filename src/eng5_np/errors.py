@@ -16,6 +16,8 @@
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   ├── ContentServiceUnavailable (3)
     │   ├── CJServiceUnavailable (3) the CJ service's HTTP API does not answer
+    │   │   └── AssignmentAnswered500 (3) an assignment's GET answered 500: most likely
+    │   │                            it has no instructions (the platform's defect)
     │   ├── AdminAccessRefused (3)   the CJ admin API refused the token
     │   ├── AdminWriteNotStored (3)  an admin write was acknowledged but not stored
     │   └── LLMProviderUnavailable (3) the LLM Provider's model manifest cannot be read
@@ -146,6 +148,11 @@ class CJServiceUnavailable(DependencyUnavailable):
     """The CJ service's HTTP API (health, admin) does not answer."""
 
     default_advice = "Check --cj-service-url / CJ_SERVICE_URL and that the CJ service is up."
+
+
+class AssignmentAnswered500(CJServiceUnavailable):
+    """A GET for an assignment's instructions or anchors answered 500: on the measured
+    platform, how an assignment without instructions answers (SPEC §11.6)."""
 
 
 class AdminAccessRefused(DependencyUnavailable):

@@ -351,3 +351,17 @@ async def test_a_500_for_a_missing_assignment_says_what_it_likely_means(
     listing = await run_anchor_listing(cj_500.settings(tmp_path))
     assert listing is not None
     assert listing.anchor_count == 9
+
+
+async def test_a_500_on_the_read_back_of_a_write_says_the_write_did_not_stick(
+    content_service: ContentServiceServer, tmp_path: Path
+) -> None:
+    """The measured platform has both defects at once (SPEC §11.6): writes not committed and a
+    missing assignment answering 500. The read-back's 500 then means "not stored"."""
+    store = AdminStore(drop_writes=True, missing_answers_500=True)
+    async for served in _serve(content_service, store):
+        with pytest.raises(AdminWriteNotStored) as caught:
+            await run_assignment_setup(served.settings(tmp_path))
+        assert caught.value.exit_code == 3
+        assert "reading them back answers 500" in caught.value.message
+        assert "the write did not stick" in caught.value.message

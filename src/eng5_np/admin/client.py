@@ -31,7 +31,12 @@ from eng5_np.admin.models import (
     InstructionsUpsert,
     RegistrationReceipt,
 )
-from eng5_np.errors import AdminAccessRefused, CJServiceUnavailable, UsageError
+from eng5_np.errors import (
+    AdminAccessRefused,
+    AssignmentAnswered500,
+    CJServiceUnavailable,
+    UsageError,
+)
 
 ADMIN_TIMEOUT_S = 10.0
 """Seconds one admin API request may take before the service counts as not answering."""
@@ -155,7 +160,7 @@ class CJAdminClient:
         the measured platform answers 500, not 404, for a missing one (SPEC §11.6)."""
         if answer.status != 500:
             return
-        raise CJServiceUnavailable(
+        raise AssignmentAnswered500(
             f"CJ service answered 500 to GET {path}: most likely assignment {assignment_id!r} "
             "has no assessment instructions (the platform answers 500 instead of 404 for a "
             "missing assignment), else the service failed",
