@@ -16,6 +16,8 @@
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   ├── ContentServiceUnavailable (3)
     │   ├── CJServiceUnavailable (3) the CJ service's HTTP API does not answer
+    │   │   └── AssignmentAnswered500 (3) an assignment's GET answered 500: most likely
+    │   │                            it has no instructions (the platform's defect)
     │   ├── AdminAccessRefused (3)   the CJ admin API refused the token
     │   ├── AdminWriteNotStored (3)  an admin write was acknowledged but not stored
     │   └── LLMProviderUnavailable (3) the LLM Provider's model manifest cannot be read
@@ -28,6 +30,12 @@
 
 The CLI prints ``str(error)`` (one line) followed by ``advice`` and exits with
 ``exit_code``; tracebacks go only to the log file.
+
+A batch that completed but whose rich result never came (within ``--result-grace``) is no error:
+it exits 0. Its data is complete and analysed by the runner; re-running or resuming cannot
+bring the result (the platform failed to build it), and the artefact says it is missing
+(``validation.runner_status.service_result_missing``) — docs/RUNBOOK.md, "Exit codes", gives
+the reasons.
 """
 
 from __future__ import annotations
@@ -140,6 +148,11 @@ class CJServiceUnavailable(DependencyUnavailable):
     """The CJ service's HTTP API (health, admin) does not answer."""
 
     default_advice = "Check --cj-service-url / CJ_SERVICE_URL and that the CJ service is up."
+
+
+class AssignmentAnswered500(CJServiceUnavailable):
+    """A GET for an assignment's instructions or anchors answered 500: on the measured
+    platform, how an assignment without instructions answers (SPEC §11.6)."""
 
 
 class AdminAccessRefused(DependencyUnavailable):

@@ -44,6 +44,13 @@ UPLOAD_TIMEOUT_S = 30.0
 """Default seconds one upload try may take (connect, send, answer) before it is retried."""
 
 
+RESULT_GRACE_S = 60.0
+"""Default seconds to wait for the rich result after the thin completion (--result-grace)."""
+FIRST_CALLBACK_DEADLINE_S = 120.0
+"""Default seconds after publishing before a batch without any comparison is reported as
+possibly never picked up by the CJ service (--first-callback-deadline)."""
+
+
 class RunMode(StrEnum):
     """What the run does (SPEC §1)."""
 
@@ -171,6 +178,15 @@ class RunSettings(BaseModel):
     scale when the dataset is read)."""
     await_completion: bool = False
     completion_timeout: float = Field(default=1800.0, gt=0)
+    result_grace: float = Field(default=RESULT_GRACE_S, ge=0)
+    """Seconds to wait for the CJ service's rich result once its thin completion came
+    (--result-grace); then the run ends analysed from the comparisons alone (issue 14)."""
+    first_callback_deadline: float = Field(default=FIRST_CALLBACK_DEADLINE_S, gt=0)
+    """Seconds after publishing with no comparison of the batch before the runner says the
+    CJ service may not have picked the request up (--first-callback-deadline); it then keeps
+    waiting until --completion-timeout."""
+    republish: bool = False
+    """On a resume, publish the saved request envelope again (--republish)."""
     strict_metadata: bool = False
     local_stack: bool = False
     judge_seed: int = 0

@@ -77,6 +77,9 @@ class RunStatus:
     completion_status: str | None = None
     observed: ObservedEvents = field(default_factory=ObservedEvents)
     failed: dict[str, Any] | None = None
+    service_result_missing: bool = False
+    """The thin completion came, the rich result did not (within ``result_grace_seconds``)."""
+    result_grace_seconds: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready block with optional fields omitted."""
@@ -94,6 +97,10 @@ class RunStatus:
             block["completion_status"] = self.completion_status
         if self.failed is not None:
             block["failed"] = self.failed
+        if self.service_result_missing:
+            block["service_result_missing"] = True
+        if self.result_grace_seconds is not None:
+            block["result_grace_seconds"] = self.result_grace_seconds
         return block
 
 
@@ -110,9 +117,11 @@ def build_metadata(
     stack: StackInfo,
     llm_config_overrides: dict[str, Any] | None,
     request_position: dict[str, Any] | None = None,
+    request_republished: list[dict[str, Any]] | None = None,
     judge_overrides: JudgeOverrides | None = None,
     assignment: dict[str, Any] | None = None,
     model_manifest_source: str | None = None,
+    llm_provider_mode: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The artefact's ``metadata`` block."""
     git = git_state()
@@ -140,6 +149,8 @@ def build_metadata(
         block["max_comparisons"] = settings.max_comparisons
     if request_position is not None:
         block["request"] = request_position
+    if request_republished:
+        block["request_republished"] = request_republished
     overrides = judge_overrides.as_dict() if judge_overrides is not None else None
     if overrides is not None:
         block["overrides"] = overrides
@@ -149,6 +160,8 @@ def build_metadata(
         block["assignment"] = assignment
     if model_manifest_source is not None:
         block["model_manifest_source"] = model_manifest_source
+    if llm_provider_mode is not None:
+        block["llm_provider_mode"] = llm_provider_mode
     return block
 
 

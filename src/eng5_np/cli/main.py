@@ -205,7 +205,8 @@ def main_command(
         typer.Option(
             envvar="LLM_PROVIDER_URL",
             metavar="URL",
-            help="LLM Provider base URL: validate --llm-model against its live manifest.",
+            help="LLM Provider base URL: validate --llm-model against its live manifest and "
+            "ask it whether it runs in mock mode.",
         ),
     ] = None,
     max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
@@ -234,6 +235,28 @@ def main_command(
     completion_timeout: Annotated[
         float | None, typer.Option(help="Seconds to wait for completion (default: 1800).")
     ] = None,
+    result_grace: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds to wait for CJ's result after its completion; then analyse the "
+            "comparisons alone (default: 60)."
+        ),
+    ] = None,
+    first_callback_deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds without any comparison before saying CJ may not have picked the "
+            "request up (default: 120)."
+        ),
+    ] = None,
+    republish: Annotated[
+        bool,
+        typer.Option(
+            "--republish",
+            metavar=FLAG,
+            help="On a resume, publish the saved request again (CJ never picked it up).",
+        ),
+    ] = False,
     strict_metadata: Annotated[
         bool,
         typer.Option(
@@ -258,7 +281,7 @@ def main_command(
         str | None,
         typer.Option(
             help="With --local-stack: fault injection, e.g. errors=0.1,duplicates=0.05 "
-            "(keys: errors, duplicates, foreign, delay)."
+            "(keys: errors, duplicates, foreign, delay, no-result, ignore-requests)."
         ),
     ] = None,
     judge: Annotated[
@@ -357,6 +380,9 @@ def main_command(
             # can never be collected (issue 8), so a local-stack execute always collects.
             "await_completion": await_completion or local_stack,
             "completion_timeout": completion_timeout,
+            "result_grace": result_grace,
+            "first_callback_deadline": first_callback_deadline,
+            "republish": republish,
             "strict_metadata": strict_metadata,
             "local_stack": local_stack,
             "judge_seed": judge_seed,

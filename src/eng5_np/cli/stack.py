@@ -59,12 +59,12 @@ def _ready(console: Console, lines: list[str]) -> None:
 
 
 def _check_admin_faults(admin_faults: str | None) -> None:
-    from eng5_np.localstack.admin_store import ADMIN_FAULTS
+    from eng5_np.localstack.admin_store import parse_admin_faults
 
-    if admin_faults is not None and admin_faults not in ADMIN_FAULTS:
-        raise typer.BadParameter(
-            f"{admin_faults!r} is not one of {', '.join(ADMIN_FAULTS)}", param_hint="--admin-faults"
-        )
+    try:
+        parse_admin_faults(admin_faults)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--admin-faults") from None
 
 
 def _admin_lines(cj_service_url: str, token: SecretStr, token_dir: Path) -> list[str]:
@@ -89,8 +89,8 @@ def _with_token_dir(serve: Callable[[Path], Coroutine[Any, Any, None]]) -> None:
 
 
 ADMIN_FAULTS_HELP = (
-    "Admin API fault: drop-writes = both POST routes answer success but store nothing "
-    "(the measured platform's defect)."
+    "Admin API faults, comma-separated: drop-writes = both POST routes answer success but "
+    "store nothing; missing-500 = a missing assignment answers 500 (the measured platform)."
 )
 
 
@@ -104,7 +104,8 @@ def stack_up(
     judge_faults: Annotated[
         str | None,
         typer.Option(
-            help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, delay)."
+            help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, "
+            "delay, no-result, ignore-requests)."
         ),
     ] = None,
     health_port: Annotated[

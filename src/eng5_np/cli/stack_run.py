@@ -30,11 +30,20 @@ FAULT_KEYS = {
     "duplicates": "duplicate_rate",
     "foreign": "foreign_callbacks",
     "delay": "callback_delay_s",
+    "no-result": "withhold_result",
+    "ignore-requests": "ignore_requests",
 }
+INT_FAULTS = frozenset({"foreign", "ignore-requests"})
+BOOL_FAULTS = frozenset({"no-result"})
 
 
 def parse_faults(spec: str | None) -> FaultConfig:
-    """Parse ``errors=0.1,duplicates=0.05,foreign=3,delay=0.01`` into a fault config."""
+    """Parse ``errors=0.1,duplicates=0.05,foreign=3,delay=0.01`` into a fault config.
+
+    CJ-side faults: ``no-result=1`` (the completion comes, the result never) and
+    ``ignore-requests=N`` (the first N requests are never seen), both measured on the
+    platform (SPEC §11.6).
+    """
     from eng5_np.localstack.judge import FaultConfig
 
     if not spec:
@@ -48,9 +57,15 @@ def parse_faults(spec: str | None) -> FaultConfig:
                 f"{', '.join(k + '=…' for k in FAULT_KEYS)}"
             )
         try:
-            values[FAULT_KEYS[key]] = int(raw) if key == "foreign" else float(raw)
+            if key in BOOL_FAULTS:
+                if raw not in ("0", "1"):
+                    raise ValueError(raw)
+                values[FAULT_KEYS[key]] = raw == "1"
+            else:
+                values[FAULT_KEYS[key]] = int(raw) if key in INT_FAULTS else float(raw)
         except ValueError:
-            raise UsageError(f"--judge-faults: {key} needs a number, got {raw!r}") from None
+            need = "0 or 1" if key in BOOL_FAULTS else "a number"
+            raise UsageError(f"--judge-faults: {key} needs {need}, got {raw!r}") from None
     try:
         return FaultConfig(**values)
     except ValueError as exc:

@@ -256,7 +256,11 @@ async def _assess(batch: _Batch) -> None:
             "batch_kind": prepared.kind,
         },
     )
-    await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
+    if batch.judge_config.faults.withhold_result:
+        # Fault no-result: the platform sends its completion, then fails to build the result.
+        logger.warning("cj_service.result_withheld", batch_id=batch.context.batch_id)
+    else:
+        await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
     batch.report.status = assessment.completion.status
 

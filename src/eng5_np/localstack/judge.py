@@ -125,14 +125,22 @@ class FaultConfig:
     """Pause after publishing each comparison callback (a slow provider)."""
     error_codes: tuple[str, ...] = DEFAULT_ERROR_CODES
     """Error codes drawn for error callbacks."""
+    withhold_result: bool = False
+    """The CJ service sends the thin completion and never the rich result, as the platform
+    does when it cannot build the result (``eng5_np_national_9_step``, SPEC §11.6)."""
+    ignore_requests: int = 0
+    """The CJ service ignores this many requests first, as a consumer that joined after they
+    were published never sees them (SPEC §11.6); a request published again is answered."""
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "duplicate_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within 0–1, got {value}")
-        if self.foreign_callbacks < 0 or self.callback_delay_s < 0:
-            raise ValueError("foreign_callbacks and callback_delay_s must not be negative")
+        if self.foreign_callbacks < 0 or self.callback_delay_s < 0 or self.ignore_requests < 0:
+            raise ValueError(
+                "foreign_callbacks, callback_delay_s and ignore_requests must not be negative"
+            )
         if not self.error_codes:
             raise ValueError("error_codes must name at least one code")
 

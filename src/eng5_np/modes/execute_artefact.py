@@ -35,6 +35,7 @@ from eng5_np.kafka.state import CollectorState
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectOutcome, StopReason
 from eng5_np.reference.grades import GRADE_SCALES
+from eng5_np.reference.provider_mode import ProviderMode, describe_judge
 from eng5_np.report.render import write_reports
 from eng5_np.request.overrides import JudgeOverrides
 from eng5_np.settings import RunMode, RunSettings
@@ -65,6 +66,8 @@ class ExecuteArtefact:
     judge_overrides: JudgeOverrides | None = None
     assignment: AssignmentContext | None = None
     model_manifest_source: str | None = None
+    provider_mode: ProviderMode | None = None
+    """With ``--llm-provider-url``: whether the platform's LLM Provider runs in mock mode."""
 
     @property
     def path(self) -> Path:
@@ -84,7 +87,7 @@ class ExecuteArtefact:
             seal_and_write(self.path, document, validate=False)
             return self.path
         seal_and_write(self.path, self._document(status, RunAnalysis(block=no_analysis(PENDING))))
-        analysis = self.analyse()
+        analysis = self.analyse(result_never_came=status.service_result_missing)
         try:
             document = self._document(status, analysis)
             alignment = guarded_alignment(document, analysis.block.setdefault("errors", []))
@@ -101,8 +104,13 @@ class ExecuteArtefact:
             seal_and_write(self.path, self._document(status, RunAnalysis(block=failed)))
         return self.path
 
-    def analyse(self) -> RunAnalysis:
-        """The guarded analysis of what was collected (see :mod:`eng5_np.artefact.analysis`)."""
+    def analyse(self, *, result_never_came: bool = False) -> RunAnalysis:
+        """The guarded analysis of what was collected (see :mod:`eng5_np.artefact.analysis`).
+
+        ``result_never_came``: the batch completed without the service's result; the analysis
+        is the runner's own, over the essays sent and the platform's anchors the comparisons
+        name (``ANCHOR_<id>_…``, resolved through ``metadata.assignment``).
+        """
         # Who each essay is needs the inputs and the assignment, not the whole metadata block
         # (which reads the git state again).
         assignment = self.assignment.as_dict() if self.assignment is not None else None
@@ -118,6 +126,7 @@ class ExecuteArtefact:
             # letter scale (SPEC §11.1, §11.3); otherwise the runner projects.
             service_grades=self.assignment is not None
             and self.settings.grade_scale.value not in NUMERIC_GRADE_SCALES,
+            result_never_came=self.hydrator.run_essay_ids_sorted() if result_never_came else None,
         )
 
     def _metadata(self) -> dict[str, Any]:
@@ -125,12 +134,14 @@ class ExecuteArtefact:
             self.settings,
             self.inventory,
             wire_batch_id=self.state.wire_batch_id,
-            stack=effective_stack(self.stack, self.hydrator),
+            stack=effective_stack(self.stack, self.hydrator, self.provider_mode),
             llm_config_overrides=self.overrides,
             request_position=self.state.request.model_dump() if self.state.request else None,
+            request_republished=[p.model_dump() for p in self.state.republished],
             judge_overrides=self.judge_overrides,
             assignment=self.assignment.as_dict() if self.assignment else None,
             model_manifest_source=self.model_manifest_source,
+            llm_provider_mode=self.provider_mode.as_dict() if self.provider_mode else None,
         )
 
     def _document(self, status: RunStatus, analysis: RunAnalysis) -> dict[str, Any]:
@@ -168,6 +179,8 @@ def run_status(
         completion_status=hydrator.completion.status if hydrator.completion else None,
         observed=hydrator.observed,
         failed=hydrator.failure,
+        service_result_missing=outcome is not None and outcome.service_result_missing,
+        result_grace_seconds=outcome.result_grace_s if outcome is not None else None,
     )
     if outcome is not None and outcome.reason is StopReason.INTERRUPTED:
         status.stop_reason = "interrupted by Ctrl-C or SIGTERM"
@@ -195,14 +208,26 @@ def write_run_reports(artefact_path: Path, hydrator: Hydrator) -> tuple[Path, ..
     return paths
 
 
-def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
-    """Mark the run simulated when the callbacks say so, whatever the addresses suggested.
+def effective_stack(
+    stack: StackInfo, hydrator: Hydrator, provider_mode: ProviderMode | None = None
+) -> StackInfo:
+    """Mark the run simulated when the callbacks or the LLM Provider say so, whatever the
+    addresses suggested.
 
     A compose stack or another terminal's local stack looks "external" to the runner; its
-    judgements come from the mock provider and its result says ``simulated``.
+    judgements come from the mock provider and its result says ``simulated``. The platform's
+    LLM Provider in mock mode names real models on its callbacks; only its health route
+    (``provider_mode``) tells.
     """
     if stack.judge == "simulated":
         return stack
+    if provider_mode is not None and provider_mode.mode == "mock":
+        return StackInfo(
+            stack.kind,
+            "simulated",
+            f"{stack.description}; the platform's LLM Provider runs in mock mode "
+            f"({provider_mode.detail}): judgements and costs are invented, no money was spent",
+        )
     flagged = hydrator.result is not None and (
         hydrator.result.assessment_metadata.get("simulated") is True
     )
@@ -215,6 +240,14 @@ def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
         f"{stack.description}; the callbacks came from a simulated/mock judge (costs are "
         "estimates, no money was spent)",
     )
+
+
+def judge_identity(stack: StackInfo, provider_mode: ProviderMode | None) -> str | None:
+    """Who judged an external run, as far as the runner can tell (None: the local stack's
+    judge, which the runner started and knows)."""
+    if stack.kind != "external":
+        return None
+    return describe_judge(provider_mode.as_dict() if provider_mode is not None else None)
 
 
 def guarded_alignment(document: dict[str, Any], errors: list[str]) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.reference.provider_mode import describe_judge
 
 TOP_PROBABILITIES = 3
 """How many of a student's most probable grades the report lists."""
@@ -42,6 +43,8 @@ class RunStatusFacts:
     elapsed_seconds: float | None
     timeout_seconds: float | None
     observed_events: dict[str, int]
+    service_result_missing: bool = False
+    """The completion came, the service's result never did: the scale is the runner's own."""
 
     @property
     def reason(self) -> str:
@@ -80,8 +83,8 @@ class ScaleRow:
     """One essay on the Bradley–Terry scale."""
 
     essay_id: str
-    theta: float
-    """θ as the CJ service reported it."""
+    theta: float | None
+    """θ as the CJ service reported it (None: its result never came)."""
     runner_theta: float | None
     """The runner's θ from the same fit as ``standard_error`` (None before schema 1.1)."""
     standard_error: float | None
@@ -94,7 +97,9 @@ class ScaleRow:
     @property
     def plotted_theta(self) -> float:
         """The θ drawn with ± SE: the runner's (same fit as the SE) where there is one."""
-        return self.theta if self.runner_theta is None else self.runner_theta
+        if self.runner_theta is not None:
+            return self.runner_theta
+        return self.theta if self.theta is not None else 0.0
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,8 @@ class RunFacts:
     run_kind: str = ""
     """Guest or assignment run, in one line (SPEC §11.1)."""
     overrides: tuple[OverrideFacts, ...] = ()
+    judge_identity: str | None = None
+    """Who judged an external run, as far as the runner could tell (LLM Provider mock mode)."""
 
     def name(self, essay_id: str) -> str:
         """The display name of ``essay_id`` (the id itself when the run has none for it)."""
@@ -234,6 +241,7 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
             OverrideFacts(kind.replace("_", " "), o["path"], o["sha256"], o["text"])
             for kind, o in (metadata.get("overrides") or {}).items()
         ),
+        judge_identity=_judge_identity(metadata),
     )
 
 
@@ -245,6 +253,18 @@ def _names(artefact: Mapping[str, Any]) -> dict[str, str]:
     names = {essay_id: info.display_name for essay_id, info in directory.essays.items()}
     names.update({essay_id: directory.display_name(essay_id) for essay_id in ids})
     return names
+
+
+def _judge_identity(metadata: Mapping[str, Any]) -> str | None:
+    """Who judged an external run, as far as the runner could tell; None for the local stack
+    (its judge is known) and for a run the callbacks already showed simulated."""
+    recorded = metadata.get("llm_provider_mode")
+    stack = metadata["stack"]
+    if stack["kind"] != "external" or metadata["runner_mode"] == "dry-run":
+        return None
+    if recorded is None and stack["judge"] != "llm":
+        return None
+    return describe_judge(recorded)
 
 
 def _run_kind(metadata: Mapping[str, Any]) -> str:
@@ -280,6 +300,7 @@ def _status(status: Mapping[str, Any]) -> RunStatusFacts:
         elapsed_seconds=status.get("elapsed_seconds"),
         timeout_seconds=status.get("timeout_seconds"),
         observed_events={str(k): int(v) for k, v in status["observed_events"].items()},
+        service_result_missing=bool(status.get("service_result_missing", False)),
     )
 
 
@@ -288,7 +309,7 @@ def _scale_row(entry: Mapping[str, Any]) -> ScaleRow:
     runner = entry.get("runner_theta")
     return ScaleRow(
         essay_id=entry["essay_id"],
-        theta=float(entry["theta"]),
+        theta=None if entry["theta"] is None else float(entry["theta"]),
         runner_theta=None if runner is None else float(runner),
         standard_error=None if se is None else float(se),
         rank=int(entry["rank"]),

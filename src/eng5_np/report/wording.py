@@ -21,6 +21,14 @@ from eng5_np.report.gates import NotComputable
 SIMULATED_BANNER = "Simulated judge: not LLM judgements"
 
 
+RESULT_NEVER_CAME = "The CJ service's result never came"
+RESULT_NEVER_CAME_DETAIL = (
+    "the batch completed and every comparison is here, but the service never sent its result: "
+    "there is no service θ; ranks, θ, standard errors and grade projections are the runner's "
+    "own, from the comparisons and the anchors it knows"
+)
+
+
 @dataclass(frozen=True)
 class Banner:
     """A prominent notice at the top of a report."""
@@ -41,6 +49,8 @@ def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
         found.append(Banner("danger", "Run failed", status.reason))
     elif status.partial_data and not facts.is_dry_run:
         found.append(Banner("warning", "Partial data: the run did not complete", status.reason))
+    if status.service_result_missing:
+        found.append(Banner("warning", RESULT_NEVER_CAME, RESULT_NEVER_CAME_DETAIL))
     if checks.nothing_to_analyse is not None:
         found.append(Banner("info", "Nothing to analyse", checks.nothing_to_analyse))
     return found
@@ -66,6 +76,7 @@ def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
         ("status", facts.status.headline),
         ("stack", f"{facts.stack_kind} · judge: {facts.stack_judge}"),
         ("stack description", facts.stack_description),
+        *([("judge identity", facts.judge_identity)] if facts.judge_identity else []),
         ("grade scale", facts.grade_scale),
         ("course", facts.course_code),
         ("generated at", facts.generated_at),
@@ -200,6 +211,11 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
     The service's scale when the artefact has a result; otherwise (timeout, failure) the
     runner's refit of whatever comparisons arrived, so a partial run still shows its scale.
     """
+    if facts.scale and facts.status.service_result_missing:
+        return facts.scale, (
+            "The CJ service's result never came: rank, runner θ, SE and comparison counts "
+            "from the runner's own fit of the successful comparisons (no service θ)."
+        )
     if facts.scale:
         return facts.scale, (
             "Service θ and rank as the CJ service reported them; runner θ, SE and comparison "
@@ -319,7 +335,7 @@ def scale_table(scale: tuple[ScaleRow, ...], facts: RunFacts) -> Table:
                 str(r.rank),
                 facts.name(r.essay_id),
                 f"anchor {r.anchor_grade or '?'}" if r.is_anchor else "student",
-                f"{r.theta:+.3f}",
+                "—" if r.theta is None else f"{r.theta:+.3f}",
                 "—" if r.runner_theta is None else f"{r.runner_theta:+.3f}",
                 number(r.standard_error),
                 str(r.comparison_count),
