@@ -12,9 +12,12 @@ import pytest
 from eng5_np.errors import IncomparableRuns
 from eng5_np.report.compare_view import (
     BEST_MARK,
+    TAU_ONE_RUN,
     build_comparison,
     check_comparable,
     compare_row,
+    differences_table,
+    notes,
     results_table,
     settings_table,
 )
@@ -90,11 +93,11 @@ def test_the_alignment_block_wins_with_its_interval_and_never_won_labels(
     assert "split-half: too few comparisons" in run.reasons
 
 
-def test_best_values_are_marked_and_differing_settings_found(
+def test_a_clear_difference_is_starred_and_differing_settings_found(
     build_artefact: ArtefactFactory,
 ) -> None:
-    good = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
-    bad = build_artefact(INVERTED, anchors=ANCHORS, students=["s1"])
+    good = build_artefact(ORDERED * 20, anchors=ANCHORS, students=["s1"])
+    bad = build_artefact(INVERTED * 20, anchors=ANCHORS, students=["s1"])
     bad["metadata"]["options"]["max_comparisons"] = 60
     comparison = build_comparison(
         [
@@ -105,12 +108,36 @@ def test_best_values_are_marked_and_differing_settings_found(
     assert comparison.differing == ("budget",)
     assert settings_table(comparison).rows == (("1", "good", "40"), ("2", "bad", "60"))
     table = results_table(comparison)
-    tau_column = table.headers.index("τ-b [95% CI]")
+    tau_column = table.headers.index(TAU_ONE_RUN)
     inversions_column = table.headers.index("inversions")
     assert table.rows[0][tau_column] == f"1.000 {BEST_MARK}"
     assert BEST_MARK not in table.rows[1][tau_column]
     assert table.rows[0][inversions_column] == f"0 {BEST_MARK}"  # a count, not a mean
     assert float(table.rows[1][inversions_column]) >= 1
+    assert BEST_MARK not in "".join(table.rows[0][table.headers.index("cost USD") :][:1])
+    differences = differences_table(comparison)
+    assert differences.rows[0][2] == f"best {BEST_MARK}"
+    report = comparison.differences
+    assert report is not None
+    verdict = report.verdict("tau_b")
+    assert verdict is not None
+    interval = verdict.differences[0].interval
+    assert interval is not None
+    assert interval[1] < 0  # the worse row minus the best, clearly below 0
+
+
+def test_a_difference_within_the_noise_gets_no_star(build_artefact: ArtefactFactory) -> None:
+    good = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
+    # One judgement the other way: C beats A once more, so A and C are nearly level.
+    flipped = [*ORDERED[:3], ("anchor_c", "anchor_a", "anchor_c"), *ORDERED[4:]]
+    bad = build_artefact(flipped, anchors=ANCHORS, students=["s1"])
+    comparison = build_comparison(
+        [("good", "good", [_summary(good, "good")]), ("bad", "bad", [_summary(bad, "bad")])]
+    )
+    table = results_table(comparison)
+    assert BEST_MARK not in "".join(cell for row in table.rows for cell in row)
+    assert differences_table(comparison).rows[0][2] == "best (not detectably)"
+    assert any("no detectable difference at this budget" in line for line in notes(comparison))
 
 
 def test_an_experiment_row_averages_and_takes_the_t_interval_across_repeats(

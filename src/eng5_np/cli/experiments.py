@@ -45,6 +45,10 @@ async def _with_stack(
     from eng5_np.cli.stack_run import parse_faults, with_local_stack
 
     parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
+    if settings.judge_profile is not None:
+        from eng5_np.reference.judge_profiles import load_judge_profile
+
+        load_judge_profile(settings.judge_profile)
 
     def started(pids: tuple[int, ...]) -> None:
         shown = ", ".join(str(pid) for pid in pids) or "none"

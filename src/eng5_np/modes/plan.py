@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eng5_np.analysis.power import SERVICE_DEFAULT_PER_ESSAY, Design, PowerPlan, plan_power
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
@@ -30,6 +31,10 @@ class PlanResult:
     cost: CostEstimate | None
     model_warnings: list[str]
     judge_overrides: JudgeOverrides
+    power: PowerPlan | None = None
+    """τ-b interval width and comparisons needed to detect a difference (None: no anchors)."""
+    power_note: str | None = None
+    """Why there is no power estimate, or what it assumed."""
 
     @property
     def usable(self) -> bool:
@@ -58,6 +63,7 @@ async def run_plan(settings: RunSettings) -> PlanResult:
         students=len(inventory.students),
         problems=len(inventory.problems),
     )
+    power, power_note = plan_comparisons(settings, inventory, budget)
     return PlanResult(
         settings,
         inventory,
@@ -68,7 +74,46 @@ async def run_plan(settings: RunSettings) -> PlanResult:
         cost,
         warnings,
         judge_overrides,
+        power,
+        power_note,
     )
+
+
+def power_design(inventory: Inventory) -> Design | None:
+    """The run's design for the power planner: anchors at their grade positions, students."""
+    scale = inventory.grade_scale
+    positions = tuple(float(scale.position(a.grade)) for a in inventory.anchors if a.grade)
+    if len(set(positions)) < 2:
+        return None
+    return Design(positions, len(inventory.students))
+
+
+def budget_per_essay(budget: ComparisonBudget) -> float:
+    """Comparisons per essay the batch will have: the budget's, else the service default."""
+    if budget.max_comparisons is None:
+        return min(float(SERVICE_DEFAULT_PER_ESSAY), float(max(budget.essays - 1, 0)))
+    return budget.per_essay
+
+
+def plan_comparisons(
+    settings: RunSettings, inventory: Inventory, budget: ComparisonBudget
+) -> tuple[PowerPlan | None, str | None]:
+    """The power plan of a run (simulated, fixed seed, a few seconds), or why there is none."""
+    design = power_design(inventory)
+    if design is None or settings.assignment_id is not None:
+        return None, (
+            "no τ-b power estimate: it needs the dataset's anchors with at least two grades"
+            + (" (an assignment run sends no anchors)" if settings.assignment_id else "")
+        )
+    per_essay = budget_per_essay(budget)
+    plan = plan_power(design, per_essay, detect_difference=settings.detect_difference)
+    note = None
+    if budget.max_comparisons is None:
+        note = (
+            f"no --max-comparisons: the power estimate assumes the local stack's default of "
+            f"{SERVICE_DEFAULT_PER_ESSAY} comparisons per essay (the platform's may differ)"
+        )
+    return plan, note
 
 
 def assignment_notes(settings: RunSettings) -> list[str]:

@@ -1,8 +1,9 @@
 """The comparison in the terminal (rich), readable at 80 columns.
 
 Two tables keyed by row number: the settings that differ, then the results with short
-headers (the legend under the table spells them out). The best value of a column carries
-``★``, as in the Markdown report.
+headers (the legend under the table spells them out), then each row's difference to the best
+row with its interval. A ★ marks a best value only where the data show it differs from every
+other row, as in the Markdown report.
 """
 
 from __future__ import annotations
@@ -11,12 +12,26 @@ from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from eng5_np.report.compare_view import Comparison, common_sentence, results_table, settings_table
+from eng5_np.report.compare_view import (
+    TAU_ONE_RUN,
+    TAU_REPEATS,
+    Comparison,
+    common_sentence,
+    difference_notes,
+    differences_table,
+    results_table,
+    settings_table,
+)
 from eng5_np.report.wording import Table
 
-ALIGNMENT_COLUMNS = ("τ-b [95% CI]", "inversions", "zero-win anchors")
+ALIGNMENT_COLUMNS = (TAU_ONE_RUN, TAU_REPEATS, "inversions", "zero-win anchors")
 """Result columns of the first table (with the run names); the rest go in the second."""
 SHORT_HEADERS = {
+    TAU_ONE_RUN: "τ-b 1 run [CI]",
+    TAU_REPEATS: "τ-b repeats [t CI]",
+    "Δ τ-b to best [CI]": "Δ τ-b [CI]",
+    "Δ inversions to best [CI]": "Δ inversions [CI]",
+    "Δ SSR to best [CI]": "Δ SSR [CI]",
     "runs": "ok/runs",
     "zero-win anchors": "0-win",
     "comparisons": "comps",
@@ -27,7 +42,7 @@ SHORT_HEADERS = {
 LEGEND = (
     "inversions: anchor pairs whose θ order contradicts their grades · 0-win: anchors that "
     "never won · ok/runs: complete runs of the row · A wins: share won by the essay shown "
-    "first · ★ best value of a column"
+    "first · ★ best and different from every other row beyond chance · Δ: row minus best"
 )
 
 
@@ -73,3 +88,8 @@ def render_comparison(console: Console, comparison: Comparison) -> None:
     console.print(_rich(first, "Anchor alignment", first.headers))
     console.print(_rich(second, "Reliability, position bias and cost", second.headers))
     console.print(LEGEND, markup=False, highlight=False)
+    differences = differences_table(comparison)
+    table = _columns(differences, [0, *range(2, len(differences.headers))], names)
+    console.print(_rich(table, "Differences to the best row", table.headers))
+    for line in difference_notes(comparison):
+        console.print(line, markup=False, highlight=False)

@@ -160,6 +160,12 @@ def render_compare_markdown(comparison: Comparison) -> str:
     ]
     lines += ["## Results", "", *markdown_table(compare_view.results_table(comparison))]
     lines += [item for note in compare_view.notes(comparison) for item in (f"- {cell(note)}",)]
+    lines += [
+        "",
+        "## Differences to the best row",
+        "",
+        *markdown_table(compare_view.differences_table(comparison)),
+    ]
     lines += ["", "## Sources", "", *markdown_table(_sources(comparison))]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -192,21 +198,38 @@ def render_compare_html(comparison: Comparison) -> str:
     body += ["<h2>Results</h2>", _results_html(comparison)]
     body.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in compare_view.notes(comparison)))
     body.append("</ul>")
-    rows = [
-        IntervalRow(f"#{i} {row.name}", row.tau, row.tau_ci)
-        for i, row in enumerate(comparison.rows, start=1)
-    ]
     body += [
-        "<h2>Kendall's τ-b with its 95% interval</h2>",
-        interval_svg(
-            rows,
-            title="Kendall's τ-b per run with its interval",
-            axis_label="Kendall's τ-b (anchor grades vs θ)",
-            target=TAU_TARGET,
-        ),
-        "<h2>Sources</h2>",
-        render_table(_sources(comparison)),
+        "<h2>Differences to the best row</h2>",
+        render_table(compare_view.differences_table(comparison)),
     ]
+    for kind, heading, title in (
+        (
+            compare_view.ONE_RUN,
+            "Kendall's τ-b of single runs, each with its own 95% interval",
+            "τ-b of one run with that run's interval (sampling of its comparisons)",
+        ),
+        (
+            compare_view.REPEATS,
+            "Mean Kendall's τ-b of repeats, with the 95% t-interval across repeats",
+            "mean τ-b of repeats with the t-interval across repeats (run-to-run spread)",
+        ),
+    ):
+        rows = [
+            IntervalRow(f"#{i} {row.name}", row.tau, row.tau_ci, summary=kind != "one run")
+            for i, row in enumerate(comparison.rows, start=1)
+            if row.tau_kind == kind
+        ]
+        if rows:
+            body += [
+                f"<h2>{escape(heading)}</h2>",
+                interval_svg(
+                    rows,
+                    title=title,
+                    axis_label="Kendall's τ-b (anchor grades vs θ)",
+                    target=TAU_TARGET,
+                ),
+            ]
+    body += ["<h2>Sources</h2>", render_table(_sources(comparison))]
     return _html_page("Runs compared", body)
 
 

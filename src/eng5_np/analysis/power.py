@@ -1,0 +1,270 @@
+"""How many comparisons do I need? Power of compare's τ-b test, by simulation (issue 16).
+
+Model. A run's design is its essays and a list of comparisons: the anchors at their grade
+positions, the students spread evenly over the anchors' range (the planner does not know
+them), and ⌈n · c / 2⌉ pairs drawn so every essay meets about c others (least-compared first,
+random tie-break, never the same pair twice, a coin flip for which is "Essay A"). A judge
+with profile effects (:mod:`eng5_np.reference.judge_profiles`; length bias is not simulated:
+the planner has no word counts) picks A with probability
+lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + position_bias). Every simulated run is fitted by
+:func:`~eng5_np.analysis.bt_batch.fit_many` and τ-b computed as the alignment block does.
+
+- **Expected interval width**: 2 × 1.96 × the SD of τ-b over simulated runs at the chosen
+  budget: the width a 95 % interval needs to cover a run's sampling noise.
+- **Comparisons needed to detect a τ-b difference δ**: a judge whose order is the grades'
+  against one with adjacent anchor pairs swapped until its true τ-b is at least δ lower; the
+  power at a budget is the share of simulated pairs of runs in which compare would star the
+  better one: d > z · √(SD₁² + SD₂²), z at compare's Bonferroni level for two rows and three
+  figures (:func:`~eng5_np.analysis.differences.interval_level`). The smallest c in
+  :data:`CANDIDATES` with power ≥ 0.8 is reported.
+- **A sweep's power** (:func:`sweep_star_share`): the same test on simulated sweeps of the
+  cells' judges, best cell against each other one: the share of sweeps whose τ-b gets a ★.
+
+Bounded: :data:`SIMULATED_RUNS` runs per judge and budget, fixed seed; a plan takes a few
+seconds at most (measured by ``benchmarks/bench_compare.py``, which also checks the
+predictions against sweeps simulated through the local stack's own pairing and judge).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eng5_np.analysis.bt_batch import FloatArray, figures_of_fits, fit_many
+from eng5_np.analysis.differences import FIGURES, critical_z, interval_level
+from eng5_np.analysis.kendall import kendall_tau_b
+from eng5_np.reference.judge_profiles import JudgeParameters
+
+SIMULATED_RUNS = 200
+"""Simulated runs per judge and budget (power to about ±3 %)."""
+PAIRINGS = 20
+"""Distinct pairings per judge and budget (each serves runs / 20 simulated runs)."""
+SEED = 20261207
+TARGET_POWER = 0.8
+SERVICE_DEFAULT_PER_ESSAY = 12
+"""Comparisons per essay of the local stack's default budget (SPEC §7), assumed without a
+``--max-comparisons``."""
+DEFAULT_DETECT_DIFFERENCE = 0.1
+CANDIDATES: tuple[int, ...] = (4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 64)
+"""Comparisons per essay tried when searching for the budget that reaches the target power."""
+
+
+@dataclass(frozen=True)
+class Design:
+    """The essays of a run on the latent scale, anchors first."""
+
+    anchor_positions: tuple[float, ...]
+    students: int
+
+    @property
+    def essays(self) -> int:
+        """Anchors plus students."""
+        return len(self.anchor_positions) + self.students
+
+    def latent(self, anchor_latent: Sequence[float] | None = None) -> FloatArray:
+        """Latent positions: the anchors' (or ``anchor_latent``), students spread evenly."""
+        anchors = np.asarray(anchor_latent or self.anchor_positions, dtype=np.float64)
+        low, high = min(self.anchor_positions), max(self.anchor_positions)
+        students = np.linspace(low, high, self.students) if self.students else np.zeros(0)
+        return np.concatenate([anchors, students])
+
+    def comparisons_for(self, per_essay: float) -> int:
+        """⌈n · c / 2⌉, capped at all pairs."""
+        n = self.essays
+        return min(n * (n - 1) // 2, math.ceil(n * per_essay / 2))
+
+
+def balanced_pairs(essays: int, comparisons: int, rng: np.random.Generator) -> np.ndarray:
+    """``(comparisons, 2)`` distinct pairs, each essay about equally often (shown first: A)."""
+    counts = np.zeros(essays)
+    used = np.eye(essays, dtype=bool)
+    pairs = []
+    for _ in range(min(comparisons, essays * (essays - 1) // 2)):
+        open_ = ~used.all(axis=1)
+        keys = np.where(open_, counts + rng.random(essays) * 0.5, np.inf)
+        focus = int(np.argmin(keys))
+        partner_keys = np.where(used[focus], np.inf, counts + rng.random(essays) * 0.5)
+        partner = int(np.argmin(partner_keys))
+        used[focus, partner] = used[partner, focus] = True
+        counts[focus] += 1
+        counts[partner] += 1
+        pairs.append((focus, partner) if rng.random() < 0.5 else (partner, focus))
+    return np.array(pairs, dtype=np.intp).reshape(-1, 2)
+
+
+def simulate_wins(
+    latent: FloatArray,
+    pairs: np.ndarray,
+    judge: JudgeParameters,
+    runs: int,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """Win matrices ``(runs, n, n)`` of ``runs`` judgements of ``pairs`` by ``judge``."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    logit = judge.discrimination * (latent[a] - latent[b]) + judge.position_bias
+    p = judge.lapse_rate / 2.0 + (1.0 - judge.lapse_rate) / (1.0 + np.exp(-logit))
+    a_wins = rng.random((runs, len(pairs))) < p
+    winners = np.where(a_wins, a, b)
+    losers = np.where(a_wins, b, a)
+    wins = np.zeros((runs, len(latent), len(latent)))
+    reps = np.repeat(np.arange(runs), len(pairs))
+    np.add.at(wins, (reps, winners.ravel(), losers.ravel()), 1.0)
+    return wins
+
+
+def simulated_tau(
+    design: Design,
+    judge: JudgeParameters,
+    per_essay: float,
+    rng: np.random.Generator,
+    *,
+    anchor_latent: Sequence[float] | None = None,
+    runs: int = SIMULATED_RUNS,
+) -> FloatArray:
+    """τ-b of ``runs`` simulated runs on :data:`PAIRINGS` pairings (batches draw anew)."""
+    latent = design.latent(anchor_latent)
+    count = design.comparisons_for(per_essay)
+    stacks = []
+    pairings = min(runs, PAIRINGS)
+    for share in np.array_split(np.arange(runs), pairings):
+        pairs = balanced_pairs(design.essays, count, rng)
+        stacks.append(simulate_wins(latent, pairs, judge, len(share), rng))
+    theta, se = fit_many(np.concatenate(stacks))
+    anchors = list(range(len(design.anchor_positions)))
+    figures = figures_of_fits(theta, se, anchors, design.anchor_positions)
+    return figures.tau_b
+
+
+def swapped_order(positions: Sequence[float], difference: float) -> tuple[list[float], float]:
+    """Anchor latent positions with adjacent pairs swapped until τ-b drops by ≥ ``difference``.
+
+    Returns the positions and the true τ-b difference reached (it may fall short when every
+    disjoint adjacent pair is already swapped).
+    """
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    latent = [float(p) for p in positions]
+    reached = 0.0
+    for start in range(0, len(order) - 1, 2):
+        if reached >= difference:
+            break
+        i, j = order[start], order[start + 1]
+        latent[i], latent[j] = latent[j], latent[i]
+        tau = kendall_tau_b(list(positions), latent)
+        reached = 1.0 - (tau if tau is not None else 1.0)
+    return latent, reached
+
+
+def two_run_level() -> float:
+    """compare's per-interval level for two rows and its three figures."""
+    return interval_level(len(FIGURES), 2)
+
+
+@dataclass(frozen=True)
+class PowerPlan:
+    """What the planner found for one design and budget."""
+
+    per_essay: float
+    """Comparisons per essay at the chosen budget."""
+    comparisons: int
+    tau_mean: float
+    """Mean τ-b of simulated runs at the budget (the judge's order = the grades)."""
+    expected_width: float
+    """2 × 1.96 × SD of τ-b at the budget."""
+    detect_difference: float
+    reached_difference: float
+    """The true τ-b difference simulated (adjacent swaps cannot hit every δ exactly)."""
+    power: float
+    """Share of simulated run pairs at the budget in which compare stars the better judge."""
+    needed_per_essay: int | None
+    """Smallest comparisons per essay reaching :data:`TARGET_POWER` (None: none tried did)."""
+    needed_comparisons: int | None
+    simulated_runs: int
+    seed: int
+
+    @property
+    def budget_enough(self) -> bool:
+        """True when the chosen budget reaches the target power."""
+        return self.power >= TARGET_POWER
+
+
+def _power(
+    design: Design,
+    judge: JudgeParameters,
+    swapped: Sequence[float],
+    per_essay: float,
+    rng: np.random.Generator,
+    runs: int,
+) -> tuple[float, FloatArray]:
+    better = simulated_tau(design, judge, per_essay, rng, runs=runs)
+    worse = simulated_tau(design, judge, per_essay, rng, anchor_latent=swapped, runs=runs)
+    se = math.hypot(float(np.nanstd(better, ddof=1)), float(np.nanstd(worse, ddof=1)))
+    z = critical_z(two_run_level())
+    return float(np.mean((better - worse) > z * se)), better
+
+
+def plan_power(
+    design: Design,
+    per_essay: float,
+    *,
+    judge: JudgeParameters | None = None,
+    detect_difference: float = DEFAULT_DETECT_DIFFERENCE,
+    runs: int = SIMULATED_RUNS,
+    seed: int = SEED,
+) -> PowerPlan:
+    """Expected τ-b interval width at ``per_essay`` and the budget needed to detect a difference."""
+    if not 0.0 < detect_difference <= 2.0:
+        raise ValueError(f"the difference to detect must lie in (0, 2], got {detect_difference}")
+    judge = judge or JudgeParameters()
+    rng = np.random.default_rng(seed)
+    swapped, reached = swapped_order(design.anchor_positions, detect_difference)
+    power, taus = _power(design, judge, swapped, per_essay, rng, runs)
+    needed: int | None = None
+    most = design.essays - 1
+    for candidate in sorted({c for c in CANDIDATES if c < most} | {most}):
+        if candidate >= per_essay and power >= TARGET_POWER:
+            needed = min(candidate, math.ceil(per_essay))
+            break
+        if _power(design, judge, swapped, candidate, rng, runs)[0] >= TARGET_POWER:
+            needed = candidate
+            break
+    return PowerPlan(
+        per_essay=per_essay,
+        comparisons=design.comparisons_for(per_essay),
+        tau_mean=float(np.nanmean(taus)),
+        expected_width=2.0 * 1.959964 * float(np.nanstd(taus, ddof=1)),
+        detect_difference=detect_difference,
+        reached_difference=reached,
+        power=power,
+        needed_per_essay=needed,
+        needed_comparisons=None if needed is None else design.comparisons_for(needed),
+        simulated_runs=runs,
+        seed=seed,
+    )
+
+
+def sweep_star_share(
+    design: Design,
+    judges: Sequence[JudgeParameters],
+    per_essay: float,
+    *,
+    runs: int = SIMULATED_RUNS,
+    seed: int = SEED,
+) -> float:
+    """Predicted share of sweeps of these cells' judges whose τ-b column gets a ★."""
+    if len(judges) < 2:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    taus = np.stack([simulated_tau(design, j, per_essay, rng, runs=runs) for j in judges])
+    spread = np.nanstd(taus, axis=1, ddof=1)
+    z = critical_z(interval_level(len(FIGURES), len(judges)))
+    best = np.argmax(taus, axis=0)
+    starred = 0
+    for run in range(taus.shape[1]):
+        b = best[run]
+        others = [c for c in range(len(judges)) if c != b]
+        if all(taus[b, run] - taus[c, run] > z * math.hypot(spread[b], spread[c]) for c in others):
+            starred += 1
+    return float(starred / taus.shape[1])
