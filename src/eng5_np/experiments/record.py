@@ -99,7 +99,7 @@ class ExperimentRecord(BaseModel):
     settings: dict[str, Any]
     created_at: str = Field(default_factory=utc_now_iso)
     updated_at: str = Field(default_factory=utc_now_iso)
-    stack: dict[str, str] = Field(default_factory=dict)
+    stack: dict[str, Any] = Field(default_factory=dict)
     repeat_records: list[RepeatRecord] = Field(default_factory=list)
     exit_code: int | None = None
     aggregate: dict[str, Any] | None = None

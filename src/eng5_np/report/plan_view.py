@@ -8,6 +8,7 @@ from rich.table import Table
 
 from eng5_np.analysis.power import PowerPlan
 from eng5_np.modes.plan import PlanResult
+from eng5_np.reference.judge_profiles import JudgeProfile
 from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY
 
 
@@ -33,6 +34,27 @@ def power_lines(plan: PowerPlan) -> list[str]:
             f"To detect {target} with 80% power: about {plan.needed_per_essay} comparisons per "
             f"essay ({plan.needed_comparisons} per batch). Power at this budget: "
             f"{plan.power:.0%}."
+        )
+    return lines
+
+
+def sweep_power_lines(
+    power: PowerPlan | None, star_share: float | None, profile: JudgeProfile | None
+) -> list[str]:
+    """The sweep's power sentences: the base judge's, then the cells' predicted ★ share."""
+    if power is None:
+        return ["No τ-b power estimate: the dataset needs anchors of two or more grades."]
+    lines = power_lines(power)
+    if not power.budget_enough:
+        lines.append(
+            f"warning: this budget cannot detect a τ-b difference of {power.detect_difference:g}"
+            f" (power {power.power:.0%} < 80%)."
+        )
+    if star_share is not None:
+        named = profile.label if profile is not None else "the built-in profile (one judge)"
+        lines.append(
+            f"With judge profile {named}: a ★ on τ-b is expected in {star_share:.0%} of sweeps "
+            "like this one (simulated)."
         )
     return lines
 
