@@ -105,6 +105,8 @@ def test_a_profile_with_a_blind_judge_gets_its_difference_starred(tmp_path: Path
         assert (block["name"], block["sha256"]) == (profile.name, profile.sha256)
         assert block.get("rule") == rule
         assert profile.label in artefact["metadata"]["stack"]["description"]
+        report = (out / cell / "rep-01" / "report.md").read_text(encoding="utf-8")
+        assert f"| judge profile | {profile.label} ·" in report
 
 
 def test_the_builtin_profile_shows_no_detectable_difference(tmp_path: Path) -> None:

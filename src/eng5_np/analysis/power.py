@@ -14,15 +14,18 @@ lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + position_bias). Every simulat
 - **Comparisons needed to detect a τ-b difference δ**: a judge whose order is the grades'
   against one with adjacent anchor pairs swapped until its true τ-b is at least δ lower; the
   power at a budget is the share of simulated pairs of runs in which compare would star the
-  better one: d > z · √(SD₁² + SD₂²), z at compare's Bonferroni level for two rows and three
-  figures (:func:`~eng5_np.analysis.differences.interval_level`). The smallest c in
+  better one: d > z · √(SE₁² + SE₂²), z at compare's Bonferroni level for two rows and three
+  figures (:func:`~eng5_np.analysis.differences.interval_level`), SE the bootstrap SE compare
+  computes for such a run (its mean over a few simulated runs). The smallest c in
   :data:`CANDIDATES` with power ≥ 0.8 is reported.
 - **A sweep's power** (:func:`sweep_star_share`): the same test on simulated sweeps of the
   cells' judges, best cell against each other one: the share of sweeps whose τ-b gets a ★.
 
-Bounded: :data:`SIMULATED_RUNS` runs per judge and budget, fixed seed; a plan takes a few
-seconds at most (measured by ``benchmarks/bench_compare.py``, which also checks the
-predictions against sweeps simulated through the local stack's own pairing and judge).
+Bounded: :data:`SIMULATED_RUNS` runs per judge and budget, fixed seed. Measured with
+``nice -n 10 python benchmarks/bench_compare.py --sweeps 400``: one plan of the sample dataset
+took 2.92 s; for two-cell sweeps at 12 comparisons per essay it predicted a ★ on τ-b in 0.015
+of null sweeps (measured 0.007) and 0.180 of sweeps with discrimination 0.3 against 1.5
+(measured 0.210 ± 0.040, through the local stack's own pairing and judge).
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ SIMULATED_RUNS = 200
 """Simulated runs per judge and budget (power to about ±3 %)."""
 PAIRINGS = 20
 """Distinct pairings per judge and budget (each serves runs / 20 simulated runs)."""
+BOOTSTRAP_RUNS = 5
+BOOTSTRAP_REPLICATES = 100
+"""compare's SE of a run is estimated on this many simulated runs × resamples per judge."""
 SEED = 20261207
 TARGET_POWER = 0.8
 SERVICE_DEFAULT_PER_ESSAY = 12
@@ -115,6 +121,16 @@ def simulate_wins(
     return wins
 
 
+@dataclass(frozen=True)
+class SimulatedTau:
+    """τ-b of simulated runs, and the bootstrap SE compare would give such a run."""
+
+    values: FloatArray
+    bootstrap_se: float
+    """Mean over :data:`BOOTSTRAP_RUNS` simulated runs of the SD of τ-b over
+    :data:`BOOTSTRAP_REPLICATES` resamples of that run's comparisons (compare's SE)."""
+
+
 def simulated_tau(
     design: Design,
     judge: JudgeParameters,
@@ -123,7 +139,7 @@ def simulated_tau(
     *,
     anchor_latent: Sequence[float] | None = None,
     runs: int = SIMULATED_RUNS,
-) -> FloatArray:
+) -> SimulatedTau:
     """τ-b of ``runs`` simulated runs on :data:`PAIRINGS` pairings (batches draw anew)."""
     latent = design.latent(anchor_latent)
     count = design.comparisons_for(per_essay)
@@ -132,28 +148,57 @@ def simulated_tau(
     for share in np.array_split(np.arange(runs), pairings):
         pairs = balanced_pairs(design.essays, count, rng)
         stacks.append(simulate_wins(latent, pairs, judge, len(share), rng))
-    theta, se = fit_many(np.concatenate(stacks))
+    wins = np.concatenate(stacks)
+    theta, se = fit_many(wins)
     anchors = list(range(len(design.anchor_positions)))
     figures = figures_of_fits(theta, se, anchors, design.anchor_positions)
-    return figures.tau_b
+    spreads = [_bootstrap_sd(run, anchors, design, rng) for run in wins[:BOOTSTRAP_RUNS]]
+    finite = [s for s in spreads if math.isfinite(s)]
+    return SimulatedTau(figures.tau_b, float(np.mean(finite)) if finite else math.nan)
+
+
+def _bootstrap_sd(
+    wins: FloatArray, anchors: Sequence[int], design: Design, rng: np.random.Generator
+) -> float:
+    """SD of τ-b over resamples of one run's comparisons, as compare resamples them."""
+    cells = wins.ravel()
+    total = int(cells.sum())
+    draws = rng.multinomial(total, cells / total, size=BOOTSTRAP_REPLICATES).astype(np.float64)
+    theta, se = fit_many(draws.reshape(BOOTSTRAP_REPLICATES, *wins.shape))
+    taus = figures_of_fits(theta, se, anchors, design.anchor_positions).tau_b
+    taus = taus[np.isfinite(taus)]
+    return float(np.std(taus, ddof=1)) if taus.size >= 2 else math.nan
 
 
 def swapped_order(positions: Sequence[float], difference: float) -> tuple[list[float], float]:
     """Anchor latent positions with adjacent pairs swapped until τ-b drops by ≥ ``difference``.
 
-    Returns the positions and the true τ-b difference reached (it may fall short when every
-    disjoint adjacent pair is already swapped).
+    Each step swaps two anchors adjacent in the current latent order that are still in grade
+    order (one discordant pair more), sweeping the even positions, then the odd ones, as a
+    bubble sort towards the reversed order would: 0.1 on 9 distinct grades takes two swaps
+    (0.111), and any difference up to 2 can be reached. Returns the positions and the true
+    τ-b difference reached.
     """
-    order = sorted(range(len(positions)), key=lambda i: positions[i])
     latent = [float(p) for p in positions]
+    ranking = sorted(range(len(latent)), key=lambda i: (latent[i], i))
     reached = 0.0
-    for start in range(0, len(order) - 1, 2):
-        if reached >= difference:
+    slots = [*range(0, len(ranking) - 1, 2), *range(1, len(ranking) - 1, 2)]
+    for _ in range(len(ranking) ** 2):  # a full reversal needs n(n-1)/2 swaps
+        if reached >= difference or not slots:
             break
-        i, j = order[start], order[start + 1]
-        latent[i], latent[j] = latent[j], latent[i]
-        tau = kendall_tau_b(list(positions), latent)
-        reached = 1.0 - (tau if tau is not None else 1.0)
+        swapped = False
+        for slot in slots:
+            i, j = ranking[slot], ranking[slot + 1]
+            if positions[i] < positions[j]:
+                latent[i], latent[j] = latent[j], latent[i]
+                ranking[slot], ranking[slot + 1] = j, i
+                tau = kendall_tau_b(list(positions), latent)
+                reached = 1.0 - (tau if tau is not None else 1.0)
+                swapped = True
+                if reached >= difference:
+                    break
+        if not swapped:
+            break
     return latent, reached
 
 
@@ -200,9 +245,9 @@ def _power(
 ) -> tuple[float, FloatArray]:
     better = simulated_tau(design, judge, per_essay, rng, runs=runs)
     worse = simulated_tau(design, judge, per_essay, rng, anchor_latent=swapped, runs=runs)
-    se = math.hypot(float(np.nanstd(better, ddof=1)), float(np.nanstd(worse, ddof=1)))
+    se = math.hypot(better.bootstrap_se, worse.bootstrap_se)
     z = critical_z(two_run_level())
-    return float(np.mean((better - worse) > z * se)), better
+    return float(np.mean((better.values - worse.values) > z * se)), better.values
 
 
 def plan_power(
@@ -257,8 +302,9 @@ def sweep_star_share(
     if len(judges) < 2:
         return 0.0
     rng = np.random.default_rng(seed)
-    taus = np.stack([simulated_tau(design, j, per_essay, rng, runs=runs) for j in judges])
-    spread = np.nanstd(taus, axis=1, ddof=1)
+    simulated = [simulated_tau(design, j, per_essay, rng, runs=runs) for j in judges]
+    taus = np.stack([s.values for s in simulated])
+    spread = [s.bootstrap_se for s in simulated]
     z = critical_z(interval_level(len(FIGURES), len(judges)))
     best = np.argmax(taus, axis=0)
     starred = 0

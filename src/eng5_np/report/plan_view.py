@@ -27,7 +27,7 @@ def power_lines(plan: PowerPlan) -> list[str]:
     if plan.needed_per_essay is None:
         lines.append(
             f"To detect {target} with 80% power no budget on this dataset suffices: even all "
-            f"pairs fall short. Power at this budget: {plan.power:.0%}."
+            f"pairs fall short. Power at this budget: {plan.power:.1%}."
         )
     else:
         lines.append(
@@ -48,7 +48,7 @@ def sweep_power_lines(
     if not power.budget_enough:
         lines.append(
             f"warning: this budget cannot detect a τ-b difference of {power.detect_difference:g}"
-            f" (power {power.power:.0%} < 80%)."
+            f" (power {power.power:.1%} < 80%)."
         )
     if star_share is not None:
         named = profile.label if profile is not None else "the built-in profile (one judge)"
@@ -118,7 +118,7 @@ def render_plan(result: PlanResult, console: Console) -> None:
         if not result.power.budget_enough:
             console.print(
                 "[yellow]warning[/yellow]: this budget cannot detect a τ-b difference of "
-                f"{result.power.detect_difference:g} (power {result.power.power:.0%} < 80%); "
+                f"{result.power.detect_difference:g} (power {result.power.power:.1%} < 80%); "
                 "compare will say 'no detectable difference at this budget'."
             )
     if result.power_note is not None:

@@ -180,6 +180,9 @@ def run_settings(metadata: Mapping[str, Any]) -> dict[str, str]:
         settings[label] = _override_file(overrides.get(block_key), options.get(option_key))
     stack = metadata["stack"]
     settings["stack"] = f"{stack['kind']}/{stack['judge']}"
+    profile = stack.get("judge_profile")
+    if isinstance(profile, Mapping):
+        settings["judge profile"] = f"{profile['name']} · {str(profile['sha256'])[:12]}"
     return settings
 
 
