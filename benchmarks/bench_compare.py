@@ -25,9 +25,9 @@ import time
 
 import numpy as np
 
-from eng5_np.analysis.bt_batch import figures_of_fits, fit_many
 from eng5_np.analysis.comparisons import ComparisonOutcome
 from eng5_np.analysis.differences import RowInput, RunComparisons, compare_differences
+from eng5_np.analysis.fit_stack import figures_of_fits, fit_many
 from eng5_np.analysis.power import Design, plan_power, sweep_star_share
 from eng5_np.localstack.judge import JudgeEssay, SimulatedJudge
 from eng5_np.localstack.pairing import default_budget, plan_pairs

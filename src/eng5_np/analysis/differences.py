@@ -13,7 +13,7 @@ Intervals. Rows are independent batches on the same anchors.
   measures how the whole batch varies from repeat to repeat.
 - **Bootstrap over comparisons** (otherwise): each run's successful comparisons are resampled
   with replacement :data:`REPLICATES` times (seeded), refitted (:func:`~eng5_np.analysis.
-  bt_batch.fit_many`) and the figure recomputed; a row's replicate is the mean over its runs.
+  fit_stack.fit_many`) and the figure recomputed; a row's replicate is the mean over its runs.
   The rows' resamples are independent, so the difference's standard error is
   √(SD₁² + SD₂²) of the replicate figures, and the interval is d ± z · SE. It measures only the
   sampling of comparisons within each run.
@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eng5_np.analysis.bt_batch import FloatArray, figures_of_fits, fit_many
 from eng5_np.analysis.comparisons import ComparisonOutcome
+from eng5_np.analysis.fit_stack import FloatArray, figures_of_fits, fit_many
 
 FIGURES: tuple[str, ...] = ("tau_b", "inversions", "ssr")
 """The figures compared, by name."""

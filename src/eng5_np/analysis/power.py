@@ -7,7 +7,7 @@ random tie-break, never the same pair twice, a coin flip for which is "Essay A")
 with profile effects (:mod:`eng5_np.reference.judge_profiles`; length bias is not simulated:
 the planner has no word counts) picks A with probability
 lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + position_bias). Every simulated run is fitted by
-:func:`~eng5_np.analysis.bt_batch.fit_many` and τ-b computed as the alignment block does.
+:func:`~eng5_np.analysis.fit_stack.fit_many` and τ-b computed as the alignment block does.
 
 - **Expected interval width**: 2 × 1.96 × the SD of τ-b over simulated runs at the chosen
   budget: the width a 95 % interval needs to cover a run's sampling noise.
@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eng5_np.analysis.bt_batch import FloatArray, figures_of_fits, fit_many
 from eng5_np.analysis.differences import FIGURES, critical_z, interval_level
+from eng5_np.analysis.fit_stack import FloatArray, figures_of_fits, fit_many
 from eng5_np.analysis.kendall import kendall_tau_b
 from eng5_np.reference.judge_profiles import JudgeParameters
 

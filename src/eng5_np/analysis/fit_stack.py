@@ -1,4 +1,4 @@
-"""Many Bradley–Terry fits at once, and the run figures of each (for resampling and planning).
+"""Many Bradley–Terry fits at once with their SEs, and the run figures of each (resampling).
 
 The difference intervals of ``compare`` (:mod:`eng5_np.analysis.differences`) and the power
 planner (:mod:`eng5_np.analysis.power`) need hundreds of fits of the same essays: one per
@@ -10,13 +10,17 @@ objective is strictly concave, so the clipped iteration converges; it stands in 
 fit's step halving, which does not vectorise), θ centred to mean 0. Essays are assumed to form
 one connected component in every matrix (resamples of a run of ~10 comparisons per essay lose
 an essay with probability ≈ e⁻¹⁰ per essay); an essay with no comparison in a replicate keeps
-θ = 0. ``tests/analysis/test_analysis_bt_batch.py`` checks θ against the single fit to 1e-6.
+θ = 0. ``tests/analysis/test_analysis_fit_stack.py`` checks θ against the single fit to 1e-6.
 
 :func:`figures_of_fits` computes, per fit, the run figures compare compares — Kendall's τ-b of
 the anchors (θ within :data:`~eng5_np.analysis.kendall.THETA_TIE` tied, as the alignment block),
 inversions (anchor pairs of different grades in the wrong θ order), and the scale separation
 reliability over every essay (sample variance, SEs from the centred posterior covariance) —
 vectorised over the stack.
+
+(Issue 16's interval work adds a batched fit with step halving and a position effect,
+``analysis/bt_batch.py``; when both are on one branch, :func:`fit_many` is the one place to
+swap for it — θ from its ``theta``, SEs from the inverse of its ``curvature``.)
 """
 
 from __future__ import annotations

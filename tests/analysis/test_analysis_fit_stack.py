@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from eng5_np.analysis.bradley_terry import fit_bradley_terry
-from eng5_np.analysis.bt_batch import figures_of_fits, fit_many
 from eng5_np.analysis.comparisons import ComparisonOutcome
+from eng5_np.analysis.fit_stack import figures_of_fits, fit_many
 from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
 from eng5_np.analysis.reliability import scale_separation_reliability
 
