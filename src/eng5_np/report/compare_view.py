@@ -262,6 +262,21 @@ def differences_table(comparison: Comparison) -> Table:
     return Table(headers, tuple(rows), frozenset({2, 3, 4}))
 
 
+def differences_long_table(comparison: Comparison) -> Table:
+    """The differences one line per row and figure (narrow: for the terminal)."""
+    report = comparison.differences
+    rows = []
+    for figure in FIGURES:
+        verdict = None if report is None else report.verdict(figure)
+        if verdict is None or verdict.best is None:
+            continue
+        for index, row in enumerate(comparison.rows):
+            text = _difference_text(verdict, index)
+            if text != NO_VALUE:
+                rows.append((str(index + 1), row.name, FIGURE_LABELS[figure], text))
+    return Table(("#", "run", "figure", "Δ to best [CI]"), tuple(rows), frozenset({3}))
+
+
 def _difference_text(verdict: FigureVerdict | None, index: int) -> str:
     if verdict is None or verdict.best is None:
         return NO_VALUE

@@ -13,12 +13,13 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from eng5_np.report.compare_view import (
+    NO_VALUE,
     TAU_ONE_RUN,
     TAU_REPEATS,
     Comparison,
     common_sentence,
     difference_notes,
-    differences_table,
+    differences_long_table,
     results_table,
     settings_table,
 )
@@ -29,9 +30,6 @@ ALIGNMENT_COLUMNS = (TAU_ONE_RUN, TAU_REPEATS, "inversions", "zero-win anchors")
 SHORT_HEADERS = {
     TAU_ONE_RUN: "τ-b 1 run [CI]",
     TAU_REPEATS: "τ-b repeats [t CI]",
-    "Δ τ-b to best [CI]": "Δ τ-b [CI]",
-    "Δ inversions to best [CI]": "Δ inversions [CI]",
-    "Δ SSR to best [CI]": "Δ SSR [CI]",
     "runs": "ok/runs",
     "zero-win anchors": "0-win",
     "comparisons": "comps",
@@ -80,16 +78,19 @@ def render_comparison(console: Console, comparison: Comparison) -> None:
     console.print(_rich(settings, "Runs and the settings that differ", settings.headers))
     console.print(common_sentence(comparison), markup=False, highlight=False)
     results = results_table(comparison)
-    alignment = [0] + [results.headers.index(h) for h in ALIGNMENT_COLUMNS]
-    others = [i for i in range(len(results.headers)) if i not in alignment[1:]]
+    shown = [results.headers.index(h) for h in ALIGNMENT_COLUMNS]
+    # A τ-b column no row fills (one-run or repeats) only takes width from the run names.
+    taus = {results.headers.index(TAU_ONE_RUN), results.headers.index(TAU_REPEATS)}
+    used = [i for i in shown if i not in taus or any(row[i] != NO_VALUE for row in results.rows)]
+    alignment = [0, *used]
+    others = [i for i in range(len(results.headers)) if i not in shown]
     names = tuple(row.name for row in comparison.rows)
     first = _columns(results, alignment, names)
     second = _columns(results, others)
     console.print(_rich(first, "Anchor alignment", first.headers))
     console.print(_rich(second, "Reliability, position bias and cost", second.headers))
     console.print(LEGEND, markup=False, highlight=False)
-    differences = differences_table(comparison)
-    table = _columns(differences, [0, *range(2, len(differences.headers))], names)
-    console.print(_rich(table, "Differences to the best row", table.headers))
+    differences = differences_long_table(comparison)
+    console.print(_rich(differences, "Differences to the best row", differences.headers))
     for line in difference_notes(comparison):
         console.print(line, markup=False, highlight=False)
