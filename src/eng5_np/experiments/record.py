@@ -49,6 +49,7 @@ DEFINING_SETTINGS = (
     "local_stack",
     "judge_seed",
     "judge_faults",
+    "judge_profile",
 )
 """Settings that make repeats "the same batch"; a resumed experiment must not change them."""
 MAX_LABEL = 64

@@ -62,12 +62,12 @@ def _write(folder: Path, pairs: Sequence[tuple[str, str]]) -> tuple[Path, ...]:
 
 def _tau_rows(view: ExperimentView) -> list[IntervalRow]:
     rows = [
-        IntervalRow(r.name, r.summary.tau, r.summary.tau_ci)
+        IntervalRow(f"{r.name} (one run)", r.summary.tau, r.summary.tau_ci)
         for r in view.repeats
         if r.summary is not None and r.status == "complete"
     ]
     tau = view.aggregate.tau
-    rows.append(IntervalRow("mean (t-interval)", tau.mean, tau.ci95, summary=True))
+    rows.append(IntervalRow("mean (t across repeats)", tau.mean, tau.ci95, summary=True))
     return rows
 
 
@@ -116,7 +116,10 @@ def render_experiment_html(view: ExperimentView) -> str:
             body.append(
                 interval_svg(
                     _tau_rows(view),
-                    title="Kendall's τ-b per repeat with its interval, and the mean",
+                    title=(
+                        "τ-b of each repeat with that run's own interval (points), and the mean "
+                        "with the t-interval across repeats (diamond)"
+                    ),
                     axis_label="Kendall's τ-b (anchor grades vs θ)",
                     target=TAU_TARGET,
                 )
