@@ -13,6 +13,7 @@ through ``analysis.differences.compare_differences`` exactly as ``compare`` call
   logits per grade): the share with a ★ on τ-b, beside the share the planner
   (``analysis.power.sweep_star_share``) predicted for the same cells and budget.
 
+The same two scenarios with three repeats per cell exercise the across-repeats (Welch) path.
 Also timed: one ``plan_power`` call (the plan's "how many comparisons" estimate).
 """
 
@@ -91,17 +92,27 @@ def _run(
 
 
 def _sweeps(
-    essays: list[JudgeEssay], judges: list[JudgeParameters], sweeps: int, label: str
+    essays: list[JudgeEssay],
+    judges: list[JudgeParameters],
+    sweeps: int,
+    label: str,
+    repeats: int = 1,
 ) -> tuple[float, float]:
-    """Shares of sweeps with a ★ anywhere and with a ★ on τ-b."""
+    """Shares of sweeps with a ★ anywhere and with a ★ on τ-b (``repeats`` runs per cell)."""
     built = [SimulatedJudge(seed=0, parameters=j) for j in judges]
     rng = np.random.default_rng(SEED)
     any_star = tau_star = 0
     for sweep in range(sweeps):
         rows = []
         for cell, judge in enumerate(built):
-            values, run = _run(essays, judge, f"{label}:{sweep}:{cell}", rng)
-            rows.append(RowInput({k: [v] for k, v in values.items()}, [run]))
+            values: dict[str, list[float | None]] = {}
+            runs = []
+            for repeat in range(repeats):
+                found, run = _run(essays, judge, f"{label}:{sweep}:{cell}:{repeat}", rng)
+                for key, value in found.items():
+                    values.setdefault(key, []).append(value)
+                runs.append(run)
+            rows.append(RowInput(values, runs))
         report = compare_differences(rows, seed=SEED + sweep)
         starred = {v.figure for v in report.verdicts if v.detectable}
         any_star += bool(starred)
@@ -136,6 +147,9 @@ def main() -> None:
     null_any, null_tau = _sweeps(essays, [JudgeParameters(), JudgeParameters()], sweeps, "null")
     real_any, real_tau = _sweeps(essays, [WEAK, STRONG], sweeps, "real")
     sweep_seconds = time.perf_counter() - started
+    repeated = max(2, sweeps // 2)
+    null_rep_any, _ = _sweeps(essays, [JudgeParameters()] * 2, repeated, "null-rep", repeats=3)
+    _, real_rep_tau = _sweeps(essays, [WEAK, STRONG], repeated, "real-rep", repeats=3)
 
     print(f"sweeps {sweeps} per_scenario")
     print(f"comparisons_per_essay {per_essay:.2f} comparisons")
@@ -146,6 +160,9 @@ def main() -> None:
     print(f"real_tau_star_share_ci_half {_half_width(real_tau, sweeps):.3f} share")
     print(f"real_predicted_tau_star_share {real_predicted:.3f} share")
     print(f"real_any_star_share {real_any:.3f} share")
+    print(f"repeat_sweeps {repeated} per_scenario")
+    print(f"null_repeats_any_star_share {null_rep_any:.3f} share")
+    print(f"real_repeats_tau_star_share {real_rep_tau:.3f} share")
     print(f"plan_seconds {plan_seconds:.2f} s")
     print(f"plan_expected_width {plan.expected_width:.3f} tau")
     print(f"plan_power_at_budget {plan.power:.3f} share")

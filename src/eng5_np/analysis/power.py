@@ -17,7 +17,7 @@ lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + position_bias). Every simulat
   better one: d > z · √(SE₁² + SE₂²), z at compare's Bonferroni level for two rows and three
   figures (:func:`~eng5_np.analysis.differences.interval_level`), SE the bootstrap SE compare
   computes for such a run (its mean over a few simulated runs). The smallest c in
-  :data:`CANDIDATES` with power ≥ 0.8 is reported.
+  :data:`CANDIDATES` (and all pairs) with power ≥ 0.8 is reported, found by bisection.
 - **A sweep's power** (:func:`sweep_star_share`): the same test on simulated sweeps of the
   cells' judges, best cell against each other one: the share of sweeps whose τ-b gets a ★.
 
@@ -250,6 +250,30 @@ def _power(
     return float(np.mean((better.values - worse.values) > z * se)), better.values
 
 
+def _needed(
+    design: Design,
+    judge: JudgeParameters,
+    swapped: Sequence[float],
+    rng: np.random.Generator,
+    runs: int,
+) -> int | None:
+    """Smallest candidate comparisons per essay with power ≥ the target, None if even all
+    pairs fall short. Power grows with the budget, so the candidates are bisected: all pairs
+    first (most plans stop there), then about log₂(candidates) more evaluations."""
+    most = design.essays - 1
+    candidates = sorted({c for c in CANDIDATES if c < most} | {most})
+    if _power(design, judge, swapped, candidates[-1], rng, runs)[0] < TARGET_POWER:
+        return None
+    low, high = 0, len(candidates) - 1  # candidates[high] reaches the target
+    while low < high:
+        middle = (low + high) // 2
+        if _power(design, judge, swapped, candidates[middle], rng, runs)[0] >= TARGET_POWER:
+            high = middle
+        else:
+            low = middle + 1
+    return candidates[high]
+
+
 def plan_power(
     design: Design,
     per_essay: float,
@@ -266,15 +290,7 @@ def plan_power(
     rng = np.random.default_rng(seed)
     swapped, reached = swapped_order(design.anchor_positions, detect_difference)
     power, taus = _power(design, judge, swapped, per_essay, rng, runs)
-    needed: int | None = None
-    most = design.essays - 1
-    for candidate in sorted({c for c in CANDIDATES if c < most} | {most}):
-        if candidate >= per_essay and power >= TARGET_POWER:
-            needed = min(candidate, math.ceil(per_essay))
-            break
-        if _power(design, judge, swapped, candidate, rng, runs)[0] >= TARGET_POWER:
-            needed = candidate
-            break
+    needed = _needed(design, judge, swapped, rng, runs)
     return PowerPlan(
         per_essay=per_essay,
         comparisons=design.comparisons_for(per_essay),
