@@ -38,3 +38,31 @@ def test_a_profile_needs_the_local_stack(invoke: Invoke, tmp_path: Path) -> None
     result = invoke("--mode", "execute", "--judge-profile", str(good))
     assert result.exit_code == 2
     assert "--judge-profile only apply with --local-stack" in result.output
+
+
+def test_plan_assumes_the_profiles_judge_for_the_runs_settings(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text(
+        '{"name": "x", "default": {"discrimination": 1.5},'
+        ' "rules": [{"match": {"reasoning_effort": "high"}, "discrimination": 3}]}',
+        encoding="utf-8",
+    )
+    plain = invoke("--mode", "plan", "--local-stack", "--judge-profile", str(profile))
+    assert plain.exit_code == 0, plain.output
+    assert "simulated judge of 1.5 logits per grade" in plain.output
+    high = invoke(
+        "--mode",
+        "plan",
+        "--local-stack",
+        "--judge-profile",
+        str(profile),
+        "--reasoning-effort",
+        "high",
+        "--detect-difference",
+        "0.5",
+    )
+    assert high.exit_code == 0, high.output
+    assert "simulated judge of 3 logits per grade" in high.output
+    assert "To detect a τ-b difference of 0.5" in high.output

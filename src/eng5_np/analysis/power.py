@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -228,6 +228,8 @@ class PowerPlan:
     needed_comparisons: int | None
     simulated_runs: int
     seed: int
+    judge: JudgeParameters = field(default_factory=JudgeParameters)
+    """The simulated judge the plan assumed."""
 
     @property
     def budget_enough(self) -> bool:
@@ -303,6 +305,7 @@ def plan_power(
         needed_comparisons=None if needed is None else design.comparisons_for(needed),
         simulated_runs=runs,
         seed=seed,
+        judge=judge,
     )
 
 

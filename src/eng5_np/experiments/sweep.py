@@ -38,7 +38,7 @@ from eng5_np.experiments.modes import RunOne
 from eng5_np.experiments.record import load_record, repeat_label, save_record
 from eng5_np.experiments.repeats import run_repeats
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
-from eng5_np.modes.plan import budget_per_essay, power_design
+from eng5_np.modes.plan import budget_per_essay, judge_settings_of, power_design, profile_judge
 from eng5_np.primitives.hashing import sha256_text
 from eng5_np.reference.judge_profiles import (
     JudgeParameters,
@@ -48,7 +48,6 @@ from eng5_np.reference.judge_profiles import (
 )
 from eng5_np.reference.llm_models import validate_override
 from eng5_np.request.budget import ComparisonBudget, estimate_cost
-from eng5_np.request.overrides import read_override_file
 from eng5_np.settings import RunSettings
 
 SWEEP_FILE = "sweep.json"
@@ -273,20 +272,7 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
 
 def _cell_settings(settings: RunSettings, cell: SweepCell) -> JudgeSettings:
     """What the simulated judge's profile sees of a cell: model, effort, prompt, rubric."""
-    merged = settings.model_copy(update=cell.updates)
-    digests = []
-    for path, flag in (
-        (merged.system_prompt_file, "--system-prompt"),
-        (merged.rubric_file, "--rubric"),
-    ):
-        digests.append(None if path is None else sha256_text(read_override_file(path, flag).text))
-    effort = merged.reasoning_effort
-    return JudgeSettings(
-        model=merged.llm_model,
-        reasoning_effort=None if effort is None else effort.value,
-        prompt_sha256=digests[0],
-        rubric_sha256=digests[1],
-    )
+    return judge_settings_of(settings.model_copy(update=cell.updates))
 
 
 def _plan_power(
@@ -300,7 +286,12 @@ def _plan_power(
     if design is None or settings.assignment_id is not None:
         return None, None, (), None
     per_essay = budget_per_essay(budget)
-    power = plan_power(design, per_essay, detect_difference=settings.detect_difference)
+    power = plan_power(
+        design,
+        per_essay,
+        judge=profile_judge(settings),
+        detect_difference=settings.detect_difference,
+    )
     if not settings.local_stack or settings.judge != "simulated":
         return power, None, (), None
     profile = None

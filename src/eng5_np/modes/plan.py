@@ -9,10 +9,17 @@ from eng5_np.analysis.power import SERVICE_DEFAULT_PER_ESSAY, Design, PowerPlan,
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
+from eng5_np.primitives.hashing import sha256_text
 from eng5_np.reference.grades import GradeScaleName
+from eng5_np.reference.judge_profiles import JudgeParameters, JudgeSettings, load_judge_profile
 from eng5_np.reference.llm_models import ModelEntry, validate_override
 from eng5_np.request.budget import ComparisonBudget, CostEstimate, estimate_cost
-from eng5_np.request.overrides import JudgeOverrides, llm_overrides_payload, load_judge_overrides
+from eng5_np.request.overrides import (
+    JudgeOverrides,
+    llm_overrides_payload,
+    load_judge_overrides,
+    read_override_file,
+)
 from eng5_np.settings import RunSettings
 
 log = get_logger(__name__)
@@ -79,6 +86,31 @@ async def run_plan(settings: RunSettings) -> PlanResult:
     )
 
 
+def judge_settings_of(settings: RunSettings) -> JudgeSettings:
+    """What a judge profile sees of a run's settings: model, effort, prompt and rubric hashes."""
+    digests = []
+    for path, flag in (
+        (settings.system_prompt_file, "--system-prompt"),
+        (settings.rubric_file, "--rubric"),
+    ):
+        digests.append(None if path is None else sha256_text(read_override_file(path, flag).text))
+    effort = settings.reasoning_effort
+    return JudgeSettings(
+        model=settings.llm_model,
+        reasoning_effort=None if effort is None else effort.value,
+        prompt_sha256=digests[0],
+        rubric_sha256=digests[1],
+    )
+
+
+def profile_judge(settings: RunSettings) -> JudgeParameters:
+    """The simulated judge a run gets: its ``--judge-profile`` resolved, else the built-in."""
+    if not settings.local_stack or settings.judge_profile is None:
+        return JudgeParameters()
+    profile = load_judge_profile(settings.judge_profile)
+    return profile.resolve(judge_settings_of(settings)).parameters
+
+
 def power_design(inventory: Inventory) -> Design | None:
     """The run's design for the power planner: anchors at their grade positions, students."""
     scale = inventory.grade_scale
@@ -106,7 +138,12 @@ def plan_comparisons(
             + (" (an assignment run sends no anchors)" if settings.assignment_id else "")
         )
     per_essay = budget_per_essay(budget)
-    plan = plan_power(design, per_essay, detect_difference=settings.detect_difference)
+    plan = plan_power(
+        design,
+        per_essay,
+        judge=profile_judge(settings),
+        detect_difference=settings.detect_difference,
+    )
     note = None
     if budget.max_comparisons is None:
         note = (

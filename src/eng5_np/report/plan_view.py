@@ -16,7 +16,8 @@ def power_lines(plan: PowerPlan) -> list[str]:
     """What the power planner found, in sentences (the last one a warning when short)."""
     lines = [
         f"τ-b at this budget (≈{plan.per_essay:.1f} comparisons per essay, simulated judge of "
-        f"0.75 logits per grade, {plan.simulated_runs} simulated runs, seed {plan.seed}): mean "
+        f"{plan.judge.discrimination:g} logits per grade, {plan.simulated_runs} simulated runs, "
+        f"seed {plan.seed}): mean "
         f"{plan.tau_mean:.2f}; a 95% interval needs a width of about "
         f"{plan.expected_width:.2f}.",
     ]
