@@ -24,9 +24,9 @@ Multiplicity. Picking the best of several rows on several figures and then testi
 table in at most about 5 % of comparisons (Bonferroni is conservative where figures are
 correlated). Measured with ``nice -n 10 python benchmarks/bench_compare.py --sweeps 400``
 (two-cell sweeps of the sample dataset at 12 comparisons per essay, the local stack's pairing
-and judge): on identical judges a ★ anywhere in 0.015 of sweeps (τ-b alone 0.007); with
-discrimination 0.3 against 1.5 logits per grade a ★ on τ-b in 0.210 ± 0.040 of sweeps (the
-planner predicted 0.180) and on some figure in 0.978.
+and judge): on identical judges a ★ anywhere in 0.010 of sweeps (τ-b alone 0.003; with three
+repeats per cell, Welch, 0.015); with discrimination 0.3 against 1.5 logits per grade a ★ on
+τ-b in 0.180 ± 0.038 of sweeps (the planner predicted 0.180) and on some figure in 0.963.
 """
 
 from __future__ import annotations

@@ -23,9 +23,9 @@ lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + position_bias). Every simulat
 
 Bounded: :data:`SIMULATED_RUNS` runs per judge and budget, fixed seed. Measured with
 ``nice -n 10 python benchmarks/bench_compare.py --sweeps 400``: one plan of the sample dataset
-took 2.92 s; for two-cell sweeps at 12 comparisons per essay it predicted a ★ on τ-b in 0.015
-of null sweeps (measured 0.007) and 0.180 of sweeps with discrimination 0.3 against 1.5
-(measured 0.210 ± 0.040, through the local stack's own pairing and judge).
+took 2.87 s; for two-cell sweeps at 12 comparisons per essay it predicted a ★ on τ-b in 0.015
+of null sweeps (measured 0.003) and 0.180 of sweeps with discrimination 0.3 against 1.5
+(measured 0.180 ± 0.038, through the local stack's own pairing and judge).
 """
 
 from __future__ import annotations
