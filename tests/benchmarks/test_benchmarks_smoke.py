@@ -119,5 +119,7 @@ def test_bench_compare_prints_star_shares_and_the_planners_prediction() -> None:
         "real_tau_star_share",
         "real_predicted_tau_star_share",
         "real_any_star_share",
+        "null_repeats_any_star_share",
+        "real_repeats_tau_star_share",
         "plan_seconds",
     )

@@ -23,12 +23,8 @@ from pathlib import Path
 from eng5_np.errors import UsageError
 from eng5_np.experiments.record import find_artefact, load_experiment, load_record
 from eng5_np.primitives.atomic import atomic_write_bytes
-from eng5_np.report.compare_view import (
-    Comparison,
-    build_comparison,
-    check_comparable,
-    comparison_record,
-)
+from eng5_np.report.compare_view import Comparison, build_comparison, check_comparable
+from eng5_np.report.compare_view_differences import comparison_record
 from eng5_np.report.experiment_render import write_compare_reports
 from eng5_np.report.render import load_artefact
 from eng5_np.report.run_summary import RunSummary, summarise_run

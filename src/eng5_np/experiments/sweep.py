@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from eng5_np.analysis.power import PowerPlan, plan_power, sweep_star_share
+from eng5_np.analysis.power import PowerPlan
 from eng5_np.artefact.builder import StackInfo
 from eng5_np.contracts.enums import ReasoningEffort
 from eng5_np.errors import CostLimitExceeded, UsageError
@@ -37,15 +37,10 @@ from eng5_np.experiments.compare import CompareResult, compare_groups, experimen
 from eng5_np.experiments.modes import RunOne
 from eng5_np.experiments.record import load_record, repeat_label, save_record
 from eng5_np.experiments.repeats import run_repeats
+from eng5_np.experiments.sweep_power import plan_sweep_power
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
-from eng5_np.modes.plan import budget_per_essay, judge_settings_of, power_design, profile_judge
 from eng5_np.primitives.hashing import sha256_text
-from eng5_np.reference.judge_profiles import (
-    JudgeParameters,
-    JudgeProfile,
-    JudgeSettings,
-    load_judge_profile,
-)
+from eng5_np.reference.judge_profiles import JudgeParameters, JudgeProfile
 from eng5_np.reference.llm_models import validate_override
 from eng5_np.request.budget import ComparisonBudget, estimate_cost
 from eng5_np.settings import RunSettings
@@ -246,7 +241,7 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
         priced.append(
             SweepCell(cell.name, cell.values, cell.updates, usd, entry.model_id if entry else None)
         )
-    power, star_share, judges, profile = _plan_power(settings, inventory, budget, cells)
+    power, star_share, judges, profile = plan_sweep_power(settings, inventory, budget, cells)
     costs = [cell.estimate_usd for cell in priced]
     total = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
     notes = [
@@ -268,43 +263,6 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
         judges,
         profile,
     )
-
-
-def _cell_settings(settings: RunSettings, cell: SweepCell) -> JudgeSettings:
-    """What the simulated judge's profile sees of a cell: model, effort, prompt, rubric."""
-    return judge_settings_of(settings.model_copy(update=cell.updates))
-
-
-def _plan_power(
-    settings: RunSettings,
-    inventory: Any,
-    budget: ComparisonBudget,
-    cells: Sequence[SweepCell],
-) -> tuple[PowerPlan | None, float | None, tuple[JudgeParameters, ...], JudgeProfile | None]:
-    """The power plan of the base judge and, on the local stack, the cells' predicted ★ share."""
-    design = power_design(inventory)
-    if design is None or settings.assignment_id is not None:
-        return None, None, (), None
-    per_essay = budget_per_essay(budget)
-    power = plan_power(
-        design,
-        per_essay,
-        judge=profile_judge(settings),
-        detect_difference=settings.detect_difference,
-    )
-    if not settings.local_stack or settings.judge != "simulated":
-        return power, None, (), None
-    profile = None
-    if settings.judge_profile is not None:
-        profile = load_judge_profile(settings.judge_profile)
-    judges = tuple(
-        JudgeParameters()
-        if profile is None
-        else profile.resolve(_cell_settings(settings, cell)).parameters
-        for cell in cells
-    )
-    share = sweep_star_share(design, judges, per_essay) if len(judges) > 1 else None
-    return power, share, judges, profile
 
 
 def check_cost_limit(plan: SweepPlan, cost_limit: float | None) -> None:

@@ -18,11 +18,10 @@ from eng5_np.report.compare_view import (
     TAU_REPEATS,
     Comparison,
     common_sentence,
-    difference_notes,
-    differences_long_table,
     results_table,
     settings_table,
 )
+from eng5_np.report.compare_view_differences import difference_notes, differences_long_table
 from eng5_np.report.wording import Table
 
 ALIGNMENT_COLUMNS = (TAU_ONE_RUN, TAU_REPEATS, "inversions", "zero-win anchors")

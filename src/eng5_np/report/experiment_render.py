@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eng5_np.primitives.atomic import atomic_write_bytes
-from eng5_np.report import compare_view, experiment_view
+from eng5_np.report import compare_view, compare_view_differences, experiment_view
 from eng5_np.report.compare_view import Comparison
 from eng5_np.report.experiment_view import ExperimentView
 from eng5_np.report.html import STYLE, escape, render_table
@@ -167,8 +167,9 @@ def render_compare_markdown(comparison: Comparison) -> str:
         "",
         "## Differences to the best row",
         "",
-        *markdown_table(compare_view.differences_table(comparison)),
+        *markdown_table(compare_view_differences.differences_table(comparison)),
     ]
+    lines += [f"- {cell(note)}" for note in compare_view_differences.difference_notes(comparison)]
     lines += ["", "## Sources", "", *markdown_table(_sources(comparison))]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -203,7 +204,8 @@ def render_compare_html(comparison: Comparison) -> str:
     body.append("</ul>")
     body += [
         "<h2>Differences to the best row</h2>",
-        render_table(compare_view.differences_table(comparison)),
+        render_table(compare_view_differences.differences_table(comparison)),
+        *_paragraphs(compare_view_differences.difference_notes(comparison)),
     ]
     for kind, heading, title in (
         (
