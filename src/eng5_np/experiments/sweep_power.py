@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from eng5_np.analysis.power import PowerPlan, plan_power, sweep_star_share
+from eng5_np.analysis.power import PowerPlan, sweep_star_share
 from eng5_np.dataset.inventory import Inventory
-from eng5_np.modes.plan import budget_per_essay, judge_settings_of, power_design, profile_judge
+from eng5_np.modes.plan import budget_per_essay, judge_settings_of, power_design, run_power_plan
 from eng5_np.reference.judge_profiles import (
     JudgeParameters,
     JudgeProfile,
@@ -39,16 +39,11 @@ def plan_sweep_power(
     cells: Sequence[SweepCell],
 ) -> tuple[PowerPlan | None, float | None, tuple[JudgeParameters, ...], JudgeProfile | None]:
     """The power plan of the base judge and, on the local stack, the cells' predicted ★ share."""
+    power = run_power_plan(settings, inventory, budget)
     design = power_design(inventory)
-    if design is None or settings.assignment_id is not None:
+    if power is None or design is None:
         return None, None, (), None
     per_essay = budget_per_essay(budget)
-    power = plan_power(
-        design,
-        per_essay,
-        judge=profile_judge(settings),
-        detect_difference=settings.detect_difference,
-    )
     if not settings.local_stack or settings.judge != "simulated":
         return power, None, (), None
     profile = None

@@ -127,23 +127,31 @@ def budget_per_essay(budget: ComparisonBudget) -> float:
     return budget.per_essay
 
 
+def run_power_plan(
+    settings: RunSettings, inventory: Inventory, budget: ComparisonBudget
+) -> PowerPlan | None:
+    """The power plan of a run (simulated, fixed seed, a few seconds); None without anchors."""
+    design = power_design(inventory)
+    if design is None or settings.assignment_id is not None:
+        return None
+    return plan_power(
+        design,
+        budget_per_essay(budget),
+        judge=profile_judge(settings),
+        detect_difference=settings.detect_difference,
+    )
+
+
 def plan_comparisons(
     settings: RunSettings, inventory: Inventory, budget: ComparisonBudget
 ) -> tuple[PowerPlan | None, str | None]:
-    """The power plan of a run (simulated, fixed seed, a few seconds), or why there is none."""
-    design = power_design(inventory)
-    if design is None or settings.assignment_id is not None:
+    """:func:`run_power_plan`, and why there is none or what it assumed."""
+    plan = run_power_plan(settings, inventory, budget)
+    if plan is None:
         return None, (
             "no τ-b power estimate: it needs the dataset's anchors with at least two grades"
             + (" (an assignment run sends no anchors)" if settings.assignment_id else "")
         )
-    per_essay = budget_per_essay(budget)
-    plan = plan_power(
-        design,
-        per_essay,
-        judge=profile_judge(settings),
-        detect_difference=settings.detect_difference,
-    )
     note = None
     if budget.max_comparisons is None:
         note = (
