@@ -193,6 +193,10 @@ class RunSettings(BaseModel):
     """Seed of the local stack's simulated judge (only with --local-stack)."""
     judge_faults: str | None = None
     """Fault injection of the local stack's simulated judge (only with --local-stack)."""
+    judge_profile: Path | None = None
+    detect_difference: float = Field(default=0.1, gt=0, le=2)
+    """τ-b difference the plan's power estimate targets (plan and sweep)."""
+    """JSON judge profile of the simulated judge (only with --local-stack; None = built-in)."""
     # The local stack's judge (SPEC §13; only with --local-stack).
     judge: str = Field(default="simulated", pattern=r"^(simulated|[A-Za-z]+:\S+)$")
     """``simulated`` or ``<provider>:<model>``, a real LLM judge (checked by the stack)."""

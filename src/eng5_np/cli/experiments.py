@@ -45,6 +45,10 @@ async def _with_stack(
     from eng5_np.cli.stack_run import parse_faults, with_local_stack
 
     parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
+    if settings.judge_profile is not None:
+        from eng5_np.reference.judge_profiles import load_judge_profile
+
+        load_judge_profile(settings.judge_profile)
 
     def started(pids: tuple[int, ...]) -> None:
         shown = ", ".join(str(pid) for pid in pids) or "none"
@@ -169,6 +173,10 @@ def _print_plan(console: Console, plan: SweepPlan) -> None:
     console.print(f"Estimated cost of the sweep: {total}", markup=False)
     for note in plan.notes:
         console.print(note, markup=False)
+    from eng5_np.report.plan_view import sweep_power_lines
+
+    for line in sweep_power_lines(plan.power, plan.star_share, plan.profile):
+        console.print(line, markup=False)
 
 
 def sweep_command(
@@ -224,6 +232,17 @@ def sweep_command(
     ] = None,
     local_stack: Annotated[bool, typer.Option(help="One embedded stack for the sweep.")] = False,
     judge_seed: Annotated[int | None, typer.Option(help="Seed of the simulated judge.")] = None,
+    judge_profile: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="With --local-stack: JSON judge profile (effects per model, effort, prompt).",
+        ),
+    ] = None,
+    detect_difference: Annotated[
+        float | None,
+        typer.Option(metavar="TAU", help="τ-b difference the power estimate targets (0.1)."),
+    ] = None,
 ) -> None:
     """Run models × reasoning efforts × system prompts × rubrics as one resumable experiment."""
     from eng5_np.experiments.sweep import (
@@ -253,6 +272,8 @@ def sweep_command(
             "upload_cache_dir": upload_cache_dir,
             "local_stack": local_stack,
             "judge_seed": judge_seed,
+            "judge_profile": judge_profile,
+            "detect_difference": detect_difference,
             "await_completion": True,
         }
     )
@@ -260,6 +281,8 @@ def sweep_command(
     try:
         if judge_seed is not None and not local_stack:
             raise UsageError("--judge-seed only applies with --local-stack")
+        if judge_profile is not None and not local_stack:
+            raise UsageError("--judge-profile only applies with --local-stack")
         from eng5_np.experiments.modes import experiment_runner
 
         experiment_runner(settings.mode)

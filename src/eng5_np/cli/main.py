@@ -284,6 +284,21 @@ def main_command(
             "(keys: errors, duplicates, foreign, delay, no-result, ignore-requests)."
         ),
     ] = None,
+    detect_difference: Annotated[
+        float | None,
+        typer.Option(
+            metavar="TAU",
+            help="With --mode plan: the τ-b difference the power estimate targets (0.1).",
+        ),
+    ] = None,
+    judge_profile: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="With --local-stack: JSON judge profile (the simulated judge's effects per "
+            "model, reasoning effort and prompt).",
+        ),
+    ] = None,
     judge: Annotated[
         str | None,
         typer.Option(
@@ -387,6 +402,8 @@ def main_command(
             "local_stack": local_stack,
             "judge_seed": judge_seed,
             "judge_faults": judge_faults,
+            "judge_profile": judge_profile,
+            "detect_difference": detect_difference,
             "judge": judge,
             "judge_concurrency": judge_concurrency,
             "judge_rpm": judge_rpm,
@@ -399,6 +416,7 @@ def main_command(
     stack_only = {
         "--judge-seed": judge_seed,
         "--judge-faults": judge_faults,
+        "--judge-profile": judge_profile,
         "--judge": judge,
         "--judge-concurrency": judge_concurrency,
         "--judge-rpm": judge_rpm,
@@ -408,6 +426,13 @@ def main_command(
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:
         raise fail(UsageError(f"{', '.join(given)} only apply with --local-stack"))
+    if judge_profile is not None:
+        from eng5_np.reference.judge_profiles import load_judge_profile
+
+        try:  # a bad profile file → exit 2 before anything starts
+            load_judge_profile(judge_profile)
+        except UsageError as error:
+            raise fail(error) from None
     if anchor_grades is not None and settings.mode is not RunMode.ANCHOR_ALIGN:
         raise fail(
             UsageError(

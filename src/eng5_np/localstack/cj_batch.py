@@ -57,7 +57,14 @@ from eng5_np.localstack.cj_results import (
     assess_batch,
     build_failure,
 )
-from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, JudgeVerdict, SimulatedJudge
+from eng5_np.localstack.judge import (
+    JudgeConfig,
+    JudgeEssay,
+    JudgeVerdict,
+    SimulatedJudge,
+    judge_settings,
+    profile_metadata,
+)
 from eng5_np.localstack.llm_judge import (
     JudgeRuntime,
     JudgingConfig,
@@ -223,8 +230,8 @@ async def _assess(batch: _Batch) -> None:
     judging = batch.judging.config
     pairs = with_both_orders(pairs, judging.both_orders, seed)
     batch.report.planned = len(pairs)
-    judge = batch.judge_config.build(len(prepared.scale.grades))
     context = prepared.judge_context
+    judge = batch.judge_config.build(len(prepared.scale.grades), judge_settings(context.overrides))
     pair_judge = batch.judging.for_batch(
         judge,
         prompt_context(
@@ -238,7 +245,10 @@ async def _assess(batch: _Batch) -> None:
     outcomes = await _publish_comparisons(
         batch, judge, pair_judge, prepared.essays, pairs, texts_key
     )
-    judge_metadata: dict[str, Any] = {"judge_seed": judge.seed}
+    judge_metadata: dict[str, Any] = {
+        "judge_seed": judge.seed,
+        "judge_profile": profile_metadata(batch.judge_config.profile, judge),
+    }
     if not judging.choice.is_simulated:
         judge_metadata = {"simulated": False, "judge": judging.choice.label}
     assessment = assess_batch(

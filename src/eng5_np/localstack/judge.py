@@ -9,7 +9,13 @@ anchor grade, ``steps - 1`` = highest, -1 = below the lowest):
   would.
 
 The judge picks A with probability P(A wins) = σ(k · (q_A − q_B)), σ the logistic function,
-k = :data:`DEFAULT_SLOPE` = 0.75 logits per grade step. Calibration, and why:
+k = :data:`DEFAULT_SLOPE` = 0.75 logits per grade step — the built-in *judge profile*. A profile
+(:mod:`eng5_np.reference.judge_profiles`, ``--judge-profile FILE``) can set, per model ×
+reasoning effort × system prompt × rubric of the request, the discrimination k, a position
+bias, a length bias and a lapse rate:
+P(A wins) = lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + position_bias + length_bias ·
+log2(words_A / words_B)); with the built-in profile every setting gets exactly the judge below.
+Calibration of the default, and why:
 
 - **spacing**: adjacent grades are 0.75 logits apart, so the nine grades span 6 logits and a
   Bradley–Terry fit of the sample dataset lands at roughly −3.5 … +3.5 (mean over judge seeds
@@ -66,6 +72,13 @@ from eng5_np.localstack.text_quality import (
     text_features,
 )
 from eng5_np.primitives.hashing import sha256_text
+from eng5_np.reference.judge_profiles import (
+    JudgeParameters,
+    JudgeProfile,
+    JudgeSettings,
+    ResolvedJudge,
+    builtin_profile,
+)
 from eng5_np.reference.llm_models import ModelEntry, load_manifest
 
 __all__ = [
@@ -79,6 +92,8 @@ __all__ = [
     "TextFeatures",
     "heuristic_position",
     "judge_prompt",
+    "judge_settings",
+    "profile_metadata",
     "text_features",
 ]
 
@@ -171,6 +186,32 @@ def _manifest_model(model_id: str = JUDGE_MODEL_ID) -> ModelEntry:
     return entry
 
 
+def judge_settings(overrides: Any) -> JudgeSettings:
+    """The settings a judge profile depends on, from a request's ``llm_config_overrides``."""
+    if overrides is None:
+        return JudgeSettings()
+    effort = getattr(overrides, "reasoning_effort", None)
+    prompt = getattr(overrides, "system_prompt_override", None)
+    rubric = getattr(overrides, "judge_rubric_override", None)
+    return JudgeSettings(
+        model=getattr(overrides, "model_override", None),
+        reasoning_effort=None if effort is None else str(getattr(effort, "value", effort)),
+        prompt_sha256=None if prompt is None else sha256_text(prompt),
+        rubric_sha256=None if rubric is None else sha256_text(rubric),
+    )
+
+
+def profile_metadata(profile: JudgeProfile, judge: SimulatedJudge) -> dict[str, Any]:
+    """``assessment_metadata.judge_profile``: the profile, the rule used, the effects."""
+    rule = judge.resolved.rule if judge.resolved is not None else None
+    return {
+        "name": profile.name,
+        "sha256": profile.sha256,
+        "rule": rule,
+        "parameters": judge.parameters.model_dump(),
+    }
+
+
 @dataclass(frozen=True)
 class JudgeConfig:
     """How the reference CJ service builds its judge for each batch."""
@@ -178,21 +219,26 @@ class JudgeConfig:
     seed: int = 0
     """Seed of every random draw (pairing and judgements)."""
     faults: FaultConfig = field(default_factory=FaultConfig)
-    slope: float = DEFAULT_SLOPE
+    profile: JudgeProfile = field(default_factory=builtin_profile)
+    """The judge's effects per setting (the built-in one: 0.75 logits per grade, no bias)."""
     model_id: str = JUDGE_MODEL_ID
     """A ``mock`` model of the manifest; its prices give ``cost_estimate``."""
 
     def __post_init__(self) -> None:
         _manifest_model(self.model_id)  # fail at configuration time, not per batch
 
-    def build(self, scale_steps: int = DEFAULT_SCALE_STEPS) -> SimulatedJudge:
-        """A judge for a batch on a scale with ``scale_steps`` grades."""
+    def build(
+        self, scale_steps: int = DEFAULT_SCALE_STEPS, settings: JudgeSettings | None = None
+    ) -> SimulatedJudge:
+        """A judge for a batch on a scale with ``scale_steps`` grades and these settings."""
+        resolved = self.profile.resolve(settings or JudgeSettings())
         return SimulatedJudge(
             seed=self.seed,
             model=_manifest_model(self.model_id),
             faults=self.faults,
-            slope=self.slope,
+            parameters=resolved.parameters,
             scale_steps=scale_steps,
+            resolved=resolved,
         )
 
 
@@ -203,9 +249,16 @@ class SimulatedJudge:
     seed: int = 0
     model: ModelEntry = field(default_factory=_manifest_model)
     faults: FaultConfig = field(default_factory=FaultConfig)
-    slope: float = DEFAULT_SLOPE
+    parameters: JudgeParameters = field(default_factory=JudgeParameters)
     scale_steps: int = DEFAULT_SCALE_STEPS
+    resolved: ResolvedJudge | None = None
+    """Which profile rule set ``parameters`` (None: built directly)."""
     _features: dict[str, TextFeatures] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def slope(self) -> float:
+        """k: logits per grade step (the profile's discrimination)."""
+        return self.parameters.discrimination
 
     def quality(self, essay: JudgeEssay) -> float:
         """Latent quality: the anchor's grade position, else the text heuristic."""
@@ -223,8 +276,21 @@ class SimulatedJudge:
         return cached
 
     def win_probability(self, essay_a: JudgeEssay, essay_b: JudgeEssay) -> float:
-        """P(A wins) = σ(k · (q_A − q_B))."""
-        return 1.0 / (1.0 + math.exp(-self.slope * (self.quality(essay_a) - self.quality(essay_b))))
+        """P(A wins) = lapse/2 + (1 − lapse) · σ(k·Δq + position_bias + length_bias·log2 w_A/w_B).
+
+        With the built-in profile (no bias, no lapse) exactly σ(k · (q_A − q_B)).
+        """
+        p = self.parameters
+        logit = p.discrimination * (self.quality(essay_a) - self.quality(essay_b))
+        logit += p.position_bias
+        if p.length_bias:
+            words_a = max(1, len(essay_a.text.split()))
+            words_b = max(1, len(essay_b.text.split()))
+            logit += p.length_bias * math.log2(words_a / words_b)
+        chosen = 1.0 / (1.0 + math.exp(-logit))
+        if p.lapse_rate:
+            return p.lapse_rate / 2.0 + (1.0 - p.lapse_rate) * chosen
+        return chosen
 
     def compare(
         self,

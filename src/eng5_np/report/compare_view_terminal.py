@@ -1,8 +1,9 @@
 """The comparison in the terminal (rich), readable at 80 columns.
 
 Two tables keyed by row number: the settings that differ, then the results with short
-headers (the legend under the table spells them out). The best value of a column carries
-``★``, as in the Markdown report.
+headers (the legend under the table spells them out), then each row's difference to the best
+row with its interval. A ★ marks a best value only where the data show it differs from every
+other row, as in the Markdown report.
 """
 
 from __future__ import annotations
@@ -11,12 +12,23 @@ from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from eng5_np.report.compare_view import Comparison, common_sentence, results_table, settings_table
+from eng5_np.report.compare_view import (
+    NO_VALUE,
+    TAU_ONE_RUN,
+    TAU_REPEATS,
+    Comparison,
+    common_sentence,
+    results_table,
+    settings_table,
+)
+from eng5_np.report.compare_view_differences import difference_notes, differences_long_table
 from eng5_np.report.wording import Table
 
-ALIGNMENT_COLUMNS = ("τ-b [95% CI]", "inversions", "zero-win anchors")
+ALIGNMENT_COLUMNS = (TAU_ONE_RUN, TAU_REPEATS, "inversions", "zero-win anchors")
 """Result columns of the first table (with the run names); the rest go in the second."""
 SHORT_HEADERS = {
+    TAU_ONE_RUN: "τ-b 1 run [CI]",
+    TAU_REPEATS: "τ-b repeats [t CI]",
     "runs": "ok/runs",
     "zero-win anchors": "0-win",
     "comparisons": "comps",
@@ -27,7 +39,7 @@ SHORT_HEADERS = {
 LEGEND = (
     "inversions: anchor pairs whose θ order contradicts their grades · 0-win: anchors that "
     "never won · ok/runs: complete runs of the row · A wins: share won by the essay shown "
-    "first · ★ best value of a column"
+    "first · ★ best and different from every other row beyond chance · Δ: row minus best"
 )
 
 
@@ -65,11 +77,19 @@ def render_comparison(console: Console, comparison: Comparison) -> None:
     console.print(_rich(settings, "Runs and the settings that differ", settings.headers))
     console.print(common_sentence(comparison), markup=False, highlight=False)
     results = results_table(comparison)
-    alignment = [0] + [results.headers.index(h) for h in ALIGNMENT_COLUMNS]
-    others = [i for i in range(len(results.headers)) if i not in alignment[1:]]
+    shown = [results.headers.index(h) for h in ALIGNMENT_COLUMNS]
+    # A τ-b column no row fills (one-run or repeats) only takes width from the run names.
+    taus = {results.headers.index(TAU_ONE_RUN), results.headers.index(TAU_REPEATS)}
+    used = [i for i in shown if i not in taus or any(row[i] != NO_VALUE for row in results.rows)]
+    alignment = [0, *used]
+    others = [i for i in range(len(results.headers)) if i not in shown]
     names = tuple(row.name for row in comparison.rows)
     first = _columns(results, alignment, names)
     second = _columns(results, others)
     console.print(_rich(first, "Anchor alignment", first.headers))
     console.print(_rich(second, "Reliability, position bias and cost", second.headers))
     console.print(LEGEND, markup=False, highlight=False)
+    differences = differences_long_table(comparison)
+    console.print(_rich(differences, "Differences to the best row", differences.headers))
+    for line in difference_notes(comparison):
+        console.print(line, markup=False, highlight=False)

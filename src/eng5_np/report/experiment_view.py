@@ -119,7 +119,7 @@ def repeats_table(view: ExperimentView) -> Table:
         "comparisons",
         "failures",
         "cost USD",
-        "τ-b [95% CI]",
+        "τ-b [the run's 95% CI]",
         "inversions",
         "zero-win",
         "SSR",
@@ -194,7 +194,11 @@ def summary_lines(view: ExperimentView) -> list[str]:
     ]
     tau = aggregate.tau
     if tau.mean is not None:
-        interval = f", 95% CI {_interval(tau.ci95)}" if tau.ci95 else " (one repeat: no interval)"
+        interval = (
+            f", 95% t-interval across repeats {_interval(tau.ci95)}"
+            if tau.ci95
+            else " (one repeat: no interval)"
+        )
         lines.append(f"Kendall's τ-b: mean {tau.mean:.3f}, SD {_fixed(tau.sd)}{interval}.")
     if aggregate.identical:
         lines.append(

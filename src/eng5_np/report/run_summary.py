@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eng5_np.analysis.comparisons import ComparisonOutcome
+from eng5_np.analysis.differences import RunComparisons
+from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.reference.grades import get_scale
 from eng5_np.report.checks import (
     AlignmentCheck,
     RefitCheck,
@@ -94,6 +98,9 @@ class RunSummary:
     essays: dict[str, EssayKey]
     reasons: tuple[str, ...]
     """Why a figure is missing, one line each."""
+    comparisons_on_anchors: RunComparisons | None = None
+    """The successful comparisons and the anchors' grade positions (for compare's difference
+    intervals); None when the run has none."""
 
 
 def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
@@ -128,7 +135,35 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
         ranks=_ranks(checks, by_id),
         essays=essays,
         reasons=tuple(reasons),
+        comparisons_on_anchors=run_comparisons(artefact),
     )
+
+
+def run_comparisons(artefact: Mapping[str, Any]) -> RunComparisons | None:
+    """A run's successful comparisons and its anchors' grade positions, or None."""
+    outcomes = []
+    for record in artefact["llm_comparisons"]:
+        if record.get("status") != "succeeded":
+            continue
+        try:
+            outcomes.append(
+                ComparisonOutcome(
+                    record["essay_a_id"],
+                    record["essay_b_id"],
+                    record["winner_id"],
+                    record["loser_id"],
+                )
+            )
+        except (KeyError, ValueError):
+            continue
+    if not outcomes:
+        return None
+    scale = get_scale(artefact["metadata"]["grade_scale"])
+    directory = EssayDirectory.from_artefact(artefact)
+    compared = {e for o in outcomes for e in (o.winner_id, o.loser_id)}
+    grades = directory.anchor_grades(compared | set(directory.essays))
+    positions = {a: float(scale.position(g)) for a, g in grades.items() if scale.contains(g)}
+    return RunComparisons(tuple(outcomes), positions)
 
 
 def run_settings(metadata: Mapping[str, Any]) -> dict[str, str]:
@@ -145,6 +180,9 @@ def run_settings(metadata: Mapping[str, Any]) -> dict[str, str]:
         settings[label] = _override_file(overrides.get(block_key), options.get(option_key))
     stack = metadata["stack"]
     settings["stack"] = f"{stack['kind']}/{stack['judge']}"
+    profile = stack.get("judge_profile")
+    if isinstance(profile, Mapping):
+        settings["judge profile"] = f"{profile['name']} · {str(profile['sha256'])[:12]}"
     return settings
 
 

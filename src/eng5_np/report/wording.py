@@ -77,6 +77,7 @@ def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
         ("stack", f"{facts.stack_kind} · judge: {facts.stack_judge}"),
         ("stack description", facts.stack_description),
         *([("judge identity", facts.judge_identity)] if facts.judge_identity else []),
+        *([("judge profile", facts.judge_profile)] if facts.judge_profile else []),
         ("grade scale", facts.grade_scale),
         ("course", facts.course_code),
         ("generated at", facts.generated_at),
