@@ -34,6 +34,21 @@ ANCHOR_DIR = "anchor_essays"
 STUDENT_DIR = "student_essays"
 
 
+def is_editor_scratch(name: str) -> bool:
+    """True for an editor's lock or temporary file, never an essay.
+
+    Word writes ``~$essay.docx`` while a document is open, LibreOffice ``.~lock.essay.docx#``
+    (hidden as well), and many editors ``*.tmp``; reading one as an essay fails (a lock file is
+    not a .docx package) and would block the whole dataset (issue 14).
+    """
+    lowered = name.casefold()
+    return (
+        name.startswith("~$")
+        or (name.startswith(".~lock.") and name.endswith("#"))
+        or lowered.endswith(".tmp")
+    )
+
+
 @dataclass(frozen=True)
 class SourceDocument:
     """A text document of the dataset (instructions, prompt) with its checksum."""
@@ -86,7 +101,7 @@ class Inventory:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    """Hidden files left out of the dataset, one line each (plan lists them)."""
+    """Hidden files and editor lock/temporary files left out, one line each (plan lists them)."""
 
     @property
     def essays(self) -> list[EssayFile]:
@@ -255,6 +270,9 @@ def _essay_files(root: Path, folder: str, inventory: Inventory) -> list[Path]:
         # A link is never followed: one to /etc/passwd was uploaded as an essay (issue 8).
         if path.is_symlink():
             inventory.warnings.append(f"{_rel(root, path)}: skipped; {LINK_REFUSED}")
+            continue
+        if is_editor_scratch(path.name):
+            inventory.skipped.append(f"{_rel(root, path)}: editor lock or temporary file, skipped")
             continue
         if path.name.startswith("."):
             inventory.skipped.append(f"{_rel(root, path)}: hidden, skipped")
