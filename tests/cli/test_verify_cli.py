@@ -89,3 +89,52 @@ def test_help_lists_the_actions(invoke: Invoke) -> None:
     assert result.exit_code == 0
     for word in ("--mode", "verify", "schema"):
         assert word in result.output
+
+
+def _tamper(artefact: Path) -> None:
+    """Change one figure by hand, leaving the artefact schema-valid."""
+    document = json.loads(artefact.read_text(encoding="utf-8"))
+    document["metadata"]["course_code"] = "SV1"
+    artefact.write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_report_refuses_a_changed_artefact_in_one_line(invoke: Invoke, artefact: Path) -> None:
+    # Issue 14: report re-rendered a tampered artefact without a word.
+    _tamper(artefact)
+    for stale in ("report.md", "report.html"):
+        (artefact.parent / stale).unlink(missing_ok=True)
+    result = invoke("report", artefact)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: {artefact}: not rendered: changed after it was written")
+    assert "eng5-runner verify" in lines[0]
+    assert "--force" in lines[0]
+    assert not (artefact.parent / "report.md").exists()
+    assert not (artefact.parent / "report.html").exists()
+
+
+def test_report_force_renders_a_changed_artefact_under_a_banner(
+    invoke: Invoke, artefact: Path
+) -> None:
+    _tamper(artefact)
+    result = invoke("report", "--force", artefact)
+    assert result.exit_code == 0, result.output
+    assert f"WARNING: {artefact}: changed after it was written" in result.output
+    markdown = (artefact.parent / "report.md").read_text(encoding="utf-8")
+    page = (artefact.parent / "report.html").read_text(encoding="utf-8")
+    title = "Changed artefact: these figures cannot be vouched for"
+    first_banner = next(line for line in markdown.splitlines() if line.startswith("> "))
+    assert title.upper() in first_banner
+    assert "changed after it was written (its artefact_checksum is" in first_banner
+    assert f'<div class="banner danger"><strong>{title}</strong>' in page
+
+
+def test_report_of_an_unchanged_artefact_has_no_changed_banner(
+    invoke: Invoke, artefact: Path
+) -> None:
+    result = invoke("report", artefact)
+    assert result.exit_code == 0, result.output
+    assert "WARNING" not in result.output
+    markdown = (artefact.parent / "report.md").read_text(encoding="utf-8")
+    assert "CHANGED ARTEFACT" not in markdown

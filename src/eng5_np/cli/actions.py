@@ -15,7 +15,7 @@ from eng5_np.artefact.verify import verify_artefact
 from eng5_np.cli.common import fail, stderr_console
 from eng5_np.cli.help import choices
 from eng5_np.contracts.enums import LLMProviderType
-from eng5_np.errors import RunnerError
+from eng5_np.errors import ArtefactChanged, RunnerError
 from eng5_np.reference.llm_models import load_manifest
 
 
@@ -47,15 +47,37 @@ def verify_command(
 
 def report_command(
     artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Render an artefact whose checksum no longer matches, under a warning banner.",
+        ),
+    ] = False,
 ) -> None:
-    """Re-render report.md and report.html next to an existing artefact."""
+    """Re-render report.md and report.html next to an existing artefact.
+
+    The artefact's checksum is checked first: a changed artefact is refused (exit 1).
+    """
     # Imported here: the checks pull in numpy and choix, which slow every other command.
-    from eng5_np.report.render import write_reports
+    from eng5_np.report.render import checksum_mismatch, load_artefact, write_reports
 
     try:
-        paths = write_reports(artefact)
+        document = load_artefact(artefact)
+        mismatch = checksum_mismatch(document)
+        if mismatch is not None and not force:
+            raise ArtefactChanged(
+                f"{artefact}: not rendered: changed after it was written ({mismatch})"
+            )
+        changed = None if mismatch is None else f"changed after it was written ({mismatch})"
+        paths = write_reports(artefact, document, changed=changed)
     except RunnerError as error:
         raise fail(error) from None
+    if changed is not None:
+        stderr_console().print(
+            f"WARNING: {artefact}: {changed}; rendered under a warning banner (--force)",
+            markup=False,
+        )
     for path in paths:
         typer.echo(str(path))
 

@@ -166,6 +166,8 @@ class RunFacts:
     overrides: tuple[OverrideFacts, ...] = ()
     judge_identity: str | None = None
     """Who judged an external run, as far as the runner could tell (LLM Provider mock mode)."""
+    changed: str | None = None
+    """Set when the artefact no longer matches its checksum and was rendered with --force."""
 
     def name(self, essay_id: str) -> str:
         """The display name of ``essay_id`` (the id itself when the run has none for it)."""

@@ -19,6 +19,7 @@ from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import NotComputable
 
 SIMULATED_BANNER = "Simulated judge: not LLM judgements"
+CHANGED_BANNER = "Changed artefact: these figures cannot be vouched for"
 
 
 RESULT_NEVER_CAME = "The CJ service's result never came"
@@ -42,6 +43,8 @@ class Banner:
 def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
     """The notices a reader must not miss, most important first."""
     found: list[Banner] = []
+    if facts.changed is not None:
+        found.append(Banner("danger", CHANGED_BANNER, facts.changed))
     if facts.simulated:
         found.append(Banner("danger", SIMULATED_BANNER, facts.stack_description))
     status = facts.status
