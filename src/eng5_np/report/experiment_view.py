@@ -209,5 +209,5 @@ METHOD_NOTE = (
     "repeat as an independent run of the same batch; it measures the judge's run-to-run variation. "
     "A single run's τ interval (in its own report) is the bootstrap over that run's comparisons. "
     "Ranks are by the runner's own Bradley–Terry θ of each repeat (1 = best, ties share the mean "
-    "rank); essays are matched across repeats by the checksum of their text."
+    "rank); essays are matched across repeats by their file in the dataset."
 )
