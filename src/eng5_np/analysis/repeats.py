@@ -13,9 +13,9 @@ deterministic judge) give SD 0 and an interval of zero width: the aggregate says
 than hiding it.
 
 **Rank stability.** Essays are matched across repeats by their path in the dataset (wire
-ids differ per run; two essays can share a text, so never by checksum). Per essay: its rank by the runner's θ in each repeat, the mean, the
-SD and the range (max − min); an essay that is missing from a repeat's fit is counted in
-``repeats_ranked`` so a short row is visible.
+ids differ per run; two essays can share a text, so never by checksum). Per essay: its rank
+by the runner's θ in each repeat, the mean, the SD and the range (max − min); an essay that
+is missing from a repeat's fit is counted in ``repeats_ranked`` so a short row is visible.
 """
 
 from __future__ import annotations
