@@ -274,7 +274,10 @@ def _run_kind(metadata: Mapping[str, Any]) -> str:
     if metadata["runner_mode"] == "anchor-align":
         return "guest run of the anchors only, judged as ordinary essays (no grades sent)"
     if metadata.get("assignment_id") is None:
-        return "guest run: anchors and students sent as ordinary essays; the runner projects"
+        return (
+            "guest run: anchors and students sent as ordinary essays; the runner projects "
+            "the students' grades from the anchors"
+        )
     if not assignment:
         return f"assignment run ({metadata['assignment_id']})"
     return (

@@ -17,8 +17,8 @@ from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import GateStatus
 from eng5_np.report.wording import (
+    ANCHOR_ALIGN_MODE,
     CHECKS_HEADING,
-    NO_PROJECTIONS,
     OVERRIDES_HEADING,
     Table,
     banners,
@@ -29,6 +29,7 @@ from eng5_np.report.wording import (
     error_code_table,
     essay_table,
     gates_table,
+    no_projections_text,
     number,
     pairs_table,
     projection_table,
@@ -63,7 +64,6 @@ TOP = 34
 BOTTOM = 40
 MAX_LABEL = 38
 CHECK_HEADERS = ("check", "result")
-ANCHOR_ALIGN_MODE = "anchor-align"
 GATE_CLASSES = frozenset(status.value for status in GateStatus)
 
 
@@ -239,7 +239,9 @@ def render_html(
         out += alignment_html(alignment)
     out.append("<h2>Grade projections</h2>")
     out.append(
-        _table(projection_table(facts)) if facts.projections else f"<p>{_e(NO_PROJECTIONS)}</p>"
+        _table(projection_table(facts))
+        if facts.projections
+        else f"<p>{_e(no_projections_text(facts))}</p>"
     )
     out += [
         f"<h2>{_e(CHECKS_HEADING)}</h2>",

@@ -205,7 +205,7 @@ def _alignment(
             None if tau is None else float(tau),
             None if not interval else (float(interval[0]), float(interval[1])),
             "alignment block",
-            len(block.get("inversions") or ()),
+            None if tau is None else len(block.get("inversions") or ()),
             never,
         )
     check = checks.alignment
@@ -213,13 +213,12 @@ def _alignment(
     if not isinstance(check, AlignmentCheck):
         reasons.append(f"anchor alignment: {check.reason}")
         return None, None, source, None, None
-    tau_value: float | None = None
     if isinstance(check.kendall_tau, NotComputable):
         reasons.append(f"Kendall's τ: {check.kendall_tau.reason}")
-    else:
-        tau_value = check.kendall_tau
+        never_won = tuple(_name(essay_id, by_id) for essay_id in check.never_winning)
+        return None, None, source, None, never_won  # no τ: no grade order to invert
     never_won = tuple(_name(essay_id, by_id) for essay_id in check.never_winning)
-    return tau_value, None, source, len(check.inversions), never_won
+    return check.kendall_tau, None, source, len(check.inversions), never_won
 
 
 def _name(essay_id: str, by_id: Mapping[str, EssayKey]) -> str:
