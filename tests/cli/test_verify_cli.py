@@ -138,3 +138,24 @@ def test_report_of_an_unchanged_artefact_has_no_changed_banner(
     assert "WARNING" not in result.output
     markdown = (artefact.parent / "report.md").read_text(encoding="utf-8")
     assert "CHANGED ARTEFACT" not in markdown
+
+
+def test_an_empty_json_object_is_not_an_artefact_exit_2(invoke: Invoke, tmp_path: Path) -> None:
+    # Issue 14: `verify {}` said the artefact "was changed after it was written".
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}", encoding="utf-8")
+    result = invoke("verify", empty)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: {empty}: not an artefact (it has none of the fields ")
+    assert "changed" not in result.output
+
+
+def test_schema_problems_alone_do_not_claim_a_change(invoke: Invoke, tmp_path: Path) -> None:
+    partial = tmp_path / "partial.json"
+    partial.write_text('{"metadata": {}}', encoding="utf-8")
+    result = invoke("verify", partial)
+    assert result.exit_code == 1, result.output
+    assert "changed after it was written" not in result.output
+    assert "lacks fields an artefact has" in result.output

@@ -39,7 +39,7 @@ def verify_command(
         stderr.print(f"  ✗ {problem}", markup=False)
     stderr.print(
         f"error: {artefact} failed verification ({len(report.problems)} problem(s), listed "
-        "above) — the artefact or a file it lists was changed after it was written.",
+        f"above) — {report.verdict}.",
         markup=False,
     )
     raise typer.Exit(1)

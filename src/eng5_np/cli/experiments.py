@@ -91,13 +91,22 @@ def run_repeats_command(
 ) -> None:
     """``--mode execute --repeats N``: run the experiment, print its summary, exit."""
     from eng5_np.experiments.modes import experiment_runner
-    from eng5_np.experiments.repeats import ExperimentResult, open_record, run_repeats
+    from eng5_np.experiments.repeats import (
+        ExperimentResult,
+        check_repeat_count,
+        open_record,
+        run_repeats,
+    )
+    from eng5_np.modes.common import check_dataset
     from eng5_np.report.experiment_view import summary_lines
 
     try:
-        # Before any stack starts: plan/dry-run, --no-kafka, or a folder of other settings → 2.
+        # Before any stack starts: a bad count, plan/dry-run, --no-kafka, a folder of other
+        # settings or an unusable dataset → 2.
+        check_repeat_count(repeats)
         experiment_runner(settings.mode)
         open_record(settings, repeats, settings.resolved_output_dir, label_explicit)
+        check_dataset(settings)
     except RunnerError as error:
         raise fail(error) from None
     say = _notify(console)

@@ -9,6 +9,7 @@ file and what to do. ``Inventory.require_usable`` turns a non-empty list into a
 from __future__ import annotations
 
 import hashlib
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,7 +135,18 @@ class Inventory:
                 + self.problems[0]
                 + (f" (and {count - 1} more, listed above)" if count > 1 else ""),
                 problems=self.problems,
+                advice=plan_advice(self.dataset_dir),
             )
+
+
+def plan_advice(dataset_dir: Path) -> str:
+    """What to do about dataset problems, with the plan command for *this* dataset.
+
+    Advising a bare ``eng5-runner --mode plan`` checked the bundled sample dataset instead of
+    the user's (issue 14).
+    """
+    command = f"eng5-runner --mode plan --dataset-dir {shlex.quote(str(dataset_dir))}"
+    return f"Fix the dataset files named above and run `{command}` again."
 
 
 def build_inventory(
