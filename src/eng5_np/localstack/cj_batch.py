@@ -67,6 +67,7 @@ from eng5_np.localstack.llm_judge import (
     prompt_context,
     with_both_orders,
 )
+from eng5_np.localstack.llm_judge.cost import usd
 from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.pairing import (
     PlannedPair,
@@ -297,6 +298,7 @@ async def _publish_comparisons(
     acks: list[Awaitable[Any]] = []
     outcomes: list[ComparisonOutcome] = []
     publishing = asyncio.Lock()
+    spent = [0.0]  # what this batch's callbacks cost: what the runner's artefact records
 
     async def publish_noise_due(published: int) -> None:
         while noise_at and noise_at[0] <= published:
@@ -310,6 +312,7 @@ async def _publish_comparisons(
             await publish_noise_due(len(outcomes) + report.errors)
             raw = _wire(verdict.callback)
             acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+            spent[0] += verdict.callback.cost_estimate
             if verdict.duplicate:
                 acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
                 report.duplicates += 1
@@ -335,9 +338,13 @@ async def _publish_comparisons(
     await asyncio.gather(*acks)
     if stopped is not None:
         judged = len(outcomes) + report.errors
+        # Told after the calls in flight settled, so the figures are final (a message built
+        # when the limit refused a call said "spent $0.0000" of a batch that cost $0.00042).
+        guard = batch.judging.guard
         raise AssessmentFailure(
             "COST_LIMIT_REACHED",
-            f"--cost-limit reached after {judged} of {report.planned} comparisons: {stopped}",
+            f"--cost-limit reached after {judged} of {report.planned} comparisons, which cost "
+            f"{usd(spent[0])}; the judge has {guard.describe() if guard else stopped}",
         )
     return outcomes
 
