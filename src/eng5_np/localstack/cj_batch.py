@@ -42,6 +42,7 @@ from eng5_np.contracts import (
     ELSCJAssessmentRequestV1,
     EventEnvelope,
     LLMComparisonResultV1,
+    LLMConfigOverrides,
     build_envelope,
     to_wire_bytes,
     utc_now,
@@ -77,6 +78,7 @@ from eng5_np.localstack.pairing import (
     resolve_budget,
 )
 from eng5_np.reference.grades import GradeScale
+from eng5_np.reference.llm_models import ModelEntry, load_manifest
 
 __all__ = [
     "CJ_SOURCE_SERVICE",
@@ -224,8 +226,8 @@ async def _assess(batch: _Batch) -> None:
     judging = batch.judging.config
     pairs = with_both_orders(pairs, judging.both_orders, seed)
     batch.report.planned = len(pairs)
-    judge = batch.judge_config.build(len(prepared.scale.grades))
     context = prepared.judge_context
+    judge = batch.judge_config.build(len(prepared.scale.grades), priced_as(context.overrides))
     pair_judge = batch.judging.for_batch(
         judge,
         prompt_context(
@@ -264,6 +266,13 @@ async def _assess(batch: _Batch) -> None:
         await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
     batch.report.status = assessment.completion.status
+
+
+def priced_as(overrides: LLMConfigOverrides | None) -> ModelEntry | None:
+    """The manifest model a request names, which the simulated judge is priced as."""
+    if overrides is None or not overrides.model_override:
+        return None
+    return load_manifest().find(overrides.model_override, overrides.provider_override)
 
 
 def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:

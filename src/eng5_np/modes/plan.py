@@ -50,7 +50,12 @@ async def run_plan(settings: RunSettings) -> PlanResult:
         mean_words = sum(e.word_count for e in inventory.essays) / len(inventory.essays)
         prompt_words = len(inventory.prompt.content.split()) if inventory.prompt else 0
         cost = estimate_cost(
-            budget, mean_words, prompt_words, model.input_per_million, model.output_per_million
+            budget,
+            mean_words,
+            prompt_words,
+            model.input_per_million,
+            model.output_per_million,
+            both_orders=settings.judge_both_orders,
         )
     log.info(
         "plan.inventory",
