@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eng5_np.artefact.schema import load_schema
@@ -96,24 +97,42 @@ def models_command(
     manifest = load_manifest()
     console = Console(highlight=False)
     wide = console.width >= 110  # display names only where they fit beside the ids
-    table = Table(title=f"LLM models (prices as of {manifest.prices_as_of}, USD per M tokens)")
-    table.add_column("provider", no_wrap=True)
-    table.add_column("model", no_wrap=True)  # ids are copied into --llm-model: never split
-    for column in ("in", "out", "max tokens", "status", *(("name",) if wide else ())):
-        table.add_column(column, overflow="fold")
+    # Models under a row per provider, no cell ever wrapped: a model id is copied into
+    # --llm-model and a number read whole, so at 80 columns nothing may be split (issue 14).
+    table = Table(
+        title=f"LLM models (prices as of {manifest.prices_as_of}, USD per M tokens)",
+        box=None,
+        pad_edge=False,
+        header_style="bold underline",
+    )
+    table.add_column("model", no_wrap=True)
+    for column in ("in", "out", "max out", "context"):
+        table.add_column(column, no_wrap=True, justify="right")
+    table.add_column("status", no_wrap=True)
+    if wide:
+        table.add_column("name", overflow="fold")
+    shown = None
     for entry in manifest.models:
         if provider is not None and entry.provider != provider:
             continue
+        if entry.provider != shown:
+            shown = entry.provider
+            table.add_row(f"[bold]{entry.provider.value}[/bold]")
         table.add_row(
-            entry.provider.value,
-            entry.model_id,
+            f" {escape(entry.model_id)}",
             f"{entry.input_per_million:g}",
             f"{entry.output_per_million:g}",
             str(entry.max_tokens),
+            "unknown" if entry.context_window is None else str(entry.context_window),
             "deprecated" if entry.deprecated else "current",
-            *((entry.display_name,) if wide else ()),
+            *((escape(entry.display_name),) if wide else ()),
         )
     console.print(table)
+    console.print(
+        "max out: answer tokens per call · context: tokens one request may hold (prompt and "
+        "answer), unknown where the manifest has none",
+        soft_wrap=False,
+    )
 
 
 def schema_command() -> None:

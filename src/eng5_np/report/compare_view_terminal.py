@@ -1,7 +1,7 @@
 """The comparison in the terminal (rich), readable at 80 columns.
 
-Two tables keyed by row number: the settings that differ, then the results with short
-headers (the legend under the table spells them out). The best value of a column carries
+The runs with the settings that differ, then the results in two tables keyed by row number
+with short headers (the legend under the table spells them out). The best value of a column carries
 ``★``, as in the Markdown report.
 """
 
@@ -15,7 +15,7 @@ from eng5_np.report.compare_view import Comparison, common_sentence, results_tab
 from eng5_np.report.wording import Table
 
 ALIGNMENT_COLUMNS = ("τ-b [95% CI]", "inversions", "zero-win anchors")
-"""Result columns of the first table (with the run names); the rest go in the second."""
+"""Result columns of the first table; the rest go in the second."""
 SHORT_HEADERS = {
     "runs": "ok/runs",
     "zero-win anchors": "0-win",
@@ -38,7 +38,8 @@ def _rich(table: Table, title: str, headers: tuple[str, ...]) -> RichTable:
         rich_table.add_column(
             header,
             justify="right" if numeric else "left",
-            no_wrap=numeric or index == 0,  # numbers and row keys are never folded
+            # Numbers, row keys and run names are never folded: `pilot-…-na / me-1` (issue 14).
+            no_wrap=numeric or index == 0 or header == "run",
             overflow="fold",
         )
     for row in table.rows:
@@ -46,17 +47,11 @@ def _rich(table: Table, title: str, headers: tuple[str, ...]) -> RichTable:
     return rich_table
 
 
-def _columns(table: Table, wanted: list[int], names: tuple[str, ...] = ()) -> Table:
-    """A table of some columns of ``table``; ``names`` (one per row) become a second column."""
+def _columns(table: Table, wanted: list[int]) -> Table:
+    """A table of some columns of ``table``, with the short headers."""
     headers = tuple(SHORT_HEADERS.get(table.headers[i], table.headers[i]) for i in wanted)
-    rows = []
-    for index, row in enumerate(table.rows):
-        cells = [row[i] for i in wanted]
-        rows.append((cells[0], names[index], *cells[1:]) if names else tuple(cells))
-    if names:
-        headers = (headers[0], "run", *headers[1:])
-    numeric = frozenset(range(2 if names else 1, len(headers)))
-    return Table(headers, tuple(rows), numeric)
+    rows = tuple(tuple(row[i] for i in wanted) for row in table.rows)
+    return Table(headers, rows, frozenset(range(1, len(headers))))
 
 
 def render_comparison(console: Console, comparison: Comparison) -> None:
@@ -67,8 +62,9 @@ def render_comparison(console: Console, comparison: Comparison) -> None:
     results = results_table(comparison)
     alignment = [0] + [results.headers.index(h) for h in ALIGNMENT_COLUMNS]
     others = [i for i in range(len(results.headers)) if i not in alignment[1:]]
-    names = tuple(row.name for row in comparison.rows)
-    first = _columns(results, alignment, names)
+    # Keyed by row number like the second table: the run names are in the first table, and
+    # beside the figures a long name had to fold mid-word at 80 columns.
+    first = _columns(results, alignment)
     second = _columns(results, others)
     console.print(_rich(first, "Anchor alignment", first.headers))
     console.print(_rich(second, "Reliability, position bias and cost", second.headers))
