@@ -53,6 +53,7 @@ th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: ta
 .info { background: #ddf4ff; border-color: #0969da; color: #0a3069; }
 .PASS { color: #1a7f37; font-weight: bold; } .WARN { color: #9a6700; font-weight: bold; }
 .caption { color: #57606a; } svg { max-width: 100%; height: auto; }
+td.whole { white-space: nowrap; } .wide { overflow-x: auto; }
 """
 
 STUDENT_COLOUR = "#0969da"
@@ -81,10 +82,15 @@ def _table(table: Table, status_column: int | None = None) -> str:
                 cells.append(f'<td class="{value}">{_e(value)}</td>')
             elif index in table.numeric:
                 cells.append(f'<td class="num">{_e(value)}</td>')
+            elif index in table.whole:
+                cells.append(f'<td class="whole">{_e(value)}</td>')
             else:
                 cells.append(f"<td>{_e(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # A table with unbreakable columns may be wider than the page: it scrolls, never squeezes
+    # a label or id into a column of one word per line (issue 14).
+    return f'<div class="wide">{table_html}</div>' if table.whole else table_html
 
 
 def _short(label: str) -> str:

@@ -267,6 +267,8 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: frozenset[int] = frozenset()
+    whole: frozenset[int] = frozenset()
+    """Columns of names and ids, which the HTML never breaks across lines."""
 
 
 def pairs_table(
