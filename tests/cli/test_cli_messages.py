@@ -19,6 +19,9 @@ def test_a_mistyped_mode_gets_a_did_you_mean(invoke: Invoke) -> None:
     assert result.exit_code == 2
     assert "did you mean execute?" in result.output
     assert invoke("--mode", "PLAN").exit_code == 0  # still case-insensitive
+    swept = invoke("sweep", "--mode", "anchor-algn")
+    assert swept.exit_code == 2
+    assert "did you mean anchor-align?" in swept.output
 
 
 def test_dataset_advice_names_the_users_dataset(invoke: Invoke, dataset: Path) -> None:

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from eng5_np.cli.common import build_settings, fail, run_async, stderr_console
+from eng5_np.cli.help import enum_parser
 from eng5_np.contracts.enums import LLMProviderType
 from eng5_np.errors import RunnerError, UsageError
 from eng5_np.reference.grades import GradeScaleName
@@ -184,7 +185,7 @@ def sweep_command(
     mode: Annotated[
         RunMode,
         typer.Option(
-            "--mode", case_sensitive=False, metavar="MODE", help="execute or anchor-align."
+            "--mode", parser=enum_parser(RunMode), metavar="MODE", help="execute or anchor-align."
         ),
     ] = RunMode.EXECUTE,
     llm_model: Annotated[str | None, typer.Option(help="Models, comma-separated.")] = None,

@@ -166,7 +166,9 @@ class LLMJudge:
         """One answer attempt (transport retries inside), its price settled with the guard."""
         budget = self._options.thinking_budget or 0
         chars = len(prompt.canonical_text())
-        most = self._options.max_tokens + budget
+        # The most this call can cost: its prompt and every answer token it is allowed
+        # (no provider returns more than the model's own limit).
+        most = min(self._options.max_tokens + budget, self._model.max_tokens)
         reservation = await self._guard.acquire(lambda: self._guard.estimate(chars, most), chars)
         spend.attempts += 1
 
