@@ -37,7 +37,7 @@ def test_a_profile_needs_the_local_stack(invoke: Invoke, tmp_path: Path) -> None
     good.write_text('{"name": "x"}', encoding="utf-8")
     result = invoke("--mode", "execute", "--judge-profile", str(good))
     assert result.exit_code == 2
-    assert "--judge-profile only apply with --local-stack" in result.output
+    assert "--judge-profile only applies with --local-stack" in result.output
 
 
 def test_plan_assumes_the_profiles_judge_for_the_runs_settings(

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from eng5_np.cli.common import build_settings, fail, run_async, stderr_console
+from eng5_np.cli.help import enum_parser
 from eng5_np.contracts.enums import LLMProviderType
 from eng5_np.errors import RunnerError, UsageError
 from eng5_np.reference.grades import GradeScaleName
@@ -95,13 +96,22 @@ def run_repeats_command(
 ) -> None:
     """``--mode execute --repeats N``: run the experiment, print its summary, exit."""
     from eng5_np.experiments.modes import experiment_runner
-    from eng5_np.experiments.repeats import ExperimentResult, open_record, run_repeats
+    from eng5_np.experiments.repeats import (
+        ExperimentResult,
+        check_repeat_count,
+        open_record,
+        run_repeats,
+    )
+    from eng5_np.modes.common import check_dataset
     from eng5_np.report.experiment_view import summary_lines
 
     try:
-        # Before any stack starts: plan/dry-run, --no-kafka, or a folder of other settings → 2.
+        # Before any stack starts: a bad count, plan/dry-run, --no-kafka, a folder of other
+        # settings or an unusable dataset → 2.
+        check_repeat_count(repeats)
         experiment_runner(settings.mode)
         open_record(settings, repeats, settings.resolved_output_dir, label_explicit)
+        check_dataset(settings)
     except RunnerError as error:
         raise fail(error) from None
     say = _notify(console)
@@ -183,7 +193,7 @@ def sweep_command(
     mode: Annotated[
         RunMode,
         typer.Option(
-            "--mode", case_sensitive=False, metavar="MODE", help="execute or anchor-align."
+            "--mode", parser=enum_parser(RunMode), metavar="MODE", help="execute or anchor-align."
         ),
     ] = RunMode.EXECUTE,
     llm_model: Annotated[str | None, typer.Option(help="Models, comma-separated.")] = None,

@@ -235,7 +235,12 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
         usd = None
         if entry is not None:
             one = estimate_cost(
-                budget, mean_words, prompt_words, entry.input_per_million, entry.output_per_million
+                budget,
+                mean_words,
+                prompt_words,
+                entry.input_per_million,
+                entry.output_per_million,
+                both_orders=settings.judge_both_orders,
             )
             usd = one.usd * repeats
         priced.append(

@@ -40,9 +40,12 @@ between. The simulated judge answers in well under a millisecond: a realistic pr
 would have to be either slept (every demo and test many times slower) or written into
 timestamps that contradict when the request was published, so it is not simulated.
 
-Cost. ``cost_estimate`` is what the comparison *would* cost at the manifest's prices for the
-judge's model (``simulated-judge-v1`` is priced like Claude Haiku 4.5, for rehearsing a
-budget): an estimate for planning, never money spent.
+Cost. ``cost_estimate`` is what the comparison *would* cost at the manifest's prices: of the
+model the request names (``llm_config_overrides.model_override``, the runner's
+``--llm-model``), whose id the callback then carries with provider ``mock``; without one, of
+``simulated-judge-v1`` (priced like Claude Haiku 4.5, for rehearsing a budget). Tokens follow
+:mod:`eng5_np.reference.token_model`, the model plan and sweep estimate with. An estimate for
+planning, never money spent.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ from eng5_np.reference.judge_profiles import (
     builtin_profile,
 )
 from eng5_np.reference.llm_models import ModelEntry, load_manifest
+from eng5_np.reference.token_model import COMPLETION_TOKENS, tokens
 
 __all__ = [
     "DEFAULT_SLOPE",
@@ -104,8 +108,6 @@ DEFAULT_SLOPE: Final = 0.75
 LLM_PROVIDER_SERVICE: Final = "llm_provider_service"
 ERROR_MODEL: Final = "unknown"
 DEFAULT_ERROR_CODES: Final = ("RATE_LIMIT", "LLM_PROVIDER_TIMEOUT", "LLM_PROVIDER_SERVICE_ERROR")
-TOKENS_PER_WORD: Final = 1.3
-COMPLETION_TOKENS: Final = (60, 200)
 MAX_JUSTIFICATION_CHARS: Final = 500
 
 
@@ -228,9 +230,16 @@ class JudgeConfig:
         _manifest_model(self.model_id)  # fail at configuration time, not per batch
 
     def build(
-        self, scale_steps: int = DEFAULT_SCALE_STEPS, settings: JudgeSettings | None = None
+        self,
+        scale_steps: int = DEFAULT_SCALE_STEPS,
+        settings: JudgeSettings | None = None,
+        priced_as: ModelEntry | None = None,
     ) -> SimulatedJudge:
-        """A judge for a batch on a scale with ``scale_steps`` grades and these settings."""
+        """A judge for a batch on a scale with ``scale_steps`` grades and these settings.
+
+        ``priced_as`` is the model the request names (``llm_config_overrides``): its
+        callbacks then name that model and cost what it would (provider still ``mock``).
+        """
         resolved = self.profile.resolve(settings or JudgeSettings())
         return SimulatedJudge(
             seed=self.seed,
@@ -239,6 +248,7 @@ class JudgeConfig:
             parameters=resolved.parameters,
             scale_steps=scale_steps,
             resolved=resolved,
+            priced_as=priced_as,
         )
 
 
@@ -253,12 +263,19 @@ class SimulatedJudge:
     scale_steps: int = DEFAULT_SCALE_STEPS
     resolved: ResolvedJudge | None = None
     """Which profile rule set ``parameters`` (None: built directly)."""
+    priced_as: ModelEntry | None = None
+    """The model a request named: callbacks name it and carry its manifest price."""
     _features: dict[str, TextFeatures] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def slope(self) -> float:
         """k: logits per grade step (the profile's discrimination)."""
         return self.parameters.discrimination
+
+    @property
+    def priced_model(self) -> ModelEntry:
+        """The entry whose id the callbacks name and whose prices give ``cost_estimate``."""
+        return self.priced_as if self.priced_as is not None else self.model
 
     def quality(self, essay: JudgeEssay) -> float:
         """Latent quality: the anchor's grade position, else the text heuristic."""
@@ -311,7 +328,7 @@ class SimulatedJudge:
         }
         requested_at = utc_now()
         request_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        prompt_tokens = round(len(prompt.split()) * TOKENS_PER_WORD)
+        prompt_tokens = tokens(len(prompt.split()))
         completion_tokens = rng.randint(*COMPLETION_TOKENS)
         duplicate = rng.random() < self.faults.duplicate_rate
         if rng.random() < self.faults.error_rate:
@@ -351,14 +368,14 @@ class SimulatedJudge:
             justification=justification,
             confidence=float(min(5, 1 + int(gap / 0.75))),
             provider=self.model.provider,
-            model=self.model.model_id,
+            model=self.priced_model.model_id,
             response_time_ms=response_ms,
             token_usage=TokenUsage(
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 total_tokens=prompt_tokens + completion_tokens,
             ),
-            cost_estimate=self.model.cost_usd(prompt_tokens, completion_tokens),
+            cost_estimate=self.priced_model.cost_usd(prompt_tokens, completion_tokens),
             requested_at=requested_at,
             completed_at=completed_at,
             request_metadata=metadata,

@@ -9,6 +9,7 @@ from eng5_np.analysis.power import SERVICE_DEFAULT_PER_ESSAY, Design, PowerPlan,
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
+from eng5_np.modes.size_checks import context_warnings, length_warnings
 from eng5_np.primitives.hashing import sha256_text
 from eng5_np.reference.grades import GradeScaleName
 from eng5_np.reference.judge_profiles import JudgeParameters, JudgeSettings, load_judge_profile
@@ -57,12 +58,21 @@ async def run_plan(settings: RunSettings) -> PlanResult:
     model, warnings = validate_override(settings.llm_provider, settings.llm_model)
     judge_overrides = load_judge_overrides(settings)
     warnings.extend(assignment_notes(settings))
+    warnings.extend(length_warnings(inventory.essays))
     cost = None
     if model is not None and inventory.essays:
         mean_words = sum(e.word_count for e in inventory.essays) / len(inventory.essays)
         prompt_words = len(inventory.prompt.content.split()) if inventory.prompt else 0
         cost = estimate_cost(
-            budget, mean_words, prompt_words, model.input_per_million, model.output_per_million
+            budget,
+            mean_words,
+            prompt_words,
+            model.input_per_million,
+            model.output_per_million,
+            both_orders=settings.judge_both_orders,
+        )
+        warnings.extend(
+            context_warnings(inventory.essays, prompt_words, model, settings.llm_max_tokens or 0)
         )
     log.info(
         "plan.inventory",

@@ -30,18 +30,22 @@ def differences_table(comparison: Comparison) -> Table:
 
 
 def differences_long_table(comparison: Comparison) -> Table:
-    """The differences one line per row and figure (narrow: for the terminal)."""
+    """The differences one line per row and figure (narrow: for the terminal).
+
+    Keyed by row number, like the terminal's other result tables: the run names stand in the
+    settings table, and beside the figures a long name folded at 80 columns.
+    """
     report = comparison.differences
     rows = []
     for figure in FIGURES:
         verdict = None if report is None else report.verdict(figure)
         if verdict is None or verdict.best is None:
             continue
-        for index, row in enumerate(comparison.rows):
+        for index in range(len(comparison.rows)):
             text = _difference_text(verdict, index)
             if text != NO_VALUE:
-                rows.append((str(index + 1), row.name, FIGURE_LABELS[figure], text))
-    return Table(("#", "run", "figure", "Δ to best [CI]"), tuple(rows), frozenset({3}))
+                rows.append((str(index + 1), FIGURE_LABELS[figure], text))
+    return Table(("#", "figure", "Δ to best [CI]"), tuple(rows), frozenset({2}))
 
 
 def _difference_text(verdict: FigureVerdict | None, index: int) -> str:

@@ -81,6 +81,7 @@ def _experiment_sections(view: ExperimentView) -> list[tuple[str, Table | None, 
         ("Summary", None, experiment_view.summary_lines(view)),
         ("Settings shared by every repeat", settings, default_line),
         ("Repeats", experiment_view.repeats_table(view), []),
+        ("Repeat batches", experiment_view.ids_table(view), []),
         ("Across repeats", experiment_view.aggregate_table(view), [experiment_view.METHOD_NOTE]),
     ]
     never = experiment_view.never_won_table(view)

@@ -168,6 +168,8 @@ class RunFacts:
     """Who judged an external run, as far as the runner could tell (LLM Provider mock mode)."""
     judge_profile: str | None = None
     """The simulated judge's profile, ``name · sha256[:12]`` (rule and effects when known)."""
+    changed: str | None = None
+    """Set when the artefact no longer matches its checksum and was rendered with --force."""
 
     def name(self, essay_id: str) -> str:
         """The display name of ``essay_id`` (the id itself when the run has none for it)."""
@@ -287,7 +289,10 @@ def _run_kind(metadata: Mapping[str, Any]) -> str:
     if metadata["runner_mode"] == "anchor-align":
         return "guest run of the anchors only, judged as ordinary essays (no grades sent)"
     if metadata.get("assignment_id") is None:
-        return "guest run: anchors and students sent as ordinary essays; the runner projects"
+        return (
+            "guest run: anchors and students sent as ordinary essays; the runner projects "
+            "the students' grades from the anchors"
+        )
     if not assignment:
         return f"assignment run ({metadata['assignment_id']})"
     return (

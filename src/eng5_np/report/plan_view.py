@@ -152,7 +152,7 @@ def render_plan(result: PlanResult, console: Console) -> None:
     if result.cost is not None and result.model is not None:
         cost = result.cost
         console.print(
-            f"Estimated cost with {result.model.display_name}: ≈${cost.usd:.2f} "
+            f"Estimated cost with {result.model.display_name}: ≈${cost.usd:.4f} "
             f"(≈{cost.prompt_tokens:,} prompt + {cost.completion_tokens:,} completion tokens at "
             f"${result.model.input_per_million:g}/${result.model.output_per_million:g} per "
             "million; an estimate, not a quote)"
