@@ -16,6 +16,8 @@
     │   ├── BrokerUnavailable (3)    Kafka bootstrap servers do not answer
     │   ├── ContentServiceUnavailable (3)
     │   ├── CJServiceUnavailable (3) the CJ service's HTTP API does not answer
+    │   │   └── AssignmentAnswered500 (3) an assignment's GET answered 500: most likely
+    │   │                            it has no instructions (the platform's defect)
     │   ├── AdminAccessRefused (3)   the CJ admin API refused the token
     │   ├── AdminWriteNotStored (3)  an admin write was acknowledged but not stored
     │   └── LLMProviderUnavailable (3) the LLM Provider's model manifest cannot be read
@@ -24,10 +26,17 @@
     ├── CollectionInterrupted (4)    Ctrl-C / SIGTERM; a partial artefact was written
     ├── BatchFailed (5)              the CJ service reported the batch failed
     └── ArtefactInvalid (1)          an artefact failed its schema/checksum check (a bug
-                                     when the runner wrote it; bad input when verifying)
+        │                            when the runner wrote it; bad input when verifying)
+        └── ArtefactChanged (1)      report: the artefact's checksum does not match it
 
 The CLI prints ``str(error)`` (one line) followed by ``advice`` and exits with
 ``exit_code``; tracebacks go only to the log file.
+
+A batch that completed but whose rich result never came (within ``--result-grace``) is no error:
+it exits 0. Its data is complete and analysed by the runner; re-running or resuming cannot
+bring the result (the platform failed to build it), and the artefact says it is missing
+(``validation.runner_status.service_result_missing``) — docs/RUNBOOK.md, "Exit codes", gives
+the reasons.
 """
 
 from __future__ import annotations
@@ -142,6 +151,11 @@ class CJServiceUnavailable(DependencyUnavailable):
     default_advice = "Check --cj-service-url / CJ_SERVICE_URL and that the CJ service is up."
 
 
+class AssignmentAnswered500(CJServiceUnavailable):
+    """A GET for an assignment's instructions or anchors answered 500: on the measured
+    platform, how an assignment without instructions answers (SPEC §11.6)."""
+
+
 class AdminAccessRefused(DependencyUnavailable):
     """The CJ admin API refused the bearer token (401/403)."""
 
@@ -203,3 +217,15 @@ class ArtefactInvalid(RunnerError):
 
     exit_code = 1
     default_advice = "The artefact or a file it lists was changed after it was written."
+
+
+class ArtefactChanged(ArtefactInvalid):
+    """``report`` was given an artefact whose content no longer matches its checksum.
+
+    Exit 1, as when ``verify`` finds the same mismatch: the figures cannot be vouched for.
+    """
+
+    default_advice = (
+        "Run `eng5-runner verify` on it to see what changed, or pass --force to render it "
+        "under a warning banner."
+    )

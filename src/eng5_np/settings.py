@@ -34,6 +34,8 @@ DEFAULT_COURSE_ID = UUID("00000000-0000-4000-8000-0000000e5c01")
 DEFAULT_USER_ID = "eng5_np_research_runner"
 DEFAULT_CONTENT_SERVICE_URL = "http://localhost:8001/v1/content"
 DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092"
+JUDGE_PATTERN = re.compile(r"^[A-Za-z]+:\S+$")
+"""``<provider>:<model>`` of a real judge; the provider and model are checked by the stack."""
 BATCH_LABEL_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 UPLOAD_ATTEMPTS = 12
 """Default tries per upload. A service failing 30% of requests fails one text with
@@ -42,6 +44,13 @@ text, most runs of 100+ uploads failed). Backoff is capped (upload.retry), so th
 stays about a minute per text."""
 UPLOAD_TIMEOUT_S = 30.0
 """Default seconds one upload try may take (connect, send, answer) before it is retried."""
+
+
+RESULT_GRACE_S = 60.0
+"""Default seconds to wait for the rich result after the thin completion (--result-grace)."""
+FIRST_CALLBACK_DEADLINE_S = 120.0
+"""Default seconds after publishing before a batch without any comparison is reported as
+possibly never picked up by the CJ service (--first-callback-deadline)."""
 
 
 class RunMode(StrEnum):
@@ -179,14 +188,27 @@ class RunSettings(BaseModel):
     scale when the dataset is read)."""
     await_completion: bool = False
     completion_timeout: float = Field(default=1800.0, gt=0)
+    result_grace: float = Field(default=RESULT_GRACE_S, ge=0)
+    """Seconds to wait for the CJ service's rich result once its thin completion came
+    (--result-grace); then the run ends analysed from the comparisons alone (issue 14)."""
+    first_callback_deadline: float = Field(default=FIRST_CALLBACK_DEADLINE_S, gt=0)
+    """Seconds after publishing with no comparison of the batch before the runner says the
+    CJ service may not have picked the request up (--first-callback-deadline); it then keeps
+    waiting until --completion-timeout."""
+    republish: bool = False
+    """On a resume, publish the saved request envelope again (--republish)."""
     strict_metadata: bool = False
     local_stack: bool = False
     judge_seed: int = 0
     """Seed of the local stack's simulated judge (only with --local-stack)."""
     judge_faults: str | None = None
     """Fault injection of the local stack's simulated judge (only with --local-stack)."""
+    judge_profile: Path | None = None
+    detect_difference: float = Field(default=0.1, gt=0, le=2)
+    """τ-b difference the plan's power estimate targets (plan and sweep)."""
+    """JSON judge profile of the simulated judge (only with --local-stack; None = built-in)."""
     # The local stack's judge (SPEC §13; only with --local-stack).
-    judge: str = Field(default="simulated", pattern=r"^(simulated|[A-Za-z]+:\S+)$")
+    judge: str = "simulated"
     """``simulated`` or ``<provider>:<model>``, a real LLM judge (checked by the stack)."""
     judge_concurrency: int = Field(default=8, ge=1, le=256)
     """Comparisons the judge works on at the same time."""
@@ -216,6 +238,21 @@ class RunSettings(BaseModel):
             # and ".." the working directory (issue 8).
             raise ValueError(f"{value!r} does not name a folder; use letters or digits")
         return value
+
+    @field_validator("judge")
+    @classmethod
+    def _check_judge(cls, value: str) -> str:
+        if value == "simulated" or JUDGE_PATTERN.match(value):
+            return value
+        from eng5_np.reference.llm_models import load_manifest  # only on this error path
+
+        known = load_manifest().find(value)
+        hint = (
+            f"; did you mean {known.provider.value}:{known.model_id}?"
+            if known is not None
+            else " (e.g. openai:gpt-5-mini)"
+        )
+        raise ValueError(f"{value!r} is neither 'simulated' nor of the form provider:model{hint}")
 
     @field_validator("kafka_bootstrap")
     @classmethod

@@ -4,6 +4,7 @@ acknowledged write that was not stored is reported, never assumed."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from eng5_np.modes.admin_actions import (
 )
 from eng5_np.modes.execute import run_execute
 from eng5_np.reference.grades import GradeScaleName
-from eng5_np.settings import AdminCredentials, RunMode, RunSettings
+from eng5_np.settings import AdminCredentials, RunMode, RunSettings, bundled_sample_dataset
 
 pytestmark = pytest.mark.integration
 
@@ -287,3 +288,80 @@ async def test_an_acknowledged_write_that_was_not_stored_is_reported(
     assert caught.value.exit_code == 3
     assert "acknowledged the instructions" in caught.value.message
     assert "no instructions at all" in caught.value.message
+
+
+async def test_setup_succeeds_against_a_platform_that_strips_surrounding_whitespace(
+    cj: CJ, tmp_path: Path
+) -> None:
+    """The platform stores ``instructions_text`` stripped (SPEC §11.6); the sample's text ends
+    with a newline, so a byte-for-byte read-back would call the write a failure (issue 14)."""
+    dataset = tmp_path / "dataset"
+    shutil.copytree(bundled_sample_dataset(), dataset)
+    instructions = dataset / "instructions.md"
+    instructions.write_text("\n  " + instructions.read_text(encoding="utf-8") + "\n\n  ")
+    setup = await run_assignment_setup(cj.settings(tmp_path, dataset_dir=dataset))
+    stored = cj.store.instructions_for(ASSIGNMENT)
+    assert stored is not None
+    assert stored.instructions_text == instructions.read_text(encoding="utf-8").strip()
+    assert setup.instructions.instructions_text == stored.instructions_text
+
+
+async def test_a_read_back_that_really_differs_names_the_fields_and_never_the_text(
+    cj: CJ, tmp_path: Path
+) -> None:
+    old_text = "An older instruction text, kept by the platform."
+    cj.store.upsert_instructions(
+        assignment_id=ASSIGNMENT,
+        course_id=None,
+        instructions_text=old_text,
+        grade_scale="eng5_np_legacy_9_step",
+    )
+    cj.store.drop_writes = True  # the write is acknowledged; the old record stays
+    with pytest.raises(AdminWriteNotStored) as caught:
+        await run_assignment_setup(cj.settings(tmp_path))
+    message = caught.value.one_line()
+    assert "other values for instructions_text, student_prompt_storage_id" in message
+    assert "grade_scale" not in message
+    assert "context_origin" not in message
+    assert old_text not in message
+    assert "Good luck" not in message  # the sent text is not shown either
+
+
+@pytest.fixture
+async def cj_500(content_service: ContentServiceServer) -> AsyncIterator[CJ]:
+    """The measured platform: a missing assignment answers 500, not 404 (SPEC §11.6)."""
+    async for served in _serve(content_service, AdminStore(missing_answers_500=True)):
+        yield served
+
+
+async def test_a_500_for_a_missing_assignment_says_what_it_likely_means(
+    cj_500: CJ, tmp_path: Path
+) -> None:
+    error = await refused(cj_500.settings(tmp_path))
+    assert isinstance(error, CJServiceUnavailable)
+    assert error.exit_code == 3
+    assert "answered 500" in error.message
+    assert f"most likely assignment {ASSIGNMENT!r} has no assessment instructions" in (
+        error.message
+    )
+    assert f"eng5-runner assignment setup --assignment-id {ASSIGNMENT}" in error.advice
+    assert len(cj_500.content.store) == 0
+    # Once set up, the same service serves the preflight (the 500 was only "missing").
+    await prepare_assignment(cj_500.settings(tmp_path))
+    listing = await run_anchor_listing(cj_500.settings(tmp_path))
+    assert listing is not None
+    assert listing.anchor_count == 9
+
+
+async def test_a_500_on_the_read_back_of_a_write_says_the_write_did_not_stick(
+    content_service: ContentServiceServer, tmp_path: Path
+) -> None:
+    """The measured platform has both defects at once (SPEC §11.6): writes not committed and a
+    missing assignment answering 500. The read-back's 500 then means "not stored"."""
+    store = AdminStore(drop_writes=True, missing_answers_500=True)
+    async for served in _serve(content_service, store):
+        with pytest.raises(AdminWriteNotStored) as caught:
+            await run_assignment_setup(served.settings(tmp_path))
+        assert caught.value.exit_code == 3
+        assert "reading them back answers 500" in caught.value.message
+        assert "the write did not stick" in caught.value.message

@@ -78,3 +78,19 @@ def test_an_output_dir_that_is_a_file_is_exit_2_before_anything_starts(
     assert lines[0].startswith(f"error: --output-dir {existing} is a file, not a folder")
     assert "local stack started" not in result.output
     assert existing.read_text(encoding="utf-8") == "keep me"
+
+
+def test_republish_with_a_local_stack_is_exit_2_before_anything_starts(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    """A --local-stack batch is gone with its stack: nothing to publish again (issue 14)."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "state.json").write_text("{}", encoding="utf-8")
+    result = invoke("--mode", "execute", "--local-stack", "--republish", "--output-dir", run_dir)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: --republish cannot apply with --local-stack")
+    assert "local stack started" not in result.output
+    assert (run_dir / "state.json").is_file()  # not set aside either

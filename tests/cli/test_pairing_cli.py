@@ -18,7 +18,7 @@ def test_pairing_flags_only_apply_with_the_local_stack(
 ) -> None:
     result = invoke("--mode", "execute", "--no-kafka", *flags)
     assert result.exit_code == 2
-    assert f"{flags[0]} only apply with --local-stack" in result.output
+    assert f"{flags[0]} only applies with --local-stack" in result.output
 
 
 def test_a_target_needs_the_adaptive_design(invoke: Invoke) -> None:

@@ -21,11 +21,13 @@ from cj_player import (
     COMPARISON_TOPIC,
     COMPLETED_TOPIC,
     FAILED_TOPIC,
+    RESULT_TOPIC,
     CJPlayer,
     comparison,
     completion,
     failure,
     read_request,
+    rich_result,
 )
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.artefact.verify import verify_artefact
@@ -212,3 +214,31 @@ async def test_strict_metadata_stops_at_a_comparison_without_prompt_hash(
     assert validation_errors(artefact) == []
     assert artefact["validation"]["runner_status"]["partial_data"] is True
     assert len(artefact["llm_comparisons"]) == 1
+
+
+async def test_a_result_that_follows_the_completion_within_the_grace_is_used(
+    kafka_broker: EmbeddedBroker, content_service: ContentServiceServer, tmp_path: Path
+) -> None:
+    """The completion may come first; --result-grace waits for the result (issue 14) and the
+    run ends as an ordinary complete one, the service's θ in bt_summary."""
+    runner, label, run_dir = await _start(
+        tmp_path, kafka_broker.bootstrap, content_service.url, "--result-grace", "60"
+    )
+    request = await read_request(kafka_broker.bootstrap, batch_label=label)
+    wire, ids = request.wire_batch_id, request.essay_ids
+    async with CJPlayer(kafka_broker.bootstrap) as cj:
+        pairs = list(zip(ids, ids[1:] + ids[:1], strict=True))
+        await cj.send_all(COMPARISON_TOPIC, [comparison(wire, a, b) for a, b in pairs])
+        await cj.send(COMPLETED_TOPIC, completion(wire))
+        completions = run_dir / "events" / "completions.jsonl"
+        await wait_for(lambda: len(jsonl(completions)) == 1, 30, "the completion to be read")
+        await cj.send(RESULT_TOPIC, rich_result(wire, ids))
+    done = await finish(runner)
+
+    assert done.returncode == 0, done.stderr
+    document = _artefact(run_dir)
+    status = document["validation"]["runner_status"]
+    assert "service_result_missing" not in status
+    assert status["stop_reason"] == "result and completion"
+    assert all(entry["theta"] is not None for entry in document["bt_summary"])
+    assert verify_artefact(run_dir / ARTEFACT).ok

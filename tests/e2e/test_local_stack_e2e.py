@@ -423,3 +423,85 @@ def test_local_stack_timeout_advice_does_not_promise_a_resume(tmp_path: Path) ->
     assert "start a new run" in error[0]
     assert "to resume collecting" not in completed.stderr
     assert validation_errors(_artefact(out)) == []
+
+
+def test_the_same_command_after_a_killed_local_stack_run_starts_afresh(tmp_path: Path) -> None:
+    """Issue 14 (new user 1): the re-run resumed a batch of a stack that was gone and waited
+    out the whole timeout. Now the attempt is set aside (kept) and a new batch runs."""
+    out = tmp_path / "run"
+    args = _execute_args(out, "--judge-faults", "delay=0.02", "--batch-id", "killed-then-again")
+    args[args.index("--completion-timeout") + 1] = "60"  # a resume would wait all of it: exit 4
+    stderr_path = tmp_path / "killed.err"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            args, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=stderr, text=True
+        )
+    broker_pid = None
+    try:
+        wait_until(lambda: BROKER_PID.search(stderr_path.read_text()) is not None, 60, "stack")
+        broker_pid = _broker_pid(stderr_path.read_text())
+        comparisons = out / "events" / "comparisons.jsonl"
+        wait_until(lambda: comparisons.exists() and comparisons.stat().st_size > 0, 60, "callbacks")
+        process.kill()  # SIGKILL: no cleanup, state.json stays as it was
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if broker_pid is not None and _alive(broker_pid):
+            os.kill(broker_pid, signal.SIGKILL)  # the killed runner could not stop its broker
+            wait_until(lambda: not _alive(broker_pid), 30, "the orphaned broker to exit")
+    old_wire_id = json.loads((out / "state.json").read_text())["wire_batch_id"]
+
+    completed = _run(args, _env(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    notes = [line for line in completed.stderr.splitlines() if "set-aside" in line]
+    assert len(notes) == 1, completed.stderr
+    assert "kept it as run.set-aside-1 and starting afresh" in notes[0]
+    aside = tmp_path / "run.set-aside-1"
+    assert json.loads((aside / "state.json").read_text())["wire_batch_id"] == old_wire_id
+    document = _artefact(out)
+    assert validation_errors(document) == []
+    assert document["metadata"]["wire_batch_id"] != old_wire_id
+    assert document["validation"]["runner_status"]["partial_data"] is False
+    assert document["bt_summary"]
+
+
+@pytest.mark.parametrize("assignment", [False, True], ids=["guest", "assignment"])
+def test_a_completion_without_its_result_still_ends_analysed(
+    tmp_path: Path, assignment: bool
+) -> None:
+    """Issue 14: the platform sends the thin completion and never the rich result (SPEC
+    §11.6); the run waited out its timeout and kept 0 BT results. Now, after --result-grace,
+    it ends complete (exit 0) with the runner's own scale and every student projected —
+    from the runner's anchors (guest) or the registered ones, by their ANCHOR_<id>_ ids."""
+    out = tmp_path / "run"
+    extra = ["--judge-faults", "no-result=1", "--result-grace", "1"]
+    if assignment:
+        extra += ["--assignment-id", "eng5-no-result"]
+    completed = _run(_execute_args(out, *extra), _env(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    assert "result never came" in completed.stdout
+    document = _artefact(out)
+    assert validation_errors(document) == []
+    status = document["validation"]["runner_status"]
+    assert status["service_result_missing"] is True
+    assert status["result_grace_seconds"] == 1
+    assert status["partial_data"] is False
+    assert status["observed_events"]["assessment_results"] == 0
+    summary = document["bt_summary"]
+    assert summary
+    assert all(entry["theta"] is None for entry in summary)
+    assert sorted(entry["rank"] for entry in summary) == list(range(1, len(summary) + 1))
+    anchors = [entry for entry in summary if entry["is_anchor"]]
+    assert len(anchors) == 9
+    assert all("anchor_grade" in entry for entry in anchors)
+    if assignment:
+        assert all(entry["essay_id"].startswith("ANCHOR_") for entry in anchors)
+    students = {s["essay_id"] for s in document["inputs"]["students"]}
+    projections = document["grade_projections"]
+    assert {p["essay_id"] for p in projections} == students
+    assert {p["grade_source"] for p in projections} == {"runner"}
+    assert document["validation"]["analysis"]["scale_separation_reliability"] is not None
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "THE CJ SERVICE'S RESULT NEVER CAME" in report

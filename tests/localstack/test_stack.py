@@ -191,6 +191,20 @@ async def test_drop_writes_is_reachable_from_the_stack_config() -> None:
         LocalStackConfig(admin_faults="drop-everything")
     async with LocalStack(LocalStackConfig(admin_faults="drop-writes")) as stack:
         assert stack.cj_service.admin_store.drop_writes
+        assert not stack.cj_service.admin_store.missing_answers_500
+
+
+async def test_the_measured_platforms_admin_faults_combine() -> None:
+    """SPEC §11.6: writes not committed and a 500 for a missing assignment, both at once."""
+    config = LocalStackConfig(admin_faults="drop-writes,missing-500")
+    async with LocalStack(config) as stack, aiohttp.ClientSession() as session:
+        store = stack.cj_service.admin_store
+        assert store.drop_writes
+        assert store.missing_answers_500
+        headers = {"Authorization": f"Bearer {stack.admin_token.get_secret_value()}"}
+        url = f"{stack.cj_service_url}/admin/v1/assessment-instructions/assignment/none-such"
+        async with session.get(url, headers=headers) as response:
+            assert response.status == 500
 
 
 async def test_serve_cj_service_alone_until_cancelled(

@@ -16,27 +16,9 @@ from eng5_np.logs import detach_run_log
 from eng5_np.modes.collect import CollectConfig
 from eng5_np.modes.execute import run_execute
 from eng5_np.settings import RunMode, RunSettings
+from progress_recorder import RecordingProgress
 
 pytestmark = pytest.mark.integration
-
-
-class RecordingProgress:
-    """A progress sink that keeps what it was told."""
-
-    def __init__(self) -> None:
-        self.notes: list[str] = []
-        self.upload_totals: list[int] = []
-
-    def uploads(self, done: int, total: int, failed: int, from_cache: int) -> None:
-        self.upload_totals.append(total)
-
-    def callbacks(
-        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float
-    ) -> None:
-        return
-
-    def note(self, message: str) -> None:
-        self.notes.append(message)
 
 
 @pytest.fixture(autouse=True)

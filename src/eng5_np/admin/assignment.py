@@ -9,8 +9,9 @@ each read back: a write the platform acknowledged but did not store is reported,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from eng5_np.admin.client import CJAdminClient
 from eng5_np.admin.models import (
@@ -22,9 +23,10 @@ from eng5_np.admin.models import (
     RegisteredAnchor,
 )
 from eng5_np.dataset.inventory import EssayFile
-from eng5_np.errors import AdminWriteNotStored, AssignmentNotReady
+from eng5_np.errors import AdminWriteNotStored, AssignmentAnswered500, AssignmentNotReady
 from eng5_np.reference.grades import GradeScaleName
 
+T = TypeVar("T")
 NUMERIC_GRADE_SCALES = frozenset({GradeScaleName.NATIONAL_9_STEP.value})
 """Scales whose grades the platform's result model cannot carry (SPEC §11.3)."""
 
@@ -122,7 +124,9 @@ async def setup_assignment(
         student_prompt_storage_id=student_prompt_storage_id,
     )
     await client.upsert_instructions(body)
-    stored = await client.get_instructions(assignment_id)
+    stored = await _read_back(
+        client.get_instructions(assignment_id), f"instructions of {assignment_id!r}"
+    )
     differs = _differences(body, stored)
     if differs:
         raise AdminWriteNotStored(
@@ -133,7 +137,29 @@ async def setup_assignment(
     return stored
 
 
+async def _read_back(reading: Awaitable[T], what: str) -> T:
+    """A write's read-back; a 500 there means the write did not stick (on the measured
+    platform a missing assignment answers 500, SPEC §11.6), not that the setup was skipped."""
+    try:
+        return await reading
+    except AssignmentAnswered500:
+        raise AdminWriteNotStored(
+            f"CJ acknowledged the {what} but reading them back answers 500 — how the platform "
+            "answers for an assignment it has no instructions for: the write did not stick"
+        ) from None
+
+
+def _normalised(value: str | None) -> str | None:
+    """A text as the platform stores it: its models strip surrounding whitespace (SPEC §11.6)."""
+    return value.strip() if value is not None else None
+
+
 def _differences(body: InstructionsUpsert, stored: AssessmentInstructions | None) -> str:
+    """Which fields the read-back shows other values for (names only, never the texts), or "".
+
+    Each field is compared the way the platform normalises it: a stored text equal to the sent
+    one but for surrounding whitespace is the write that stuck, not a difference.
+    """
     if stored is None:
         return "no instructions at all"
     wrong = [
@@ -148,7 +174,7 @@ def _differences(body: InstructionsUpsert, stored: AssessmentInstructions | None
                 stored.student_prompt_storage_id,
             ),
         )
-        if sent != got
+        if _normalised(sent) != _normalised(got)
     ]
     return f"other values for {', '.join(wrong)}" if wrong else ""
 
@@ -174,16 +200,20 @@ async def register_anchors(
             )
         )
         wanted[anchor.display_name] = anchor.grade
-    listing = await client.list_anchors(assignment_id)
-    stored = {a.anchor_label: a for a in (listing.anchors if listing is not None else [])}
+    listing = await _read_back(
+        client.list_anchors(assignment_id), f"anchor registration(s) of {assignment_id!r}"
+    )
+    stored = {
+        _normalised(a.anchor_label): a for a in (listing.anchors if listing is not None else [])
+    }
     missing = [
         label
         for label, grade in wanted.items()
-        if label not in stored or stored[label].grade != grade
+        if _normalised(label) not in stored or stored[_normalised(label)].grade != grade
     ]
     if missing:
         raise AdminWriteNotStored(
             f"CJ acknowledged {len(wanted)} anchor registration(s) of {assignment_id!r}, but "
             f"{len(missing)} are not stored: {', '.join(missing)}"
         )
-    return [stored[label] for label in wanted]
+    return [stored[_normalised(label)] for label in wanted]

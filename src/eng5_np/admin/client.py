@@ -5,6 +5,9 @@ Every call is one HTTP request with a bounded timeout. A connection that cannot 
 answer is reported with its status and the start of its body. The bearer token is a
 ``SecretStr`` revealed only in the ``Authorization`` header, never in a message or log.
 
+A 500 to an assignment's GET is explained: on the measured platform it is how a missing
+assignment answers (SPEC §11.6), so the message names the setup command to check.
+
 Writes are never assumed to have stuck (SPEC §11.2 names a platform version whose POST routes
 answered success without committing): callers read back with the matching GET — see
 :mod:`eng5_np.admin.setup`.
@@ -28,7 +31,12 @@ from eng5_np.admin.models import (
     InstructionsUpsert,
     RegistrationReceipt,
 )
-from eng5_np.errors import AdminAccessRefused, CJServiceUnavailable, UsageError
+from eng5_np.errors import (
+    AdminAccessRefused,
+    AssignmentAnswered500,
+    CJServiceUnavailable,
+    UsageError,
+)
 
 ADMIN_TIMEOUT_S = 10.0
 """Seconds one admin API request may take before the service counts as not answering."""
@@ -83,6 +91,7 @@ class CJAdminClient:
         answer = await self._request("GET", path)
         if answer.status == 404:
             return None
+        self._explain_500(answer, path, assignment_id)
         return self._parse(answer, 200, AssessmentInstructions, path)
 
     async def upsert_instructions(self, body: InstructionsUpsert) -> None:
@@ -97,6 +106,7 @@ class CJAdminClient:
         answer = await self._request("GET", path)
         if answer.status == 404:
             return None
+        self._explain_500(answer, path, assignment_id)
         return self._parse(answer, 200, AnchorList, path)
 
     async def register_anchor(self, body: AnchorRegistration) -> RegistrationReceipt:
@@ -144,6 +154,21 @@ class CJAdminClient:
         except ValueError:
             body = raw[:BODY_EXCERPT_CHARS].decode("utf-8", "replace")
         return AdminResponse(status, body)
+
+    def _explain_500(self, answer: AdminResponse, path: str, assignment_id: str) -> None:
+        """A 500 to an assignment's GET most likely means the assignment has no instructions:
+        the measured platform answers 500, not 404, for a missing one (SPEC §11.6)."""
+        if answer.status != 500:
+            return
+        raise AssignmentAnswered500(
+            f"CJ service answered 500 to GET {path}: most likely assignment {assignment_id!r} "
+            "has no assessment instructions (the platform answers 500 instead of 404 for a "
+            "missing assignment), else the service failed",
+            advice="Check the assignment is set up: run `eng5-runner assignment setup "
+            f"--assignment-id {assignment_id}` (and `eng5-runner anchors register "
+            f"--assignment-id {assignment_id}`), or leave out --assignment-id for a guest run; "
+            "if it is set up, the CJ service's log says what failed.",
+        )
 
     def _expect(self, answer: AdminResponse, statuses: tuple[int, ...], path: str) -> None:
         if answer.status not in statuses:

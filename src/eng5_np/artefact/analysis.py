@@ -8,7 +8,8 @@ reason. The steps, in order:
 
 1. the successful comparisons as outcomes;
 2. the runner's Bradley–Terry fit (:func:`eng5_np.analysis.fit_bradley_terry`);
-3. ``bt_summary`` (the service's θ and rank beside the runner's θ and SE of that fit);
+3. ``bt_summary`` (the service's θ and rank beside the runner's θ and SE of that fit; when
+   the service's result never came, the runner's fit alone);
 4. ``grade_projections``;
 5. scale separation and split-half reliability from the same fit.
 
@@ -68,11 +69,15 @@ def analyse_run(
     scale: GradeScale,
     *,
     service_grades: bool,
+    result_never_came: Sequence[str] | None = None,
 ) -> RunAnalysis:
     """Run every analysis step guarded; never raises (see the module docstring).
 
     ``directory`` says who each essay id is (anchors and their grades); ``service_grades``
     whether the service's letter grades mean anything (see :mod:`eng5_np.artefact.results`).
+    ``result_never_came``: the batch completed but the service's result did not come (issue
+    14); the essay ids sent — the analysis is then the runner's own, from the comparisons
+    alone (``theta`` null, ranks and every projection the runner's).
     """
     errors: list[str] = []
     outcomes = _guarded("outcomes", errors, lambda: successful_outcomes(comparisons))
@@ -83,7 +88,7 @@ def analyse_run(
     fit = _guarded("Bradley–Terry fit", errors, lambda: fit_bradley_terry(outcomes))
     if fit is None:
         return RunAnalysis(block=no_analysis("the Bradley–Terry fit failed", errors))
-    if result is None:
+    if result is None and result_never_came is None:
         block = no_analysis(
             "the CJ service sent no result, so there is no bt_summary to report figures for",
             errors,
@@ -93,7 +98,14 @@ def analyse_run(
     summary = _guarded(
         "bt_summary",
         errors,
-        lambda: build_bt_summary(result, fit, directory, scale, service_grades=service_grades),
+        lambda: build_bt_summary(
+            result,
+            fit,
+            directory,
+            scale,
+            service_grades=service_grades,
+            essay_ids=result_never_came or (),
+        ),
     )
     if summary is None:
         block = no_analysis("bt_summary could not be built", errors)

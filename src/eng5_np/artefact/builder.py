@@ -37,6 +37,9 @@ class StackInfo:
     """The real judge's model id."""
     pairing: dict[str, Any] | None = None
     """The local stack's pairing design and its settings (``{"design", "settings"}``)."""
+    judge_profile: dict[str, Any] | None = None
+    """The simulated judge's profile: ``name``, ``sha256`` (and, from the CJ service's result,
+    the ``rule`` and ``parameters`` it used)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The artefact's ``metadata.stack`` block (optional keys only when known)."""
@@ -51,6 +54,8 @@ class StackInfo:
             block["model"] = self.model
         if self.pairing is not None:
             block["pairing"] = self.pairing
+        if self.judge_profile is not None:
+            block["judge_profile"] = dict(self.judge_profile)
         return block
 
 
@@ -88,6 +93,9 @@ class RunStatus:
     failed: dict[str, Any] | None = None
     batch_stop: dict[str, Any] | None = None
     """Why the CJ service stopped the batch, when it said so (:func:`batch_stop_block`)."""
+    service_result_missing: bool = False
+    """The thin completion came, the rich result did not (within ``result_grace_seconds``)."""
+    result_grace_seconds: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready block with optional fields omitted."""
@@ -107,6 +115,10 @@ class RunStatus:
             block["failed"] = self.failed
         if self.batch_stop is not None:
             block["batch_stop"] = self.batch_stop
+        if self.service_result_missing:
+            block["service_result_missing"] = True
+        if self.result_grace_seconds is not None:
+            block["result_grace_seconds"] = self.result_grace_seconds
         return block
 
 
@@ -145,9 +157,11 @@ def build_metadata(
     stack: StackInfo,
     llm_config_overrides: dict[str, Any] | None,
     request_position: dict[str, Any] | None = None,
+    request_republished: list[dict[str, Any]] | None = None,
     judge_overrides: JudgeOverrides | None = None,
     assignment: dict[str, Any] | None = None,
     model_manifest_source: str | None = None,
+    llm_provider_mode: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The artefact's ``metadata`` block."""
     git = git_state()
@@ -175,6 +189,8 @@ def build_metadata(
         block["max_comparisons"] = settings.max_comparisons
     if request_position is not None:
         block["request"] = request_position
+    if request_republished:
+        block["request_republished"] = request_republished
     overrides = judge_overrides.as_dict() if judge_overrides is not None else None
     if overrides is not None:
         block["overrides"] = overrides
@@ -184,6 +200,8 @@ def build_metadata(
         block["assignment"] = assignment
     if model_manifest_source is not None:
         block["model_manifest_source"] = model_manifest_source
+    if llm_provider_mode is not None:
+        block["llm_provider_mode"] = llm_provider_mode
     return block
 
 

@@ -342,6 +342,10 @@ class Hydrator:
             "token_counts": lines,
         }
 
+    def run_essay_ids_sorted(self) -> list[str]:
+        """The essay ids this run sent, sorted."""
+        return sorted(self.run_essay_ids)
+
     @property
     def done(self) -> bool:
         """Rich result and thin completion both arrived."""

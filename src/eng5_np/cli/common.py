@@ -23,8 +23,8 @@ from eng5_np.settings import RunSettings
 T = TypeVar("T")
 LOCAL_STACK_NO_RESUME = (
     "the local stack stopped with this command and took the batch with it, so this run "
-    "cannot be resumed: start a new run (another --output-dir, or none), with a longer "
-    "--completion-timeout if it timed out; uploads are cached."
+    "cannot be resumed: start a new run with the same command (this attempt is set aside, "
+    "kept), with a longer --completion-timeout if it timed out; uploads are cached."
 )
 """Advice after a local-stack run ends early: resuming needs the broker that is now gone."""
 INTERRUPTED_EXIT_CODE = 130
@@ -40,6 +40,8 @@ FLAG_NAMES = {
     "upload_attempts": "--upload-attempts",
     "upload_timeout": "--upload-timeout",
     "completion_timeout": "--completion-timeout",
+    "result_grace": "--result-grace",
+    "first_callback_deadline": "--first-callback-deadline",
     "kafka_bootstrap": "--kafka-bootstrap",
     "content_service_url": "--content-service-url",
     "assignment_id": "--assignment-id",

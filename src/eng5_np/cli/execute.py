@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from eng5_np.cli.common import LOCAL_STACK_NO_RESUME, fail, run_async, stderr_console
-from eng5_np.errors import CollectionTimeout, RunnerError
+from eng5_np.errors import CollectionTimeout, RunnerError, UsageError
 from eng5_np.settings import LogFormat, RunMode, RunSettings
 
 
@@ -16,7 +16,9 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
     from eng5_np.artefact.builder import StackInfo
     from eng5_np.modes.anchor_align import check_anchor_align, run_anchor_align
     from eng5_np.modes.collect import StopReason
+    from eng5_np.modes.common import check_dataset
     from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
+    from eng5_np.modes.execute_artefact import effective_stack
     from eng5_np.report.progress_view import RichProgress
     from eng5_np.report.summary import render_summary
 
@@ -24,11 +26,13 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
 
     stack_info = EXTERNAL_STACK
     anchor_align = settings.mode is RunMode.ANCHOR_ALIGN
-    if anchor_align:
-        try:
-            check_anchor_align(settings)  # before a local stack is started for nothing
-        except RunnerError as error:
-            raise fail(error) from None
+    try:  # before a local stack is started for nothing
+        if anchor_align:
+            check_anchor_align(settings)
+        if settings.local_stack:
+            check_dataset(settings)
+    except RunnerError as error:
+        raise fail(error) from None
     run_mode = run_anchor_align if anchor_align else run_execute
     shown_progress: RichProgress | None = None
 
@@ -63,6 +67,7 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
 
             parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
             judging = settings_judging(settings)  # bad --judge or missing key → exit 2, too
+            _set_aside_gone_stack_attempt(settings)
 
             def started(pids: tuple[int, ...]) -> None:
                 shown = ", ".join(str(pid) for pid in pids) or "none"
@@ -81,14 +86,19 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
     for warning in result.warnings:
         stderr_console().print(f"warning: {warning}", markup=False)
     outcome = result.outcome
+    # What the artefact records: a stack given by address (`stack up`, compose) whose
+    # callbacks came from a simulated/mock judge is shown as simulated too.
+    shown_stack = effective_stack(stack_info, result.hydrator)
     render_summary(
         console,
         result.hydrator,
         artefact_path=result.artefact_path,
         partial=outcome is None or outcome.reason is not StopReason.COMPLETED,
         stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
-        stack_description=stack_info.description,
-        simulated=stack_info.judge == "simulated",
+        stack_description=shown_stack.description,
+        simulated=shown_stack.judge == "simulated",
+        service_result_missing=outcome is not None and outcome.service_result_missing,
+        judge_identity=result.judge,
     )
     for path in result.report_paths:
         console.print(f"report: {path}", markup=False)
@@ -99,6 +109,29 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
             # "re-run to resume" is false here: the batch lived on the stack that just stopped.
             error.advice = LOCAL_STACK_NO_RESUME
         raise fail(error) from None
+
+
+def _set_aside_gone_stack_attempt(settings: RunSettings) -> None:
+    """A ``--local-stack`` run never resumes: the stack an earlier attempt published to is
+    gone, so that attempt is set aside (kept) and this run starts afresh, said in one line."""
+    from eng5_np.modes.common import require_output_folder, set_aside_gone_stack_attempt
+
+    if settings.republish:
+        raise UsageError(
+            "--republish cannot apply with --local-stack: the request went to a stack that "
+            "stopped with its command, and a new stack has never heard of the batch",
+            advice="Run the same command without --republish: the old attempt is set aside "
+            "and a new batch starts.",
+        )
+    run_dir = settings.resolved_output_dir
+    require_output_folder(run_dir)
+    aside = set_aside_gone_stack_attempt(run_dir)
+    if aside is not None:
+        stderr_console().print(
+            f"{run_dir}: an earlier attempt's batch lived on a local stack that is gone; "
+            f"kept it as {aside.name} and starting afresh",
+            markup=False,
+        )
 
 
 def _no_collection_reason(settings: RunSettings) -> str:

@@ -18,7 +18,7 @@ from eng5_np.cli.admin import anchors_app, assignment_app
 from eng5_np.cli.common import build_settings, fail, run_async
 from eng5_np.cli.execute import execute_with_progress
 from eng5_np.cli.experiments import compare_command, run_repeats_command, sweep_command
-from eng5_np.cli.help import FLAG, HelpCommand, HelpGroup, choices
+from eng5_np.cli.help import FLAG, HelpCommand, HelpGroup, choices, enum_parser
 from eng5_np.cli.stack import stack_app
 from eng5_np.contracts.enums import (
     CourseCode,
@@ -28,6 +28,7 @@ from eng5_np.contracts.enums import (
     ReasoningEffort,
 )
 from eng5_np.dataset.anchor_subset import parse_anchor_grades
+from eng5_np.dataset.inventory import plan_advice
 from eng5_np.errors import DatasetError, UsageError
 from eng5_np.logs import configure_logging
 from eng5_np.modes.common import require_output_folder
@@ -60,7 +61,12 @@ def main_command(
     ctx: typer.Context,
     mode: Annotated[
         RunMode,
-        typer.Option("--mode", case_sensitive=False, metavar="MODE", help=f"{choices(RunMode)}."),
+        typer.Option(
+            "--mode",
+            parser=enum_parser(RunMode),
+            metavar="MODE",
+            help=f"{choices(RunMode)}.",
+        ),
     ] = RunMode.PLAN,
     dataset_dir: Annotated[
         Path | None,
@@ -206,7 +212,8 @@ def main_command(
         typer.Option(
             envvar="LLM_PROVIDER_URL",
             metavar="URL",
-            help="LLM Provider base URL: validate --llm-model against its live manifest.",
+            help="LLM Provider base URL: validate --llm-model against its live manifest and "
+            "ask it whether it runs in mock mode.",
         ),
     ] = None,
     max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
@@ -235,6 +242,28 @@ def main_command(
     completion_timeout: Annotated[
         float | None, typer.Option(help="Seconds to wait for completion (default: 1800).")
     ] = None,
+    result_grace: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds to wait for CJ's result after its completion; then analyse the "
+            "comparisons alone (default: 60)."
+        ),
+    ] = None,
+    first_callback_deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds without any comparison before saying CJ may not have picked the "
+            "request up (default: 120)."
+        ),
+    ] = None,
+    republish: Annotated[
+        bool,
+        typer.Option(
+            "--republish",
+            metavar=FLAG,
+            help="On a resume, publish the saved request again (CJ never picked it up).",
+        ),
+    ] = False,
     strict_metadata: Annotated[
         bool,
         typer.Option(
@@ -259,7 +288,22 @@ def main_command(
         str | None,
         typer.Option(
             help="With --local-stack: fault injection, e.g. errors=0.1,duplicates=0.05 "
-            "(keys: errors, duplicates, foreign, delay)."
+            "(keys: errors, duplicates, foreign, delay, no-result, ignore-requests)."
+        ),
+    ] = None,
+    detect_difference: Annotated[
+        float | None,
+        typer.Option(
+            metavar="TAU",
+            help="With --mode plan: the τ-b difference the power estimate targets (0.1).",
+        ),
+    ] = None,
+    judge_profile: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="With --local-stack: JSON judge profile (the simulated judge's effects per "
+            "model, reasoning effort and prompt).",
         ),
     ] = None,
     judge: Annotated[
@@ -375,10 +419,15 @@ def main_command(
             # can never be collected (issue 8), so a local-stack execute always collects.
             "await_completion": await_completion or local_stack,
             "completion_timeout": completion_timeout,
+            "result_grace": result_grace,
+            "first_callback_deadline": first_callback_deadline,
+            "republish": republish,
             "strict_metadata": strict_metadata,
             "local_stack": local_stack,
             "judge_seed": judge_seed,
             "judge_faults": judge_faults,
+            "judge_profile": judge_profile,
+            "detect_difference": detect_difference,
             "judge": judge,
             "judge_concurrency": judge_concurrency,
             "judge_rpm": judge_rpm,
@@ -393,6 +442,7 @@ def main_command(
     stack_only = {
         "--judge-seed": judge_seed,
         "--judge-faults": judge_faults,
+        "--judge-profile": judge_profile,
         "--judge": judge,
         "--judge-concurrency": judge_concurrency,
         "--judge-rpm": judge_rpm,
@@ -403,9 +453,17 @@ def main_command(
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:
-        raise fail(UsageError(f"{', '.join(given)} only apply with --local-stack"))
+        verb = "applies" if len(given) == 1 else "apply"
+        raise fail(UsageError(f"{', '.join(given)} only {verb} with --local-stack"))
     if target_precision is not None and settings.pairing is not PairingDesignName.ADAPTIVE:
         raise fail(UsageError("--target-precision only applies with --pairing adaptive"))
+    if judge_profile is not None:
+        from eng5_np.reference.judge_profiles import load_judge_profile
+
+        try:  # a bad profile file → exit 2 before anything starts
+            load_judge_profile(judge_profile)
+        except UsageError as error:
+            raise fail(error) from None
     if anchor_grades is not None and settings.mode is not RunMode.ANCHOR_ALIGN:
         raise fail(
             UsageError(
@@ -426,7 +484,12 @@ def main_command(
         render_plan(result, console)
         if not result.usable:
             count = len(result.inventory.problems)
-            raise fail(DatasetError(f"the dataset has {count} problem(s), listed above"))
+            raise fail(
+                DatasetError(
+                    f"the dataset has {count} problem(s), listed above",
+                    advice=plan_advice(result.inventory.dataset_dir),
+                )
+            )
     elif settings.mode is RunMode.DRY_RUN:
         dry = run_async(lambda: run_dry_run(settings))
         console.print(

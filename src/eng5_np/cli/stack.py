@@ -60,12 +60,12 @@ def _ready(console: Console, lines: list[str]) -> None:
 
 
 def _check_admin_faults(admin_faults: str | None) -> None:
-    from eng5_np.localstack.admin_store import ADMIN_FAULTS
+    from eng5_np.localstack.admin_store import parse_admin_faults
 
-    if admin_faults is not None and admin_faults not in ADMIN_FAULTS:
-        raise typer.BadParameter(
-            f"{admin_faults!r} is not one of {', '.join(ADMIN_FAULTS)}", param_hint="--admin-faults"
-        )
+    try:
+        parse_admin_faults(admin_faults)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--admin-faults") from None
 
 
 def _admin_lines(cj_service_url: str, token: SecretStr, token_dir: Path) -> list[str]:
@@ -90,8 +90,8 @@ def _with_token_dir(serve: Callable[[Path], Coroutine[Any, Any, None]]) -> None:
 
 
 ADMIN_FAULTS_HELP = (
-    "Admin API fault: drop-writes = both POST routes answer success but store nothing "
-    "(the measured platform's defect)."
+    "Admin API faults, comma-separated: drop-writes = both POST routes answer success but "
+    "store nothing; missing-500 = a missing assignment answers 500 (the measured platform)."
 )
 
 
@@ -105,7 +105,8 @@ def stack_up(
     judge_faults: Annotated[
         str | None,
         typer.Option(
-            help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, delay)."
+            help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, "
+            "delay, no-result, ignore-requests)."
         ),
     ] = None,
     health_port: Annotated[
@@ -135,12 +136,20 @@ def stack_up(
         float | None,
         typer.Option(help="--pairing adaptive: stop at this mean SE / τ-b width (> 0)."),
     ] = None,
+    judge_profile: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="JSON judge profile: the simulated judge's effects per model, effort, prompt.",
+        ),
+    ] = None,
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
 
     _check_admin_faults(admin_faults)
     try:
+        simulated = judge_config(judge_seed, judge_faults, judge_profile)
         judging = judging_config(
             judge,
             concurrency=judge_concurrency,
@@ -160,7 +169,7 @@ def stack_up(
     if target_precision is not None and not target_precision > 0:
         raise typer.BadParameter("must be positive", param_hint="--target-precision")
     config = LocalStackConfig(
-        judge=judge_config(judge_seed, judge_faults),
+        judge=simulated,
         judging=judging,
         pairing=pairing_config(pairing.value, target_precision),
         grade_scale=grade_scale.value,
@@ -176,6 +185,7 @@ def stack_up(
                 [
                     f"Local stack is running ({judge_label(judging)}).",
                     f"Pairing design: {pairing.value}.",
+                    f"Simulated judge profile: {simulated.profile.label}",
                     f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
                     f"CONTENT_SERVICE_URL={stack.content_service_url}",
                     f"CJ_HEALTH_URL={stack.health_url or ''}",

@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -31,11 +32,20 @@ FAULT_KEYS = {
     "duplicates": "duplicate_rate",
     "foreign": "foreign_callbacks",
     "delay": "callback_delay_s",
+    "no-result": "withhold_result",
+    "ignore-requests": "ignore_requests",
 }
+INT_FAULTS = frozenset({"foreign", "ignore-requests"})
+BOOL_FAULTS = frozenset({"no-result"})
 
 
 def parse_faults(spec: str | None) -> FaultConfig:
-    """Parse ``errors=0.1,duplicates=0.05,foreign=3,delay=0.01`` into a fault config."""
+    """Parse ``errors=0.1,duplicates=0.05,foreign=3,delay=0.01`` into a fault config.
+
+    CJ-side faults: ``no-result=1`` (the completion comes, the result never) and
+    ``ignore-requests=N`` (the first N requests are never seen), both measured on the
+    platform (SPEC §11.6).
+    """
     from eng5_np.localstack.judge import FaultConfig
 
     if not spec:
@@ -49,20 +59,28 @@ def parse_faults(spec: str | None) -> FaultConfig:
                 f"{', '.join(k + '=…' for k in FAULT_KEYS)}"
             )
         try:
-            values[FAULT_KEYS[key]] = int(raw) if key == "foreign" else float(raw)
+            if key in BOOL_FAULTS:
+                if raw not in ("0", "1"):
+                    raise ValueError(raw)
+                values[FAULT_KEYS[key]] = raw == "1"
+            else:
+                values[FAULT_KEYS[key]] = int(raw) if key in INT_FAULTS else float(raw)
         except ValueError:
-            raise UsageError(f"--judge-faults: {key} needs a number, got {raw!r}") from None
+            need = "0 or 1" if key in BOOL_FAULTS else "a number"
+            raise UsageError(f"--judge-faults: {key} needs {need}, got {raw!r}") from None
     try:
         return FaultConfig(**values)
     except ValueError as exc:
         raise UsageError(f"--judge-faults: {exc}") from None
 
 
-def judge_config(seed: int, faults: str | None) -> JudgeConfig:
-    """The simulated judge's configuration from CLI values."""
+def judge_config(seed: int, faults: str | None, profile: Path | None = None) -> JudgeConfig:
+    """The simulated judge's configuration from CLI values; a bad profile file → exit 2."""
     from eng5_np.localstack.judge import JudgeConfig
+    from eng5_np.reference.judge_profiles import builtin_profile, load_judge_profile
 
-    return JudgeConfig(seed=seed, faults=parse_faults(faults))
+    loaded = builtin_profile() if profile is None else load_judge_profile(profile)
+    return JudgeConfig(seed=seed, faults=parse_faults(faults), profile=loaded)
 
 
 JUDGE_STATUS_INTERVAL_S = 5.0
@@ -126,8 +144,11 @@ class LocalStackRun:
 
         self._judging = judging if judging is not None else settings_judging(settings)
         self._pairing = pairing_config(settings.pairing.value, settings.target_precision)
+        self._judge = judge_config(
+            settings.judge_seed, settings.judge_faults, settings.judge_profile
+        )
         config = LocalStackConfig(
-            judge=judge_config(settings.judge_seed, settings.judge_faults),
+            judge=self._judge,
             judging=self._judging,
             pairing=self._pairing,
             grade_scale=settings.grade_scale.value,
@@ -199,14 +220,17 @@ class LocalStackRun:
                 pairing=pairing,
             )
         faults = self._settings.judge_faults or "none"
+        profile = self._judge.profile
         return StackInfo(
             "local",
             "simulated",
             "embedded local stack: Tansu broker, Content Service and reference CJ service "
-            f"with the simulated judge (seed {self._settings.judge_seed}, faults {faults}); "
+            f"with the simulated judge (seed {self._settings.judge_seed}, faults {faults}, "
+            f"judge profile {profile.label}); "
             "not LLM judgements; costs are estimates at the named model's prices, no money "
             "was spent",
             pairing=pairing,
+            judge_profile={"name": profile.name, "sha256": profile.sha256},
         )
 
 

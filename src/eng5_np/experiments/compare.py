@@ -16,17 +16,22 @@ is left out with a warning, so a sweep whose one cell failed still gets its comp
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from eng5_np.errors import UsageError
 from eng5_np.experiments.record import find_artefact, load_experiment, load_record
+from eng5_np.primitives.atomic import atomic_write_bytes
 from eng5_np.report.compare_view import Comparison, build_comparison, check_comparable
+from eng5_np.report.compare_view_differences import comparison_record
 from eng5_np.report.experiment_render import write_compare_reports
 from eng5_np.report.render import load_artefact
 from eng5_np.report.run_summary import RunSummary, summarise_run
 
 SWEEP_FILE = "sweep.json"
+COMPARE_FILE = "compare.json"
+"""The comparison's figures and difference intervals, stored beside compare.md/html."""
 ADVICE = "Pass artefact files, run folders, experiment folders (--repeats) or sweep folders."
 
 
@@ -98,7 +103,13 @@ def compare_groups(groups: list[RunGroup], output_dir: Path | None = None) -> Co
     comparison = build_comparison(loaded)
     result = CompareResult(comparison, warnings=warnings)
     if output_dir is not None:
-        result.report_paths = write_compare_reports(output_dir, comparison)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        record = json.dumps(comparison_record(comparison), indent=2, ensure_ascii=False)
+        atomic_write_bytes(output_dir / COMPARE_FILE, (record + "\n").encode("utf-8"))
+        result.report_paths = (
+            output_dir / COMPARE_FILE,
+            *write_compare_reports(output_dir, comparison),
+        )
     return result
 
 

@@ -51,6 +51,7 @@ DEFINING_SETTINGS = (
     "judge_faults",
     "pairing",
     "target_precision",
+    "judge_profile",
 )
 """Settings that make repeats "the same batch"; a resumed experiment must not change them."""
 MAX_LABEL = 64

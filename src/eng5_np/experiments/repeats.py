@@ -22,7 +22,6 @@ or a Ctrl-C stops the experiment at once with that code, after the record is wri
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ from eng5_np.experiments.record import (
 )
 from eng5_np.logs import detach_run_log, get_logger
 from eng5_np.modes.collect import StopReason
+from eng5_np.modes.common import set_aside
 from eng5_np.report.experiment_render import write_experiment_reports
 from eng5_np.report.experiment_view import ExperimentView, RepeatRow, build_experiment_view
 from eng5_np.report.render import load_artefact
@@ -109,6 +109,12 @@ def open_record(
     return record
 
 
+def check_repeat_count(repeats: int) -> None:
+    """Raise :class:`UsageError` (exit 2) unless ``repeats`` is 1 to :data:`MAX_REPEATS`."""
+    if not 1 <= repeats <= MAX_REPEATS:
+        raise UsageError(f"--repeats must be 1-{MAX_REPEATS}, got {repeats}")
+
+
 async def run_repeats(
     settings: RunSettings,
     *,
@@ -123,8 +129,7 @@ async def run_repeats(
     ``settings.output_dir`` is the experiment folder and ``settings.batch_id`` its label
     (taken from ``experiment.json`` when resuming and ``label_explicit`` is False).
     """
-    if not 1 <= repeats <= MAX_REPEATS:
-        raise UsageError(f"--repeats must be 1-{MAX_REPEATS}, got {repeats}")
+    check_repeat_count(repeats)
     say = notify or (lambda message: None)
     runner = run_one or default_run_one()
     folder = settings.resolved_output_dir
@@ -178,8 +183,11 @@ async def _one_repeat(
         record_artefact(entry, folder, found.artefact)
         say(f"{name}: already {found.status.value}, not run again ({entry.batch_label})")
         return entry.exit_code
+    # --republish only means something for a repeat whose published request is resumed.
+    republish = settings.republish and found.status is RepeatStatus.INCOMPLETE and found.published
     if found.status is RepeatStatus.INCOMPLETE and ephemeral and found.published:
-        aside = _set_aside(run_dir)
+        republish = False  # set aside: its repeat starts afresh and publishes anyway
+        aside = set_aside(run_dir)
         entry.set_aside.append(aside.name)
         say(f"{name}: its request went to a local stack that is gone; kept as {aside.name}")
     elif found.status is RepeatStatus.INCOMPLETE:
@@ -188,7 +196,12 @@ async def _one_repeat(
     entry.status, entry.detail = RepeatStatus.INCOMPLETE, None
     save_record(folder, record)
     repeat_settings = settings.model_copy(
-        update={"output_dir": run_dir, "batch_id": entry.batch_label, "await_completion": True}
+        update={
+            "output_dir": run_dir,
+            "batch_id": entry.batch_label,
+            "await_completion": True,
+            "republish": republish,
+        }
     )
     try:
         result = await runner(repeat_settings, stack)
@@ -217,14 +230,6 @@ async def _one_repeat(
         result.raise_for_outcome()  # Ctrl-C stops the whole experiment (exit 4)
     say(f"{name}: {entry.status.value}")
     return entry.exit_code
-
-
-def _set_aside(run_dir: Path) -> Path:
-    attempt = 1
-    while (target := run_dir.with_name(f"{run_dir.name}.set-aside-{attempt}")).exists():
-        attempt += 1
-    shutil.move(str(run_dir), str(target))
-    return target
 
 
 def _experiment_view(folder: Path, record: ExperimentRecord) -> ExperimentView:

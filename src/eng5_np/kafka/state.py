@@ -40,6 +40,8 @@ class CollectorState(BaseModel):
     publishing_from: dict[str, int] | None = None
     """Set just before publishing: request-topic partition → end offset at that moment."""
     request: RequestPosition | None = None
+    republished: list[RequestPosition] = Field(default_factory=list)
+    """Where ``--republish`` published the same request envelope again, in order."""
     offsets: dict[str, dict[str, int]] = Field(default_factory=dict)
     """topic → partition (as str, JSON keys) → next offset to read."""
     event_file_sizes: dict[str, int] = Field(default_factory=dict)

@@ -3,7 +3,8 @@
 Routes (bodies and status codes as the platform's):
 
 - ``GET  /admin/v1/assessment-instructions/assignment/<assignment_id>`` → 200 the
-  instructions, 404 ``{"error"}`` when the assignment has none;
+  instructions, 404 ``{"error"}`` when the assignment has none (500 with the admin fault
+  ``missing-500``, as the measured platform answers, SPEC §11.6);
 - ``POST /admin/v1/assessment-instructions`` → 200 the stored instructions; 400 ``{"error"}``
   when the body is invalid (exactly one of ``assignment_id``/``course_id``,
   ``instructions_text`` ≥ 10 characters, a known ``grade_scale``, ``context_origin``
@@ -131,11 +132,18 @@ class _AdminRoutes:
                 return response
         return await handler(request)
 
+    def _missing(self, assignment_id: str) -> web.Response:
+        """The answer for an assignment without instructions: 404, or 500 with the fault
+        ``missing-500`` (the measured platform's unregistered error handlers, SPEC §11.6)."""
+        if self._store.missing_answers_500:
+            return web.Response(status=500, text="500 Internal Server Error")
+        return _error(404, f"no assessment instructions for assignment {assignment_id!r}")
+
     async def get_instructions(self, request: web.Request) -> web.Response:
         assignment_id = request.match_info["assignment_id"]
         record = self._store.instructions_for(assignment_id)
         if record is None:
-            return _error(404, f"no assessment instructions for assignment {assignment_id!r}")
+            return self._missing(assignment_id)
         return web.json_response(record.to_json())
 
     async def post_instructions(self, request: web.Request) -> web.Response:
@@ -153,7 +161,7 @@ class _AdminRoutes:
         assignment_id = request.match_info["assignment_id"]
         instructions = self._store.instructions_for(assignment_id)
         if instructions is None:
-            return _error(404, f"no assessment instructions for assignment {assignment_id!r}")
+            return self._missing(assignment_id)
         every_anchor = self._store.anchors_for(assignment_id)
         on_scale = [a for a in every_anchor if a.grade_scale == instructions.grade_scale]
         return web.json_response(

@@ -15,9 +15,17 @@ Semantic checks live here (the HTTP layer checks the body's shape): an anchor ne
 assignment with instructions and a grade on the assignment's scale, else
 :class:`AdminRejected` (→ 400).
 
-Fault ``drop_writes`` reproduces the measured platform's defect: both writes answer as if
-they had succeeded — with the record they would have stored, ids included — but nothing
-is kept, so a read-back finds the old state.
+Stored texts lose their surrounding whitespace (instructions text, rubric, anchor label), as
+the platform's models strip strings (SPEC §11.6): a client that compares its read-back byte
+for byte sees a "difference" although the write stuck.
+
+Faults (:data:`ADMIN_FAULTS`, comma-separated in a spec, :func:`parse_admin_faults`):
+
+- ``drop-writes`` reproduces the measured platform's defect: both writes answer as if they
+  had succeeded — with the record they would have stored, ids included — but nothing is
+  kept, so a read-back finds the old state;
+- ``missing-500``: a GET for an assignment without instructions answers 500, not 404 — the
+  measured platform does not register its error handlers (SPEC §11.6).
 """
 
 from __future__ import annotations
@@ -47,10 +55,27 @@ PLATFORM_GRADE_SCALES: Final[Mapping[str, tuple[str, ...]]] = {
 }
 """Anchor grades of every scale id the platform knows (SPEC §11.2), lowest first."""
 CONTEXT_ORIGINS: Final = ("research_experiment", "canonical_national")
-ADMIN_FAULTS: Final = ("drop-writes",)
+ADMIN_FAULTS: Final = ("drop-writes", "missing-500")
 """Faults the admin API can be started with (``LocalStackConfig.admin_faults``)."""
 
 ContextOrigin = Literal["research_experiment", "canonical_national"]
+
+
+def parse_admin_faults(spec: str | None) -> frozenset[str]:
+    """The faults of a comma-separated spec such as ``drop-writes,missing-500`` (None: none);
+    ``ValueError`` naming the known faults for an unknown one."""
+    if not spec:
+        return frozenset()
+    faults = frozenset(part.strip() for part in spec.split(",") if part.strip())
+    unknown = sorted(faults - set(ADMIN_FAULTS))
+    if unknown:
+        raise ValueError(f"unknown admin fault {unknown[0]!r}; known: {', '.join(ADMIN_FAULTS)}")
+    return faults
+
+
+def _stored(text: str | None) -> str | None:
+    """A text as the platform stores it: surrounding whitespace stripped."""
+    return text.strip() if text is not None else None
 
 
 class AdminRejected(Exception):
@@ -100,9 +125,15 @@ class AdminStore:
     """Instructions and anchors in memory; see the module docstring for the rules."""
 
     def __init__(
-        self, *, drop_writes: bool = False, clock: Callable[[], datetime] = utc_now
+        self,
+        *,
+        drop_writes: bool = False,
+        missing_answers_500: bool = False,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.drop_writes = drop_writes
+        self.missing_answers_500 = missing_answers_500
+        """Fault ``missing-500``: the HTTP layer answers 500 for a missing assignment."""
         self._clock = clock
         self._instructions: dict[tuple[str, str], AssessmentInstructions] = {}
         self._anchors: dict[int, RegisteredAnchor] = {}
@@ -133,11 +164,11 @@ class AdminStore:
             id=existing.id if existing is not None else next(self._instruction_ids),
             assignment_id=assignment_id,
             course_id=course_id,
-            instructions_text=instructions_text,
+            instructions_text=instructions_text.strip(),
             grade_scale=grade_scale,
             context_origin=context_origin,
             student_prompt_storage_id=student_prompt_storage_id,
-            judge_rubric_text=judge_rubric_text,
+            judge_rubric_text=_stored(judge_rubric_text),
             created_at=existing.created_at if existing is not None else self._clock(),
         )
         if not self.drop_writes:
@@ -153,6 +184,7 @@ class AdminStore:
     ) -> tuple[RegisteredAnchor, bool]:
         """Register (or, same label, update) an anchor; the record and whether it is new."""
         instructions = self.check_grade(assignment_id, grade)
+        anchor_label = _stored(anchor_label)
         existing = None
         if anchor_label is not None:
             existing = next(

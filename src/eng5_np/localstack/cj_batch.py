@@ -49,6 +49,7 @@ from eng5_np.contracts import (
     ELSCJAssessmentRequestV1,
     EventEnvelope,
     LLMComparisonResultV1,
+    LLMConfigOverrides,
     build_envelope,
     to_wire_bytes,
     utc_now,
@@ -65,7 +66,14 @@ from eng5_np.localstack.cj_results import (
     build_failure,
 )
 from eng5_np.localstack.designs import BatchStop, Judgement, PairingConfig, run_design
-from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, JudgeVerdict, SimulatedJudge
+from eng5_np.localstack.judge import (
+    JudgeConfig,
+    JudgeEssay,
+    JudgeVerdict,
+    SimulatedJudge,
+    judge_settings,
+    profile_metadata,
+)
 from eng5_np.localstack.llm_judge import (
     JudgeRuntime,
     JudgingConfig,
@@ -74,6 +82,7 @@ from eng5_np.localstack.llm_judge import (
     comparison_tasks,
     prompt_context,
 )
+from eng5_np.localstack.llm_judge.cost import usd
 from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.pairing import (
     PlannedPair,
@@ -82,6 +91,7 @@ from eng5_np.localstack.pairing import (
     draw_key,
 )
 from eng5_np.reference.grades import GradeScale
+from eng5_np.reference.llm_models import ModelEntry, load_manifest
 
 __all__ = [
     "CJ_SOURCE_SERVICE",
@@ -242,8 +252,12 @@ async def _assess(batch: _Batch) -> None:
         seed=seed,
         runner_mode=runner_mode if isinstance(runner_mode, str) else None,
     )
-    judge = batch.judge_config.build(len(prepared.scale.grades))
     context = prepared.judge_context
+    judge = batch.judge_config.build(
+        len(prepared.scale.grades),
+        judge_settings(context.overrides),
+        priced_as(context.overrides),
+    )
     pair_judge = batch.judging.for_batch(
         judge,
         prompt_context(
@@ -287,7 +301,10 @@ async def _assess(batch: _Batch) -> None:
     }
     if stop.failed:
         raise AssessmentFailure("LOW_SUCCESS_RATE", stop.detail, details=stop_metadata)
-    judge_metadata: dict[str, Any] = {"judge_seed": judge.seed}
+    judge_metadata: dict[str, Any] = {
+        "judge_seed": judge.seed,
+        "judge_profile": profile_metadata(batch.judge_config.profile, judge),
+    }
     if not batch.judging.config.choice.is_simulated:
         judge_metadata = {"simulated": False, "judge": batch.judging.config.choice.label}
     assessment = assess_batch(
@@ -306,9 +323,20 @@ async def _assess(batch: _Batch) -> None:
             **stop_metadata,
         },
     )
-    await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
+    if batch.judge_config.faults.withhold_result:
+        # Fault no-result: the platform sends its completion, then fails to build the result.
+        logger.warning("cj_service.result_withheld", batch_id=batch.context.batch_id)
+    else:
+        await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
     batch.report.status = assessment.completion.status
+
+
+def priced_as(overrides: LLMConfigOverrides | None) -> ModelEntry | None:
+    """The manifest model a request names, which the simulated judge is priced as."""
+    if overrides is None or not overrides.model_override:
+        return None
+    return load_manifest().find(overrides.model_override, overrides.provider_override)
 
 
 def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:
@@ -355,6 +383,8 @@ class _WaveJudge:
         self._design_pairs = 0
         self._swapped = 0
         self._published = 0
+        self._spent = 0.0
+        """What this batch's callbacks cost: what the runner's artefact records."""
         self.outcomes: list[ComparisonOutcome] = []
         self._metadata = {
             "bos_batch_id": batch.context.batch_id,
@@ -396,6 +426,7 @@ class _WaveJudge:
                 await self._publish_noise_due(acks)
                 raw = _wire(verdict.callback)
                 acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+                self._spent += verdict.callback.cost_estimate
                 if verdict.duplicate:
                     acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
                     report.duplicates += 1
@@ -431,10 +462,14 @@ class _WaveJudge:
         # The design's refit, the result and the completion only follow acknowledged callbacks.
         await asyncio.gather(*acks)
         if stopped is not None:
+            # Told after the calls in flight settled, so the figures are final (a message built
+            # when the limit refused a call said "spent $0.0000" of a batch that cost $0.00042).
+            guard = batch.judging.guard
             raise AssessmentFailure(
                 "COST_LIMIT_REACHED",
                 f"--cost-limit reached after {self._published} of {report.planned} "
-                f"comparisons: {stopped}",
+                f"comparisons, which cost {usd(self._spent)}; the judge has "
+                f"{guard.describe() if guard else stopped}",
             )
         # The design hears back about its own pairs; the swapped copies are extra data.
         return [judged[index] for index in range(len(wave)) if index in judged]

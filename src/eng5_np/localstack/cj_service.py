@@ -120,6 +120,8 @@ class ReferenceCJService(AsyncService):
         """Batches judged per set of texts: a repeat of the same texts draws anew."""
         self._report_added = asyncio.Event()
         self._requests_processed = 0
+        self._ignored = 0
+        """Requests ignored so far by the fault ``ignore_requests``."""
         self._cj_batch_ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._consumer: AIOKafkaConsumer | None = None
@@ -287,6 +289,11 @@ class ReferenceCJService(AsyncService):
             return
         if batch_id in self._reports:
             logger.info("cj_service.request_duplicate", batch_id=batch_id, offset=offset)
+            return
+        if self._ignored < self._judge_config.faults.ignore_requests:
+            # Fault ignore-requests: as a consumer that joined after the publish (SPEC §11.6).
+            self._ignored += 1
+            logger.warning("cj_service.request_ignored", batch_id=batch_id, offset=offset)
             return
         assert self._session is not None
         assert self._producer is not None

@@ -36,7 +36,7 @@ from eng5_np.contracts import (
     LLM_COMPARISON_RESULT_TOPIC,
 )
 from eng5_np.localstack.admin_auth import TokenAuthority
-from eng5_np.localstack.admin_store import ADMIN_FAULTS, AdminStore
+from eng5_np.localstack.admin_store import AdminStore, parse_admin_faults
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
@@ -69,10 +69,12 @@ ComponentT = TypeVar("ComponentT")
 
 
 def _admin_store(admin_faults: str | None) -> AdminStore:
-    """The CJ service's store, with the admin fault ``admin_faults`` (None = none)."""
-    if admin_faults is not None and admin_faults not in ADMIN_FAULTS:
-        raise ValueError(f"unknown admin fault {admin_faults!r}; known: {', '.join(ADMIN_FAULTS)}")
-    return AdminStore(drop_writes=admin_faults == "drop-writes")
+    """The CJ service's store, with the admin faults of the spec ``admin_faults`` (None =
+    none; comma-separated, :data:`~eng5_np.localstack.admin_store.ADMIN_FAULTS`)."""
+    faults = parse_admin_faults(admin_faults)
+    return AdminStore(
+        drop_writes="drop-writes" in faults, missing_answers_500="missing-500" in faults
+    )
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,9 @@ class LocalStackConfig:
     health_port: int = 0
     """Port of the CJ service's HTTP endpoint, ``/healthz`` and admin API (0 = free port)."""
     admin_faults: str | None = None
-    """``"drop-writes"``: the admin API's writes answer success but store nothing (the
-    measured platform's defect, SPEC §11.2); None: writes stick."""
+    """Comma-separated admin API faults: ``drop-writes`` (writes answer success but store
+    nothing, SPEC §11.2), ``missing-500`` (a missing assignment answers 500, SPEC §11.6);
+    None: the API behaves."""
     content_store_dir: Path | None = None
     """Keep uploaded texts in this folder instead of memory."""
     broker_log_dir: Path | None = None

@@ -20,13 +20,19 @@ from aiokafka import TopicPartition
 
 from eng5_np.artefact.event_log import EventLog
 from eng5_np.artefact.hydrator import Hydrator, MetadataIncomplete
+from eng5_np.contracts import CJ_REQUEST_TOPIC
 from eng5_np.errors import UsageError
 from eng5_np.kafka.collector import CallbackCollector
 from eng5_np.kafka.state import CollectorState, save_state
 from eng5_np.logs import get_logger
 from eng5_np.modes.progress import ProgressSink
+from eng5_np.settings import FIRST_CALLBACK_DEADLINE_S, RESULT_GRACE_S
 
 log = get_logger(__name__)
+
+
+GRACE_NOTE_AFTER_S = 5.0
+"""Seconds after a completion without its result before the wait for it is announced."""
 
 
 class StopReason(StrEnum):
@@ -46,6 +52,14 @@ class CollectConfig:
     poll_s: float = 0.5
     result_grace_s: float = 10.0
     """How long to wait for the thin completion once the rich result is in."""
+    completion_grace_s: float = RESULT_GRACE_S
+    """How long to wait for the rich result once the thin completion is in (``--result-grace``):
+    the platform can send the completion and never the result (SPEC §11.6); after this the
+    run ends complete, analysed from the comparisons alone."""
+    first_callback_deadline_s: float = FIRST_CALLBACK_DEADLINE_S
+    """Seconds without any comparison of the batch before the runner says the CJ service may
+    never have picked the request up (``--first-callback-deadline``); collection goes on until
+    ``timeout_s``."""
     state_every_events: int = 500
     state_every_s: float = 1.0
     artefact_every_s: float = 15.0
@@ -59,6 +73,10 @@ class CollectOutcome:
     reason: StopReason
     elapsed_s: float
     detail: str
+    service_result_missing: bool = False
+    """Completed on the thin completion alone: the service's rich result never came."""
+    result_grace_s: float | None = None
+    """How long the rich result was waited for after the completion (when it never came)."""
 
 
 def save_checkpoint(
@@ -100,6 +118,9 @@ async def collect(
     since_state = 0
     last_state = last_artefact = last_event = time.monotonic()
     result_seen_at: float | None = None
+    completion_seen_at: float | None = None
+    grace_noted = False
+    first_callback_noted = False
     drain_to: dict[TopicPartition, int] | None = None
     drained_idle = False
     silence_warned_at = 0.0  # the silence (s) the last warning reported; 0 = none yet
@@ -109,10 +130,20 @@ async def collect(
             if hydrator.failure is not None:
                 return CollectOutcome(StopReason.FAILED, now - start, hydrator.failure["reason"])
             finished = None
+            without_result = False
             if hydrator.done:
                 finished = "result and completion"
             elif result_seen_at is not None and now - result_seen_at >= config.result_grace_s:
                 finished = "result received; completion not seen"
+            elif (
+                completion_seen_at is not None
+                and now - completion_seen_at >= config.completion_grace_s
+            ):
+                finished = (
+                    "completion received; the CJ service's result never came (waited "
+                    f"{config.completion_grace_s:g} s): analysed from the comparisons alone"
+                )
+                without_result = True
             if finished is not None:
                 # The result and completion travel on other topics than the comparisons, so
                 # with a backlog (a resume, a slow runner) they can be read before the last
@@ -122,7 +153,13 @@ async def collect(
                 if drain_to is None:
                     drain_to = await collector.end_offsets()
                 if drained_idle or collector.has_reached(drain_to):
-                    return CollectOutcome(StopReason.COMPLETED, now - start, finished)
+                    return CollectOutcome(
+                        StopReason.COMPLETED,
+                        now - start,
+                        finished,
+                        service_result_missing=without_result,
+                        result_grace_s=config.completion_grace_s if without_result else None,
+                    )
             if stop.is_set():
                 return CollectOutcome(StopReason.INTERRUPTED, now - start, "interrupted by signal")
             if now >= deadline:
@@ -157,6 +194,20 @@ async def collect(
                 silence_warned_at = 0.0
             if hydrator.result is not None and result_seen_at is None:
                 result_seen_at = now
+            if hydrator.completion is not None and completion_seen_at is None:
+                completion_seen_at = now
+            if (
+                not grace_noted
+                and completion_seen_at is not None
+                and hydrator.result is None
+                and now - completion_seen_at >= min(GRACE_NOTE_AFTER_S, config.completion_grace_s)
+            ):
+                # Not at once: the result often follows the completion on its own topic.
+                progress.note(
+                    "the CJ service sent its completion but not its result; waiting up to "
+                    f"{config.completion_grace_s:g} s (--result-grace) for it"
+                )
+                grace_noted = True
             if since_state >= config.state_every_events or (
                 since_state and now - last_state >= config.state_every_s
             ):
@@ -165,6 +216,11 @@ async def collect(
             if now - last_artefact >= config.artefact_every_s:
                 write_artefact()
                 last_artefact = now
+            if not first_callback_noted and now - start >= config.first_callback_deadline_s:
+                first_callback_noted = True
+                if _nothing_for_the_batch(hydrator):
+                    log.warning("collect.no_first_callback", seconds=round(now - start))
+                    progress.note(not_picked_up_line(config))
             silence = now - last_event
             if silence >= silence_warned_at + config.silence_warning_s:
                 # Repeated every silence_warning_s with the time so far: one warning in a
@@ -182,6 +238,23 @@ async def collect(
     finally:
         _remove_signal_handlers(signals)
         save_checkpoint(run_dir, state, events, collector, hydrator)
+
+
+def _nothing_for_the_batch(hydrator: Hydrator) -> bool:
+    """No comparison, result, completion or failure of the batch has arrived."""
+    return hydrator.observed.llm_comparisons == 0 and not any(
+        event is not None for event in (hydrator.result, hydrator.completion, hydrator.failure)
+    )
+
+
+def not_picked_up_line(config: CollectConfig) -> str:
+    """The one line said when the first-callback deadline passes without any comparison."""
+    return (
+        f"no comparison for this batch {config.first_callback_deadline_s:g} s after publishing: "
+        f"is the CJ service consuming {CJ_REQUEST_TOPIC}? (a consumer that joined after the "
+        "publish never sees the request) — stop and run the same command with --republish, "
+        f"or resume later; waiting until --completion-timeout ({config.timeout_s:g} s)"
+    )
 
 
 def _install_signal_handlers(stop: asyncio.Event) -> list[int]:

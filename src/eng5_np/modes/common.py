@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from uuid import uuid4
 
@@ -9,6 +10,7 @@ from eng5_np.artefact.checksum import MANIFEST_FOLDERS
 from eng5_np.dataset.anchor_subset import anchors_only
 from eng5_np.dataset.inventory import Inventory, build_inventory
 from eng5_np.errors import UsageError
+from eng5_np.kafka.state import STATE_FILE
 from eng5_np.logs import attach_run_log, bind_run_context, get_logger
 from eng5_np.primitives.atomic import remove_stale_temp_files
 from eng5_np.reference.grades import GRADE_SCALES
@@ -33,6 +35,17 @@ def load_inventory(settings: RunSettings, wire_batch_id: str) -> Inventory:
     if settings.mode is RunMode.ANCHOR_ALIGN:
         return anchors_only(inventory, settings.anchor_grades)
     return inventory
+
+
+def check_dataset(settings: RunSettings) -> None:
+    """Read the run's dataset and raise :class:`DatasetError` (exit 2) when it is unusable.
+
+    Called before a local stack starts: a bad dataset, ``--anchor-grades`` naming a grade the
+    dataset lacks, or too few anchors are known from the files alone, so nothing is started
+    for a run that cannot begin (issue 14). The run reads the dataset again under its own
+    wire batch id.
+    """
+    load_inventory(settings, new_wire_batch_id()).require_usable()
 
 
 def prepare_run_folder(settings: RunSettings, wire_batch_id: str) -> Path:
@@ -60,3 +73,30 @@ def require_output_folder(run_dir: Path) -> None:
             advice="Pass a folder that does not exist yet (it is created) or an earlier run's "
             "folder to resume it.",
         )
+
+
+def set_aside(run_dir: Path) -> Path:
+    """Move ``run_dir`` to ``<name>.set-aside-K`` (the first K free) and return the new path.
+
+    Nothing is deleted: the attempt stays readable next to the folder that starts afresh.
+    """
+    attempt = 1
+    while (target := run_dir.with_name(f"{run_dir.name}.set-aside-{attempt}")).exists():
+        attempt += 1
+    shutil.move(str(run_dir), str(target))
+    return target
+
+
+def set_aside_gone_stack_attempt(run_dir: Path) -> Path | None:
+    """Before a ``--local-stack`` run: set aside an earlier attempt in ``run_dir``, if any.
+
+    A state file there holds offsets and a batch of a local stack that stopped with the
+    command that started it; a new stack has never heard of that batch, so resuming would
+    wait out the whole timeout (issue 14). Returns where the attempt was kept, or None when
+    the folder holds no earlier attempt.
+    """
+    if not (run_dir / STATE_FILE).is_file():
+        return None
+    aside = set_aside(run_dir)
+    log.info("run_folder.set_aside", path=str(run_dir), kept_as=str(aside))
+    return aside

@@ -5,7 +5,6 @@ the collector's positions are fixed (and saved) before the request is published.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +28,7 @@ from eng5_np.errors import (
 )
 from eng5_np.kafka.clients import make_consumer, require_topics, start_client, stop_client
 from eng5_np.kafka.collector import CallbackCollector
-from eng5_np.kafka.publisher import find_published_request, publish_request, request_topic_ends
-from eng5_np.kafka.state import CollectorState, RequestPosition, load_state, save_state
+from eng5_np.kafka.state import CollectorState, load_state, save_state
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectConfig, CollectOutcome, StopReason, collect
 from eng5_np.modes.common import (
@@ -38,7 +36,13 @@ from eng5_np.modes.common import (
     new_wire_batch_id,
     prepare_run_folder,
 )
-from eng5_np.modes.execute_artefact import ExecuteArtefact
+from eng5_np.modes.execute_artefact import ExecuteArtefact, judge_identity
+from eng5_np.modes.execute_publish import (
+    REQUEST_FILE,
+    publish_once,
+    republish,
+    storage_ids_from_request,
+)
 from eng5_np.modes.preflight import (
     check_assignment,
     check_model,
@@ -62,7 +66,6 @@ from eng5_np.upload import (
 
 log = get_logger(__name__)
 
-REQUEST_FILE = Path("requests") / "els_cj_assessment_request.json"
 EXTERNAL_STACK = StackInfo("external", "llm", "services given by address (the platform)")
 
 
@@ -78,6 +81,8 @@ class ExecuteResult:
     hydrator: Hydrator
     warnings: list[str] = field(default_factory=list)
     report_paths: tuple[Path, ...] = ()
+    judge: str | None = None
+    """Who judged, as far as the runner can tell, for the summary (external stacks only)."""
 
     def raise_for_outcome(self) -> None:
         """Raise the documented error when collection failed, timed out or was interrupted."""
@@ -90,7 +95,15 @@ class ExecuteResult:
                 f"the CJ service reported the batch failed: {outcome.detail}; artefact {path}"
             )
         if outcome.reason is StopReason.TIMEOUT:
-            raise CollectionTimeout(f"{outcome.detail}; partial artefact {path}")
+            advice = None
+            if self.hydrator.observed.llm_comparisons == 0:
+                advice = (
+                    "No comparison arrived: the CJ service may never have picked the request "
+                    f"up. Check it consumes {CJ_REQUEST_TOPIC}, then run the same command "
+                    "with --republish to publish the request again (the partial artefact is "
+                    "valid)."
+                )
+            raise CollectionTimeout(f"{outcome.detail}; partial artefact {path}", advice=advice)
         raise CollectionInterrupted(f"collection interrupted; partial artefact {path}")
 
 
@@ -116,6 +129,12 @@ async def run_execute(
             advice=f"Pass --batch-id {state.batch_label} to resume it, or another --output-dir.",
         )
     resumed = state is not None and state.request_published
+    if settings.republish and not resumed:
+        raise UsageError(
+            f"--republish: {run_dir} holds no published request to publish again",
+            advice="Use --republish only to resume a run whose request was published (the same "
+            "--output-dir and --batch-id); a new run publishes its request anyway.",
+        )
     wire_batch_id = state.wire_batch_id if state is not None else new_wire_batch_id()
     state = state or CollectorState(batch_label=settings.batch_id, wire_batch_id=wire_batch_id)
 
@@ -143,7 +162,7 @@ async def run_execute(
         await require_topics(settings, (CJ_REQUEST_TOPIC, *CALLBACK_TOPICS))
     request_bytes: bytes | None = None  # composed below unless the request is already out
     if resumed:
-        storage_ids = _storage_ids_from_request(run_dir, inventory)
+        storage_ids = storage_ids_from_request(run_dir, inventory)
         log.info("execute.resume", wire_batch_id=wire_batch_id)
     else:
         storage_ids = await _upload(settings, inventory, essays, sink)
@@ -182,7 +201,10 @@ async def run_execute(
         judge_overrides=judge_overrides,
         assignment=assignment,
         model_manifest_source=model_check.source,
+        provider_mode=model_check.provider_mode,
     )
+
+    judge = judge_identity(stack, model_check.provider_mode)
 
     def artefact(status: RunStatus, final: bool) -> Path:
         return writer.write(status, final=final)
@@ -193,7 +215,9 @@ async def run_execute(
         path = artefact(
             RunStatus(mode=settings.mode, stop_reason="--no-kafka: not published"), True
         )
-        return ExecuteResult(path, wire_batch_id, False, resumed, None, hydrator, warnings)
+        return ExecuteResult(
+            path, wire_batch_id, False, resumed, None, hydrator, warnings, judge=judge
+        )
 
     consumer = make_consumer(settings)
     await start_client(consumer, settings.kafka_bootstrap, security=settings.kafka_security)
@@ -205,10 +229,15 @@ async def run_execute(
         save_state(run_dir, state)
         if not state.request_published:
             assert request_bytes is not None  # not resumed, so it was composed above
-            state.request = await _publish_once(settings, run_dir, state, request_bytes)
+            state.request = await publish_once(settings, run_dir, state, request_bytes)
             state.request_published = True
             save_state(run_dir, state)
             log.info("execute.published", **state.request.model_dump())
+        elif settings.republish:
+            again = await republish(settings, run_dir, state)
+            sink.note(
+                f"re-published the request (partition {again.partition}, offset {again.offset})"
+            )
         if not settings.await_completion:
             path = artefact(
                 RunStatus(
@@ -219,10 +248,16 @@ async def run_execute(
                 ),
                 True,
             )
-            return ExecuteResult(path, wire_batch_id, True, resumed, None, hydrator, warnings)
+            return ExecuteResult(
+                path, wire_batch_id, True, resumed, None, hydrator, warnings, judge=judge
+            )
         budget = ComparisonBudget(len(essays), requested_max_comparisons(settings, len(essays)))
         timeout = settings.completion_timeout
-        config = collect_config or CollectConfig(timeout_s=timeout)
+        config = collect_config or CollectConfig(
+            timeout_s=timeout,
+            completion_grace_s=settings.result_grace,
+            first_callback_deadline_s=settings.first_callback_deadline,
+        )
         collecting = collect(
             run_dir=run_dir,
             state=state,
@@ -253,7 +288,15 @@ async def run_execute(
     state.finished = outcome.reason is StopReason.COMPLETED
     save_state(run_dir, state)
     result = ExecuteResult(
-        path, wire_batch_id, True, resumed, outcome, hydrator, warnings, report_paths=reports
+        path,
+        wire_batch_id,
+        True,
+        resumed,
+        outcome,
+        hydrator,
+        warnings,
+        report_paths=reports,
+        judge=judge,
     )
     if raise_on_failure:
         result.raise_for_outcome()
@@ -303,42 +346,6 @@ async def _upload(
             failures=lines,
         )
     return outcome.storage_ids
-
-
-async def _publish_once(
-    settings: RunSettings, run_dir: Path, state: CollectorState, value: bytes
-) -> RequestPosition:
-    """Publish the request unless an earlier, interrupted run of this batch already did."""
-    if state.publishing_from is not None:
-        found = await find_published_request(
-            settings, CJ_REQUEST_TOPIC, state.wire_batch_id, state.publishing_from
-        )
-        if found is not None:
-            log.info("execute.request_found", offset=found.offset, partition=found.partition)
-            return found
-    state.publishing_from = await request_topic_ends(settings, CJ_REQUEST_TOPIC)
-    save_state(run_dir, state)
-    return await publish_request(settings, CJ_REQUEST_TOPIC, state.wire_batch_id, value)
-
-
-def _storage_ids_from_request(run_dir: Path, inventory: Inventory) -> dict[str, str]:
-    """On resume, the storage ids are the ones in the request that was published."""
-    path = run_dir / REQUEST_FILE
-    try:
-        data = json.loads(path.read_bytes())["data"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise UsageError(
-            f"{path} is missing or unreadable ({type(exc).__name__}) but state.json says the "
-            "request was published",
-            advice="Restore the run folder, or start a new run in another --output-dir.",
-        ) from None
-    by_essay = {e["essay_id"]: e["text_storage_id"] for e in data["essays_for_cj"]}
-    ids = {e.checksum: by_essay[e.essay_id] for e in inventory.essays if e.essay_id in by_essay}
-    prompt_ref = data.get("student_prompt_ref") or {}
-    prompt_id = prompt_ref.get("references", {}).get("student_prompt_text", {}).get("storage_id")
-    if prompt_id and inventory.prompt is not None:
-        ids[inventory.prompt.checksum] = prompt_id
-    return ids
 
 
 def _replay(events: EventLog, state: CollectorState, hydrator: Hydrator) -> None:

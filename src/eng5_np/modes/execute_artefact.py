@@ -10,6 +10,7 @@ human reports are rendered.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from eng5_np.kafka.state import CollectorState
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectOutcome, StopReason
 from eng5_np.reference.grades import GRADE_SCALES
+from eng5_np.reference.provider_mode import ProviderMode, describe_judge
 from eng5_np.report.render import write_reports
 from eng5_np.request.overrides import JudgeOverrides
 from eng5_np.settings import RunMode, RunSettings
@@ -66,6 +68,8 @@ class ExecuteArtefact:
     judge_overrides: JudgeOverrides | None = None
     assignment: AssignmentContext | None = None
     model_manifest_source: str | None = None
+    provider_mode: ProviderMode | None = None
+    """With ``--llm-provider-url``: whether the platform's LLM Provider runs in mock mode."""
 
     @property
     def path(self) -> Path:
@@ -85,7 +89,7 @@ class ExecuteArtefact:
             seal_and_write(self.path, document, validate=False)
             return self.path
         seal_and_write(self.path, self._document(status, RunAnalysis(block=no_analysis(PENDING))))
-        analysis = self.analyse()
+        analysis = self.analyse(result_never_came=status.service_result_missing)
         try:
             document = self._document(status, analysis)
             alignment = guarded_alignment(document, analysis.block.setdefault("errors", []))
@@ -102,8 +106,13 @@ class ExecuteArtefact:
             seal_and_write(self.path, self._document(status, RunAnalysis(block=failed)))
         return self.path
 
-    def analyse(self) -> RunAnalysis:
-        """The guarded analysis of what was collected (see :mod:`eng5_np.artefact.analysis`)."""
+    def analyse(self, *, result_never_came: bool = False) -> RunAnalysis:
+        """The guarded analysis of what was collected (see :mod:`eng5_np.artefact.analysis`).
+
+        ``result_never_came``: the batch completed without the service's result; the analysis
+        is the runner's own, over the essays sent and the platform's anchors the comparisons
+        name (``ANCHOR_<id>_…``, resolved through ``metadata.assignment``).
+        """
         # Who each essay is needs the inputs and the assignment, not the whole metadata block
         # (which reads the git state again).
         assignment = self.assignment.as_dict() if self.assignment is not None else None
@@ -119,6 +128,7 @@ class ExecuteArtefact:
             # letter scale (SPEC §11.1, §11.3); otherwise the runner projects.
             service_grades=self.assignment is not None
             and self.settings.grade_scale.value not in NUMERIC_GRADE_SCALES,
+            result_never_came=self.hydrator.run_essay_ids_sorted() if result_never_came else None,
         )
 
     def _metadata(self) -> dict[str, Any]:
@@ -126,12 +136,14 @@ class ExecuteArtefact:
             self.settings,
             self.inventory,
             wire_batch_id=self.state.wire_batch_id,
-            stack=effective_stack(self.stack, self.hydrator),
+            stack=effective_stack(self.stack, self.hydrator, self.provider_mode),
             llm_config_overrides=self.overrides,
             request_position=self.state.request.model_dump() if self.state.request else None,
+            request_republished=[p.model_dump() for p in self.state.republished],
             judge_overrides=self.judge_overrides,
             assignment=self.assignment.as_dict() if self.assignment else None,
             model_manifest_source=self.model_manifest_source,
+            llm_provider_mode=self.provider_mode.as_dict() if self.provider_mode else None,
         )
 
     def _document(self, status: RunStatus, analysis: RunAnalysis) -> dict[str, Any]:
@@ -173,6 +185,8 @@ def run_status(
             hydrator.result.assessment_metadata if hydrator.result is not None else None,
             (hydrator.failure or {}).get("error_info"),
         ),
+        service_result_missing=outcome is not None and outcome.service_result_missing,
+        result_grace_seconds=outcome.result_grace_s if outcome is not None else None,
     )
     if outcome is not None and outcome.reason is StopReason.INTERRUPTED:
         status.stop_reason = "interrupted by Ctrl-C or SIGTERM"
@@ -200,14 +214,27 @@ def write_run_reports(artefact_path: Path, hydrator: Hydrator) -> tuple[Path, ..
     return paths
 
 
-def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
-    """Mark the run simulated when the callbacks say so, whatever the addresses suggested.
+def effective_stack(
+    stack: StackInfo, hydrator: Hydrator, provider_mode: ProviderMode | None = None
+) -> StackInfo:
+    """Mark the run simulated when the callbacks or the LLM Provider say so, whatever the
+    addresses suggested.
 
     A compose stack or another terminal's local stack looks "external" to the runner; its
-    judgements come from the mock provider and its result says ``simulated``.
+    judgements come from the mock provider and its result says ``simulated``. The platform's
+    LLM Provider in mock mode names real models on its callbacks; only its health route
+    (``provider_mode``) tells.
     """
+    profile = reported_profile(hydrator)
     if stack.judge == "simulated":
-        return stack
+        return stack if profile is None else dataclasses.replace(stack, judge_profile=profile)
+    if provider_mode is not None and provider_mode.mode == "mock":
+        return StackInfo(
+            stack.kind,
+            "simulated",
+            f"{stack.description}; the platform's LLM Provider runs in mock mode "
+            f"({provider_mode.detail}): judgements and costs are invented, no money was spent",
+        )
     flagged = hydrator.result is not None and (
         hydrator.result.assessment_metadata.get("simulated") is True
     )
@@ -219,7 +246,38 @@ def effective_stack(stack: StackInfo, hydrator: Hydrator) -> StackInfo:
         "simulated",
         f"{stack.description}; the callbacks came from a simulated/mock judge (costs are "
         "estimates, no money was spent)",
+        judge_profile=profile,
     )
+
+
+def judge_identity(stack: StackInfo, provider_mode: ProviderMode | None) -> str | None:
+    """Who judged an external run, as far as the runner can tell (None: the local stack's
+    judge, which the runner started and knows)."""
+    if stack.kind != "external":
+        return None
+    return describe_judge(provider_mode.as_dict() if provider_mode is not None else None)
+
+
+def reported_profile(hydrator: Hydrator) -> dict[str, Any] | None:
+    """The judge profile the CJ result says its simulated judge used (name, hash, rule)."""
+    if hydrator.result is None:
+        return None
+    block = hydrator.result.assessment_metadata.get("judge_profile")
+    if not isinstance(block, dict):
+        return None
+    name, digest = block.get("name"), block.get("sha256")
+    if not (isinstance(name, str) and isinstance(digest, str) and len(digest) == 64):
+        return None
+    profile: dict[str, Any] = {"name": name, "sha256": digest}
+    rule = block.get("rule")
+    if isinstance(rule, int) and not isinstance(rule, bool):
+        profile["rule"] = rule
+    parameters = block.get("parameters")
+    if isinstance(parameters, dict) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in parameters.values()
+    ):
+        profile["parameters"] = {str(k): float(v) for k, v in parameters.items()}
+    return profile
 
 
 def guarded_alignment(document: dict[str, Any], errors: list[str]) -> dict[str, Any] | None:

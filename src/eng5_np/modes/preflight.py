@@ -19,6 +19,7 @@ from eng5_np.reference.llm_models import (
     load_manifest,
     validate_override,
 )
+from eng5_np.reference.provider_mode import ProviderMode, probe_provider_mode
 from eng5_np.settings import RunSettings
 
 ASSIGNMENT_FILE = Path("requests") / "assignment.json"
@@ -31,20 +32,30 @@ class ModelCheck:
 
     source: str
     warnings: list[str]
+    provider_mode: ProviderMode | None = None
+    """With ``--llm-provider-url``: whether that LLM Provider runs in mock mode."""
 
 
 async def check_model(settings: RunSettings) -> ModelCheck:
     """Validate ``--llm-model`` against the live manifest (with ``--llm-provider-url``) or the
-    shipped one; unknown model → exit 2, unreachable LLM Provider → exit 3."""
+    shipped one; unknown model → exit 2, unreachable LLM Provider → exit 3.
+
+    With ``--llm-provider-url`` the LLM Provider is also asked whether it runs in mock mode
+    (:mod:`eng5_np.reference.provider_mode`; never fails the run) and a mock one is warned of.
+    """
     manifest: ModelManifest
+    mode: ProviderMode | None = None
     if settings.llm_provider_url is not None:
         manifest = await fetch_live_manifest(settings.llm_provider_url)
         source = f"live: {redact_url(settings.llm_provider_url)}/api/v1/models"
+        mode = await probe_provider_mode(settings.llm_provider_url)
     else:
         manifest = load_manifest()
         source = "shipped: eng5_np/data/llm_models.json"
     _, warnings = validate_override(settings.llm_provider, settings.llm_model, manifest)
-    return ModelCheck(source, warnings)
+    if mode is not None and mode.mode == "mock":
+        warnings = [*warnings, mode.describe()]
+    return ModelCheck(source, warnings, mode)
 
 
 async def check_assignment(settings: RunSettings) -> AssignmentContext | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eng5_np.artefact.essays import EssayDirectory
-from eng5_np.report.wording import Table, number
+from eng5_np.report.wording import NO_VALUE, Table, number
 
 ALIGNMENT_HEADING = "Anchor alignment"
 TARGET_TAU = 0.90
@@ -79,13 +79,20 @@ def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tu
     tau = block["kendall_tau_b"]
     inversions = len(block["inversions"])
     met = {True: "met", False: "not met"}
+    # Without τ-b there is no grade order to contradict: "0 inversions" would read as a pass.
+    inversions_shown = NO_VALUE if tau is None else str(inversions)
+    inversions_met = (
+        "inversions not computable"
+        if tau is None
+        else f"inversions {met[inversions <= TARGET_MAX_INVERSIONS]}"
+    )
     return [
         (f"Kendall's τ-b [{spec['confidence']:.0%} CI]", tau_text(block)),
         (
             "interval",
             f"{spec['method']}; {spec['replicates']} replicates, seed {spec['seed']}",
         ),
-        ("inversions", str(inversions)),
+        ("inversions", inversions_shown),
         ("anchors that never won", ", ".join(never_won) or "none"),
         (
             f"targets: τ-b ≥ {TARGET_TAU:.2f}, ≤ {TARGET_MAX_INVERSIONS} inversion, "
@@ -93,7 +100,7 @@ def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tu
             " · ".join(
                 (
                     f"τ-b {met[tau is not None and tau >= TARGET_TAU]}",
-                    f"inversions {met[inversions <= TARGET_MAX_INVERSIONS]}",
+                    inversions_met,
                     f"every anchor won {met[not never_won]}",
                 )
             ),

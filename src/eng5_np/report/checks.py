@@ -243,7 +243,7 @@ def _refit(
     fit: BTFit | NotComputable = _guard(lambda: fit_bradley_terry(outcomes))
     if isinstance(fit, NotComputable):
         return NotComputable(f"Bradley–Terry fit failed: {fit.reason}")
-    service = {e["essay_id"]: float(e["theta"]) for e in bt_summary}
+    service = {e["essay_id"]: float(e["theta"]) for e in bt_summary if e["theta"] is not None}
     return RefitCheck(
         theta=fit.theta,
         standard_error=fit.standard_error,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.reference.provider_mode import describe_judge
 
 TOP_PROBABILITIES = 3
 """How many of a student's most probable grades the report lists."""
@@ -47,6 +48,8 @@ class RunStatusFacts:
     does not)."""
     pairing_design: str | None = None
     """The pairing design the CJ service used, when it said."""
+    service_result_missing: bool = False
+    """The completion came, the service's result never did: the scale is the runner's own."""
 
     @property
     def reason(self) -> str:
@@ -85,8 +88,8 @@ class ScaleRow:
     """One essay on the Bradley–Terry scale."""
 
     essay_id: str
-    theta: float
-    """θ as the CJ service reported it."""
+    theta: float | None
+    """θ as the CJ service reported it (None: its result never came)."""
     runner_theta: float | None
     """The runner's θ from the same fit as ``standard_error`` (None before schema 1.1)."""
     standard_error: float | None
@@ -99,7 +102,9 @@ class ScaleRow:
     @property
     def plotted_theta(self) -> float:
         """The θ drawn with ± SE: the runner's (same fit as the SE) where there is one."""
-        return self.theta if self.runner_theta is None else self.runner_theta
+        if self.runner_theta is not None:
+            return self.runner_theta
+        return self.theta if self.theta is not None else 0.0
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,12 @@ class RunFacts:
     run_kind: str = ""
     """Guest or assignment run, in one line (SPEC §11.1)."""
     overrides: tuple[OverrideFacts, ...] = ()
+    judge_identity: str | None = None
+    """Who judged an external run, as far as the runner could tell (LLM Provider mock mode)."""
+    judge_profile: str | None = None
+    """The simulated judge's profile, ``name · sha256[:12]`` (rule and effects when known)."""
+    changed: str | None = None
+    """Set when the artefact no longer matches its checksum and was rendered with --force."""
 
     def name(self, essay_id: str) -> str:
         """The display name of ``essay_id`` (the id itself when the run has none for it)."""
@@ -185,6 +196,18 @@ class RunFacts:
     def is_dry_run(self) -> bool:
         """True for a dry-run stub: nothing was sent, nothing came back."""
         return self.mode == "dry-run"
+
+
+def profile_text(block: Any) -> str | None:
+    """``name · sha256[:12]``, plus the rule and effects the CJ result reported, or None."""
+    if not isinstance(block, Mapping):
+        return None
+    text = f"{block['name']} · {str(block['sha256'])[:12]}"
+    rule, parameters = block.get("rule"), block.get("parameters")
+    if isinstance(parameters, Mapping):
+        text += f" · rule {rule}" if isinstance(rule, int) else " · its default"
+        text += " (" + ", ".join(f"{k} {v:g}" for k, v in sorted(parameters.items())) + ")"
+    return text
 
 
 def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
@@ -211,6 +234,7 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
         stack_kind=stack["kind"],
         stack_judge=stack["judge"],
         stack_description=stack["description"],
+        judge_profile=profile_text(stack.get("judge_profile")),
         request_position=position,
         options=_selected_options(metadata),
         status=_status(artefact["validation"]["runner_status"]),
@@ -239,6 +263,7 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
             OverrideFacts(kind.replace("_", " "), o["path"], o["sha256"], o["text"])
             for kind, o in (metadata.get("overrides") or {}).items()
         ),
+        judge_identity=_judge_identity(metadata),
     )
 
 
@@ -252,12 +277,27 @@ def _names(artefact: Mapping[str, Any]) -> dict[str, str]:
     return names
 
 
+def _judge_identity(metadata: Mapping[str, Any]) -> str | None:
+    """Who judged an external run, as far as the runner could tell; None for the local stack
+    (its judge is known) and for a run the callbacks already showed simulated."""
+    recorded = metadata.get("llm_provider_mode")
+    stack = metadata["stack"]
+    if stack["kind"] != "external" or metadata["runner_mode"] == "dry-run":
+        return None
+    if recorded is None and stack["judge"] != "llm":
+        return None
+    return describe_judge(recorded)
+
+
 def _run_kind(metadata: Mapping[str, Any]) -> str:
     assignment = metadata.get("assignment")
     if metadata["runner_mode"] == "anchor-align":
         return "guest run of the anchors only, judged as ordinary essays (no grades sent)"
     if metadata.get("assignment_id") is None:
-        return "guest run: anchors and students sent as ordinary essays; the runner projects"
+        return (
+            "guest run: anchors and students sent as ordinary essays; the runner projects "
+            "the students' grades from the anchors"
+        )
     if not assignment:
         return f"assignment run ({metadata['assignment_id']})"
     return (
@@ -287,6 +327,7 @@ def _status(status: Mapping[str, Any]) -> RunStatusFacts:
         observed_events={str(k): int(v) for k, v in status["observed_events"].items()},
         batch_stop=_batch_stop(status.get("batch_stop")),
         pairing_design=(status.get("batch_stop") or {}).get("design"),
+        service_result_missing=bool(status.get("service_result_missing", False)),
     )
 
 
@@ -304,7 +345,7 @@ def _scale_row(entry: Mapping[str, Any]) -> ScaleRow:
     runner = entry.get("runner_theta")
     return ScaleRow(
         essay_id=entry["essay_id"],
-        theta=float(entry["theta"]),
+        theta=None if entry["theta"] is None else float(entry["theta"]),
         runner_theta=None if runner is None else float(runner),
         standard_error=None if se is None else float(se),
         rank=int(entry["rank"]),

@@ -11,8 +11,9 @@ carries a figure the runner computed when it wrote it, that figure is used:
   report's checks compute both from the comparisons.
 
 Position bias is always computed from ``llm_comparisons`` (share of "Essay A" wins). Essays
-are keyed across runs by the checksum of their text, because wire essay ids are new in every
-run; their label is the display name when the artefact has one, else the file name.
+are keyed across runs by their path in the dataset (``source_path``), because wire essay ids
+are new in every run and two essays may have the same text (so the same checksum); their
+label is the display name when the artefact has one, else the file name.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eng5_np.analysis.comparisons import ComparisonOutcome
+from eng5_np.analysis.differences import RunComparisons
+from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.reference.grades import get_scale
 from eng5_np.report.checks import (
     AlignmentCheck,
     RefitCheck,
@@ -53,9 +58,10 @@ OVERRIDE_FILES = (
 
 @dataclass(frozen=True)
 class EssayKey:
-    """An essay as it is recognised across runs: the checksum of its text, and a label."""
+    """An essay as it is recognised across runs: its path in the dataset, and a label."""
 
-    checksum: str
+    source_path: str
+    """Path relative to the dataset root: the same file in every run of one dataset."""
     label: str
     grade: str | None
     """The expert grade of an anchor; None for a student."""
@@ -90,10 +96,13 @@ class RunSummary:
     essay_a_share: float | None
     """Share of successful comparisons won by the essay shown first (0.5 = no bias)."""
     ranks: dict[str, float]
-    """Essay checksum → rank by the runner's θ (1 = best; ties share the mean rank)."""
+    """Essay source path → rank by the runner's θ (1 = best; ties share the mean rank)."""
     essays: dict[str, EssayKey]
     reasons: tuple[str, ...]
     """Why a figure is missing, one line each."""
+    comparisons_on_anchors: RunComparisons | None = None
+    """The successful comparisons and the anchors' grade positions (for compare's difference
+    intervals); None when the run has none."""
 
 
 def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
@@ -128,7 +137,35 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
         ranks=_ranks(checks, by_id),
         essays=essays,
         reasons=tuple(reasons),
+        comparisons_on_anchors=run_comparisons(artefact),
     )
+
+
+def run_comparisons(artefact: Mapping[str, Any]) -> RunComparisons | None:
+    """A run's successful comparisons and its anchors' grade positions, or None."""
+    outcomes = []
+    for record in artefact["llm_comparisons"]:
+        if record.get("status") != "succeeded":
+            continue
+        try:
+            outcomes.append(
+                ComparisonOutcome(
+                    record["essay_a_id"],
+                    record["essay_b_id"],
+                    record["winner_id"],
+                    record["loser_id"],
+                )
+            )
+        except (KeyError, ValueError):
+            continue
+    if not outcomes:
+        return None
+    scale = get_scale(artefact["metadata"]["grade_scale"])
+    directory = EssayDirectory.from_artefact(artefact)
+    compared = {e for o in outcomes for e in (o.winner_id, o.loser_id)}
+    grades = directory.anchor_grades(compared | set(directory.essays))
+    positions = {a: float(scale.position(g)) for a, g in grades.items() if scale.contains(g)}
+    return RunComparisons(tuple(outcomes), positions)
 
 
 def run_settings(metadata: Mapping[str, Any]) -> dict[str, str]:
@@ -145,6 +182,9 @@ def run_settings(metadata: Mapping[str, Any]) -> dict[str, str]:
         settings[label] = _override_file(overrides.get(block_key), options.get(option_key))
     stack = metadata["stack"]
     settings["stack"] = f"{stack['kind']}/{stack['judge']}"
+    profile = stack.get("judge_profile")
+    if isinstance(profile, Mapping):
+        settings["judge profile"] = f"{profile['name']} · {str(profile['sha256'])[:12]}"
     return settings
 
 
@@ -171,15 +211,15 @@ def _status(status: Mapping[str, Any]) -> str:
 
 
 def _essays(inputs: Mapping[str, Any]) -> tuple[dict[str, EssayKey], dict[str, EssayKey]]:
-    """Essays by checksum, and the same keys by this run's essay id."""
+    """Essays by source path, and the same keys by this run's essay id."""
     by_id: dict[str, EssayKey] = {}
     for anchor in inputs["anchors"]:
         by_id[anchor["anchor_id"]] = EssayKey(
-            anchor["checksum"], _label(anchor), anchor.get("grade") or None
+            anchor["source_path"], _label(anchor), anchor.get("grade") or None
         )
     for student in inputs["students"]:
-        by_id[student["essay_id"]] = EssayKey(student["checksum"], _label(student), None)
-    return {key.checksum: key for key in by_id.values()}, by_id
+        by_id[student["essay_id"]] = EssayKey(student["source_path"], _label(student), None)
+    return {key.source_path: key for key in by_id.values()}, by_id
 
 
 def _label(essay: Mapping[str, Any]) -> str:
@@ -203,7 +243,7 @@ def _alignment(
             None if tau is None else float(tau),
             None if not interval else (float(interval[0]), float(interval[1])),
             "alignment block",
-            len(block.get("inversions") or ()),
+            None if tau is None else len(block.get("inversions") or ()),
             never,
         )
     check = checks.alignment
@@ -211,13 +251,12 @@ def _alignment(
     if not isinstance(check, AlignmentCheck):
         reasons.append(f"anchor alignment: {check.reason}")
         return None, None, source, None, None
-    tau_value: float | None = None
     if isinstance(check.kendall_tau, NotComputable):
         reasons.append(f"Kendall's τ: {check.kendall_tau.reason}")
-    else:
-        tau_value = check.kendall_tau
+        never_won = tuple(_name(essay_id, by_id) for essay_id in check.never_winning)
+        return None, None, source, None, never_won  # no τ: no grade order to invert
     never_won = tuple(_name(essay_id, by_id) for essay_id in check.never_winning)
-    return tau_value, None, source, len(check.inversions), never_won
+    return check.kendall_tau, None, source, len(check.inversions), never_won
 
 
 def _name(essay_id: str, by_id: Mapping[str, EssayKey]) -> str:
@@ -247,10 +286,10 @@ def _reliability(
 
 
 def _ranks(checks: RunChecks, by_id: Mapping[str, EssayKey]) -> dict[str, float]:
-    """Ranks by the runner's own θ (one consistent fit, SPEC §8), keyed by text checksum."""
+    """Ranks by the runner's own θ (one consistent fit, SPEC §8), keyed by source path."""
     if not isinstance(checks.refit, RefitCheck):
         return {}
-    theta = {by_id[e].checksum: t for e, t in checks.refit.theta.items() if e in by_id}
+    theta = {by_id[e].source_path: t for e, t in checks.refit.theta.items() if e in by_id}
     return rank_descending(theta)
 
 

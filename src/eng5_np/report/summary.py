@@ -19,8 +19,15 @@ def render_summary(
     stop_reason: str,
     stack_description: str,
     simulated: bool = False,
+    service_result_missing: bool = False,
+    judge_identity: str | None = None,
 ) -> None:
-    """Print the summary of a run; costs are labelled estimates (never money spent)."""
+    """Print the summary of a run; costs are labelled estimates (never money spent).
+
+    ``service_result_missing``: the batch completed without the service's result (the
+    analysis is the runner's own). ``judge_identity``: what is known of who judged (the LLM
+    Provider's mode, or that the identity is as the platform reported it).
+    """
     succeeded = sum(1 for c in hydrator.comparisons if c["status"] == "succeeded")
     failed = len(hydrator.comparisons) - succeeded
     observed = hydrator.observed
@@ -45,9 +52,23 @@ def render_summary(
     table.add_row("estimated cost", total)
     if hydrator.completion is not None:
         table.add_row("batch status", hydrator.completion.status)
+    if service_result_missing:
+        table.add_row(
+            "CJ result",
+            "never came: θ, ranks and grades are the runner's own, from the comparisons",
+        )
+    if judge_identity is not None:
+        table.add_row("judge", judge_identity)
     table.add_row("partial data", "yes" if partial else "no")
     table.add_row("stopped because", stop_reason)
     table.add_row("stack", stack_description)
     console.print(table)
+    if simulated:
+        console.print(
+            "warning: simulated judge — these are not LLM judgements (the figures rehearse "
+            "the plumbing only)",
+            markup=False,
+            soft_wrap=True,
+        )
     # On its own line, never folded by the table: people copy it into `verify` and `report`.
     console.print(f"artefact: {artefact_path}", markup=False, soft_wrap=True)

@@ -19,6 +19,18 @@ from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import NotComputable
 
 SIMULATED_BANNER = "Simulated judge: not LLM judgements"
+ANCHOR_ALIGN_MODE = "anchor-align"
+NO_VALUE = "—"
+"""Shown for a figure that does not exist (not a zero)."""
+CHANGED_BANNER = "Changed artefact: these figures cannot be vouched for"
+
+
+RESULT_NEVER_CAME = "The CJ service's result never came"
+RESULT_NEVER_CAME_DETAIL = (
+    "the batch completed and every comparison is here, but the service never sent its result: "
+    "there is no service θ; ranks, θ, standard errors and grade projections are the runner's "
+    "own, from the comparisons and the anchors it knows"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,8 @@ class Banner:
 def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
     """The notices a reader must not miss, most important first."""
     found: list[Banner] = []
+    if facts.changed is not None:
+        found.append(Banner("danger", CHANGED_BANNER, facts.changed))
     if facts.simulated:
         found.append(Banner("danger", SIMULATED_BANNER, facts.stack_description))
     status = facts.status
@@ -41,6 +55,8 @@ def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
         found.append(Banner("danger", "Run failed", status.reason))
     elif status.partial_data and not facts.is_dry_run:
         found.append(Banner("warning", "Partial data: the run did not complete", status.reason))
+    if status.service_result_missing:
+        found.append(Banner("warning", RESULT_NEVER_CAME, RESULT_NEVER_CAME_DETAIL))
     if checks.nothing_to_analyse is not None:
         found.append(Banner("info", "Nothing to analyse", checks.nothing_to_analyse))
     if status.pairing_design == "adaptive":
@@ -58,7 +74,7 @@ ADAPTIVE_NOTE = (
 
 def number(value: float | None, digits: int = 3) -> str:
     """A float with fixed decimals, or an em dash when absent."""
-    return "—" if value is None else f"{value:.{digits}f}"
+    return NO_VALUE if value is None else f"{value:.{digits}f}"
 
 
 def shown(value: float | NotComputable, digits: int = 3) -> str:
@@ -76,6 +92,8 @@ def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
         ("status", facts.status.headline),
         ("stack", f"{facts.stack_kind} · judge: {facts.stack_judge}"),
         ("stack description", facts.stack_description),
+        *([("judge identity", facts.judge_identity)] if facts.judge_identity else []),
+        *([("judge profile", facts.judge_profile)] if facts.judge_profile else []),
         ("grade scale", facts.grade_scale),
         ("course", facts.course_code),
         ("generated at", facts.generated_at),
@@ -181,12 +199,18 @@ def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str
         f"({i.lower_grade})"
         for i in alignment.inversions
     )
+    # Without τ there is no grade order to contradict: "none" would read as a pass.
+    inversion_row = (
+        ("anchor inversions", NO_VALUE)
+        if isinstance(alignment.kendall_tau, NotComputable)
+        else (f"anchor inversions ({len(alignment.inversions)})", inversions or "none")
+    )
     rows = [
         (
             f"anchor alignment (Kendall's τ, {alignment.anchors_used} anchors)",
             shown(alignment.kendall_tau),
         ),
-        (f"anchor inversions ({len(alignment.inversions)})", inversions or "none"),
+        inversion_row,
         ("anchors that never win", ", ".join(alignment.never_winning) or "none"),
     ]
     if alignment.not_compared:
@@ -212,6 +236,11 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
     The service's scale when the artefact has a result; otherwise (timeout, failure) the
     runner's refit of whatever comparisons arrived, so a partial run still shows its scale.
     """
+    if facts.scale and facts.status.service_result_missing:
+        return facts.scale, (
+            "The CJ service's result never came: rank, runner θ, SE and comparison counts "
+            "from the runner's own fit of the successful comparisons (no service θ)."
+        )
     if facts.scale:
         return facts.scale, (
             "Service θ and rank as the CJ service reported them; runner θ, SE and comparison "
@@ -251,6 +280,8 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: frozenset[int] = frozenset()
+    whole: frozenset[int] = frozenset()
+    """Columns of names and ids, which the HTML never breaks across lines."""
 
 
 def pairs_table(
@@ -331,7 +362,7 @@ def scale_table(scale: tuple[ScaleRow, ...], facts: RunFacts) -> Table:
                 str(r.rank),
                 facts.name(r.essay_id),
                 f"anchor {r.anchor_grade or '?'}" if r.is_anchor else "student",
-                f"{r.theta:+.3f}",
+                "—" if r.theta is None else f"{r.theta:+.3f}",
                 "—" if r.runner_theta is None else f"{r.runner_theta:+.3f}",
                 number(r.standard_error),
                 str(r.comparison_count),
@@ -383,5 +414,16 @@ def essay_table(facts: RunFacts, checks: RunChecks) -> Table:
 
 
 NO_PROJECTIONS = "None: the artefact has no result from the CJ service."
+
+
+def no_projections_text(facts: RunFacts) -> str:
+    """Why the grade projections table is empty, in words that match what arrived."""
+    if facts.mode == ANCHOR_ALIGN_MODE:
+        return "None: an anchor-align run sends no students, so there is nothing to project."
+    if facts.scale:
+        return "None: the CJ service's result arrived but projected no grades."
+    return NO_PROJECTIONS
+
+
 CHECKS_HEADING = "Runner-side checks (from the raw comparisons)"
 OVERRIDES_HEADING = "Judge overrides (the texts sent)"
