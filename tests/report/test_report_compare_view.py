@@ -51,31 +51,50 @@ def _summary(artefact: dict[str, Any], name: str) -> Any:
     return summarise_run(artefact, Path(name) / "assessment_run.execute.json")
 
 
-def test_without_an_alignment_block_tau_comes_from_the_report_check(
-    build_artefact: ArtefactFactory,
-) -> None:
-    run = _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"]), "ordered")
-    assert run.tau == pytest.approx(1.0)
-    assert run.tau_ci is None
-    assert run.tau_source == "report check (no interval)"
+def test_the_stored_figures_are_the_summary(build_artefact: ArtefactFactory) -> None:
+    artefact = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
+    run = _summary(artefact, "ordered")
+    assert run.tau == artefact["alignment"]["kendall_tau_b"] == pytest.approx(1.0)
+    assert run.tau_source == "alignment block"
     assert run.inversions == 0
     assert run.comparisons == len(ORDERED)
+    stored = artefact["validation"]["analysis"]
+    assert run.essay_a_share == stored["position_bias"]["essay_a_win_share"]
     assert run.essay_a_share == pytest.approx(
         sum(1 for a, _, w in ORDERED if a == w) / len(ORDERED)
     )
+
+
+def test_an_artefact_without_stored_figures_says_not_recorded_never_recomputes(
+    build_artefact: ArtefactFactory,
+) -> None:
+    run = _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"], analysed=False), "old")
+    assert (run.tau, run.tau_ci, run.inversions, run.never_won) == (None, None, None, None)
+    assert run.tau_source == "not recorded"
+    assert (run.ssr, run.split_half, run.essay_a_share, run.ranks) == (None, None, None, {})
+    assert run.comparisons == len(ORDERED)
+    assert any("not recorded" in reason for reason in run.reasons)
 
 
 def test_the_alignment_block_wins_with_its_interval_and_never_won_labels(
     build_artefact: ArtefactFactory,
 ) -> None:
     artefact = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
-    artefact["alignment"] = {
-        "kendall_tau_b": 0.82,
-        "tau_ci95": [0.61, 0.95],
-        "inversions": [{"higher_grade_id": "anchor_c"}, {"higher_grade_id": "anchor_a"}],
-        "never_won": ["anchor_f"],
-        "reasons": [],
+    inversion = {
+        "higher_grade_id": "anchor_a",
+        "higher_grade": "A",
+        "lower_grade_id": "anchor_c",
+        "lower_grade": "C+",
+        "theta_gap": 0.5,
+        "direct": [],
     }
+    artefact["alignment"].update(
+        kendall_tau_b=0.82,
+        tau_ci95=[0.61, 0.95],
+        inversions=[inversion, inversion],
+        never_won=["anchor_f"],
+        reasons=[],
+    )
     artefact["validation"]["analysis"] = {
         "scale_separation_reliability": 0.9,
         "split_half_reliability": None,
@@ -107,7 +126,8 @@ def test_best_values_are_marked_and_differing_settings_found(
     table = results_table(comparison)
     tau_column = table.headers.index("τ-b [95% CI]")
     inversions_column = table.headers.index("inversions")
-    assert table.rows[0][tau_column] == f"1.000 {BEST_MARK}"
+    assert table.rows[0][tau_column].startswith("1.000 [")
+    assert table.rows[0][tau_column].endswith(BEST_MARK)
     assert BEST_MARK not in table.rows[1][tau_column]
     assert table.rows[0][inversions_column] == f"0 {BEST_MARK}"  # a count, not a mean
     assert float(table.rows[1][inversions_column]) >= 1

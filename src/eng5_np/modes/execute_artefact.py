@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from eng5_np.admin.assignment import NUMERIC_GRADE_SCALES, AssignmentContext
-from eng5_np.artefact.alignment import alignment_block
 from eng5_np.artefact.analysis import RunAnalysis, analyse_run, no_analysis
 from eng5_np.artefact.builder import (
     RunStatus,
@@ -90,9 +89,8 @@ class ExecuteArtefact:
         analysis = self.analyse(result_never_came=status.service_result_missing)
         try:
             document = self._document(status, analysis)
-            alignment = guarded_alignment(document, analysis.block.setdefault("errors", []))
-            if alignment is not None:
-                document["alignment"] = alignment
+            if analysis.alignment is not None:
+                document["alignment"] = analysis.alignment
             seal_and_write(self.path, document)
         except Exception as error:
             # The data-only artefact above is already safe; say why the analysis is missing.
@@ -248,17 +246,6 @@ def judge_identity(stack: StackInfo, provider_mode: ProviderMode | None) -> str 
     if stack.kind != "external":
         return None
     return describe_judge(provider_mode.as_dict() if provider_mode is not None else None)
-
-
-def guarded_alignment(document: dict[str, Any], errors: list[str]) -> dict[str, Any] | None:
-    """The ``alignment`` block, or None: a failure is logged, recorded in ``errors``
-    (``validation.analysis.errors``) and never costs the artefact."""
-    try:
-        return alignment_block(document)
-    except Exception as error:  # the artefact already holds the data: record, never raise
-        log.error("execute.alignment_failed", error=repr(error), exc_info=True)
-        errors.append(f"anchor alignment: {type(error).__name__}: {error}")
-        return None
 
 
 def validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:

@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from eng5_np.dataset.inventory import Inventory
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
 from eng5_np.reference.grades import GradeScaleName
-from eng5_np.reference.llm_models import ModelEntry, validate_override
-from eng5_np.request.budget import ComparisonBudget, CostEstimate, estimate_cost
-from eng5_np.request.overrides import JudgeOverrides, llm_overrides_payload, load_judge_overrides
+from eng5_np.reference.llm_models import validate_override
+from eng5_np.request.budget import ComparisonBudget, estimate_cost
+from eng5_np.request.overrides import llm_overrides_payload, load_judge_overrides
+from eng5_np.request.plan import PlanResult
 from eng5_np.settings import RunSettings
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class PlanResult:
-    """Everything plan mode found, ready to render."""
-
-    settings: RunSettings
-    inventory: Inventory
-    wire_batch_id: str
-    budget: ComparisonBudget
-    llm_overrides: dict[str, Any] | None
-    model: ModelEntry | None
-    cost: CostEstimate | None
-    model_warnings: list[str]
-    judge_overrides: JudgeOverrides
-
-    @property
-    def usable(self) -> bool:
-        """True when execute could run with this dataset."""
-        return not self.inventory.problems
+__all__ = ["PlanResult", "assignment_notes", "run_plan"]
 
 
 async def run_plan(settings: RunSettings) -> PlanResult:

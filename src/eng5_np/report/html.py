@@ -229,8 +229,9 @@ def render_html(
     out += ["<h2>Cost and tokens</h2>", f"<p>{_e(cost_note(facts))}</p>"]
     out += [_table(cost_table(facts))]
     out += ["<h2>Comparisons</h2>", f"<p>{_e(comparisons_sentence(checks))}</p>"]
-    if checks.tally.error_codes:
-        out.append(_table(error_code_table(checks)))
+    codes = error_code_table(checks)
+    if codes is not None:
+        out.append(_table(codes))
     scale, caption = scale_to_show(facts, checks)
     out += ["<h2>Bradley–Terry scale</h2>", f'<p class="caption">{_e(caption)}</p>']
     if scale:

@@ -91,8 +91,9 @@ def render_markdown(
     lines += ["## Quality gates", "", *_table(gates_table(checks, facts))]
     lines += ["## Cost and tokens", "", cell(cost_note(facts)), "", *_table(cost_table(facts))]
     lines += ["## Comparisons", "", cell(comparisons_sentence(checks)), ""]
-    if checks.tally.error_codes:
-        lines += _table(error_code_table(checks))
+    codes = error_code_table(checks)
+    if codes is not None:
+        lines += _table(codes)
     scale, caption = scale_to_show(facts, checks)
     lines += ["## Bradley–Terry scale", "", cell(caption), ""]
     if scale:

@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from eng5_np.modes.plan import PlanResult
 from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY
+from eng5_np.request.plan import PlanResult
 
 
 def render_plan(result: PlanResult, console: Console) -> None:

@@ -1,18 +1,17 @@
 """One run reduced to the numbers an experiment compares (SPEC §12): settings and results.
 
-Pure: a schema-valid artefact dict in, a frozen :class:`RunSummary` out. Where the artefact
-carries a figure the runner computed when it wrote it, that figure is used:
+Pure: a schema-valid artefact dict in, a frozen :class:`RunSummary` out. Every figure is the
+one the runner stored when it wrote the artefact — nothing is computed here:
 
 - ``alignment`` (the anchor-alignment block: τ-b with its bootstrap CI, inversions, anchors
-  that never won) — when the block is missing (older artefacts), τ, inversions and zero-win
-  anchors come from the report's own check of the comparisons (:mod:`eng5_np.report.checks`),
-  without an interval;
-- ``validation.analysis`` (scale separation and split-half reliability) — when missing, the
-  report's checks compute both from the comparisons.
+  that never won);
+- ``validation.analysis`` (scale separation and split-half reliability, position bias, the
+  runner's θ per essay for the ranks).
 
-Position bias is always computed from ``llm_comparisons`` (share of "Essay A" wins). Essays
-are keyed across runs by the checksum of their text, because wire essay ids are new in every
-run; their label is the display name when the artefact has one, else the file name.
+A figure the artefact does not hold is None, with the reason in ``reasons`` ("not recorded"
+for an artefact written before the figure was stored). Essays are keyed across runs by the
+checksum of their text, because wire essay ids are new in every run; their label is the
+display name when the artefact has one, else the file name.
 """
 
 from __future__ import annotations
@@ -22,13 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eng5_np.report.checks import (
-    AlignmentCheck,
-    RefitCheck,
-    RunChecks,
-    compute_checks,
-)
-from eng5_np.report.gates import NotComputable
+from eng5_np.report.checks import RefitCheck, RunChecks, compute_checks
+from eng5_np.report.gates import NOT_RECORDED, NotComputable
 
 SETTING_OPTIONS = (
     ("mode", None),
@@ -81,7 +75,7 @@ class RunSummary:
     tau: float | None
     tau_ci: tuple[float, float] | None
     tau_source: str
-    """Where τ came from: ``alignment block`` or ``report check (no interval)``."""
+    """Where τ came from: ``alignment block``, or ``not recorded``."""
     inversions: int | None
     never_won: tuple[str, ...] | None
     """Labels of anchors that took part and never won; None when not computable."""
@@ -103,7 +97,14 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
     essays, by_id = _essays(artefact["inputs"])
     reasons: list[str] = []
     tau, tau_ci, source, inversions, never_won = _alignment(artefact, checks, by_id, reasons)
-    ssr, split_half = _reliability(artefact, checks, reasons)
+    tally = checks.tally
+    if isinstance(tally, NotComputable):
+        records = artefact["llm_comparisons"]
+        succeeded = sum(1 for r in records if r["status"] == "succeeded")
+        counts = (succeeded, len(records) - succeeded)
+    else:
+        counts = (tally.succeeded, tally.failed)
+    ssr, split_half = _reliability(artefact, reasons)
     bias = checks.position_bias
     return RunSummary(
         path=path,
@@ -114,8 +115,8 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
         inventory_hash=metadata["inventory_hash"],
         grade_scale=metadata["grade_scale"],
         settings=run_settings(metadata),
-        comparisons=checks.tally.succeeded,
-        failures=checks.tally.failed,
+        comparisons=counts[0],
+        failures=counts[1],
         cost_usd=float(artefact["costs"]["total_usd"]),
         tau=tau,
         tau_ci=tau_ci,
@@ -207,17 +208,9 @@ def _alignment(
             never,
         )
     check = checks.alignment
-    source = "report check (no interval)"
-    if not isinstance(check, AlignmentCheck):
-        reasons.append(f"anchor alignment: {check.reason}")
-        return None, None, source, None, None
-    tau_value: float | None = None
-    if isinstance(check.kendall_tau, NotComputable):
-        reasons.append(f"Kendall's τ: {check.kendall_tau.reason}")
-    else:
-        tau_value = check.kendall_tau
-    never_won = tuple(_name(essay_id, by_id) for essay_id in check.never_winning)
-    return tau_value, None, source, len(check.inversions), never_won
+    reason = check.reason if isinstance(check, NotComputable) else NOT_RECORDED
+    reasons.append(f"anchor alignment: {reason}")
+    return None, None, "not recorded", None, None
 
 
 def _name(essay_id: str, by_id: Mapping[str, EssayKey]) -> str:
@@ -226,7 +219,7 @@ def _name(essay_id: str, by_id: Mapping[str, EssayKey]) -> str:
 
 
 def _reliability(
-    artefact: Mapping[str, Any], checks: RunChecks, reasons: list[str]
+    artefact: Mapping[str, Any], reasons: list[str]
 ) -> tuple[float | None, float | None]:
     analysis = artefact["validation"].get("analysis")
     if isinstance(analysis, Mapping):
@@ -236,14 +229,8 @@ def _reliability(
             analysis.get("split_half_reliability"),
         )
         return (None if ssr is None else float(ssr), None if split is None else float(split))
-    values: list[float | None] = []
-    for name, value in (("SSR", checks.ssr), ("split-half", checks.split_half)):
-        if isinstance(value, NotComputable):
-            reasons.append(f"{name}: {value.reason}")
-            values.append(None)
-        else:
-            values.append(value)
-    return values[0], values[1]
+    reasons.append(f"reliability: {NOT_RECORDED}")
+    return None, None
 
 
 def _ranks(checks: RunChecks, by_id: Mapping[str, EssayKey]) -> dict[str, float]:

@@ -141,7 +141,9 @@ def _check_rows(checks: RunChecks) -> list[tuple[str, str]]:
     rows.append(
         (
             "successful comparisons per essay",
-            f"min {spread.minimum} · median {spread.median:g} · max {spread.maximum}",
+            str(spread)
+            if isinstance(spread, NotComputable)
+            else f"min {spread.minimum} · median {spread.median:g} · max {spread.maximum}",
         )
     )
     rows.extend(_bias_rows(checks))
@@ -182,17 +184,24 @@ def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str
     )
     rows = [
         (
-            f"anchor alignment (Kendall's τ, {alignment.anchors_used} anchors)",
-            shown(alignment.kendall_tau),
+            f"anchor alignment (Kendall's τ-b, {alignment.anchors_used} anchors)",
+            tau_with_interval(alignment.kendall_tau, alignment.tau_ci95),
         ),
         (f"anchor inversions ({len(alignment.inversions)})", inversions or "none"),
-        ("anchors that never win", ", ".join(alignment.never_winning) or "none"),
+        ("anchors that never won", ", ".join(alignment.never_winning) or "none"),
     ]
     if alignment.not_compared:
         rows.append(("anchors never compared", ", ".join(alignment.not_compared)))
-    if alignment.off_scale:
-        rows.append(("anchors with a grade off the scale", ", ".join(alignment.off_scale)))
     return rows
+
+
+def tau_with_interval(tau: float | NotComputable, interval: tuple[float, float] | None) -> str:
+    """``0.889 [0.833, 1.000]``; the bare τ-b without an interval; or why it is missing."""
+    if isinstance(tau, NotComputable):
+        return str(tau)
+    if interval is None:
+        return f"{tau:.3f} (no interval)"
+    return f"{tau:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"
 
 
 def _infit_rows(infit: InfitCheck | NotComputable) -> list[tuple[str, str]]:
@@ -308,11 +317,14 @@ def cost_table(facts: RunFacts) -> Table:
     )
 
 
-def error_code_table(checks: RunChecks) -> Table:
-    """Failed comparisons per error code."""
+def error_code_table(checks: RunChecks) -> Table | None:
+    """Failed comparisons per error code; None when none failed (or it is not recorded)."""
+    tally = checks.tally
+    if isinstance(tally, NotComputable) or not tally.error_codes:
+        return None
     return Table(
         ("error code", "failed comparisons"),
-        tuple((code, str(count)) for code, count in checks.tally.error_codes),
+        tuple((code, str(count)) for code, count in tally.error_codes),
         frozenset({1}),
     )
 
@@ -320,6 +332,8 @@ def error_code_table(checks: RunChecks) -> Table:
 def comparisons_sentence(checks: RunChecks) -> str:
     """Total, succeeded and failed comparisons in one sentence."""
     tally = checks.tally
+    if isinstance(tally, NotComputable):
+        return f"Comparisons by status: {tally}."
     text = f"{tally.total} comparisons: {tally.succeeded} succeeded, {tally.failed} failed."
     if tally.unusable:
         text += f" {tally.unusable} succeeded record(s) name no consistent winner: left out."
