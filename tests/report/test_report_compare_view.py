@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from eng5_np.analysis.repeats import aggregate_repeats
 from eng5_np.errors import IncomparableRuns
 from eng5_np.report.compare_view import (
     BEST_MARK,
@@ -115,11 +116,9 @@ def test_best_values_are_marked_and_differing_settings_found(
     good = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
     bad = build_artefact(INVERTED, anchors=ANCHORS, students=["s1"])
     bad["metadata"]["options"]["max_comparisons"] = 60
+    runs = {"good": [_summary(good, "good")], "bad": [_summary(bad, "bad")]}
     comparison = build_comparison(
-        [
-            ("good", "good", [_summary(good, "good")]),
-            ("bad", "bad", [_summary(bad, "bad")]),
-        ]
+        [(name, name, group, aggregate_repeats(group)) for name, group in runs.items()]
     )
     assert comparison.differing == ("budget",)
     assert settings_table(comparison).rows == (("1", "good", "40"), ("2", "bad", "60"))
@@ -140,7 +139,7 @@ def test_an_experiment_row_averages_and_takes_the_t_interval_across_repeats(
         _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"]), "rep-01"),
         _summary(build_artefact(INVERTED, anchors=ANCHORS, students=["s1"]), "rep-02"),
     ]
-    row = compare_row("exp", "exp", runs)
+    row = compare_row("exp", "exp", runs, aggregate_repeats(runs))
     taus = [run.tau for run in runs]
     assert row.tau == pytest.approx(sum(taus) / 2)
     assert row.tau_ci is not None

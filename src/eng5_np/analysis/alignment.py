@@ -250,17 +250,18 @@ def _inversions(
     theta: Mapping[str, float],
 ) -> tuple[AlignedInversion, ...]:
     found: list[AlignedInversion] = []
+    by_pair: dict[frozenset[str], list[JudgedComparison]] = {}
+    for judged in sorted(comparisons, key=lambda c: c.sequence):
+        by_pair.setdefault(judged.outcome.pair, []).append(judged)
     for first, second in combinations(placed, 2):
         if position[first] == position[second]:
             continue
         higher, lower = (first, second) if position[first] > position[second] else (second, first)
         if theta[lower] - theta[higher] <= THETA_TIE:
             continue  # in order, or tied within the fit's precision
-        pair = frozenset((higher, lower))
         direct = tuple(
             DirectComparison(c.sequence, c.outcome.winner_id, c.justification, c.confidence)
-            for c in sorted(comparisons, key=lambda c: c.sequence)
-            if c.outcome.pair == pair
+            for c in by_pair.get(frozenset((higher, lower)), ())
         )
         found.append(
             AlignedInversion(

@@ -14,7 +14,9 @@ fit is an input, never refitted here: every figure of a run rests on the same θ
   (infit above mean + :data:`MISFIT_SD` sample SDs, three essays or more);
 - successful comparisons per essay: minimum, median, maximum over every named essay (0 for an
   essay that took part in none);
-- Spearman's ρ between the runner's θ and the service's θ over the essays that have both;
+- Spearman's ρ between the runner's θ and the service's θ over the essays that have both
+  (Pearson's r of the average ranks; equals ``scipy.stats.spearmanr``, checked in
+  ``tests/analysis/test_analysis_figures.py``);
 - position bias and order consistency (:mod:`~eng5_np.analysis.bias`).
 
 A figure that cannot be computed is ``None`` and ``not_computable`` names it with the reason.
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from eng5_np.analysis.bias import PositionBias, position_bias
 from eng5_np.analysis.bradley_terry import BTFit
@@ -132,15 +135,17 @@ def comparison_figures(
     roles: Mapping[str, bool],
     fit: BTFit | None,
     service_theta: Mapping[str, float],
+    read: tuple[Sequence[ComparisonOutcome], ComparisonTally] | None = None,
 ) -> ComparisonFigures:
     """The figures of the module docstring from ``records`` and the run's one ``fit``.
 
     ``roles`` maps every essay the run names (inputs and any other compared id) to
     "is an anchor"; ids compared but not in ``roles`` are listed as students. ``fit`` is the
     fit of :func:`read_outcomes`' outcomes (None when there was nothing to fit);
-    ``service_theta`` the CJ service's θ by essay id (empty without a result).
+    ``service_theta`` the CJ service's θ by essay id (empty without a result); ``read`` what
+    :func:`read_outcomes` gave for ``records``, when the caller has it already.
     """
-    outcomes, tally = read_outcomes(records)
+    outcomes, tally = read if read is not None else read_outcomes(records)
     why: dict[str, str] = {}
     theta = fit.theta if fit is not None else {}
     by_infit: dict[str, float] = {}
@@ -186,10 +191,22 @@ def rank_correlation(
     theirs = [service[essay_id] for essay_id in shared]
     if len(set(ours)) == 1 or len(set(theirs)) == 1:
         return None, "one of the two scales is constant"
-    from scipy import stats  # imported lazily: scipy.stats is slow to import
-
-    value = float(stats.spearmanr(ours, theirs).statistic)
+    # Spearman's ρ is Pearson's r of the ranks (ties share their mean rank). Done in numpy:
+    # importing scipy.stats for it cost the end of a run about a second.
+    value = float(np.corrcoef(average_ranks(ours), average_ranks(theirs))[0, 1])
     return (None, "undefined (NaN)") if math.isnan(value) else (value, None)
+
+
+def average_ranks(values: Sequence[float]) -> npt.NDArray[np.float64]:
+    """Ranks 1…n of ``values`` (ascending); tied values share the mean of their ranks."""
+    array = np.asarray(values, dtype=np.float64)
+    order = np.argsort(array, kind="stable")
+    ranks = np.empty(len(array), dtype=np.float64)
+    ranks[order] = np.arange(1, len(array) + 1, dtype=np.float64)
+    _, inverse, counts = np.unique(array, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    mean_ranks: npt.NDArray[np.float64] = (sums / counts)[inverse]
+    return mean_ranks
 
 
 def _essays(

@@ -1,6 +1,8 @@
 """Statistics across repeats of one batch (SPEC §12 "Repeats"): spread instead of single numbers.
 
-Pure: run summaries in, a frozen :class:`RepeatAggregate` out.
+Pure: run summaries (anything with :class:`RunFigures`' attributes) in, a frozen
+:class:`RepeatAggregate` out. Called by the experiments (repeats, compare, sweep), which store
+the result in ``experiment.json``; the views render it.
 
 **Interval across repeats.** For a figure observed once per repeat (τ-b, SSR, …) the
 aggregate gives the mean, the sample standard deviation (n − 1) and a 95 % Student-t
@@ -22,10 +24,52 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from eng5_np.report.run_summary import RunSummary
+
+class EssayLabel(Protocol):
+    """How an essay is named across repeats."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def grade(self) -> str | None: ...
+
+
+class RunFigures(Protocol):
+    """One run's stored figures, as an experiment reads them from its artefact.
+
+    :class:`eng5_np.report.run_summary.RunFigures` is one; the statistics here only need these
+    attributes, so ``analysis`` does not depend on the layer that reads artefacts.
+    """
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def tau(self) -> float | None: ...
+    @property
+    def inversions(self) -> int | None: ...
+    @property
+    def never_won(self) -> tuple[str, ...] | None: ...
+    @property
+    def ssr(self) -> float | None: ...
+    @property
+    def split_half(self) -> float | None: ...
+    @property
+    def essay_a_share(self) -> float | None: ...
+    @property
+    def comparisons(self) -> int: ...
+    @property
+    def failures(self) -> int: ...
+    @property
+    def cost_usd(self) -> float: ...
+    @property
+    def ranks(self) -> Mapping[str, float]: ...
+    @property
+    def essays(self) -> Mapping[str, EssayLabel]: ...
+
 
 CONFIDENCE = 0.95
 TAU_BOUNDS = (-1.0, 1.0)
@@ -109,7 +153,7 @@ def spread(values: Sequence[float | None], bounds: tuple[float, float] | None = 
     return Spread(present, mean, sd, (low, high), min(present), max(present), missing)
 
 
-def aggregate_repeats(runs: Sequence[RunSummary]) -> RepeatAggregate:
+def aggregate_repeats(runs: Sequence[RunFigures]) -> RepeatAggregate:
     """The aggregate of the repeats' summaries (complete ones and others alike)."""
     never_counts: dict[str, int] = {}
     for run in runs:
@@ -137,7 +181,7 @@ def aggregate_repeats(runs: Sequence[RunSummary]) -> RepeatAggregate:
     )
 
 
-def _stability(runs: Sequence[RunSummary]) -> tuple[EssayStability, ...]:
+def _stability(runs: Sequence[RunFigures]) -> tuple[EssayStability, ...]:
     rows: list[EssayStability] = []
     essays = {key: essay for run in runs for key, essay in run.essays.items()}
     for checksum, essay in essays.items():

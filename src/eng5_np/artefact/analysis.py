@@ -42,6 +42,7 @@ from eng5_np.analysis import (
     BTFit,
     ComparisonFigures,
     ComparisonOutcome,
+    ComparisonTally,
     comparison_figures,
     fit_bradley_terry,
     read_outcomes,
@@ -127,7 +128,7 @@ def analyse_run(
             lambda: build_grade_projections(result, summary, scale, service_grades=service_grades),
         )
     block = _reliability_block(outcomes, fit, summary, errors, no_result=not service_or_own)
-    alignment = _figures(block, comparisons, directory, summary or [], scale, fit, bootstrap)
+    alignment = _figures(block, comparisons, read, directory, summary or [], scale, fit, bootstrap)
     return RunAnalysis(summary or [], projections or [], block, alignment)
 
 
@@ -142,11 +143,12 @@ def analyse_document(
     errors: list[str] = []
     comparisons: Sequence[Mapping[str, Any]] = document["llm_comparisons"]
     summary: Sequence[Mapping[str, Any]] = document["bt_summary"]
-    outcomes, fit = _fit(read_outcomes(comparisons)[0], errors)
+    read = read_outcomes(comparisons)
+    outcomes, fit = _fit(read[0], errors)
     block = _reliability_block(outcomes, fit, summary, errors, no_result=not summary)
     directory = EssayDirectory.from_artefact(document)
     scale = get_scale(document["metadata"]["grade_scale"])
-    return block, _figures(block, comparisons, directory, summary, scale, fit, bootstrap)
+    return block, _figures(block, comparisons, read, directory, summary, scale, fit, bootstrap)
 
 
 def _fit(
@@ -193,6 +195,7 @@ def _reliability_block(
 def _figures(
     block: dict[str, Any],
     comparisons: Sequence[Mapping[str, Any]],
+    read: tuple[list[ComparisonOutcome], ComparisonTally],
     directory: EssayDirectory,
     summary: Sequence[Mapping[str, Any]],
     scale: GradeScale,
@@ -210,7 +213,7 @@ def _figures(
     # The service's θ; null when its result never came (issue 14) — no correlation then.
     service = {e["essay_id"]: float(e["theta"]) for e in summary if e.get("theta") is not None}
     figures = _guarded(
-        "figures", errors, lambda: comparison_figures(comparisons, roles, fit, service)
+        "figures", errors, lambda: comparison_figures(comparisons, roles, fit, service, read)
     )
     if figures is not None:
         block.update(figures_fields(figures))

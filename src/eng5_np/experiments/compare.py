@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eng5_np.analysis.repeats import RepeatAggregate, aggregate_repeats
 from eng5_np.errors import UsageError
 from eng5_np.experiments.record import find_artefact, load_experiment, load_record
 from eng5_np.report.compare_view import Comparison, build_comparison, check_comparable
@@ -86,15 +87,16 @@ def resolve_groups(paths: list[Path]) -> list[RunGroup]:
 
 def compare_groups(groups: list[RunGroup], output_dir: Path | None = None) -> CompareResult:
     """Load, check and compare the groups; write compare.md/html into ``output_dir`` if given."""
-    loaded: list[tuple[str, str, list[RunSummary]]] = []
+    loaded: list[tuple[str, str, list[RunSummary], RepeatAggregate]] = []
     warnings: list[str] = []
     for group in groups:
         if not group.artefacts:
             warnings.append(f"{group.source}: no complete repeat, left out of the comparison")
             continue
         summaries = [summarise_run(load_artefact(path), path) for path in group.artefacts]
-        loaded.append((group.name, str(group.source), summaries))
-    check_comparable([(name, runs) for name, _, runs in loaded])
+        # The statistics across a group's runs are computed here; the views render them.
+        loaded.append((group.name, str(group.source), summaries, aggregate_repeats(summaries)))
+    check_comparable([(name, runs) for name, _, runs, _ in loaded])
     comparison = build_comparison(loaded)
     result = CompareResult(comparison, warnings=warnings)
     if output_dir is not None:

@@ -67,6 +67,9 @@ class ExecuteArtefact:
     model_manifest_source: str | None = None
     provider_mode: ProviderMode | None = None
     """With ``--llm-provider-url``: whether the platform's LLM Provider runs in mock mode."""
+    final_document: dict[str, Any] | None = None
+    """The artefact as the last final write sealed it (validated, checksummed): the reports
+    and the terminal summary render it without reading the file back."""
 
     @property
     def path(self) -> Path:
@@ -85,6 +88,7 @@ class ExecuteArtefact:
             validate_checkpoint(document, self.hydrator)
             seal_and_write(self.path, document, validate=False)
             return self.path
+        self.final_document = None
         seal_and_write(self.path, self._document(status, RunAnalysis(block=no_analysis(PENDING))))
         analysis = self.analyse(result_never_came=status.service_result_missing)
         try:
@@ -99,7 +103,9 @@ class ExecuteArtefact:
                 "the analysis could not be written",
                 [*analysis.block.get("errors", []), f"write: {type(error).__name__}: {error}"],
             )
-            seal_and_write(self.path, self._document(status, RunAnalysis(block=failed)))
+            document = self._document(status, RunAnalysis(block=failed))
+            seal_and_write(self.path, document)
+        self.final_document = document
         return self.path
 
     def analyse(self, *, result_never_came: bool = False) -> RunAnalysis:
@@ -160,7 +166,7 @@ class ExecuteArtefact:
 
     def write_reports(self) -> tuple[Path, ...]:
         """Render the reports next to the artefact (best effort; see :func:`write_run_reports`)."""
-        return write_run_reports(self.path, self.hydrator)
+        return write_run_reports(self.path, self.hydrator, self.final_document)
 
 
 def run_status(
@@ -185,9 +191,12 @@ def run_status(
     return status
 
 
-def write_run_reports(artefact_path: Path, hydrator: Hydrator) -> tuple[Path, ...]:
+def write_run_reports(
+    artefact_path: Path, hydrator: Hydrator, document: dict[str, Any] | None = None
+) -> tuple[Path, ...]:
     """Render report.md/report.html after an awaited run that collected anything.
 
+    ``document`` is the artefact as just written (else it is read back from ``artefact_path``).
     Best effort: the artefact is what matters, so a report failure is logged, never raised.
     """
     collected = (
@@ -198,7 +207,7 @@ def write_run_reports(artefact_path: Path, hydrator: Hydrator) -> tuple[Path, ..
     if not collected:
         return ()
     try:
-        paths = write_reports(artefact_path)
+        paths = write_reports(artefact_path, document)
     except Exception as error:
         log.warning("execute.report_failed", error=repr(error), exc_info=True)
         return ()

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.report.gates import NotComputable
+from eng5_np.report.headline import TARGET_MAX_INVERSIONS, TARGET_TAU, tau_text
 from eng5_np.report.wording import Table, number
 
 ALIGNMENT_HEADING = "Anchor alignment"
-TARGET_TAU = 0.90
-TARGET_MAX_INVERSIONS = 1
-"""The platform researchers' targets (SPEC §12): τ ≥ 0.90, ≤ 1 inversion, no zero-win anchor."""
 
 
 @dataclass(frozen=True)
@@ -63,15 +62,14 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
     )
 
 
-def tau_text(block: Mapping[str, Any]) -> str:
-    """``0.889 [0.833, 1.000]``, or why τ-b is missing."""
+def block_tau_text(block: Mapping[str, Any]) -> str:
+    """``0.889 [0.833, 1.000]`` from the block, or why τ-b is missing."""
     tau = block["kendall_tau_b"]
-    if tau is None:
-        return "not computable (see the notes below)"
     interval = block["tau_ci95"]
-    if interval is None:
-        return f"{tau:.3f} (no interval: see the notes below)"
-    return f"{tau:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"
+    return tau_text(
+        NotComputable("see the notes below") if tau is None else float(tau),
+        None if interval is None else (float(interval[0]), float(interval[1])),
+    )
 
 
 def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tuple[str, str]]:
@@ -80,7 +78,7 @@ def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tu
     inversions = len(block["inversions"])
     met = {True: "met", False: "not met"}
     return [
-        (f"Kendall's τ-b [{spec['confidence']:.0%} CI]", tau_text(block)),
+        (f"Kendall's τ-b [{spec['confidence']:.0%} CI]", block_tau_text(block)),
         (
             "interval",
             f"{spec['method']}; {spec['replicates']} replicates, seed {spec['seed']}",

@@ -90,6 +90,8 @@ class AlignmentCheck:
 
     kendall_tau: float | NotComputable
     tau_ci95: tuple[float, float] | None
+    confidence: float
+    """The interval's confidence level (0.95)."""
     inversions: tuple[InversionPair, ...]
     never_winning: tuple[str, ...]
     anchors_used: int
@@ -267,6 +269,7 @@ def _alignment(
             NotComputable("; ".join(block["reasons"]) or "undefined") if tau is None else tau
         ),
         tau_ci95=None if interval is None else (float(interval[0]), float(interval[1])),
+        confidence=float(block["bootstrap"]["confidence"]),
         inversions=tuple(
             InversionPair(
                 higher_grade_anchor_id=i["higher_grade_id"],

@@ -1,6 +1,8 @@
 """Runs side by side (SPEC §12 "Compare"): the data of ``eng5-runner compare``.
 
-Pure: groups of run summaries in, a frozen :class:`Comparison` out; the terminal, Markdown
+Pure: groups of run summaries with the aggregate the experiment computed over each
+(:func:`eng5_np.analysis.repeats.aggregate_repeats`, in :mod:`eng5_np.experiments.compare`) in,
+a frozen :class:`Comparison` out; the terminal, Markdown
 and HTML views only render it. A group is one run, or the repeats of one experiment, shown as
 one row: counts and cost are summed over its runs, every statistic is the mean over its runs,
 and τ's interval is the Student-t interval across the repeats (two or more repeats) or the run's
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from eng5_np.analysis.repeats import aggregate_repeats
+from eng5_np.analysis.repeats import RepeatAggregate
 from eng5_np.errors import IncomparableRuns
 from eng5_np.report.run_summary import RunSummary
 from eng5_np.report.wording import Table
@@ -139,9 +141,11 @@ def check_comparable(groups: Sequence[tuple[str, Sequence[RunSummary]]]) -> None
             )
 
 
-def compare_row(name: str, source: str, runs: Sequence[RunSummary]) -> CompareRow:
-    """One row for a run (one summary) or an experiment's repeats (several)."""
-    aggregate = aggregate_repeats(runs)
+def compare_row(
+    name: str, source: str, runs: Sequence[RunSummary], aggregate: RepeatAggregate
+) -> CompareRow:
+    """One row for a run (one summary) or an experiment's repeats (several), with the
+    aggregate the experiment computed over them."""
     single = runs[0] if len(runs) == 1 else None
     tau, tau_ci = aggregate.tau.mean, aggregate.tau.ci95
     if single is not None:
@@ -168,9 +172,12 @@ def compare_row(name: str, source: str, runs: Sequence[RunSummary]) -> CompareRo
     )
 
 
-def build_comparison(groups: Sequence[tuple[str, str, Sequence[RunSummary]]]) -> Comparison:
-    """The comparison of ``(name, source, runs)`` groups; call :func:`check_comparable` first."""
-    rows = tuple(compare_row(name, source, runs) for name, source, runs in groups)
+def build_comparison(
+    groups: Sequence[tuple[str, str, Sequence[RunSummary], RepeatAggregate]],
+) -> Comparison:
+    """The comparison of ``(name, source, runs, aggregate)`` groups; call
+    :func:`check_comparable` first."""
+    rows = tuple(compare_row(*group) for group in groups)
     labels = list(rows[0].settings) if rows else []
     for row in rows[1:]:
         labels += [label for label in row.settings if label not in labels]

@@ -16,6 +16,7 @@ from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import GateStatus
+from eng5_np.report.headline import HEADLINE_HEADING
 from eng5_np.report.wording import (
     CHECKS_HEADING,
     NO_PROJECTIONS,
@@ -28,7 +29,7 @@ from eng5_np.report.wording import (
     cost_table,
     error_code_table,
     essay_table,
-    gates_table,
+    headline_table,
     number,
     pairs_table,
     projection_table,
@@ -221,11 +222,11 @@ def render_html(
         f"{_e(banner.detail)}</div>"
         for banner in banners(facts, checks)
     ]
+    out += [f"<h2>{_e(HEADLINE_HEADING)}</h2>", _table(headline_table(checks, facts), 3)]
     first = alignment is not None and facts.mode == ANCHOR_ALIGN_MODE
     if first and alignment is not None:
         out += alignment_html(alignment)
     out += ["<h2>Run</h2>", _table(pairs_table(run_rows(facts)))]
-    out += ["<h2>Quality gates</h2>", _table(gates_table(checks, facts), status_column=3)]
     out += ["<h2>Cost and tokens</h2>", f"<p>{_e(cost_note(facts))}</p>"]
     out += [_table(cost_table(facts))]
     out += ["<h2>Comparisons</h2>", f"<p>{_e(comparisons_sentence(checks))}</p>"]

@@ -13,6 +13,7 @@ import re
 from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts
+from eng5_np.report.headline import HEADLINE_HEADING
 from eng5_np.report.wording import (
     CHECKS_HEADING,
     NO_PROJECTIONS,
@@ -25,7 +26,7 @@ from eng5_np.report.wording import (
     cost_table,
     error_code_table,
     essay_table,
-    gates_table,
+    headline_table,
     pairs_table,
     projection_table,
     run_rows,
@@ -84,11 +85,11 @@ def render_markdown(
     lines = [f"# CJ run report: {cell(facts.batch_label)}", ""]
     for banner in banners(facts, checks):
         lines += [f"> **{cell(banner.title.upper())}** — {cell(banner.detail)}", ""]
+    lines += [f"## {HEADLINE_HEADING}", "", *_table(headline_table(checks, facts))]
     first = alignment is not None and facts.mode == ANCHOR_ALIGN_MODE
     if first and alignment is not None:
         lines += alignment_lines(alignment)
     lines += ["## Run", "", *_table(pairs_table(run_rows(facts)))]
-    lines += ["## Quality gates", "", *_table(gates_table(checks, facts))]
     lines += ["## Cost and tokens", "", cell(cost_note(facts)), "", *_table(cost_table(facts))]
     lines += ["## Comparisons", "", cell(comparisons_sentence(checks)), ""]
     codes = error_code_table(checks)

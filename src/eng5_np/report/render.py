@@ -48,9 +48,16 @@ def render_reports(
     return render_markdown(facts, checks, alignment), render_html(facts, checks, alignment)
 
 
-def write_reports(artefact_path: Path) -> tuple[Path, Path]:
-    """Render both reports of the artefact and write them next to it; returns their paths."""
-    markdown, page = render_reports(load_artefact(artefact_path))
+def write_reports(
+    artefact_path: Path, document: Mapping[str, Any] | None = None
+) -> tuple[Path, Path]:
+    """Render both reports of the artefact and write them next to it; returns their paths.
+
+    ``document`` is the artefact as the run just sealed and wrote it (schema-checked then);
+    without it the file is read and checked here.
+    """
+    artefact = document if document is not None else load_artefact(artefact_path)
+    markdown, page = render_reports(artefact)
     folder = artefact_path.parent
     markdown_path, html_path = folder / REPORT_MARKDOWN, folder / REPORT_HTML
     atomic_write_bytes(markdown_path, markdown.encode("utf-8"))

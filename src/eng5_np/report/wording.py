@@ -17,6 +17,7 @@ from eng5_np.report.checks import (
 )
 from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import NotComputable
+from eng5_np.report.headline import HEADLINE_HEADERS, headline_rows, tau_text
 
 SIMULATED_BANNER = "Simulated judge: not LLM judgements"
 
@@ -185,7 +186,7 @@ def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str
     rows = [
         (
             f"anchor alignment (Kendall's τ-b, {alignment.anchors_used} anchors)",
-            tau_with_interval(alignment.kendall_tau, alignment.tau_ci95),
+            tau_text(alignment.kendall_tau, alignment.tau_ci95),
         ),
         (f"anchor inversions ({len(alignment.inversions)})", inversions or "none"),
         ("anchors that never won", ", ".join(alignment.never_winning) or "none"),
@@ -193,15 +194,6 @@ def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str
     if alignment.not_compared:
         rows.append(("anchors never compared", ", ".join(alignment.not_compared)))
     return rows
-
-
-def tau_with_interval(tau: float | NotComputable, interval: tuple[float, float] | None) -> str:
-    """``0.889 [0.833, 1.000]``; the bare τ-b without an interval; or why it is missing."""
-    if isinstance(tau, NotComputable):
-        return str(tau)
-    if interval is None:
-        return f"{tau:.3f} (no interval)"
-    return f"{tau:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"
 
 
 def _infit_rows(infit: InfitCheck | NotComputable) -> list[tuple[str, str]]:
@@ -273,12 +265,14 @@ def pairs_table(
     return Table(headers, tuple(rows))
 
 
-def gates_table(checks: RunChecks, facts: RunFacts) -> Table:
-    """The quality gates (essays they name by display name)."""
+def headline_table(checks: RunChecks, facts: RunFacts) -> Table:
+    """The headline figures with their gates (essays by display name): the report opens with
+    them (:mod:`eng5_np.report.headline`)."""
     return Table(
-        ("gate", "requirement", "observed", "status"),
+        HEADLINE_HEADERS,
         tuple(
-            (g.name, g.requirement, facts.named(g.observed), g.status.value) for g in checks.gates
+            (row.figure, facts.named(row.value), row.target, row.status.value)
+            for row in headline_rows(checks, facts.name)
         ),
     )
 
