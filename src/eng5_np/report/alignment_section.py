@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.reference.grades import get_scale
+from eng5_np.report.alignment_plot import AlignmentPlot, AnchorPoint
 from eng5_np.report.gates import NotComputable
 from eng5_np.report.headline import TARGET_MAX_INVERSIONS, TARGET_TAU, tau_text
 from eng5_np.report.wording import Table, number
@@ -38,6 +40,8 @@ class AlignmentSection:
     inversions: tuple[InversionView, ...]
     gaps: Table | None
     notes: tuple[str, ...]
+    plot: AlignmentPlot
+    """θ ± SE against the expert grade (drawn in the HTML report)."""
 
 
 def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
@@ -49,6 +53,13 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
     name = EssayDirectory.from_artefact(artefact).display_name
     grade_of = {a["essay_id"]: a["grade"] for a in block["anchors"]}
     never_won = [f"{name(e)} ({grade_of.get(e, '?')})" for e in block["never_won"]]
+    # Which essay was shown as "Essay A" and which as "Essay B", by comparison sequence.
+    wanted = {d["sequence"] for i in block["inversions"] for d in i["direct"]}
+    shown = {
+        r["sequence"]: (r["essay_a_id"], r["essay_b_id"])
+        for r in artefact["llm_comparisons"]
+        if r["sequence"] in wanted
+    }
     return AlignmentSection(
         intro=(
             f"The anchors' expert grades ({block['grade_scale']}) against θ from the runner's "
@@ -56,9 +67,23 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
         ),
         summary=Table(("figure", "value"), tuple(_summary_rows(block, never_won))),
         anchors=_anchor_table(block["anchors"], name),
-        inversions=tuple(_inversion(i, name) for i in block["inversions"]),
+        inversions=tuple(_inversion(i, name, shown) for i in block["inversions"]),
         gaps=_gap_table(block["adjacent_gaps"]),
         notes=tuple(block["reasons"]),
+        plot=_plot(block, name),
+    )
+
+
+def _plot(block: Mapping[str, Any], name: Callable[[str], str]) -> AlignmentPlot:
+    scale = get_scale(block["grade_scale"])
+    placed = [a for a in block["anchors"] if a["theta"] is not None]
+    grades = sorted({a["grade"] for a in placed}, key=scale.position)
+    return AlignmentPlot(
+        grades=tuple(grades),
+        points=tuple(
+            AnchorPoint(name(a["essay_id"]), a["grade"], float(a["theta"]), a["standard_error"])
+            for a in placed
+        ),
     )
 
 
@@ -114,7 +139,11 @@ def _anchor_table(anchors: Sequence[Mapping[str, Any]], name: Callable[[str], st
     return Table(("grade", "anchor", "θ", "SE", "wins", "win rate"), rows, frozenset({2, 3, 4, 5}))
 
 
-def _inversion(inversion: Mapping[str, Any], name: Callable[[str], str]) -> InversionView:
+def _inversion(
+    inversion: Mapping[str, Any],
+    name: Callable[[str], str],
+    shown: Mapping[int, tuple[str, str]],
+) -> InversionView:
     title = (
         f"{name(inversion['higher_grade_id'])} ({inversion['higher_grade']}) below "
         f"{name(inversion['lower_grade_id'])} ({inversion['lower_grade']}): "
@@ -123,16 +152,22 @@ def _inversion(inversion: Mapping[str, Any], name: Callable[[str], str]) -> Inve
     direct = inversion["direct"]
     if not direct:
         return InversionView(f"{title} — they were never compared directly", None)
+    unknown = ("—", "—")
     rows = tuple(
         (
             str(d["sequence"]),
+            *(name(e) if e != "—" else e for e in shown.get(d["sequence"], unknown)),
             name(d["winner_id"]),
             "—" if d.get("confidence") is None else f"{d['confidence']:g}",
             d.get("justification") or "—",
         )
         for d in direct
     )
-    table = Table(("#", "winner", "confidence", "justification"), rows, frozenset({0, 2}))
+    table = Table(
+        ("#", "Essay A", "Essay B", "winner", "confidence", "justification"),
+        rows,
+        frozenset({0, 4}),
+    )
     return InversionView(title, table)
 
 

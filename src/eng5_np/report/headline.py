@@ -45,20 +45,32 @@ def tau_text(tau: float | NotComputable, interval: tuple[float, float] | None) -
 
 
 def headline_rows(checks: RunChecks, name: Callable[[str], str]) -> tuple[HeadlineRow, ...]:
-    """The headline rows of a run; ``name`` turns a wire id into its display name."""
-    ssr_gate, count_gate = (
-        _gate(checks, "scale separation reliability"),
-        _gate(checks, "comparisons per essay"),
-    )
+    """The headline rows of a run; ``name`` turns a wire id into its display name.
+
+    The SSR row shows the figure alone; why its gate warns (separated essays, …) is in
+    ``checks.reliability_reasons``, which every view lists right after these rows.
+    """
+    ssr_gate = _gate(checks, "scale separation reliability")
+    count_gate = _gate(checks, "comparisons per essay")
+    ssr = checks.ssr
+    ssr_text = str(ssr) if isinstance(ssr, NotComputable) else f"{ssr:.3f}"
+    if checks.reliability_reasons and not isinstance(ssr, NotComputable):
+        ssr_text += " (caveat below)"
     return (
         *_alignment_rows(checks.alignment, name),
+        HeadlineRow("scale separation (SSR)", ssr_text, ssr_gate.requirement, ssr_gate.status),
         HeadlineRow(
-            "scale separation reliability", ssr_gate.observed, ssr_gate.requirement, ssr_gate.status
-        ),
-        HeadlineRow(
-            "comparisons per essay", count_gate.observed, count_gate.requirement, count_gate.status
+            "comparisons per essay",
+            count_gate.observed,
+            count_gate.requirement.replace(" for every essay", " per essay"),
+            count_gate.status,
         ),
     )
+
+
+def headline_notes(checks: RunChecks) -> tuple[str, ...]:
+    """The lines to print right after the headline rows: why the SSR gate warns."""
+    return tuple(f"SSR caveat: {reason}" for reason in checks.reliability_reasons)
 
 
 def _gate(checks: RunChecks, gate_name: str) -> Gate:

@@ -9,14 +9,15 @@ names and reasons come from outside the runner).
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 
+from eng5_np.report.alignment_plot import alignment_svg
 from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import GateStatus
-from eng5_np.report.headline import HEADLINE_HEADING
+from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
+from eng5_np.report.svg import ticks
 from eng5_np.report.wording import (
     CHECKS_HEADING,
     NO_PROJECTIONS,
@@ -93,17 +94,6 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
 
 
-def _ticks(low: float, high: float) -> list[float]:
-    """Round tick values covering [low, high], about five of them."""
-    raw = (high - low) / 5
-    magnitude = 10 ** math.floor(math.log10(raw))
-    # The smallest round step not much below a fifth of the range: 4 to 8 ticks.
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * 0.7)
-    first = math.ceil(low / step) * step
-    # Rounded (and -0.0 + 0.0 = 0.0) so that 0 prints as "0", not -1.8e-15 or -0.
-    return [round(first + i * step, 9) + 0.0 for i in range(int((high - first) / step) + 1)]
-
-
 def scale_svg(rows: Sequence[ScaleRow], names: Mapping[str, str] | None = None) -> str:
     """The BT scale as an SVG: θ ± SE per essay in rank order, anchors labelled by grade.
 
@@ -140,7 +130,7 @@ def scale_svg(rows: Sequence[ScaleRow], names: Mapping[str, str] | None = None) 
         f'<text x="{LABEL_WIDTH + 90}" y="18">anchor (expert grade)</text>'
         f'<text x="{width - 10}" y="18" text-anchor="end">bars: ± 1 SE</text>',
     ]
-    for tick in _ticks(low, high):
+    for tick in ticks(low, high):
         tx = x(tick)
         parts.append(
             f'<line x1="{tx:.1f}" y1="{TOP - 6}" x2="{tx:.1f}" y2="{bottom}" '
@@ -192,7 +182,7 @@ def scale_svg(rows: Sequence[ScaleRow], names: Mapping[str, str] | None = None) 
 def alignment_html(section: AlignmentSection) -> list[str]:
     """The "Anchor alignment" section."""
     out = [f"<h2>{_e(ALIGNMENT_HEADING)}</h2>", f'<p class="caption">{_e(section.intro)}</p>']
-    out += [_table(section.summary), _table(section.anchors)]
+    out += [_table(section.summary), alignment_svg(section.plot), _table(section.anchors)]
     for inversion in section.inversions:
         out.append(f"<h3>Inversion: {_e(inversion.title)}</h3>")
         if inversion.comparisons is not None:
@@ -223,6 +213,7 @@ def render_html(
         for banner in banners(facts, checks)
     ]
     out += [f"<h2>{_e(HEADLINE_HEADING)}</h2>", _table(headline_table(checks, facts), 3)]
+    out += [f'<p class="caption">{_e(facts.named(note))}</p>' for note in headline_notes(checks)]
     first = alignment is not None and facts.mode == ANCHOR_ALIGN_MODE
     if first and alignment is not None:
         out += alignment_html(alignment)

@@ -13,7 +13,7 @@ import re
 from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts
-from eng5_np.report.headline import HEADLINE_HEADING
+from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
 from eng5_np.report.wording import (
     CHECKS_HEADING,
     NO_PROJECTIONS,
@@ -86,6 +86,7 @@ def render_markdown(
     for banner in banners(facts, checks):
         lines += [f"> **{cell(banner.title.upper())}** — {cell(banner.detail)}", ""]
     lines += [f"## {HEADLINE_HEADING}", "", *_table(headline_table(checks, facts))]
+    lines += [*(f"- {cell(facts.named(note))}" for note in headline_notes(checks)), ""]
     first = alignment is not None and facts.mode == ANCHOR_ALIGN_MODE
     if first and alignment is not None:
         lines += alignment_lines(alignment)

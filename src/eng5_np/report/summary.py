@@ -17,15 +17,29 @@ from rich.table import Table
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.artefact.hydrator import Hydrator
 from eng5_np.report.checks import compute_checks
-from eng5_np.report.headline import HEADLINE_HEADERS, HEADLINE_HEADING, headline_rows
+from eng5_np.report.headline import (
+    HEADLINE_HEADERS,
+    HEADLINE_HEADING,
+    headline_notes,
+    headline_rows,
+)
 
 STATUS_STYLE = {"PASS": "bold green", "WARN": "bold yellow"}
+
+
+def _named(text: str, directory: EssayDirectory) -> str:
+    """``text`` with each wire id of the run replaced by its display name."""
+    for essay_id in sorted(directory.essays, key=len, reverse=True):
+        if essay_id in text:
+            text = text.replace(essay_id, directory.display_name(essay_id))
+    return text
 
 
 def render_headline(console: Console, document: Mapping[str, Any]) -> None:
     """The headline figures of a written artefact, each with its gate."""
     checks = compute_checks(document)
-    name = EssayDirectory.from_artefact(document).display_name
+    directory = EssayDirectory.from_artefact(document)
+    name = directory.display_name
     table = Table(title=HEADLINE_HEADING)
     for header in HEADLINE_HEADERS:
         table.add_column(header, overflow="fold")
@@ -33,6 +47,8 @@ def render_headline(console: Console, document: Mapping[str, Any]) -> None:
         status = row.status.value
         table.add_row(row.figure, row.value, row.target, f"[{STATUS_STYLE[status]}]{status}[/]")
     console.print(table)
+    for note in headline_notes(checks):
+        console.print(_named(note, directory), markup=False)
 
 
 def render_summary(
