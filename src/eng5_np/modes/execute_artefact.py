@@ -33,6 +33,7 @@ from eng5_np.errors import ArtefactInvalid
 from eng5_np.kafka.state import CollectorState
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectOutcome, StopReason
+from eng5_np.primitives.heap import frozen_heap
 from eng5_np.reference.grades import GRADE_SCALES
 from eng5_np.reference.provider_mode import ProviderMode, describe_judge
 from eng5_np.report.render import write_reports
@@ -89,6 +90,10 @@ class ExecuteArtefact:
             seal_and_write(self.path, document, validate=False)
             return self.path
         self.final_document = None
+        with frozen_heap():
+            return self._write_final(status)
+
+    def _write_final(self, status: RunStatus) -> Path:
         seal_and_write(self.path, self._document(status, RunAnalysis(block=no_analysis(PENDING))))
         analysis = self.analyse(result_never_came=status.service_result_missing)
         try:
