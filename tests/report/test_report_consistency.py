@@ -43,7 +43,9 @@ def _comparisons() -> list[tuple[str, str, str]]:
 
 
 def test_every_printed_figure_is_the_stored_one(build_artefact: ArtefactFactory) -> None:
-    document = build_artefact(_comparisons(), anchors=ANCHORS, mode="anchor-align")
+    document = build_artefact(
+        _comparisons(), anchors=ANCHORS, mode="anchor-align", runner_summary=True
+    )
     markdown, page = render_reports(document)
     terminal = io.StringIO()
     render_headline(Console(file=terminal, width=80), document)
@@ -62,7 +64,9 @@ def test_every_printed_figure_is_the_stored_one(build_artefact: ArtefactFactory)
 
 def test_a_changed_stored_figure_changes_every_print(build_artefact: ArtefactFactory) -> None:
     # The reports read the stored τ; nothing recomputes it from the comparisons.
-    document = build_artefact(_comparisons(), anchors=ANCHORS, mode="anchor-align")
+    document = build_artefact(
+        _comparisons(), anchors=ANCHORS, mode="anchor-align", runner_summary=True
+    )
     document["alignment"]["kendall_tau_b"] = 0.123
     document["alignment"]["tau_ci95"] = [0.011, 0.222]
     markdown, page = render_reports(document)
