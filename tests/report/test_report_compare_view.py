@@ -72,7 +72,7 @@ def test_an_artefact_without_stored_figures_says_not_recorded_never_recomputes(
     run = _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"], analysed=False), "old")
     assert (run.tau, run.tau_ci, run.inversions, run.never_won) == (None, None, None, None)
     assert run.tau_source == "not recorded"
-    assert (run.ssr, run.split_half, run.essay_a_share, run.ranks) == (None, None, None, {})
+    assert (run.ssr, run.split_half, run.essay_a_share, run.theta) == (None, None, None, {})
     assert run.comparisons == len(ORDERED)
     assert any("not recorded" in reason for reason in run.reasons)
 

@@ -66,7 +66,7 @@ class RunFigures(Protocol):
     @property
     def cost_usd(self) -> float: ...
     @property
-    def ranks(self) -> Mapping[str, float]: ...
+    def theta(self) -> Mapping[str, float]: ...
     @property
     def essays(self) -> Mapping[str, EssayLabel]: ...
 
@@ -159,7 +159,8 @@ def aggregate_repeats(runs: Sequence[RunFigures]) -> RepeatAggregate:
     for run in runs:
         for label in run.never_won or ():
             never_counts[label] = never_counts.get(label, 0) + 1
-    stability = _stability(runs)
+    ranks = [rank_descending(run.theta) for run in runs]
+    stability = _stability(runs, ranks)
     return RepeatAggregate(
         repeats=len(runs),
         complete=sum(1 for run in runs if run.status == "complete"),
@@ -177,15 +178,17 @@ def aggregate_repeats(runs: Sequence[RunFigures]) -> RepeatAggregate:
         failures=sum(run.failures for run in runs),
         cost_usd=sum(run.cost_usd for run in runs),
         stability=stability,
-        identical=len(runs) > 1 and all(run.ranks == runs[0].ranks for run in runs[1:]),
+        identical=len(runs) > 1 and all(rank == ranks[0] for rank in ranks[1:]),
     )
 
 
-def _stability(runs: Sequence[RunFigures]) -> tuple[EssayStability, ...]:
+def _stability(
+    runs: Sequence[RunFigures], by_run: Sequence[Mapping[str, float]]
+) -> tuple[EssayStability, ...]:
     rows: list[EssayStability] = []
     essays = {key: essay for run in runs for key, essay in run.essays.items()}
     for checksum, essay in essays.items():
-        ranks = tuple(run.ranks[checksum] for run in runs if checksum in run.ranks)
+        ranks = tuple(ranked[checksum] for ranked in by_run if checksum in ranked)
         if not ranks:
             continue
         rows.append(
@@ -200,3 +203,19 @@ def _stability(runs: Sequence[RunFigures]) -> tuple[EssayStability, ...]:
             )
         )
     return tuple(sorted(rows, key=lambda row: (row.mean_rank, row.label)))
+
+
+def rank_descending(values: Mapping[str, float]) -> dict[str, float]:
+    """Rank 1 for the highest value; tied values share the mean of their ranks."""
+    ordered = sorted(values.items(), key=lambda item: -item[1])
+    ranks: dict[str, float] = {}
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end + 1 < len(ordered) and ordered[end + 1][1] == ordered[start][1]:
+            end += 1
+        shared = (start + end) / 2 + 1
+        for key, _ in ordered[start : end + 1]:
+            ranks[key] = shared
+        start = end + 1
+    return ranks

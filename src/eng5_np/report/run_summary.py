@@ -83,8 +83,8 @@ class RunSummary:
     split_half: float | None
     essay_a_share: float | None
     """Share of successful comparisons won by the essay shown first (0.5 = no bias)."""
-    ranks: dict[str, float]
-    """Essay checksum → rank by the runner's θ (1 = best; ties share the mean rank)."""
+    theta: dict[str, float]
+    """Essay checksum → the runner's stored θ (the experiments rank essays by it)."""
     essays: dict[str, EssayKey]
     reasons: tuple[str, ...]
     """Why a figure is missing, one line each."""
@@ -126,7 +126,7 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
         ssr=ssr,
         split_half=split_half,
         essay_a_share=None if isinstance(bias, NotComputable) else bias.essay_a_win_share,
-        ranks=_ranks(checks, by_id),
+        theta=_theta(checks, by_id),
         essays=essays,
         reasons=tuple(reasons),
     )
@@ -233,25 +233,8 @@ def _reliability(
     return None, None
 
 
-def _ranks(checks: RunChecks, by_id: Mapping[str, EssayKey]) -> dict[str, float]:
-    """Ranks by the runner's own θ (one consistent fit, SPEC §8), keyed by text checksum."""
+def _theta(checks: RunChecks, by_id: Mapping[str, EssayKey]) -> dict[str, float]:
+    """The runner's stored θ (one consistent fit, SPEC §8), keyed by text checksum."""
     if not isinstance(checks.refit, RefitCheck):
         return {}
-    theta = {by_id[e].checksum: t for e, t in checks.refit.theta.items() if e in by_id}
-    return rank_descending(theta)
-
-
-def rank_descending(values: Mapping[str, float]) -> dict[str, float]:
-    """Rank 1 for the highest value; tied values share the mean of their ranks."""
-    ordered = sorted(values.items(), key=lambda item: -item[1])
-    ranks: dict[str, float] = {}
-    start = 0
-    while start < len(ordered):
-        end = start
-        while end + 1 < len(ordered) and ordered[end + 1][1] == ordered[start][1]:
-            end += 1
-        shared = (start + end) / 2 + 1
-        for key, _ in ordered[start : end + 1]:
-            ranks[key] = shared
-        start = end + 1
-    return ranks
+    return {by_id[e].checksum: t for e, t in checks.refit.theta.items() if e in by_id}
