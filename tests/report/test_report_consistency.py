@@ -48,7 +48,9 @@ def test_every_printed_figure_is_the_stored_one(build_artefact: ArtefactFactory)
     )
     markdown, page = render_reports(document)
     terminal = io.StringIO()
-    render_headline(Console(file=terminal, width=80), document)
+    # As the CLI's console (soft_wrap=True): the summary must still read at 80 columns.
+    render_headline(Console(file=terminal, width=80, soft_wrap=True), document)
+    assert max(len(line) for line in terminal.getvalue().splitlines()) <= 80
 
     checked = assert_printed_equal_stored(
         document,

@@ -48,7 +48,8 @@ def render_headline(console: Console, document: Mapping[str, Any]) -> None:
         table.add_row(row.figure, row.value, row.target, f"[{STATUS_STYLE[status]}]{status}[/]")
     console.print(table)
     for note in headline_notes(checks):
-        console.print(_named(note, directory), markup=False)
+        # Wrapped at the terminal width on word boundaries, whatever the console's default.
+        console.print(_named(note, directory), markup=False, soft_wrap=False)
 
 
 def render_summary(
