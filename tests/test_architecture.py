@@ -80,7 +80,7 @@ def test_the_report_never_fits_a_model() -> None:
 def test_only_analysis_computes_statistics() -> None:
     # The report and the experiments read stored figures: they call no statistic of a run;
     # the experiments compute the statistics across repeats, the report only renders them.
-    across_repeats = {"aggregate_repeats", "spread", "rank_descending"}
+    across_repeats = {"aggregate_repeats", "spread", "rank_descending", "compare_differences"}
     computing = {
         "fit_bradley_terry",
         "reliability_figures",

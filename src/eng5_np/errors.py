@@ -26,7 +26,8 @@
     ├── CollectionInterrupted (4)    Ctrl-C / SIGTERM; a partial artefact was written
     ├── BatchFailed (5)              the CJ service reported the batch failed
     └── ArtefactInvalid (1)          an artefact failed its schema/checksum check (a bug
-                                     when the runner wrote it; bad input when verifying)
+        │                            when the runner wrote it; bad input when verifying)
+        └── ArtefactChanged (1)      report: the artefact's checksum does not match it
 
 The CLI prints ``str(error)`` (one line) followed by ``advice`` and exits with
 ``exit_code``; tracebacks go only to the log file.
@@ -216,3 +217,15 @@ class ArtefactInvalid(RunnerError):
 
     exit_code = 1
     default_advice = "The artefact or a file it lists was changed after it was written."
+
+
+class ArtefactChanged(ArtefactInvalid):
+    """``report`` was given an artefact whose content no longer matches its checksum.
+
+    Exit 1, as when ``verify`` finds the same mismatch: the figures cannot be vouched for.
+    """
+
+    default_advice = (
+        "Run `eng5-runner verify` on it to see what changed, or pass --force to render it "
+        "under a warning banner."
+    )

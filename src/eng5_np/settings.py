@@ -34,6 +34,8 @@ DEFAULT_COURSE_ID = UUID("00000000-0000-4000-8000-0000000e5c01")
 DEFAULT_USER_ID = "eng5_np_research_runner"
 DEFAULT_CONTENT_SERVICE_URL = "http://localhost:8001/v1/content"
 DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092"
+JUDGE_PATTERN = re.compile(r"^[A-Za-z]+:\S+$")
+"""``<provider>:<model>`` of a real judge; the provider and model are checked by the stack."""
 BATCH_LABEL_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 UPLOAD_ATTEMPTS = 12
 """Default tries per upload. A service failing 30% of requests fails one text with
@@ -193,8 +195,12 @@ class RunSettings(BaseModel):
     """Seed of the local stack's simulated judge (only with --local-stack)."""
     judge_faults: str | None = None
     """Fault injection of the local stack's simulated judge (only with --local-stack)."""
+    judge_profile: Path | None = None
+    detect_difference: float = Field(default=0.1, gt=0, le=2)
+    """τ-b difference the plan's power estimate targets (plan and sweep)."""
+    """JSON judge profile of the simulated judge (only with --local-stack; None = built-in)."""
     # The local stack's judge (SPEC §13; only with --local-stack).
-    judge: str = Field(default="simulated", pattern=r"^(simulated|[A-Za-z]+:\S+)$")
+    judge: str = "simulated"
     """``simulated`` or ``<provider>:<model>``, a real LLM judge (checked by the stack)."""
     judge_concurrency: int = Field(default=8, ge=1, le=256)
     """Comparisons the judge works on at the same time."""
@@ -220,6 +226,21 @@ class RunSettings(BaseModel):
             # and ".." the working directory (issue 8).
             raise ValueError(f"{value!r} does not name a folder; use letters or digits")
         return value
+
+    @field_validator("judge")
+    @classmethod
+    def _check_judge(cls, value: str) -> str:
+        if value == "simulated" or JUDGE_PATTERN.match(value):
+            return value
+        from eng5_np.reference.llm_models import load_manifest  # only on this error path
+
+        known = load_manifest().find(value)
+        hint = (
+            f"; did you mean {known.provider.value}:{known.model_id}?"
+            if known is not None
+            else " (e.g. openai:gpt-5-mini)"
+        )
+        raise ValueError(f"{value!r} is neither 'simulated' nor of the form provider:model{hint}")
 
     @field_validator("kafka_bootstrap")
     @classmethod

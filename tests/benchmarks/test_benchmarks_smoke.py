@@ -106,3 +106,20 @@ def test_bench_judge_reports_rates_against_their_bounds() -> None:
         assert re.search(rf"^{label} rate/bound {NUMBER} \(target >= 0.9: (PASS|MISS)\)$",
                          output, re.MULTILINE)  # fmt: skip
     assert re.search(r"^all judge targets: (PASS|MISS)$", output, re.MULTILINE)
+
+
+def test_bench_compare_prints_star_shares_and_the_planners_prediction() -> None:
+    output = run_quick("bench_compare.py")
+    assert_metrics(
+        output,
+        "sweeps",
+        "null_any_star_share",
+        "null_tau_star_share",
+        "null_predicted_tau_star_share",
+        "real_tau_star_share",
+        "real_predicted_tau_star_share",
+        "real_any_star_share",
+        "null_repeats_any_star_share",
+        "real_repeats_tau_star_share",
+        "plan_seconds",
+    )

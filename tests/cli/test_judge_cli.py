@@ -27,7 +27,35 @@ def test_judge_flags_only_apply_with_the_local_stack(
 ) -> None:
     result = invoke("--mode", "execute", "--no-kafka", *flags)
     assert result.exit_code == 2
-    assert f"{flags[0]} only apply with --local-stack" in result.output
+    assert f"{flags[0]} only applies with --local-stack" in result.output
+
+
+def test_two_stack_only_flags_only_apply_with_the_local_stack(invoke: Invoke) -> None:
+    result = invoke("--mode", "execute", "--no-kafka", "--judge-rpm", "60", "--cost-limit", "1")
+    assert result.exit_code == 2
+    assert "--judge-rpm, --cost-limit only apply with --local-stack" in result.output
+
+
+@pytest.mark.parametrize(
+    ("judge", "expected"),
+    [
+        (
+            "gpt-5-mini",
+            "'gpt-5-mini' is neither 'simulated' nor of the form provider:model; "
+            "did you mean openai:gpt-5-mini?",
+        ),
+        ("anthropic claude", "(e.g. openai:gpt-5-mini)"),
+    ],
+)
+def test_a_malformed_judge_says_which_form_is_expected(
+    invoke: Invoke, judge: str, expected: str
+) -> None:
+    # Issue 14: it printed the raw pattern ^(simulated|[A-Za-z]+:\S+)$.
+    result = invoke("--mode", "execute", "--local-stack", "--judge", judge)
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert "pattern" not in result.output
+    assert "local stack started" not in result.output
 
 
 @pytest.mark.parametrize(

@@ -56,3 +56,25 @@ def test_a_provider_mismatch_exits_2(invoke: Invoke) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert "belongs to openai, not google" in result.output
+
+
+def test_models_reads_at_80_columns_with_nothing_split(invoke: Invoke) -> None:
+    # Issue 14: `6400/0` and `curre/nt` were split across lines at 80 columns.
+    from eng5_np.reference.llm_models import load_manifest
+
+    result = invoke("models", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.output
+    rows = {line.split()[0]: line.split() for line in lines if line.startswith(" ")}
+    for entry in load_manifest().models:
+        row = rows[entry.model_id]
+        context = "unknown" if entry.context_window is None else str(entry.context_window)
+        assert row[1:] == [
+            f"{entry.input_per_million:g}",
+            f"{entry.output_per_million:g}",
+            str(entry.max_tokens),
+            context,
+            "deprecated" if entry.deprecated else "current",
+        ]

@@ -267,3 +267,39 @@ def test_plan_says_when_no_budget_can_meet_the_gate(invoke: Invoke, dataset: Pat
     text = " ".join(result.output.split())
     assert "no budget can meet here: 7 essays have only 21 possible pairs (6 per essay)" in text
     assert "that needs ≥35 comparisons" not in text
+
+
+def _huge_essay(dataset: Path) -> Path:
+    """The 914,657-word essay of issue 14 (short words: the file stays under the size limit)."""
+    path = dataset / "student_essays" / "student_01_phones.txt"
+    path.write_text(("word " * 13 + "\n") * 70_358 + "end " * 3, encoding="utf-8")
+    return path
+
+
+def test_plan_names_a_huge_essay_and_the_context_window_it_exceeds(
+    invoke: Invoke, dataset: Path
+) -> None:
+    _huge_essay(dataset)
+    result = invoke("--mode", "plan", "--dataset-dir", dataset, "--llm-model", "gpt-5-mini")
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert (
+        "warning: student_essays/student_01_phones.txt: 914,657 words, longer than the other "
+        "essays (median 362; robust z of log length +21.5, beyond ±3.5)"
+    ) in output
+    assert (
+        "student_essays/student_01_phones.txt: 914,657 words; every comparison prompt with it "
+        "holds ≥1,189,620 tokens, more than the 400,000-token context window of "
+        "openai/gpt-5-mini"
+    ) in output
+
+
+def test_plan_says_when_the_context_window_is_unknown(invoke: Invoke, dataset: Path) -> None:
+    result = invoke(
+        "--mode", "plan", "--dataset-dir", dataset,
+        "--llm-provider", "openrouter", "--llm-model", "openai/gpt-5-mini",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "context window of openrouter/openai/gpt-5-mini: unknown" in output
+    assert "longer than the other essays" not in output  # the sample has no outlier

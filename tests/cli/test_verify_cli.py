@@ -89,3 +89,73 @@ def test_help_lists_the_actions(invoke: Invoke) -> None:
     assert result.exit_code == 0
     for word in ("--mode", "verify", "schema"):
         assert word in result.output
+
+
+def _tamper(artefact: Path) -> None:
+    """Change one figure by hand, leaving the artefact schema-valid."""
+    document = json.loads(artefact.read_text(encoding="utf-8"))
+    document["metadata"]["course_code"] = "SV1"
+    artefact.write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_report_refuses_a_changed_artefact_in_one_line(invoke: Invoke, artefact: Path) -> None:
+    # Issue 14: report re-rendered a tampered artefact without a word.
+    _tamper(artefact)
+    for stale in ("report.md", "report.html"):
+        (artefact.parent / stale).unlink(missing_ok=True)
+    result = invoke("report", artefact)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: {artefact}: not rendered: changed after it was written")
+    assert "eng5-runner verify" in lines[0]
+    assert "--force" in lines[0]
+    assert not (artefact.parent / "report.md").exists()
+    assert not (artefact.parent / "report.html").exists()
+
+
+def test_report_force_renders_a_changed_artefact_under_a_banner(
+    invoke: Invoke, artefact: Path
+) -> None:
+    _tamper(artefact)
+    result = invoke("report", "--force", artefact)
+    assert result.exit_code == 0, result.output
+    assert f"WARNING: {artefact}: changed after it was written" in result.output
+    markdown = (artefact.parent / "report.md").read_text(encoding="utf-8")
+    page = (artefact.parent / "report.html").read_text(encoding="utf-8")
+    title = "Changed artefact: these figures cannot be vouched for"
+    first_banner = next(line for line in markdown.splitlines() if line.startswith("> "))
+    assert title.upper() in first_banner
+    assert "changed after it was written (its artefact_checksum is" in first_banner
+    assert f'<div class="banner danger"><strong>{title}</strong>' in page
+
+
+def test_report_of_an_unchanged_artefact_has_no_changed_banner(
+    invoke: Invoke, artefact: Path
+) -> None:
+    result = invoke("report", artefact)
+    assert result.exit_code == 0, result.output
+    assert "WARNING" not in result.output
+    markdown = (artefact.parent / "report.md").read_text(encoding="utf-8")
+    assert "CHANGED ARTEFACT" not in markdown
+
+
+def test_an_empty_json_object_is_not_an_artefact_exit_2(invoke: Invoke, tmp_path: Path) -> None:
+    # Issue 14: `verify {}` said the artefact "was changed after it was written".
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}", encoding="utf-8")
+    result = invoke("verify", empty)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: {empty}: not an artefact (it has none of the fields ")
+    assert "changed" not in result.output
+
+
+def test_schema_problems_alone_do_not_claim_a_change(invoke: Invoke, tmp_path: Path) -> None:
+    partial = tmp_path / "partial.json"
+    partial.write_text('{"metadata": {}}', encoding="utf-8")
+    result = invoke("verify", partial)
+    assert result.exit_code == 1, result.output
+    assert "changed after it was written" not in result.output
+    assert "lacks fields an artefact has" in result.output

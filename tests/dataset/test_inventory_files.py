@@ -78,3 +78,21 @@ def test_hidden_files_are_listed_not_silently_skipped(dataset: Path) -> None:
         "student_essays/.DS_Store: hidden, skipped",
     ]
     assert inventory.problems == []
+
+
+def test_editor_lock_and_temporary_files_are_listed_and_skipped(dataset: Path) -> None:
+    # Word's lock file for an open document is not a .docx package: reading it raised
+    # PackageNotFoundError and blocked the whole dataset (issue 14).
+    (dataset / "student_essays" / "~$udent_01_phones.docx").write_bytes(b"\x0bJane Doe" + b" " * 40)
+    (dataset / "student_essays" / ".~lock.student_02.docx#").write_text(
+        "Jane,host,/home/jane,07.12.2026 10:00;", encoding="utf-8"
+    )
+    (dataset / "anchor_essays" / "autosave.TMP").write_bytes(b"\x00")
+    inventory = inventory_of(dataset)
+    assert inventory.problems == []
+    assert inventory.skipped == [
+        "anchor_essays/autosave.TMP: editor lock or temporary file, skipped",
+        "student_essays/.~lock.student_02.docx#: editor lock or temporary file, skipped",
+        "student_essays/~$udent_01_phones.docx: editor lock or temporary file, skipped",
+    ]
+    assert not any(essay.file_name.startswith("~$") for essay in inventory.essays)

@@ -430,6 +430,8 @@ def test_execute_against_given_addresses_then_verify(
     # Addresses given: an external stack, yet its mock-provider callbacks mark it simulated.
     assert document["metadata"]["stack"]["kind"] == "external"
     assert document["metadata"]["stack"]["judge"] == "simulated"
+    # ... and so does the terminal summary (issue 14: it had no simulated warning).
+    assert "warning: simulated judge — these are not LLM judgements" in ran.stdout
     assert document["validation"]["runner_status"]["partial_data"] is False
     assert document["llm_comparisons"]
     verify_batch(tmp_path, env, folder.name)

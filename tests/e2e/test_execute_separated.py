@@ -82,7 +82,7 @@ async def test_fixed_winner_batch_of_20000_callbacks_exits_0_with_the_separation
     # A total order: no group of essays has its θ fixed by the data, so every essay is named.
     assert sorted(analysis["separated"]) == sorted(ids)
     reasons = " ".join(analysis["reasons"])
-    assert "won or lost every comparison" in reasons
+    assert "linked both ways by chains of wins" in reasons
     assert ids[0] in reasons
     check_ssr(document)
     gates = (run_dir / "report.md").read_text().split("## Headline figures")[1].split("\n## ")[0]

@@ -6,8 +6,10 @@ of it), and the module's experiment is reused by the resume and compare tests.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,6 +108,45 @@ def test_three_repeats_are_three_verified_runs_with_their_own_batch_ids(
     assert "http://" not in page.replace("http://www.w3.org", "")
     assert "src=" not in page
     assert "<link" not in page
+
+
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const ids = [...document.querySelectorAll("td.whole")];
+  const lines = ids.map(td => Math.round(
+    td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).lineHeight)));
+  document.body.setAttribute("data-lines", JSON.stringify(lines));
+});
+</script>"""
+
+
+def test_the_experiment_page_keeps_batch_labels_and_ids_on_one_line(
+    experiment: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # Issue 14: beside nine figures, batch labels and wire ids wrapped to 5 lines each.
+    _, out = experiment
+    page = (out / "experiment.html").read_text(encoding="utf-8")
+    assert "td.whole { white-space: nowrap; }" in page
+    for rep in _json(out / "experiment.json")["repeat_records"]:
+        assert f'<td class="whole">{rep["batch_label"]}</td>' in page
+        assert f'<td class="whole">{rep["wire_batch_id"]}</td>' in page
+    figures = page.split("<h2>Repeats</h2>")[1].split("</table>")[0]
+    assert "wire batch id" not in figures
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no headless Chromium to lay the page out")
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    laid_out = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,900",
+         "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    found = re.search(r'data-lines="([^"]*)"', laid_out.stdout)
+    assert found is not None, laid_out.stdout[-2000:]
+    lines = json.loads(html.unescape(found.group(1)))
+    assert len(lines) == 3 * 4  # repeat name in both tables, label and id
+    assert set(lines) == {1}
 
 
 def _judgements(artefact: Path) -> list[tuple[str, str, str | None]]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from eng5_np.artefact.schema import validation_errors
+from eng5_np.localstack.llm_judge.cost import usd
 from fake_providers import FakeProvider, essays_in, prompt_of
 from runner_process import finish, start_runner
 
@@ -162,8 +164,17 @@ async def test_the_cost_limit_ends_the_batch_as_failed_with_a_partial_artefact(
     failed = document["validation"]["runner_status"]["failed"]
     assert "COST_LIMIT_REACHED" in failed["reason"]
     comparisons = document["llm_comparisons"]
-    assert 0 < len(comparisons) == calls < 30
-    assert document["costs"]["total_usd"] <= 0.02
+    # $0.02 buys 18 calls of $0.0011 (the fake's 700 + 80 tokens at $1/$5 per M). The first
+    # calls' worst-case reservations no longer stop the batch after a few (issue 14).
+    assert len(comparisons) == calls == 18
+    total = document["costs"]["total_usd"]
+    assert total == pytest.approx(18 * 0.0011)
+    assert total <= 0.02
+    # The message and the artefact state one figure, at one precision.
+    assert re.search(r"after 18 of \d+ comparisons, which cost", failed["reason"])
+    assert f"which cost {usd(total)};" in failed["reason"]
+    assert f"the judge has spent {usd(total)} of the limit of $0.02 " in failed["reason"]
+    assert f"which cost {usd(total)};" in done.stderr.replace("\n", "")
     _no_key_anywhere(out, done.stdout, done.stderr)
 
 

@@ -234,7 +234,7 @@ def test_separated_data_never_pass_the_ssr_gate(build_artefact: ArtefactFactory)
     assert isinstance(checks.ssr, float)
     ssr_gate = checks.gates[0]
     assert ssr_gate.status is GateStatus.WARN
-    assert "won or lost every comparison" in ssr_gate.observed
+    assert "linked both ways by chains of wins" in ssr_gate.observed
     assert isinstance(checks.refit, RefitCheck)
     assert set(checks.refit.separated) == set(ANCHORS)
 

@@ -10,15 +10,20 @@ from typing import Any
 import pytest
 
 from eng5_np.analysis.repeats import aggregate_repeats
+from eng5_np.artefact.alignment import alignment_block
 from eng5_np.errors import IncomparableRuns
+from eng5_np.experiments.compare import compare_summaries
 from eng5_np.report.compare_view import (
     BEST_MARK,
-    build_comparison,
+    TAU_ONE_RUN,
+    TAU_REPEATS,
     check_comparable,
     compare_row,
+    notes,
     results_table,
     settings_table,
 )
+from eng5_np.report.compare_view_differences import difference_notes, differences_table
 from eng5_np.report.run_summary import summarise_run
 
 ArtefactFactory = Callable[..., dict[str, Any]]
@@ -46,6 +51,12 @@ INVERTED = [
     ("anchor_f", "s1", "s1"),
     ("s1", "anchor_a", "anchor_a"),
 ]
+
+
+def _aligned(artefact: dict[str, Any]) -> dict[str, Any]:
+    """The artefact with the alignment block the runner would have stored."""
+    artefact["alignment"] = alignment_block(artefact)
+    return artefact
 
 
 def _summary(artefact: dict[str, Any], name: str) -> Any:
@@ -110,26 +121,50 @@ def test_the_alignment_block_wins_with_its_interval_and_never_won_labels(
     assert "split-half: too few comparisons" in run.reasons
 
 
-def test_best_values_are_marked_and_differing_settings_found(
+def test_a_clear_difference_is_starred_and_differing_settings_found(
     build_artefact: ArtefactFactory,
 ) -> None:
-    good = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
-    bad = build_artefact(INVERTED, anchors=ANCHORS, students=["s1"])
+    good = _aligned(build_artefact(ORDERED * 20, anchors=ANCHORS, students=["s1"]))
+    bad = _aligned(build_artefact(INVERTED * 20, anchors=ANCHORS, students=["s1"]))
     bad["metadata"]["options"]["max_comparisons"] = 60
     runs = {"good": [_summary(good, "good")], "bad": [_summary(bad, "bad")]}
-    comparison = build_comparison(
-        [(name, name, group, aggregate_repeats(group)) for name, group in runs.items()]
-    )
+    comparison = compare_summaries([(name, name, group) for name, group in runs.items()])
     assert comparison.differing == ("budget",)
     assert settings_table(comparison).rows == (("1", "good", "40"), ("2", "bad", "60"))
     table = results_table(comparison)
-    tau_column = table.headers.index("τ-b [95% CI]")
+    tau_column = table.headers.index(TAU_ONE_RUN)
     inversions_column = table.headers.index("inversions")
-    assert table.rows[0][tau_column].startswith("1.000 [")
+    assert table.rows[0][tau_column].startswith("1.000 [")  # the run's own interval
     assert table.rows[0][tau_column].endswith(BEST_MARK)
     assert BEST_MARK not in table.rows[1][tau_column]
+    assert table.rows[0][table.headers.index(TAU_REPEATS)] == "—"  # not a repeats row
     assert table.rows[0][inversions_column] == f"0 {BEST_MARK}"  # a count, not a mean
     assert float(table.rows[1][inversions_column]) >= 1
+    assert BEST_MARK not in "".join(table.rows[0][table.headers.index("cost USD") :][:1])
+    differences = differences_table(comparison)
+    assert differences.rows[0][2] == f"best {BEST_MARK}"
+    report = comparison.differences
+    assert report is not None
+    verdict = report.verdict("tau_b")
+    assert verdict is not None
+    interval = verdict.differences[0].interval
+    assert interval is not None
+    assert interval[1] < 0  # the worse row minus the best, clearly below 0
+
+
+def test_a_difference_within_the_noise_gets_no_star(build_artefact: ArtefactFactory) -> None:
+    good = _aligned(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"]))
+    # One judgement the other way: C beats A once more, so A and C are nearly level.
+    flipped = [*ORDERED[:3], ("anchor_c", "anchor_a", "anchor_c"), *ORDERED[4:]]
+    bad = _aligned(build_artefact(flipped, anchors=ANCHORS, students=["s1"]))
+    comparison = compare_summaries(
+        [("good", "good", [_summary(good, "good")]), ("bad", "bad", [_summary(bad, "bad")])]
+    )
+    table = results_table(comparison)
+    assert BEST_MARK not in "".join(cell for row in table.rows for cell in row)
+    assert differences_table(comparison).rows[0][2] == "best (not detectably)"
+    assert any("no detectable difference" in line for line in difference_notes(comparison))
+    assert notes(comparison)  # the general notes are still there
 
 
 def test_an_experiment_row_averages_and_takes_the_t_interval_across_repeats(
@@ -168,3 +203,25 @@ def test_runs_of_another_dataset_or_scale_are_refused(
         check_comparable(groups)
     assert caught.value.exit_code == 2
     assert "b/assessment_run.execute.json" in caught.value.one_line()
+
+
+def test_reports_show_the_differences_and_label_single_run_intervals(
+    build_artefact: ArtefactFactory,
+) -> None:
+    from eng5_np.report.experiment_render import render_compare_html, render_compare_markdown
+
+    good = _aligned(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"]))
+    runs = [
+        _summary(_aligned(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])), "rep-01"),
+        _summary(_aligned(build_artefact(INVERTED, anchors=ANCHORS, students=["s1"])), "rep-02"),
+    ]
+    comparison = compare_summaries(
+        [("single", "single", [_summary(good, "single")]), ("exp", "exp", runs)]
+    )
+    markdown = render_compare_markdown(comparison)
+    assert "## Differences to the best row" in markdown
+    assert "Δ τ-b to best [CI]" in markdown
+    html = render_compare_html(comparison)
+    assert "Kendall&#x27;s τ-b of single runs, each with its own 95% interval" in html
+    assert "Mean Kendall&#x27;s τ-b of repeats, with the 95% t-interval across repeats" in html
+    assert [row.tau_kind for row in comparison.rows] == ["one run", "repeats"]

@@ -44,9 +44,12 @@ def separation_reason(fit: BTFit) -> str | None:
     more = len(fit.separated) - MAX_NAMED_ESSAYS
     if more > 0:
         named += f" and {more} more"
+    # The rule is separation (analysis.separation), not "won or lost everything": an essay in
+    # a small cycle of wins above the body can have won 2 and lost 1 and still be named.
     return (
-        f"{len(fit.separated)} essay(s) won or lost every comparison against the rest of "
-        f"their group, so the data do not fix their θ (the prior does): {named}"
+        f"{len(fit.separated)} essay(s) sit outside the largest set of essays linked both ways "
+        "by chains of wins (each never lost, or never won, against that set), so the data do "
+        f"not fix their θ (the prior does): {named}"
     )
 
 

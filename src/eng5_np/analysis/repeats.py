@@ -14,10 +14,10 @@ repeats with the figure; with one, there is no spread and no interval. Identical
 deterministic judge) give SD 0 and an interval of zero width: the aggregate says so rather
 than hiding it.
 
-**Rank stability.** Essays are matched across repeats by the checksum of their text (wire
-ids differ per run). Per essay: its rank by the runner's θ in each repeat, the mean, the
-SD and the range (max − min); an essay that is missing from a repeat's fit is counted in
-``repeats_ranked`` so a short row is visible.
+**Rank stability.** Essays are matched across repeats by their path in the dataset (wire
+ids differ per run; two essays can share a text, so never by checksum). Per essay: its rank
+by the runner's θ in each repeat, the mean, the SD and the range (max − min); an essay that
+is missing from a repeat's fit is counted in ``repeats_ranked`` so a short row is visible.
 """
 
 from __future__ import annotations
@@ -187,8 +187,8 @@ def _stability(
 ) -> tuple[EssayStability, ...]:
     rows: list[EssayStability] = []
     essays = {key: essay for run in runs for key, essay in run.essays.items()}
-    for checksum, essay in essays.items():
-        ranks = tuple(ranked[checksum] for ranked in by_run if checksum in ranked)
+    for key, essay in essays.items():
+        ranks = tuple(ranked[key] for ranked in by_run if key in ranked)
         if not ranks:
             continue
         rows.append(

@@ -34,14 +34,23 @@ class StackInfo:
     """The real judge's provider (a local stack with ``judge`` ``llm``)."""
     model: str | None = None
     """The real judge's model id."""
+    judge_profile: dict[str, Any] | None = None
+    """The simulated judge's profile: ``name``, ``sha256`` (and, from the CJ service's result,
+    the ``rule`` and ``parameters`` it used)."""
 
-    def as_dict(self) -> dict[str, str]:
-        """The artefact's ``metadata.stack`` block (provider and model only when known)."""
-        block = {"kind": self.kind, "judge": self.judge, "description": self.description}
+    def as_dict(self) -> dict[str, Any]:
+        """The artefact's ``metadata.stack`` block (provider, model, profile only when known)."""
+        block: dict[str, Any] = {
+            "kind": self.kind,
+            "judge": self.judge,
+            "description": self.description,
+        }
         if self.provider is not None:
             block["provider"] = self.provider
         if self.model is not None:
             block["model"] = self.model
+        if self.judge_profile is not None:
+            block["judge_profile"] = dict(self.judge_profile)
         return block
 
 

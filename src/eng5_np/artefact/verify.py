@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from eng5_np.artefact.checksum import compute_checksum, file_sha256
-from eng5_np.artefact.schema import validation_errors
+from eng5_np.artefact.schema import load_schema, validation_errors
 from eng5_np.errors import ArtefactUnreadable
 
 
@@ -24,6 +24,20 @@ class VerificationReport:
     def ok(self) -> bool:
         """True when schema, checksum and manifest all match."""
         return not self.problems
+
+    @property
+    def verdict(self) -> str:
+        """What the problems mean, in words: a change after writing, or a file that is not one.
+
+        Only a checksum or manifest mismatch shows a change; schema problems alone mean the
+        file is not (or no longer) a complete artefact.
+        """
+        if any(not p.startswith("schema: ") for p in self.problems):
+            return "the artefact or a file it lists was changed after it was written"
+        return (
+            "it lacks fields an artefact has or holds values one cannot: not an artefact "
+            "eng5-runner wrote, or one edited by hand"
+        )
 
 
 def read_artefact_json(path: Path) -> dict[str, Any]:
@@ -56,6 +70,13 @@ def verify_artefact(path: Path) -> VerificationReport:
     """
     report = VerificationReport(artefact=path)
     document = read_artefact_json(path)
+    required = [str(name) for name in load_schema().get("required", [])]
+    if required and not any(name in document for name in required):
+        # `verify {}` blamed a changed artefact: a JSON object with none of an artefact's
+        # fields is the wrong file, not a changed one.
+        raise ArtefactUnreadable(
+            f"{path}: not an artefact (it has none of the fields {', '.join(required)})"
+        )
     report.problems.extend(f"schema: {e}" for e in validation_errors(document))
     validation = document.get("validation")
     if not isinstance(validation, dict):

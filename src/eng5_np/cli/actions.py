@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eng5_np.artefact.schema import load_schema
@@ -15,7 +16,7 @@ from eng5_np.artefact.verify import verify_artefact
 from eng5_np.cli.common import fail, stderr_console
 from eng5_np.cli.help import choices
 from eng5_np.contracts.enums import LLMProviderType
-from eng5_np.errors import RunnerError
+from eng5_np.errors import ArtefactChanged, RunnerError
 from eng5_np.reference.llm_models import load_manifest
 
 
@@ -39,7 +40,7 @@ def verify_command(
         stderr.print(f"  ✗ {problem}", markup=False)
     stderr.print(
         f"error: {artefact} failed verification ({len(report.problems)} problem(s), listed "
-        "above) — the artefact or a file it lists was changed after it was written.",
+        f"above) — {report.verdict}.",
         markup=False,
     )
     raise typer.Exit(1)
@@ -47,15 +48,37 @@ def verify_command(
 
 def report_command(
     artefact: Annotated[Path, typer.Argument(help="Path to an assessment_run.*.json artefact.")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Render an artefact whose checksum no longer matches, under a warning banner.",
+        ),
+    ] = False,
 ) -> None:
-    """Re-render report.md and report.html next to an existing artefact."""
+    """Re-render report.md and report.html next to an existing artefact.
+
+    The artefact's checksum is checked first: a changed artefact is refused (exit 1).
+    """
     # Imported here: the checks pull in numpy and choix, which slow every other command.
-    from eng5_np.report.render import write_reports
+    from eng5_np.report.render import checksum_mismatch, load_artefact, write_reports
 
     try:
-        paths = write_reports(artefact)
+        document = load_artefact(artefact)
+        mismatch = checksum_mismatch(document)
+        if mismatch is not None and not force:
+            raise ArtefactChanged(
+                f"{artefact}: not rendered: changed after it was written ({mismatch})"
+            )
+        changed = None if mismatch is None else f"changed after it was written ({mismatch})"
+        paths = write_reports(artefact, document, changed=changed)
     except RunnerError as error:
         raise fail(error) from None
+    if changed is not None:
+        stderr_console().print(
+            f"WARNING: {artefact}: {changed}; rendered under a warning banner (--force)",
+            markup=False,
+        )
     for path in paths:
         typer.echo(str(path))
 
@@ -74,24 +97,42 @@ def models_command(
     manifest = load_manifest()
     console = Console(highlight=False)
     wide = console.width >= 110  # display names only where they fit beside the ids
-    table = Table(title=f"LLM models (prices as of {manifest.prices_as_of}, USD per M tokens)")
-    table.add_column("provider", no_wrap=True)
-    table.add_column("model", no_wrap=True)  # ids are copied into --llm-model: never split
-    for column in ("in", "out", "max tokens", "status", *(("name",) if wide else ())):
-        table.add_column(column, overflow="fold")
+    # Models under a row per provider, no cell ever wrapped: a model id is copied into
+    # --llm-model and a number read whole, so at 80 columns nothing may be split (issue 14).
+    table = Table(
+        title=f"LLM models (prices as of {manifest.prices_as_of}, USD per M tokens)",
+        box=None,
+        pad_edge=False,
+        header_style="bold underline",
+    )
+    table.add_column("model", no_wrap=True)
+    for column in ("in", "out", "max out", "context"):
+        table.add_column(column, no_wrap=True, justify="right")
+    table.add_column("status", no_wrap=True)
+    if wide:
+        table.add_column("name", overflow="fold")
+    shown = None
     for entry in manifest.models:
         if provider is not None and entry.provider != provider:
             continue
+        if entry.provider != shown:
+            shown = entry.provider
+            table.add_row(f"[bold]{entry.provider.value}[/bold]")
         table.add_row(
-            entry.provider.value,
-            entry.model_id,
+            f" {escape(entry.model_id)}",
             f"{entry.input_per_million:g}",
             f"{entry.output_per_million:g}",
             str(entry.max_tokens),
+            "unknown" if entry.context_window is None else str(entry.context_window),
             "deprecated" if entry.deprecated else "current",
-            *((entry.display_name,) if wide else ()),
+            *((escape(entry.display_name),) if wide else ()),
         )
     console.print(table)
+    console.print(
+        "max out: answer tokens per call · context: tokens one request may hold (prompt and "
+        "answer), unknown where the manifest has none",
+        soft_wrap=False,
+    )
 
 
 def schema_command() -> None:

@@ -16,7 +16,9 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
     from eng5_np.artefact.builder import StackInfo
     from eng5_np.modes.anchor_align import check_anchor_align, run_anchor_align
     from eng5_np.modes.collect import StopReason
+    from eng5_np.modes.common import check_dataset
     from eng5_np.modes.execute import EXTERNAL_STACK, ExecuteResult, run_execute
+    from eng5_np.modes.execute_artefact import effective_stack
     from eng5_np.report.progress_view import RichProgress
     from eng5_np.report.summary import render_summary
 
@@ -24,11 +26,13 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
 
     stack_info = EXTERNAL_STACK
     anchor_align = settings.mode is RunMode.ANCHOR_ALIGN
-    if anchor_align:
-        try:
-            check_anchor_align(settings)  # before a local stack is started for nothing
-        except RunnerError as error:
-            raise fail(error) from None
+    try:  # before a local stack is started for nothing
+        if anchor_align:
+            check_anchor_align(settings)
+        if settings.local_stack:
+            check_dataset(settings)
+    except RunnerError as error:
+        raise fail(error) from None
     run_mode = run_anchor_align if anchor_align else run_execute
     shown_progress: RichProgress | None = None
 
@@ -82,14 +86,17 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
     for warning in result.warnings:
         stderr_console().print(f"warning: {warning}", markup=False)
     outcome = result.outcome
+    # What the artefact records: a stack given by address (`stack up`, compose) whose
+    # callbacks came from a simulated/mock judge is shown as simulated too.
+    shown_stack = effective_stack(stack_info, result.hydrator)
     render_summary(
         console,
         result.hydrator,
         artefact_path=result.artefact_path,
         partial=outcome is None or outcome.reason is not StopReason.COMPLETED,
         stop_reason=outcome.detail if outcome is not None else _no_collection_reason(settings),
-        stack_description=stack_info.description,
-        simulated=stack_info.judge == "simulated",
+        stack_description=shown_stack.description,
+        simulated=shown_stack.judge == "simulated",
         service_result_missing=outcome is not None and outcome.service_result_missing,
         judge_identity=result.judge,
         document=result.document,

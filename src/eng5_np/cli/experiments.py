@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from eng5_np.cli.common import build_settings, fail, run_async, stderr_console
+from eng5_np.cli.help import enum_parser
 from eng5_np.contracts.enums import LLMProviderType
 from eng5_np.errors import RunnerError, UsageError
 from eng5_np.reference.grades import GradeScaleName
@@ -45,6 +46,10 @@ async def _with_stack(
     from eng5_np.cli.stack_run import parse_faults, with_local_stack
 
     parse_faults(settings.judge_faults)  # bad spec → exit 2 before anything starts
+    if settings.judge_profile is not None:
+        from eng5_np.reference.judge_profiles import load_judge_profile
+
+        load_judge_profile(settings.judge_profile)
 
     def started(pids: tuple[int, ...]) -> None:
         shown = ", ".join(str(pid) for pid in pids) or "none"
@@ -91,13 +96,22 @@ def run_repeats_command(
 ) -> None:
     """``--mode execute --repeats N``: run the experiment, print its summary, exit."""
     from eng5_np.experiments.modes import experiment_runner
-    from eng5_np.experiments.repeats import ExperimentResult, open_record, run_repeats
+    from eng5_np.experiments.repeats import (
+        ExperimentResult,
+        check_repeat_count,
+        open_record,
+        run_repeats,
+    )
+    from eng5_np.modes.common import check_dataset
     from eng5_np.report.experiment_view import summary_lines
 
     try:
-        # Before any stack starts: plan/dry-run, --no-kafka, or a folder of other settings → 2.
+        # Before any stack starts: a bad count, plan/dry-run, --no-kafka, a folder of other
+        # settings or an unusable dataset → 2.
+        check_repeat_count(repeats)
         experiment_runner(settings.mode)
         open_record(settings, repeats, settings.resolved_output_dir, label_explicit)
+        check_dataset(settings)
     except RunnerError as error:
         raise fail(error) from None
     say = _notify(console)
@@ -169,13 +183,17 @@ def _print_plan(console: Console, plan: SweepPlan) -> None:
     console.print(f"Estimated cost of the sweep: {total}", markup=False)
     for note in plan.notes:
         console.print(note, markup=False)
+    from eng5_np.report.plan_view import sweep_power_lines
+
+    for line in sweep_power_lines(plan.power, plan.star_share, plan.profile):
+        console.print(line, markup=False)
 
 
 def sweep_command(
     mode: Annotated[
         RunMode,
         typer.Option(
-            "--mode", case_sensitive=False, metavar="MODE", help="execute or anchor-align."
+            "--mode", parser=enum_parser(RunMode), metavar="MODE", help="execute or anchor-align."
         ),
     ] = RunMode.EXECUTE,
     llm_model: Annotated[str | None, typer.Option(help="Models, comma-separated.")] = None,
@@ -224,6 +242,17 @@ def sweep_command(
     ] = None,
     local_stack: Annotated[bool, typer.Option(help="One embedded stack for the sweep.")] = False,
     judge_seed: Annotated[int | None, typer.Option(help="Seed of the simulated judge.")] = None,
+    judge_profile: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="With --local-stack: JSON judge profile (effects per model, effort, prompt).",
+        ),
+    ] = None,
+    detect_difference: Annotated[
+        float | None,
+        typer.Option(metavar="TAU", help="τ-b difference the power estimate targets (0.1)."),
+    ] = None,
 ) -> None:
     """Run models × reasoning efforts × system prompts × rubrics as one resumable experiment."""
     from eng5_np.experiments.sweep import (
@@ -253,6 +282,8 @@ def sweep_command(
             "upload_cache_dir": upload_cache_dir,
             "local_stack": local_stack,
             "judge_seed": judge_seed,
+            "judge_profile": judge_profile,
+            "detect_difference": detect_difference,
             "await_completion": True,
         }
     )
@@ -260,6 +291,8 @@ def sweep_command(
     try:
         if judge_seed is not None and not local_stack:
             raise UsageError("--judge-seed only applies with --local-stack")
+        if judge_profile is not None and not local_stack:
+            raise UsageError("--judge-profile only applies with --local-stack")
         from eng5_np.experiments.modes import experiment_runner
 
         experiment_runner(settings.mode)

@@ -9,9 +9,12 @@ with ``Value error,``; :func:`plain_message` takes that off before a person read
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
+import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 FLAG = ""
@@ -82,6 +85,31 @@ def choices(enum: type[Enum]) -> str:
     """``a, b or c``: the enum's values as they are accepted and sent."""
     values = [str(member.value) for member in enum]
     return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def enum_parser(enum: type[E]) -> Callable[[Any], E]:
+    """A case-insensitive ``parser=`` for an enum option that suggests the closest value.
+
+    ``--mode exectue`` said only which values exist; a mistyped value now gets "did you mean
+    execute?" when one value is close (difflib's similarity ratio ≥ 0.6).
+    """
+
+    def parse(value: Any) -> E:
+        if isinstance(value, enum):
+            return value
+        text = str(value)
+        for member in enum:
+            if str(member.value).casefold() == text.casefold():
+                return member
+        values = [str(member.value) for member in enum]
+        close = difflib.get_close_matches(text.casefold(), values, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise typer.BadParameter(f"{text!r} is not one of {choices(enum)}{hint}")
+
+    return parse
 
 
 def plain_message(message: str) -> str:

@@ -18,7 +18,7 @@ from eng5_np.cli.admin import anchors_app, assignment_app
 from eng5_np.cli.common import build_settings, fail, run_async
 from eng5_np.cli.execute import execute_with_progress
 from eng5_np.cli.experiments import compare_command, run_repeats_command, sweep_command
-from eng5_np.cli.help import FLAG, HelpCommand, HelpGroup, choices
+from eng5_np.cli.help import FLAG, HelpCommand, HelpGroup, choices, enum_parser
 from eng5_np.cli.stack import stack_app
 from eng5_np.contracts.enums import (
     CourseCode,
@@ -28,6 +28,7 @@ from eng5_np.contracts.enums import (
     ReasoningEffort,
 )
 from eng5_np.dataset.anchor_subset import parse_anchor_grades
+from eng5_np.dataset.inventory import plan_advice
 from eng5_np.errors import DatasetError, UsageError
 from eng5_np.logs import configure_logging
 from eng5_np.modes.common import require_output_folder
@@ -59,7 +60,12 @@ def main_command(
     ctx: typer.Context,
     mode: Annotated[
         RunMode,
-        typer.Option("--mode", case_sensitive=False, metavar="MODE", help=f"{choices(RunMode)}."),
+        typer.Option(
+            "--mode",
+            parser=enum_parser(RunMode),
+            metavar="MODE",
+            help=f"{choices(RunMode)}.",
+        ),
     ] = RunMode.PLAN,
     dataset_dir: Annotated[
         Path | None,
@@ -284,6 +290,21 @@ def main_command(
             "(keys: errors, duplicates, foreign, delay, no-result, ignore-requests)."
         ),
     ] = None,
+    detect_difference: Annotated[
+        float | None,
+        typer.Option(
+            metavar="TAU",
+            help="With --mode plan: the τ-b difference the power estimate targets (0.1).",
+        ),
+    ] = None,
+    judge_profile: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="With --local-stack: JSON judge profile (the simulated judge's effects per "
+            "model, reasoning effort and prompt).",
+        ),
+    ] = None,
     judge: Annotated[
         str | None,
         typer.Option(
@@ -387,6 +408,8 @@ def main_command(
             "local_stack": local_stack,
             "judge_seed": judge_seed,
             "judge_faults": judge_faults,
+            "judge_profile": judge_profile,
+            "detect_difference": detect_difference,
             "judge": judge,
             "judge_concurrency": judge_concurrency,
             "judge_rpm": judge_rpm,
@@ -399,6 +422,7 @@ def main_command(
     stack_only = {
         "--judge-seed": judge_seed,
         "--judge-faults": judge_faults,
+        "--judge-profile": judge_profile,
         "--judge": judge,
         "--judge-concurrency": judge_concurrency,
         "--judge-rpm": judge_rpm,
@@ -407,7 +431,15 @@ def main_command(
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:
-        raise fail(UsageError(f"{', '.join(given)} only apply with --local-stack"))
+        verb = "applies" if len(given) == 1 else "apply"
+        raise fail(UsageError(f"{', '.join(given)} only {verb} with --local-stack"))
+    if judge_profile is not None:
+        from eng5_np.reference.judge_profiles import load_judge_profile
+
+        try:  # a bad profile file → exit 2 before anything starts
+            load_judge_profile(judge_profile)
+        except UsageError as error:
+            raise fail(error) from None
     if anchor_grades is not None and settings.mode is not RunMode.ANCHOR_ALIGN:
         raise fail(
             UsageError(
@@ -428,7 +460,12 @@ def main_command(
         render_plan(result, console)
         if not result.usable:
             count = len(result.inventory.problems)
-            raise fail(DatasetError(f"the dataset has {count} problem(s), listed above"))
+            raise fail(
+                DatasetError(
+                    f"the dataset has {count} problem(s), listed above",
+                    advice=plan_advice(result.inventory.dataset_dir),
+                )
+            )
     elif settings.mode is RunMode.DRY_RUN:
         dry = run_async(lambda: run_dry_run(settings))
         console.print(

@@ -127,12 +127,20 @@ def stack_up(
     judge_both_orders: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of pairs also judged swapped.")
     ] = 0.0,
+    judge_profile: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="JSON judge profile: the simulated judge's effects per model, effort, prompt.",
+        ),
+    ] = None,
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
 
     _check_admin_faults(admin_faults)
     try:
+        simulated = judge_config(judge_seed, judge_faults, judge_profile)
         judging = judging_config(
             judge,
             concurrency=judge_concurrency,
@@ -146,7 +154,7 @@ def stack_up(
         )
         raise typer.Exit(error.exit_code) from None
     config = LocalStackConfig(
-        judge=judge_config(judge_seed, judge_faults),
+        judge=simulated,
         judging=judging,
         grade_scale=grade_scale.value,
         health_port=health_port,
@@ -160,6 +168,7 @@ def stack_up(
                 console,
                 [
                     f"Local stack is running ({judge_label(judging)}).",
+                    f"Simulated judge profile: {simulated.profile.label}",
                     f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
                     f"CONTENT_SERVICE_URL={stack.content_service_url}",
                     f"CJ_HEALTH_URL={stack.health_url or ''}",

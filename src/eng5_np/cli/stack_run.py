@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -72,11 +73,13 @@ def parse_faults(spec: str | None) -> FaultConfig:
         raise UsageError(f"--judge-faults: {exc}") from None
 
 
-def judge_config(seed: int, faults: str | None) -> JudgeConfig:
-    """The simulated judge's configuration from CLI values."""
+def judge_config(seed: int, faults: str | None, profile: Path | None = None) -> JudgeConfig:
+    """The simulated judge's configuration from CLI values; a bad profile file → exit 2."""
     from eng5_np.localstack.judge import JudgeConfig
+    from eng5_np.reference.judge_profiles import builtin_profile, load_judge_profile
 
-    return JudgeConfig(seed=seed, faults=parse_faults(faults))
+    loaded = builtin_profile() if profile is None else load_judge_profile(profile)
+    return JudgeConfig(seed=seed, faults=parse_faults(faults), profile=loaded)
 
 
 JUDGE_STATUS_INTERVAL_S = 5.0
@@ -130,8 +133,11 @@ class LocalStackRun:
         from eng5_np.localstack.stack import LocalStack, LocalStackConfig
 
         self._judging = judging if judging is not None else settings_judging(settings)
+        self._judge = judge_config(
+            settings.judge_seed, settings.judge_faults, settings.judge_profile
+        )
         config = LocalStackConfig(
-            judge=judge_config(settings.judge_seed, settings.judge_faults),
+            judge=self._judge,
             judging=self._judging,
             grade_scale=settings.grade_scale.value,
             external_bootstrap=(
@@ -200,13 +206,16 @@ class LocalStackRun:
                 model=model.model_id,
             )
         faults = self._settings.judge_faults or "none"
+        profile = self._judge.profile
         return StackInfo(
             "local",
             "simulated",
             "embedded local stack: Tansu broker, Content Service and reference CJ service "
-            f"with the simulated judge (seed {self._settings.judge_seed}, faults {faults}); "
+            f"with the simulated judge (seed {self._settings.judge_seed}, faults {faults}, "
+            f"judge profile {profile.label}); "
             "not LLM judgements; costs are estimates at the named model's prices, no money "
             "was spent",
+            judge_profile={"name": profile.name, "sha256": profile.sha256},
         )
 
 

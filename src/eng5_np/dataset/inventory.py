@@ -9,6 +9,7 @@ file and what to do. ``Inventory.require_usable`` turns a non-empty list into a
 from __future__ import annotations
 
 import hashlib
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,21 @@ INSTRUCTIONS_FILE = "instructions.md"
 PROMPT_FILE = "prompt.md"
 ANCHOR_DIR = "anchor_essays"
 STUDENT_DIR = "student_essays"
+
+
+def is_editor_scratch(name: str) -> bool:
+    """True for an editor's lock or temporary file, never an essay.
+
+    Word writes ``~$essay.docx`` while a document is open, LibreOffice ``.~lock.essay.docx#``
+    (hidden as well), and many editors ``*.tmp``; reading one as an essay fails (a lock file is
+    not a .docx package) and would block the whole dataset (issue 14).
+    """
+    lowered = name.casefold()
+    return (
+        name.startswith("~$")
+        or (name.startswith(".~lock.") and name.endswith("#"))
+        or lowered.endswith(".tmp")
+    )
 
 
 @dataclass(frozen=True)
@@ -86,7 +102,7 @@ class Inventory:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    """Hidden files left out of the dataset, one line each (plan lists them)."""
+    """Hidden files and editor lock/temporary files left out, one line each (plan lists them)."""
 
     @property
     def essays(self) -> list[EssayFile]:
@@ -119,7 +135,18 @@ class Inventory:
                 + self.problems[0]
                 + (f" (and {count - 1} more, listed above)" if count > 1 else ""),
                 problems=self.problems,
+                advice=plan_advice(self.dataset_dir),
             )
+
+
+def plan_advice(dataset_dir: Path) -> str:
+    """What to do about dataset problems, with the plan command for *this* dataset.
+
+    Advising a bare ``eng5-runner --mode plan`` checked the bundled sample dataset instead of
+    the user's (issue 14).
+    """
+    command = f"eng5-runner --mode plan --dataset-dir {shlex.quote(str(dataset_dir))}"
+    return f"Fix the dataset files named above and run `{command}` again."
 
 
 def build_inventory(
@@ -255,6 +282,9 @@ def _essay_files(root: Path, folder: str, inventory: Inventory) -> list[Path]:
         # A link is never followed: one to /etc/passwd was uploaded as an essay (issue 8).
         if path.is_symlink():
             inventory.warnings.append(f"{_rel(root, path)}: skipped; {LINK_REFUSED}")
+            continue
+        if is_editor_scratch(path.name):
+            inventory.skipped.append(f"{_rel(root, path)}: editor lock or temporary file, skipped")
             continue
         if path.name.startswith("."):
             inventory.skipped.append(f"{_rel(root, path)}: hidden, skipped")

@@ -49,6 +49,7 @@ DEFINING_SETTINGS = (
     "local_stack",
     "judge_seed",
     "judge_faults",
+    "judge_profile",
 )
 """Settings that make repeats "the same batch"; a resumed experiment must not change them."""
 MAX_LABEL = 64
@@ -99,7 +100,7 @@ class ExperimentRecord(BaseModel):
     settings: dict[str, Any]
     created_at: str = Field(default_factory=utc_now_iso)
     updated_at: str = Field(default_factory=utc_now_iso)
-    stack: dict[str, str] = Field(default_factory=dict)
+    stack: dict[str, Any] = Field(default_factory=dict)
     repeat_records: list[RepeatRecord] = Field(default_factory=list)
     exit_code: int | None = None
     aggregate: dict[str, Any] | None = None

@@ -115,6 +115,12 @@ def open_record(
     return record
 
 
+def check_repeat_count(repeats: int) -> None:
+    """Raise :class:`UsageError` (exit 2) unless ``repeats`` is 1 to :data:`MAX_REPEATS`."""
+    if not 1 <= repeats <= MAX_REPEATS:
+        raise UsageError(f"--repeats must be 1-{MAX_REPEATS}, got {repeats}")
+
+
 async def run_repeats(
     settings: RunSettings,
     *,
@@ -129,8 +135,7 @@ async def run_repeats(
     ``settings.output_dir`` is the experiment folder and ``settings.batch_id`` its label
     (taken from ``experiment.json`` when resuming and ``label_explicit`` is False).
     """
-    if not 1 <= repeats <= MAX_REPEATS:
-        raise UsageError(f"--repeats must be 1-{MAX_REPEATS}, got {repeats}")
+    check_repeat_count(repeats)
     say = notify or (lambda message: None)
     runner = run_one or default_run_one()
     folder = settings.resolved_output_dir

@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from eng5_np.analysis.power import PowerPlan
 from eng5_np.artefact.builder import StackInfo
 from eng5_np.contracts.enums import ReasoningEffort
 from eng5_np.errors import CostLimitExceeded, UsageError
@@ -36,8 +37,10 @@ from eng5_np.experiments.compare import CompareResult, compare_groups, experimen
 from eng5_np.experiments.modes import RunOne
 from eng5_np.experiments.record import load_record, repeat_label, save_record
 from eng5_np.experiments.repeats import run_repeats
+from eng5_np.experiments.sweep_power import plan_sweep_power
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
 from eng5_np.primitives.hashing import sha256_text
+from eng5_np.reference.judge_profiles import JudgeParameters, JudgeProfile
 from eng5_np.reference.llm_models import validate_override
 from eng5_np.request.budget import ComparisonBudget, estimate_cost
 from eng5_np.settings import RunSettings
@@ -73,6 +76,13 @@ class SweepPlan:
     comparisons_per_batch: int
     total_usd: float | None
     notes: tuple[str, ...]
+    power: PowerPlan | None = None
+    """The base judge's τ-b interval width and comparisons needed (None: no anchors)."""
+    star_share: float | None = None
+    """Predicted share of sweeps like this one whose τ-b gets a ★ (the cells' profiles)."""
+    judges: tuple[JudgeParameters, ...] = ()
+    """Each cell's simulated judge under the profile (local stack only)."""
+    profile: JudgeProfile | None = None
 
 
 class SweepCellRecord(BaseModel):
@@ -225,12 +235,18 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
         usd = None
         if entry is not None:
             one = estimate_cost(
-                budget, mean_words, prompt_words, entry.input_per_million, entry.output_per_million
+                budget,
+                mean_words,
+                prompt_words,
+                entry.input_per_million,
+                entry.output_per_million,
+                both_orders=settings.judge_both_orders,
             )
             usd = one.usd * repeats
         priced.append(
             SweepCell(cell.name, cell.values, cell.updates, usd, entry.model_id if entry else None)
         )
+    power, star_share, judges, profile = plan_sweep_power(settings, inventory, budget, cells)
     costs = [cell.estimate_usd for cell in priced]
     total = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
     notes = [
@@ -240,7 +256,18 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
     ]
     if any(c is None for c in costs):
         notes.append("No --llm-model for some cells: their cost cannot be estimated.")
-    return SweepPlan(tuple(priced), repeats, len(essays), budget.planned, total, tuple(notes))
+    return SweepPlan(
+        tuple(priced),
+        repeats,
+        len(essays),
+        budget.planned,
+        total,
+        tuple(notes),
+        power,
+        star_share,
+        judges,
+        profile,
+    )
 
 
 def check_cost_limit(plan: SweepPlan, cost_limit: float | None) -> None:

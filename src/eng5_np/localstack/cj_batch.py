@@ -42,6 +42,7 @@ from eng5_np.contracts import (
     ELSCJAssessmentRequestV1,
     EventEnvelope,
     LLMComparisonResultV1,
+    LLMConfigOverrides,
     build_envelope,
     to_wire_bytes,
     utc_now,
@@ -57,7 +58,14 @@ from eng5_np.localstack.cj_results import (
     assess_batch,
     build_failure,
 )
-from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, JudgeVerdict, SimulatedJudge
+from eng5_np.localstack.judge import (
+    JudgeConfig,
+    JudgeEssay,
+    JudgeVerdict,
+    SimulatedJudge,
+    judge_settings,
+    profile_metadata,
+)
 from eng5_np.localstack.llm_judge import (
     JudgeRuntime,
     JudgingConfig,
@@ -67,6 +75,7 @@ from eng5_np.localstack.llm_judge import (
     prompt_context,
     with_both_orders,
 )
+from eng5_np.localstack.llm_judge.cost import usd
 from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.pairing import (
     PlannedPair,
@@ -76,6 +85,7 @@ from eng5_np.localstack.pairing import (
     resolve_budget,
 )
 from eng5_np.reference.grades import GradeScale
+from eng5_np.reference.llm_models import ModelEntry, load_manifest
 
 __all__ = [
     "CJ_SOURCE_SERVICE",
@@ -223,8 +233,12 @@ async def _assess(batch: _Batch) -> None:
     judging = batch.judging.config
     pairs = with_both_orders(pairs, judging.both_orders, seed)
     batch.report.planned = len(pairs)
-    judge = batch.judge_config.build(len(prepared.scale.grades))
     context = prepared.judge_context
+    judge = batch.judge_config.build(
+        len(prepared.scale.grades),
+        judge_settings(context.overrides),
+        priced_as(context.overrides),
+    )
     pair_judge = batch.judging.for_batch(
         judge,
         prompt_context(
@@ -238,7 +252,10 @@ async def _assess(batch: _Batch) -> None:
     outcomes = await _publish_comparisons(
         batch, judge, pair_judge, prepared.essays, pairs, texts_key
     )
-    judge_metadata: dict[str, Any] = {"judge_seed": judge.seed}
+    judge_metadata: dict[str, Any] = {
+        "judge_seed": judge.seed,
+        "judge_profile": profile_metadata(batch.judge_config.profile, judge),
+    }
     if not judging.choice.is_simulated:
         judge_metadata = {"simulated": False, "judge": judging.choice.label}
     assessment = assess_batch(
@@ -263,6 +280,13 @@ async def _assess(batch: _Batch) -> None:
         await _publish_cj_event(batch, ASSESSMENT_RESULT_TOPIC, assessment.result)
     await _publish_cj_event(batch, CJ_COMPLETED_TOPIC, assessment.completion)
     batch.report.status = assessment.completion.status
+
+
+def priced_as(overrides: LLMConfigOverrides | None) -> ModelEntry | None:
+    """The manifest model a request names, which the simulated judge is priced as."""
+    if overrides is None or not overrides.model_override:
+        return None
+    return load_manifest().find(overrides.model_override, overrides.provider_override)
 
 
 def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:
@@ -297,6 +321,7 @@ async def _publish_comparisons(
     acks: list[Awaitable[Any]] = []
     outcomes: list[ComparisonOutcome] = []
     publishing = asyncio.Lock()
+    spent = [0.0]  # what this batch's callbacks cost: what the runner's artefact records
 
     async def publish_noise_due(published: int) -> None:
         while noise_at and noise_at[0] <= published:
@@ -310,6 +335,7 @@ async def _publish_comparisons(
             await publish_noise_due(len(outcomes) + report.errors)
             raw = _wire(verdict.callback)
             acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+            spent[0] += verdict.callback.cost_estimate
             if verdict.duplicate:
                 acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
                 report.duplicates += 1
@@ -335,9 +361,13 @@ async def _publish_comparisons(
     await asyncio.gather(*acks)
     if stopped is not None:
         judged = len(outcomes) + report.errors
+        # Told after the calls in flight settled, so the figures are final (a message built
+        # when the limit refused a call said "spent $0.0000" of a batch that cost $0.00042).
+        guard = batch.judging.guard
         raise AssessmentFailure(
             "COST_LIMIT_REACHED",
-            f"--cost-limit reached after {judged} of {report.planned} comparisons: {stopped}",
+            f"--cost-limit reached after {judged} of {report.planned} comparisons, which cost "
+            f"{usd(spent[0])}; the judge has {guard.describe() if guard else stopped}",
         )
     return outcomes
 

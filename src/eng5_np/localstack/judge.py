@@ -9,7 +9,13 @@ anchor grade, ``steps - 1`` = highest, -1 = below the lowest):
   would.
 
 The judge picks A with probability P(A wins) = σ(k · (q_A − q_B)), σ the logistic function,
-k = :data:`DEFAULT_SLOPE` = 0.75 logits per grade step. Calibration, and why:
+k = :data:`DEFAULT_SLOPE` = 0.75 logits per grade step — the built-in *judge profile*. A profile
+(:mod:`eng5_np.reference.judge_profiles`, ``--judge-profile FILE``) can set, per model ×
+reasoning effort × system prompt × rubric of the request, the discrimination k, a position
+bias, a length bias and a lapse rate:
+P(A wins) = lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + position_bias + length_bias ·
+log2(words_A / words_B)); with the built-in profile every setting gets exactly the judge below.
+Calibration of the default, and why:
 
 - **spacing**: adjacent grades are 0.75 logits apart, so the nine grades span 6 logits and a
   Bradley–Terry fit of the sample dataset lands at roughly −3.5 … +3.5 (mean over judge seeds
@@ -34,9 +40,12 @@ between. The simulated judge answers in well under a millisecond: a realistic pr
 would have to be either slept (every demo and test many times slower) or written into
 timestamps that contradict when the request was published, so it is not simulated.
 
-Cost. ``cost_estimate`` is what the comparison *would* cost at the manifest's prices for the
-judge's model (``simulated-judge-v1`` is priced like Claude Haiku 4.5, for rehearsing a
-budget): an estimate for planning, never money spent.
+Cost. ``cost_estimate`` is what the comparison *would* cost at the manifest's prices: of the
+model the request names (``llm_config_overrides.model_override``, the runner's
+``--llm-model``), whose id the callback then carries with provider ``mock``; without one, of
+``simulated-judge-v1`` (priced like Claude Haiku 4.5, for rehearsing a budget). Tokens follow
+:mod:`eng5_np.reference.token_model`, the model plan and sweep estimate with. An estimate for
+planning, never money spent.
 """
 
 from __future__ import annotations
@@ -66,7 +75,15 @@ from eng5_np.localstack.text_quality import (
     text_features,
 )
 from eng5_np.primitives.hashing import sha256_text
+from eng5_np.reference.judge_profiles import (
+    JudgeParameters,
+    JudgeProfile,
+    JudgeSettings,
+    ResolvedJudge,
+    builtin_profile,
+)
 from eng5_np.reference.llm_models import ModelEntry, load_manifest
+from eng5_np.reference.token_model import COMPLETION_TOKENS, tokens
 
 __all__ = [
     "DEFAULT_SLOPE",
@@ -79,6 +96,8 @@ __all__ = [
     "TextFeatures",
     "heuristic_position",
     "judge_prompt",
+    "judge_settings",
+    "profile_metadata",
     "text_features",
 ]
 
@@ -89,8 +108,6 @@ DEFAULT_SLOPE: Final = 0.75
 LLM_PROVIDER_SERVICE: Final = "llm_provider_service"
 ERROR_MODEL: Final = "unknown"
 DEFAULT_ERROR_CODES: Final = ("RATE_LIMIT", "LLM_PROVIDER_TIMEOUT", "LLM_PROVIDER_SERVICE_ERROR")
-TOKENS_PER_WORD: Final = 1.3
-COMPLETION_TOKENS: Final = (60, 200)
 MAX_JUSTIFICATION_CHARS: Final = 500
 
 
@@ -171,6 +188,32 @@ def _manifest_model(model_id: str = JUDGE_MODEL_ID) -> ModelEntry:
     return entry
 
 
+def judge_settings(overrides: Any) -> JudgeSettings:
+    """The settings a judge profile depends on, from a request's ``llm_config_overrides``."""
+    if overrides is None:
+        return JudgeSettings()
+    effort = getattr(overrides, "reasoning_effort", None)
+    prompt = getattr(overrides, "system_prompt_override", None)
+    rubric = getattr(overrides, "judge_rubric_override", None)
+    return JudgeSettings(
+        model=getattr(overrides, "model_override", None),
+        reasoning_effort=None if effort is None else str(getattr(effort, "value", effort)),
+        prompt_sha256=None if prompt is None else sha256_text(prompt),
+        rubric_sha256=None if rubric is None else sha256_text(rubric),
+    )
+
+
+def profile_metadata(profile: JudgeProfile, judge: SimulatedJudge) -> dict[str, Any]:
+    """``assessment_metadata.judge_profile``: the profile, the rule used, the effects."""
+    rule = judge.resolved.rule if judge.resolved is not None else None
+    return {
+        "name": profile.name,
+        "sha256": profile.sha256,
+        "rule": rule,
+        "parameters": judge.parameters.model_dump(),
+    }
+
+
 @dataclass(frozen=True)
 class JudgeConfig:
     """How the reference CJ service builds its judge for each batch."""
@@ -178,21 +221,34 @@ class JudgeConfig:
     seed: int = 0
     """Seed of every random draw (pairing and judgements)."""
     faults: FaultConfig = field(default_factory=FaultConfig)
-    slope: float = DEFAULT_SLOPE
+    profile: JudgeProfile = field(default_factory=builtin_profile)
+    """The judge's effects per setting (the built-in one: 0.75 logits per grade, no bias)."""
     model_id: str = JUDGE_MODEL_ID
     """A ``mock`` model of the manifest; its prices give ``cost_estimate``."""
 
     def __post_init__(self) -> None:
         _manifest_model(self.model_id)  # fail at configuration time, not per batch
 
-    def build(self, scale_steps: int = DEFAULT_SCALE_STEPS) -> SimulatedJudge:
-        """A judge for a batch on a scale with ``scale_steps`` grades."""
+    def build(
+        self,
+        scale_steps: int = DEFAULT_SCALE_STEPS,
+        settings: JudgeSettings | None = None,
+        priced_as: ModelEntry | None = None,
+    ) -> SimulatedJudge:
+        """A judge for a batch on a scale with ``scale_steps`` grades and these settings.
+
+        ``priced_as`` is the model the request names (``llm_config_overrides``): its
+        callbacks then name that model and cost what it would (provider still ``mock``).
+        """
+        resolved = self.profile.resolve(settings or JudgeSettings())
         return SimulatedJudge(
             seed=self.seed,
             model=_manifest_model(self.model_id),
             faults=self.faults,
-            slope=self.slope,
+            parameters=resolved.parameters,
             scale_steps=scale_steps,
+            resolved=resolved,
+            priced_as=priced_as,
         )
 
 
@@ -203,9 +259,23 @@ class SimulatedJudge:
     seed: int = 0
     model: ModelEntry = field(default_factory=_manifest_model)
     faults: FaultConfig = field(default_factory=FaultConfig)
-    slope: float = DEFAULT_SLOPE
+    parameters: JudgeParameters = field(default_factory=JudgeParameters)
     scale_steps: int = DEFAULT_SCALE_STEPS
+    resolved: ResolvedJudge | None = None
+    """Which profile rule set ``parameters`` (None: built directly)."""
+    priced_as: ModelEntry | None = None
+    """The model a request named: callbacks name it and carry its manifest price."""
     _features: dict[str, TextFeatures] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def slope(self) -> float:
+        """k: logits per grade step (the profile's discrimination)."""
+        return self.parameters.discrimination
+
+    @property
+    def priced_model(self) -> ModelEntry:
+        """The entry whose id the callbacks name and whose prices give ``cost_estimate``."""
+        return self.priced_as if self.priced_as is not None else self.model
 
     def quality(self, essay: JudgeEssay) -> float:
         """Latent quality: the anchor's grade position, else the text heuristic."""
@@ -223,8 +293,21 @@ class SimulatedJudge:
         return cached
 
     def win_probability(self, essay_a: JudgeEssay, essay_b: JudgeEssay) -> float:
-        """P(A wins) = σ(k · (q_A − q_B))."""
-        return 1.0 / (1.0 + math.exp(-self.slope * (self.quality(essay_a) - self.quality(essay_b))))
+        """P(A wins) = lapse/2 + (1 − lapse) · σ(k·Δq + position_bias + length_bias·log2 w_A/w_B).
+
+        With the built-in profile (no bias, no lapse) exactly σ(k · (q_A − q_B)).
+        """
+        p = self.parameters
+        logit = p.discrimination * (self.quality(essay_a) - self.quality(essay_b))
+        logit += p.position_bias
+        if p.length_bias:
+            words_a = max(1, len(essay_a.text.split()))
+            words_b = max(1, len(essay_b.text.split()))
+            logit += p.length_bias * math.log2(words_a / words_b)
+        chosen = 1.0 / (1.0 + math.exp(-logit))
+        if p.lapse_rate:
+            return p.lapse_rate / 2.0 + (1.0 - p.lapse_rate) * chosen
+        return chosen
 
     def compare(
         self,
@@ -245,7 +328,7 @@ class SimulatedJudge:
         }
         requested_at = utc_now()
         request_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        prompt_tokens = round(len(prompt.split()) * TOKENS_PER_WORD)
+        prompt_tokens = tokens(len(prompt.split()))
         completion_tokens = rng.randint(*COMPLETION_TOKENS)
         duplicate = rng.random() < self.faults.duplicate_rate
         if rng.random() < self.faults.error_rate:
@@ -285,14 +368,14 @@ class SimulatedJudge:
             justification=justification,
             confidence=float(min(5, 1 + int(gap / 0.75))),
             provider=self.model.provider,
-            model=self.model.model_id,
+            model=self.priced_model.model_id,
             response_time_ms=response_ms,
             token_usage=TokenUsage(
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 total_tokens=prompt_tokens + completion_tokens,
             ),
-            cost_estimate=self.model.cost_usd(prompt_tokens, completion_tokens),
+            cost_estimate=self.priced_model.cost_usd(prompt_tokens, completion_tokens),
             requested_at=requested_at,
             completed_at=completed_at,
             request_metadata=metadata,

@@ -37,6 +37,17 @@ def load_inventory(settings: RunSettings, wire_batch_id: str) -> Inventory:
     return inventory
 
 
+def check_dataset(settings: RunSettings) -> None:
+    """Read the run's dataset and raise :class:`DatasetError` (exit 2) when it is unusable.
+
+    Called before a local stack starts: a bad dataset, ``--anchor-grades`` naming a grade the
+    dataset lacks, or too few anchors are known from the files alone, so nothing is started
+    for a run that cannot begin (issue 14). The run reads the dataset again under its own
+    wire batch id.
+    """
+    load_inventory(settings, new_wire_batch_id()).require_usable()
+
+
 def prepare_run_folder(settings: RunSettings, wire_batch_id: str) -> Path:
     """Create the output folder, start its JSON log and bind the run's log context."""
     run_dir = settings.resolved_output_dir

@@ -10,6 +10,7 @@ human reports are rendered.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,8 +232,9 @@ def effective_stack(
     LLM Provider in mock mode names real models on its callbacks; only its health route
     (``provider_mode``) tells.
     """
+    profile = reported_profile(hydrator)
     if stack.judge == "simulated":
-        return stack
+        return stack if profile is None else dataclasses.replace(stack, judge_profile=profile)
     if provider_mode is not None and provider_mode.mode == "mock":
         return StackInfo(
             stack.kind,
@@ -251,6 +253,7 @@ def effective_stack(
         "simulated",
         f"{stack.description}; the callbacks came from a simulated/mock judge (costs are "
         "estimates, no money was spent)",
+        judge_profile=profile,
     )
 
 
@@ -260,6 +263,28 @@ def judge_identity(stack: StackInfo, provider_mode: ProviderMode | None) -> str 
     if stack.kind != "external":
         return None
     return describe_judge(provider_mode.as_dict() if provider_mode is not None else None)
+
+
+def reported_profile(hydrator: Hydrator) -> dict[str, Any] | None:
+    """The judge profile the CJ result says its simulated judge used (name, hash, rule)."""
+    if hydrator.result is None:
+        return None
+    block = hydrator.result.assessment_metadata.get("judge_profile")
+    if not isinstance(block, dict):
+        return None
+    name, digest = block.get("name"), block.get("sha256")
+    if not (isinstance(name, str) and isinstance(digest, str) and len(digest) == 64):
+        return None
+    profile: dict[str, Any] = {"name": name, "sha256": digest}
+    rule = block.get("rule")
+    if isinstance(rule, int) and not isinstance(rule, bool):
+        profile["rule"] = rule
+    parameters = block.get("parameters")
+    if isinstance(parameters, dict) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in parameters.values()
+    ):
+        profile["parameters"] = {str(k): float(v) for k, v in parameters.items()}
+    return profile
 
 
 def validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:

@@ -2,7 +2,8 @@
 
 - ``grades``: ordered grades of each scale and the grade below the lowest anchor;
 - ``llm_models``: providers, models and prices from ``eng5_np/data/llm_models.json``, and the
-  validation of ``--llm-provider``/``--llm-model`` against it (or a live manifest).
+  validation of ``--llm-provider``/``--llm-model`` against it (or a live manifest);
+- ``token_model``: tokens per comparison, shared by cost estimates and the simulated judge.
 
 Pure data and lookups: imports only :mod:`eng5_np.errors` and :mod:`eng5_np.contracts`.
 """

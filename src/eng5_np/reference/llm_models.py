@@ -30,6 +30,11 @@ class ModelEntry(BaseModel):
     model_id: str = Field(min_length=1)
     display_name: str
     max_tokens: int = Field(gt=0)
+    context_window: int | None = Field(
+        default=None,
+        gt=0,
+        description="Tokens one request may hold (prompt and answer); None when not known",
+    )
     input_per_million: float = Field(ge=0, description="USD per million prompt tokens")
     output_per_million: float = Field(ge=0, description="USD per million completion tokens")
     deprecated: bool = False

@@ -16,7 +16,7 @@ from eng5_np.reference.grades import get_scale
 from eng5_np.report.alignment_plot import AlignmentPlot, AnchorPoint
 from eng5_np.report.gates import NotComputable
 from eng5_np.report.headline import TARGET_MAX_INVERSIONS, TARGET_TAU, tau_text
-from eng5_np.report.wording import Table, number
+from eng5_np.report.wording import NO_VALUE, Table, number
 
 ALIGNMENT_HEADING = "Anchor alignment"
 
@@ -102,13 +102,20 @@ def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tu
     tau = block["kendall_tau_b"]
     inversions = len(block["inversions"])
     met = {True: "met", False: "not met"}
+    # Without τ-b there is no grade order to contradict: "0 inversions" would read as a pass.
+    inversions_shown = NO_VALUE if tau is None else str(inversions)
+    inversions_met = (
+        "inversions not computable"
+        if tau is None
+        else f"inversions {met[inversions <= TARGET_MAX_INVERSIONS]}"
+    )
     return [
         (f"Kendall's τ-b [{spec['confidence']:.0%} CI]", block_tau_text(block)),
         (
             "interval",
             f"{spec['method']}; {spec['replicates']} replicates, seed {spec['seed']}",
         ),
-        ("inversions", str(inversions)),
+        ("inversions", inversions_shown),
         ("anchors that never won", ", ".join(never_won) or "none"),
         (
             f"targets: τ-b ≥ {TARGET_TAU:.2f}, ≤ {TARGET_MAX_INVERSIONS} inversion, "
@@ -116,7 +123,7 @@ def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tu
             " · ".join(
                 (
                     f"τ-b {met[tau is not None and tau >= TARGET_TAU]}",
-                    f"inversions {met[inversions <= TARGET_MAX_INVERSIONS]}",
+                    inversions_met,
                     f"every anchor won {met[not never_won]}",
                 )
             ),

@@ -1,20 +1,24 @@
 """Runs side by side (SPEC §12 "Compare"): the data of ``eng5-runner compare``.
 
-Pure: groups of run summaries with the aggregate the experiment computed over each
-(:func:`eng5_np.analysis.repeats.aggregate_repeats`, in :mod:`eng5_np.experiments.compare`) in,
-a frozen :class:`Comparison` out; the terminal, Markdown
-and HTML views only render it. A group is one run, or the repeats of one experiment, shown as
-one row: counts and cost are summed over its runs, every statistic is the mean over its runs,
-and τ's interval is the Student-t interval across the repeats (two or more repeats) or the run's
-own bootstrap interval (a single run) — see :mod:`eng5_np.analysis.repeats`.
+Pure: groups of run summaries, with the aggregate over each group and the differences between
+groups that :func:`eng5_np.experiments.compare.compare_summaries` computed, in; a frozen
+:class:`Comparison` out; the terminal, Markdown and HTML views only render it. A group is one
+run, or the repeats of one experiment, shown as one row: counts and cost are summed over its
+runs, every statistic is the mean over its runs, and τ's interval is the Student-t interval
+across the repeats (two or more repeats) or the run's own bootstrap interval (a single run) —
+see :mod:`eng5_np.analysis.repeats`.
 
 Runs are compared only when they share a dataset (``metadata.inventory_hash``) and a grade
 scale: τ, inversions and SSR of different essays or scales are different quantities, so
 :func:`check_comparable` refuses a mix with :class:`~eng5_np.errors.IncomparableRuns`.
 
-The best value of each result column is marked (``★``) when at least two rows have the figure
-and they are not all equal: highest τ, SSR and split-half; fewest failures, inversions and
-zero-win anchors; lowest cost; Essay-A share closest to 0.5.
+A ★ says only what the data support (issue 16): for τ-b, inversions and SSR every other row
+gets an interval for its difference to the best row (:mod:`eng5_np.analysis.differences`:
+Welch across repeats, else a bootstrap over each run's comparisons; all intervals of a table
+jointly at 95 %, Bonferroni), and the best value is starred only when every one of them
+excludes 0 — otherwise the table says "no detectable difference at this budget". Other
+columns (cost, failures, …) are shown without a mark. τ-b of one run (its own interval) and
+the mean τ-b of repeats (Student t across repeats) are two columns, never one.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from eng5_np.analysis.differences import DifferenceReport
 from eng5_np.analysis.repeats import RepeatAggregate
 from eng5_np.errors import IncomparableRuns
 from eng5_np.report.run_summary import RunSummary
@@ -46,6 +51,8 @@ class CompareRow:
     tau: float | None
     tau_ci: tuple[float, float] | None
     tau_note: str
+    tau_kind: str
+    """``one run`` (the run's own interval) or ``repeats`` (t-interval across repeats)."""
     inversions: float | None
     never_won: float | None
     ssr: float | None
@@ -60,7 +67,8 @@ class Column:
     header: str
     value: Callable[[CompareRow], float | None]
     show: Callable[[CompareRow], str]
-    best: Callable[[Sequence[float]], float] | None
+    figure: str | None = None
+    """The compared figure (``tau_b``, ``inversions``, ``ssr``) whose ★ this column shows."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,9 @@ class Comparison:
     inventory_hash: str
     grade_scale: str
     best: dict[str, frozenset[int]]
-    """Column header → indexes of the rows holding its best value."""
+    """Column header → the row starred (best, and different from every other row)."""
+    differences: DifferenceReport | None = None
+    """Each figure's best row and every other row's difference to it, with intervals."""
 
 
 def _fixed(value: float | None, digits: int = 3) -> str:
@@ -94,28 +104,37 @@ def _tau_text(row: CompareRow) -> str:
         return NO_VALUE
     if row.tau_ci is None:
         return f"{row.tau:.3f}"
-    return f"{row.tau:.3f} [{row.tau_ci[0]:.2f}, {row.tau_ci[1]:.2f}]"
+    return f"{row.tau:.3f} [{row.tau_ci[0]:.3f}, {row.tau_ci[1]:.3f}]"
 
 
-def _closest_to_half(values: Sequence[float]) -> float:
-    return min(values, key=lambda v: abs(v - 0.5))
+def _tau_of(kind: str) -> Callable[[CompareRow], float | None]:
+    return lambda r: r.tau if r.tau_kind == kind else None
 
+
+def _tau_shown(kind: str) -> Callable[[CompareRow], str]:
+    return lambda r: _tau_text(r) if r.tau_kind == kind else NO_VALUE
+
+
+ONE_RUN = "one run"
+REPEATS = "repeats"
+TAU_ONE_RUN = "τ-b, one run [its 95% CI]"
+TAU_REPEATS = "τ-b, mean of repeats [95% t across repeats]"
 
 COLUMNS: tuple[Column, ...] = (
-    Column("runs", lambda r: r.runs, lambda r: f"{r.complete}/{r.runs}", None),
-    Column("comparisons", lambda r: r.comparisons, lambda r: str(r.comparisons), None),
-    Column("failures", lambda r: r.failures, lambda r: str(r.failures), min),
-    Column("cost USD", lambda r: r.cost_usd, lambda r: f"{r.cost_usd:.4f}", min),
-    Column("τ-b [95% CI]", lambda r: r.tau, _tau_text, max),
-    Column("inversions", lambda r: r.inversions, lambda r: _count(r.inversions), min),
-    Column("zero-win anchors", lambda r: r.never_won, lambda r: _count(r.never_won), min),
-    Column("SSR", lambda r: r.ssr, lambda r: _fixed(r.ssr), max),
-    Column("split-half", lambda r: r.split_half, lambda r: _fixed(r.split_half), max),
+    Column("runs", lambda r: r.runs, lambda r: f"{r.complete}/{r.runs}"),
+    Column("comparisons", lambda r: r.comparisons, lambda r: str(r.comparisons)),
+    Column("failures", lambda r: r.failures, lambda r: str(r.failures)),
+    Column("cost USD", lambda r: r.cost_usd, lambda r: f"{r.cost_usd:.4f}"),
+    Column(TAU_ONE_RUN, _tau_of(ONE_RUN), _tau_shown(ONE_RUN), "tau_b"),
+    Column(TAU_REPEATS, _tau_of(REPEATS), _tau_shown(REPEATS), "tau_b"),
+    Column("inversions", lambda r: r.inversions, lambda r: _count(r.inversions), "inversions"),
+    Column("zero-win anchors", lambda r: r.never_won, lambda r: _count(r.never_won)),
+    Column("SSR", lambda r: r.ssr, lambda r: _fixed(r.ssr), "ssr"),
+    Column("split-half", lambda r: r.split_half, lambda r: _fixed(r.split_half)),
     Column(
         "Essay A wins",
         lambda r: r.essay_a_share,
         lambda r: NO_VALUE if r.essay_a_share is None else f"{r.essay_a_share:.0%}",
-        _closest_to_half,
     ),
 )
 """The result columns, in order."""
@@ -149,9 +168,11 @@ def compare_row(
     single = runs[0] if len(runs) == 1 else None
     tau, tau_ci = aggregate.tau.mean, aggregate.tau.ci95
     if single is not None:
-        tau_ci, note = single.tau_ci, f"one run; τ from the {single.tau_source}"
+        tau_ci, note = single.tau_ci, f"one run; τ-b and its interval from the {single.tau_source}"
+        kind = ONE_RUN
     else:
         note = f"mean of {len(aggregate.tau.values)} repeats; t-interval across repeats"
+        kind = REPEATS
     return CompareRow(
         name=name,
         source=source,
@@ -164,6 +185,7 @@ def compare_row(
         tau=tau,
         tau_ci=tau_ci,
         tau_note=note,
+        tau_kind=kind,
         inversions=aggregate.inversions.mean,
         never_won=aggregate.never_won_count.mean,
         ssr=aggregate.ssr.mean,
@@ -174,9 +196,11 @@ def compare_row(
 
 def build_comparison(
     groups: Sequence[tuple[str, str, Sequence[RunSummary], RepeatAggregate]],
+    differences: DifferenceReport | None,
 ) -> Comparison:
-    """The comparison of ``(name, source, runs, aggregate)`` groups; call
-    :func:`check_comparable` first."""
+    """The comparison of ``(name, source, runs, aggregate)`` groups with the differences
+    between them, both computed by :func:`eng5_np.experiments.compare.compare_summaries`;
+    call :func:`check_comparable` first."""
     rows = tuple(compare_row(*group) for group in groups)
     labels = list(rows[0].settings) if rows else []
     for row in rows[1:]:
@@ -190,23 +214,28 @@ def build_comparison(
         if label not in differing
     )
     first = groups[0][2][0] if groups and groups[0][2] else None
+    report = differences if rows else None
     return Comparison(
         rows=rows,
         differing=differing,
         common=common,
         inventory_hash=first.inventory_hash if first else "",
         grade_scale=first.grade_scale if first else "",
-        best={column.header: _best(column, rows) for column in COLUMNS if column.best},
+        best={c.header: _starred(c, rows, report) for c in COLUMNS if c.figure is not None},
+        differences=report,
     )
 
 
-def _best(column: Column, rows: Sequence[CompareRow]) -> frozenset[int]:
-    values = {index: column.value(row) for index, row in enumerate(rows)}
-    present = {index: value for index, value in values.items() if value is not None}
-    if len(present) < 2 or len(set(present.values())) < 2 or column.best is None:
+def _starred(
+    column: Column, rows: Sequence[CompareRow], report: DifferenceReport | None
+) -> frozenset[int]:
+    """The best row of the column's figure, when its differences to all others exclude 0."""
+    verdict = None if report is None or column.figure is None else report.verdict(column.figure)
+    if verdict is None or not verdict.detectable or verdict.best is None:
         return frozenset()
-    target = column.best(list(present.values()))
-    return frozenset(index for index, value in present.items() if value == target)
+    if column.value(rows[verdict.best]) is None:
+        return frozenset()  # the other τ-b column holds this row's value
+    return frozenset({verdict.best})
 
 
 def settings_table(comparison: Comparison) -> Table:
@@ -255,8 +284,8 @@ def notes(comparison: Comparison) -> list[str]:
     lines = [
         f"Dataset inventory {comparison.inventory_hash[:12]}…, grade scale "
         f"{comparison.grade_scale}.",
-        f"{BEST_MARK} marks the best value of a column (highest τ, SSR and split-half; fewest "
-        "failures, inversions and zero-win anchors; lowest cost; Essay A share closest to 50 %).",
+        f"{BEST_MARK} marks the best τ-b, inversions or SSR only where its difference to every "
+        "other row has an interval excluding 0 (the differences table).",
         "A row of several runs (an experiment's repeats) sums comparisons, failures and cost and "
         "averages the statistics; its τ interval is the Student-t interval across repeats.",
     ]

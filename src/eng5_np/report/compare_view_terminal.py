@@ -1,8 +1,9 @@
 """The comparison in the terminal (rich), readable at 80 columns.
 
-Two tables keyed by row number: the settings that differ, then the results with short
-headers (the legend under the table spells them out). The best value of a column carries
-``★``, as in the Markdown report.
+Two tables keyed by row number (the run names are in the settings table: beside the figures
+a long name folded mid-word at 80 columns), with short headers (the legend under the table
+spells them out), then each row's difference to the best row with its interval. A ★ marks a
+best value only where the data show it differs from every other row, as in the Markdown report.
 """
 
 from __future__ import annotations
@@ -11,12 +12,23 @@ from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from eng5_np.report.compare_view import Comparison, common_sentence, results_table, settings_table
+from eng5_np.report.compare_view import (
+    NO_VALUE,
+    TAU_ONE_RUN,
+    TAU_REPEATS,
+    Comparison,
+    common_sentence,
+    results_table,
+    settings_table,
+)
+from eng5_np.report.compare_view_differences import difference_notes, differences_long_table
 from eng5_np.report.wording import Table
 
-ALIGNMENT_COLUMNS = ("τ-b [95% CI]", "inversions", "zero-win anchors")
-"""Result columns of the first table (with the run names); the rest go in the second."""
+ALIGNMENT_COLUMNS = (TAU_ONE_RUN, TAU_REPEATS, "inversions", "zero-win anchors")
+"""Result columns of the first table; the rest go in the second."""
 SHORT_HEADERS = {
+    TAU_ONE_RUN: "τ-b 1 run [CI]",
+    TAU_REPEATS: "τ-b repeats [t CI]",
     "runs": "ok/runs",
     "zero-win anchors": "0-win",
     "comparisons": "comps",
@@ -27,7 +39,7 @@ SHORT_HEADERS = {
 LEGEND = (
     "inversions: anchor pairs whose θ order contradicts their grades · 0-win: anchors that "
     "never won · ok/runs: complete runs of the row · A wins: share won by the essay shown "
-    "first · ★ best value of a column"
+    "first · ★ best and different from every other row beyond chance · Δ: row minus best"
 )
 
 
@@ -38,7 +50,8 @@ def _rich(table: Table, title: str, headers: tuple[str, ...]) -> RichTable:
         rich_table.add_column(
             header,
             justify="right" if numeric else "left",
-            no_wrap=numeric or index == 0,  # numbers and row keys are never folded
+            # Numbers, row keys and run names are never folded: `pilot-…-na / me-1` (issue 14).
+            no_wrap=numeric or index == 0 or header == "run",
             overflow="fold",
         )
     for row in table.rows:
@@ -46,17 +59,11 @@ def _rich(table: Table, title: str, headers: tuple[str, ...]) -> RichTable:
     return rich_table
 
 
-def _columns(table: Table, wanted: list[int], names: tuple[str, ...] = ()) -> Table:
-    """A table of some columns of ``table``; ``names`` (one per row) become a second column."""
+def _columns(table: Table, wanted: list[int]) -> Table:
+    """A table of some columns of ``table``, with the short headers."""
     headers = tuple(SHORT_HEADERS.get(table.headers[i], table.headers[i]) for i in wanted)
-    rows = []
-    for index, row in enumerate(table.rows):
-        cells = [row[i] for i in wanted]
-        rows.append((cells[0], names[index], *cells[1:]) if names else tuple(cells))
-    if names:
-        headers = (headers[0], "run", *headers[1:])
-    numeric = frozenset(range(2 if names else 1, len(headers)))
-    return Table(headers, tuple(rows), numeric)
+    rows = tuple(tuple(row[i] for i in wanted) for row in table.rows)
+    return Table(headers, rows, frozenset(range(1, len(headers))))
 
 
 def render_comparison(console: Console, comparison: Comparison) -> None:
@@ -65,11 +72,19 @@ def render_comparison(console: Console, comparison: Comparison) -> None:
     console.print(_rich(settings, "Runs and the settings that differ", settings.headers))
     console.print(common_sentence(comparison), markup=False, highlight=False)
     results = results_table(comparison)
-    alignment = [0] + [results.headers.index(h) for h in ALIGNMENT_COLUMNS]
-    others = [i for i in range(len(results.headers)) if i not in alignment[1:]]
-    names = tuple(row.name for row in comparison.rows)
-    first = _columns(results, alignment, names)
+    shown = [results.headers.index(h) for h in ALIGNMENT_COLUMNS]
+    # A τ-b column no row fills (one-run or repeats) is left out.
+    taus = {results.headers.index(TAU_ONE_RUN), results.headers.index(TAU_REPEATS)}
+    used = [i for i in shown if i not in taus or any(row[i] != NO_VALUE for row in results.rows)]
+    alignment = [0, *used]
+    others = [i for i in range(len(results.headers)) if i not in shown]
+    # Keyed by row number like the second table: the run names are in the settings table.
+    first = _columns(results, alignment)
     second = _columns(results, others)
     console.print(_rich(first, "Anchor alignment", first.headers))
     console.print(_rich(second, "Reliability, position bias and cost", second.headers))
     console.print(LEGEND, markup=False, highlight=False)
+    differences = differences_long_table(comparison)
+    console.print(_rich(differences, "Differences to the best row", differences.headers))
+    for line in difference_notes(comparison):
+        console.print(line, markup=False, highlight=False)

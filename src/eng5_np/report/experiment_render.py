@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eng5_np.primitives.atomic import atomic_write_bytes
-from eng5_np.report import compare_view, experiment_view
+from eng5_np.report import compare_view, compare_view_differences, experiment_view
 from eng5_np.report.compare_view import Comparison
 from eng5_np.report.experiment_view import ExperimentView
 from eng5_np.report.html import STYLE, escape, render_table
@@ -62,12 +62,12 @@ def _write(folder: Path, pairs: Sequence[tuple[str, str]]) -> tuple[Path, ...]:
 
 def _tau_rows(view: ExperimentView) -> list[IntervalRow]:
     rows = [
-        IntervalRow(r.name, r.summary.tau, r.summary.tau_ci)
+        IntervalRow(f"{r.name} (one run)", r.summary.tau, r.summary.tau_ci)
         for r in view.repeats
         if r.summary is not None and r.status == "complete"
     ]
     tau = view.aggregate.tau
-    rows.append(IntervalRow("mean (t-interval)", tau.mean, tau.ci95, summary=True))
+    rows.append(IntervalRow("mean (t across repeats)", tau.mean, tau.ci95, summary=True))
     return rows
 
 
@@ -81,6 +81,7 @@ def _experiment_sections(view: ExperimentView) -> list[tuple[str, Table | None, 
         ("Summary", None, experiment_view.summary_lines(view)),
         ("Settings shared by every repeat", settings, default_line),
         ("Repeats", experiment_view.repeats_table(view), []),
+        ("Repeat batches", experiment_view.ids_table(view), []),
         ("Across repeats", experiment_view.aggregate_table(view), [experiment_view.METHOD_NOTE]),
     ]
     never = experiment_view.never_won_table(view)
@@ -116,7 +117,10 @@ def render_experiment_html(view: ExperimentView) -> str:
             body.append(
                 interval_svg(
                     _tau_rows(view),
-                    title="Kendall's τ-b per repeat with its interval, and the mean",
+                    title=(
+                        "τ-b of each repeat with that run's own interval (points), and the mean "
+                        "with the t-interval across repeats (diamond)"
+                    ),
                     axis_label="Kendall's τ-b (anchor grades vs θ)",
                     target=TAU_TARGET,
                 )
@@ -160,6 +164,13 @@ def render_compare_markdown(comparison: Comparison) -> str:
     ]
     lines += ["## Results", "", *markdown_table(compare_view.results_table(comparison))]
     lines += [item for note in compare_view.notes(comparison) for item in (f"- {cell(note)}",)]
+    lines += [
+        "",
+        "## Differences to the best row",
+        "",
+        *markdown_table(compare_view_differences.differences_table(comparison)),
+    ]
+    lines += [f"- {cell(note)}" for note in compare_view_differences.difference_notes(comparison)]
     lines += ["", "## Sources", "", *markdown_table(_sources(comparison))]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -192,21 +203,39 @@ def render_compare_html(comparison: Comparison) -> str:
     body += ["<h2>Results</h2>", _results_html(comparison)]
     body.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in compare_view.notes(comparison)))
     body.append("</ul>")
-    rows = [
-        IntervalRow(f"#{i} {row.name}", row.tau, row.tau_ci)
-        for i, row in enumerate(comparison.rows, start=1)
-    ]
     body += [
-        "<h2>Kendall's τ-b with its 95% interval</h2>",
-        interval_svg(
-            rows,
-            title="Kendall's τ-b per run with its interval",
-            axis_label="Kendall's τ-b (anchor grades vs θ)",
-            target=TAU_TARGET,
-        ),
-        "<h2>Sources</h2>",
-        render_table(_sources(comparison)),
+        "<h2>Differences to the best row</h2>",
+        render_table(compare_view_differences.differences_table(comparison)),
+        *_paragraphs(compare_view_differences.difference_notes(comparison)),
     ]
+    for kind, heading, title in (
+        (
+            compare_view.ONE_RUN,
+            "Kendall's τ-b of single runs, each with its own 95% interval",
+            "τ-b of one run with that run's interval (sampling of its comparisons)",
+        ),
+        (
+            compare_view.REPEATS,
+            "Mean Kendall's τ-b of repeats, with the 95% t-interval across repeats",
+            "mean τ-b of repeats with the t-interval across repeats (run-to-run spread)",
+        ),
+    ):
+        rows = [
+            IntervalRow(f"#{i} {row.name}", row.tau, row.tau_ci, summary=kind != "one run")
+            for i, row in enumerate(comparison.rows, start=1)
+            if row.tau_kind == kind
+        ]
+        if rows:
+            body += [
+                f"<h2>{escape(heading)}</h2>",
+                interval_svg(
+                    rows,
+                    title=title,
+                    axis_label="Kendall's τ-b (anchor grades vs θ)",
+                    target=TAU_TARGET,
+                ),
+            ]
+    body += ["<h2>Sources</h2>", render_table(_sources(comparison))]
     return _html_page("Runs compared", body)
 
 

@@ -92,14 +92,12 @@ def _interval(interval: tuple[float, float] | None, digits: int = 3) -> str:
 
 
 def repeats_table(view: ExperimentView) -> Table:
-    """One line per repeat: status, batch, counts, cost and its own figures."""
+    """One line per repeat: status, counts, cost and its own figures (ids: :func:`ids_table`)."""
     rows = []
     for repeat in view.repeats:
         run = repeat.summary
         if run is None:
-            rows.append(
-                (repeat.name, repeat.status, repeat.batch_label, NO_VALUE, *(NO_VALUE,) * 7)
-            )
+            rows.append((repeat.name, repeat.status, *(NO_VALUE,) * 7))
             continue
         tau = _fixed(run.tau)
         if run.tau_ci is not None:
@@ -108,8 +106,6 @@ def repeats_table(view: ExperimentView) -> Table:
             (
                 repeat.name,
                 repeat.status,
-                repeat.batch_label,
-                run.wire_batch_id,
                 str(run.comparisons),
                 str(run.failures),
                 f"{run.cost_usd:.4f}",
@@ -122,17 +118,32 @@ def repeats_table(view: ExperimentView) -> Table:
     headers = (
         "repeat",
         "status",
-        "batch label",
-        "wire batch id",
         "comparisons",
         "failures",
         "cost USD",
-        "τ-b [95% CI]",
+        "τ-b [the run's 95% CI]",
         "inversions",
         "zero-win",
         "SSR",
     )
-    return Table(headers, tuple(rows), frozenset(range(4, 11)))
+    return Table(headers, tuple(rows), frozenset(range(2, 9)), whole=frozenset({0}))
+
+
+def ids_table(view: ExperimentView) -> Table:
+    """One line per repeat: its batch label and wire batch id, each on one line.
+
+    A table of their own: beside nine figures, a 40-character label and a UUID were squeezed
+    to five lines each on the experiment page (issue 14).
+    """
+    rows = tuple(
+        (
+            repeat.name,
+            repeat.batch_label,
+            NO_VALUE if repeat.summary is None else repeat.summary.wire_batch_id,
+        )
+        for repeat in view.repeats
+    )
+    return Table(("repeat", "batch label", "wire batch id"), rows, whole=frozenset({0, 1, 2}))
 
 
 def aggregate_table(view: ExperimentView) -> Table:
@@ -202,7 +213,11 @@ def summary_lines(view: ExperimentView) -> list[str]:
     ]
     tau = aggregate.tau
     if tau.mean is not None:
-        interval = f", 95% CI {_interval(tau.ci95)}" if tau.ci95 else " (one repeat: no interval)"
+        interval = (
+            f", 95% t-interval across repeats {_interval(tau.ci95)}"
+            if tau.ci95
+            else " (one repeat: no interval)"
+        )
         lines.append(f"Kendall's τ-b: mean {tau.mean:.3f}, SD {_fixed(tau.sd)}{interval}.")
     if aggregate.identical:
         lines.append(
@@ -217,5 +232,5 @@ METHOD_NOTE = (
     "repeat as an independent run of the same batch; it measures the judge's run-to-run variation. "
     "A single run's τ interval (in its own report) is the bootstrap over that run's comparisons. "
     "Ranks are by the runner's own Bradley–Terry θ of each repeat (1 = best, ties share the mean "
-    "rank); essays are matched across repeats by the checksum of their text."
+    "rank); essays are matched across repeats by their file in the dataset."
 )

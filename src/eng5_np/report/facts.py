@@ -166,6 +166,10 @@ class RunFacts:
     overrides: tuple[OverrideFacts, ...] = ()
     judge_identity: str | None = None
     """Who judged an external run, as far as the runner could tell (LLM Provider mock mode)."""
+    judge_profile: str | None = None
+    """The simulated judge's profile, ``name · sha256[:12]`` (rule and effects when known)."""
+    changed: str | None = None
+    """Set when the artefact no longer matches its checksum and was rendered with --force."""
 
     def name(self, essay_id: str) -> str:
         """The display name of ``essay_id`` (the id itself when the run has none for it)."""
@@ -187,6 +191,18 @@ class RunFacts:
     def is_dry_run(self) -> bool:
         """True for a dry-run stub: nothing was sent, nothing came back."""
         return self.mode == "dry-run"
+
+
+def profile_text(block: Any) -> str | None:
+    """``name · sha256[:12]``, plus the rule and effects the CJ result reported, or None."""
+    if not isinstance(block, Mapping):
+        return None
+    text = f"{block['name']} · {str(block['sha256'])[:12]}"
+    rule, parameters = block.get("rule"), block.get("parameters")
+    if isinstance(parameters, Mapping):
+        text += f" · rule {rule}" if isinstance(rule, int) else " · its default"
+        text += " (" + ", ".join(f"{k} {v:g}" for k, v in sorted(parameters.items())) + ")"
+    return text
 
 
 def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
@@ -213,6 +229,7 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
         stack_kind=stack["kind"],
         stack_judge=stack["judge"],
         stack_description=stack["description"],
+        judge_profile=profile_text(stack.get("judge_profile")),
         request_position=position,
         options=_selected_options(metadata),
         status=_status(artefact["validation"]["runner_status"]),
@@ -272,7 +289,10 @@ def _run_kind(metadata: Mapping[str, Any]) -> str:
     if metadata["runner_mode"] == "anchor-align":
         return "guest run of the anchors only, judged as ordinary essays (no grades sent)"
     if metadata.get("assignment_id") is None:
-        return "guest run: anchors and students sent as ordinary essays; the runner projects"
+        return (
+            "guest run: anchors and students sent as ordinary essays; the runner projects "
+            "the students' grades from the anchors"
+        )
     if not assignment:
         return f"assignment run ({metadata['assignment_id']})"
     return (

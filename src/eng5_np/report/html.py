@@ -19,8 +19,8 @@ from eng5_np.report.gates import GateStatus
 from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
 from eng5_np.report.svg import ticks
 from eng5_np.report.wording import (
+    ANCHOR_ALIGN_MODE,
     CHECKS_HEADING,
-    NO_PROJECTIONS,
     OVERRIDES_HEADING,
     Table,
     banners,
@@ -31,6 +31,7 @@ from eng5_np.report.wording import (
     error_code_table,
     essay_table,
     headline_table,
+    no_projections_text,
     number,
     pairs_table,
     projection_table,
@@ -54,6 +55,7 @@ th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: ta
 .info { background: #ddf4ff; border-color: #0969da; color: #0a3069; }
 .PASS { color: #1a7f37; font-weight: bold; } .WARN { color: #9a6700; font-weight: bold; }
 .caption { color: #57606a; } svg { max-width: 100%; height: auto; }
+td.whole { white-space: nowrap; } .wide { overflow-x: auto; }
 """
 
 STUDENT_COLOUR = "#0969da"
@@ -65,7 +67,6 @@ TOP = 34
 BOTTOM = 40
 MAX_LABEL = 38
 CHECK_HEADERS = ("check", "result")
-ANCHOR_ALIGN_MODE = "anchor-align"
 GATE_CLASSES = frozenset(status.value for status in GateStatus)
 
 
@@ -83,10 +84,15 @@ def _table(table: Table, status_column: int | None = None) -> str:
                 cells.append(f'<td class="{value}">{_e(value)}</td>')
             elif index in table.numeric:
                 cells.append(f'<td class="num">{_e(value)}</td>')
+            elif index in table.whole:
+                cells.append(f'<td class="whole">{_e(value)}</td>')
             else:
                 cells.append(f"<td>{_e(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # A table with unbreakable columns may be wider than the page: it scrolls, never squeezes
+    # a label or id into a column of one word per line (issue 14).
+    return f'<div class="wide">{table_html}</div>' if table.whole else table_html
 
 
 def _short(label: str) -> str:
@@ -232,7 +238,9 @@ def render_html(
         out += alignment_html(alignment)
     out.append("<h2>Grade projections</h2>")
     out.append(
-        _table(projection_table(facts)) if facts.projections else f"<p>{_e(NO_PROJECTIONS)}</p>"
+        _table(projection_table(facts))
+        if facts.projections
+        else f"<p>{_e(no_projections_text(facts))}</p>"
     )
     out += [
         f"<h2>{_e(CHECKS_HEADING)}</h2>",

@@ -15,8 +15,8 @@ from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts
 from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
 from eng5_np.report.wording import (
+    ANCHOR_ALIGN_MODE,
     CHECKS_HEADING,
-    NO_PROJECTIONS,
     OVERRIDES_HEADING,
     Table,
     banners,
@@ -27,6 +27,7 @@ from eng5_np.report.wording import (
     error_code_table,
     essay_table,
     headline_table,
+    no_projections_text,
     pairs_table,
     projection_table,
     run_rows,
@@ -41,9 +42,6 @@ _BACKTICKS = re.compile(r"`+")
 def _longest_backtick_run(text: str) -> int:
     runs = [len(run) for run in text.split("\n") for run in _BACKTICKS.findall(run)]
     return max(runs, default=0)
-
-
-ANCHOR_ALIGN_MODE = "anchor-align"
 
 
 def cell(text: object) -> str:
@@ -103,7 +101,9 @@ def render_markdown(
     if alignment is not None and not first:
         lines += alignment_lines(alignment)
     lines += ["## Grade projections", ""]
-    lines += _table(projection_table(facts)) if facts.projections else [NO_PROJECTIONS, ""]
+    lines += (
+        _table(projection_table(facts)) if facts.projections else [no_projections_text(facts), ""]
+    )
     lines += [
         f"## {CHECKS_HEADING}",
         "",

@@ -1,16 +1,100 @@
-"""Terminal rendering of plan mode (rich)."""
+"""Terminal rendering of plan mode (rich).
+
+The view reads plan mode's result through :class:`PlanData`, a protocol of the attributes it
+shows: ``modes.plan.PlanResult`` satisfies it, and the report never imports a mode.
+"""
 
 from __future__ import annotations
+
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY
-from eng5_np.request.plan import PlanResult
+from eng5_np.analysis.power import PowerPlan
+from eng5_np.dataset.inventory import Inventory
+from eng5_np.reference.judge_profiles import JudgeProfile
+from eng5_np.reference.llm_models import ModelEntry
+from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY, ComparisonBudget, CostEstimate
+from eng5_np.request.overrides import JudgeOverrides
+from eng5_np.settings import RunSettings
 
 
-def render_plan(result: PlanResult, console: Console) -> None:
+class PlanData(Protocol):
+    """What plan mode found, as the view reads it (``modes.plan.PlanResult``)."""
+
+    @property
+    def settings(self) -> RunSettings: ...
+    @property
+    def inventory(self) -> Inventory: ...
+    @property
+    def budget(self) -> ComparisonBudget: ...
+    @property
+    def llm_overrides(self) -> dict[str, Any] | None: ...
+    @property
+    def model(self) -> ModelEntry | None: ...
+    @property
+    def cost(self) -> CostEstimate | None: ...
+    @property
+    def model_warnings(self) -> list[str]: ...
+    @property
+    def judge_overrides(self) -> JudgeOverrides: ...
+    @property
+    def power(self) -> PowerPlan | None: ...
+    @property
+    def power_note(self) -> str | None: ...
+
+
+def power_lines(plan: PowerPlan) -> list[str]:
+    """What the power planner found, in sentences (the last one a warning when short)."""
+    lines = [
+        f"τ-b at this budget (≈{plan.per_essay:.1f} comparisons per essay, simulated judge of "
+        f"{plan.judge.discrimination:g} logits per grade, {plan.simulated_runs} simulated runs, "
+        f"seed {plan.seed}): mean "
+        f"{plan.tau_mean:.2f}; a 95% interval needs a width of about "
+        f"{plan.expected_width:.2f}.",
+    ]
+    target = (
+        f"a τ-b difference of {plan.detect_difference:g} (simulated: "
+        f"{plan.reached_difference:.3f}, adjacent anchors swapped)"
+    )
+    if plan.needed_per_essay is None:
+        lines.append(
+            f"To detect {target} with 80% power no budget on this dataset suffices: even all "
+            f"pairs fall short. Power at this budget: {plan.power:.1%}."
+        )
+    else:
+        lines.append(
+            f"To detect {target} with 80% power: about {plan.needed_per_essay} comparisons per "
+            f"essay ({plan.needed_comparisons} per batch). Power at this budget: "
+            f"{plan.power:.0%}."
+        )
+    return lines
+
+
+def sweep_power_lines(
+    power: PowerPlan | None, star_share: float | None, profile: JudgeProfile | None
+) -> list[str]:
+    """The sweep's power sentences: the base judge's, then the cells' predicted ★ share."""
+    if power is None:
+        return ["No τ-b power estimate: the dataset needs anchors of two or more grades."]
+    lines = power_lines(power)
+    if not power.budget_enough:
+        lines.append(
+            f"warning: this budget cannot detect a τ-b difference of {power.detect_difference:g}"
+            f" (power {power.power:.1%} < 80%)."
+        )
+    if star_share is not None:
+        named = profile.label if profile is not None else "the built-in profile (one judge)"
+        lines.append(
+            f"With judge profile {named}: a ★ on τ-b is expected in {star_share:.0%} of sweeps "
+            "like this one (simulated)."
+        )
+    return lines
+
+
+def render_plan(result: PlanData, console: Console) -> None:
     """Print the inventory, problems and what execute would send."""
     inventory = result.inventory
     settings = result.settings
@@ -63,6 +147,17 @@ def render_plan(result: PlanResult, console: Console) -> None:
         f"Comparisons: {cap}; at most {budget.planned} of {budget.all_pairs} possible pairs, "
         f"≈{budget.per_essay:.1f} per essay."
     )
+    if result.power is not None:
+        for line in power_lines(result.power):
+            console.print(escape(line))
+        if not result.power.budget_enough:
+            console.print(
+                "[yellow]warning[/yellow]: this budget cannot detect a τ-b difference of "
+                f"{result.power.detect_difference:g} (power {result.power.power:.1%} < 80%); "
+                "compare will say 'no detectable difference at this budget'."
+            )
+    if result.power_note is not None:
+        console.print(escape(result.power_note))
     if not budget.gate_reachable:
         console.print(
             f"[yellow]warn[/yellow]: the quality gate asks ≥{MIN_COMPARISONS_PER_ESSAY} "
@@ -91,7 +186,7 @@ def render_plan(result: PlanResult, console: Console) -> None:
     if result.cost is not None and result.model is not None:
         cost = result.cost
         console.print(
-            f"Estimated cost with {result.model.display_name}: ≈${cost.usd:.2f} "
+            f"Estimated cost with {result.model.display_name}: ≈${cost.usd:.4f} "
             f"(≈{cost.prompt_tokens:,} prompt + {cost.completion_tokens:,} completion tokens at "
             f"${result.model.input_per_million:g}/${result.model.output_per_million:g} per "
             "million; an estimate, not a quote)"

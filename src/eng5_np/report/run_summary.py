@@ -9,9 +9,10 @@ one the runner stored when it wrote the artefact — nothing is computed here:
   runner's θ per essay for the ranks).
 
 A figure the artefact does not hold is None, with the reason in ``reasons`` ("not recorded"
-for an artefact written before the figure was stored). Essays are keyed across runs by the
-checksum of their text, because wire essay ids are new in every run; their label is the
-display name when the artefact has one, else the file name.
+for an artefact written before the figure was stored). Essays are keyed across runs by their
+path in the dataset (``source_path``), because wire essay ids are new in every run and two
+essays may have the same text (so the same checksum); their label is the display name when
+the artefact has one, else the file name.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eng5_np.analysis.comparisons import ComparisonOutcome
+from eng5_np.analysis.differences import RunComparisons
+from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.reference.grades import get_scale
 from eng5_np.report.checks import RefitCheck, RunChecks, compute_checks
 from eng5_np.report.gates import NOT_RECORDED, NotComputable
 
@@ -47,9 +52,10 @@ OVERRIDE_FILES = (
 
 @dataclass(frozen=True)
 class EssayKey:
-    """An essay as it is recognised across runs: the checksum of its text, and a label."""
+    """An essay as it is recognised across runs: its path in the dataset, and a label."""
 
-    checksum: str
+    source_path: str
+    """Path relative to the dataset root: the same file in every run of one dataset."""
     label: str
     grade: str | None
     """The expert grade of an anchor; None for a student."""
@@ -84,10 +90,13 @@ class RunSummary:
     essay_a_share: float | None
     """Share of successful comparisons won by the essay shown first (0.5 = no bias)."""
     theta: dict[str, float]
-    """Essay checksum → the runner's stored θ (the experiments rank essays by it)."""
+    """Essay source path → the runner's stored θ (the experiments rank essays by it)."""
     essays: dict[str, EssayKey]
     reasons: tuple[str, ...]
     """Why a figure is missing, one line each."""
+    comparisons_on_anchors: RunComparisons | None = None
+    """The successful comparisons and the anchors' grade positions (for compare's difference
+    intervals); None when the run has none."""
 
 
 def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
@@ -129,7 +138,35 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
         theta=_theta(checks, by_id),
         essays=essays,
         reasons=tuple(reasons),
+        comparisons_on_anchors=run_comparisons(artefact),
     )
+
+
+def run_comparisons(artefact: Mapping[str, Any]) -> RunComparisons | None:
+    """A run's successful comparisons and its anchors' grade positions, or None."""
+    outcomes = []
+    for record in artefact["llm_comparisons"]:
+        if record.get("status") != "succeeded":
+            continue
+        try:
+            outcomes.append(
+                ComparisonOutcome(
+                    record["essay_a_id"],
+                    record["essay_b_id"],
+                    record["winner_id"],
+                    record["loser_id"],
+                )
+            )
+        except (KeyError, ValueError):
+            continue
+    if not outcomes:
+        return None
+    scale = get_scale(artefact["metadata"]["grade_scale"])
+    directory = EssayDirectory.from_artefact(artefact)
+    compared = {e for o in outcomes for e in (o.winner_id, o.loser_id)}
+    grades = directory.anchor_grades(compared | set(directory.essays))
+    positions = {a: float(scale.position(g)) for a, g in grades.items() if scale.contains(g)}
+    return RunComparisons(tuple(outcomes), positions)
 
 
 def run_settings(metadata: Mapping[str, Any]) -> dict[str, str]:
@@ -146,6 +183,9 @@ def run_settings(metadata: Mapping[str, Any]) -> dict[str, str]:
         settings[label] = _override_file(overrides.get(block_key), options.get(option_key))
     stack = metadata["stack"]
     settings["stack"] = f"{stack['kind']}/{stack['judge']}"
+    profile = stack.get("judge_profile")
+    if isinstance(profile, Mapping):
+        settings["judge profile"] = f"{profile['name']} · {str(profile['sha256'])[:12]}"
     return settings
 
 
@@ -172,15 +212,15 @@ def _status(status: Mapping[str, Any]) -> str:
 
 
 def _essays(inputs: Mapping[str, Any]) -> tuple[dict[str, EssayKey], dict[str, EssayKey]]:
-    """Essays by checksum, and the same keys by this run's essay id."""
+    """Essays by source path, and the same keys by this run's essay id."""
     by_id: dict[str, EssayKey] = {}
     for anchor in inputs["anchors"]:
         by_id[anchor["anchor_id"]] = EssayKey(
-            anchor["checksum"], _label(anchor), anchor.get("grade") or None
+            anchor["source_path"], _label(anchor), anchor.get("grade") or None
         )
     for student in inputs["students"]:
-        by_id[student["essay_id"]] = EssayKey(student["checksum"], _label(student), None)
-    return {key.checksum: key for key in by_id.values()}, by_id
+        by_id[student["essay_id"]] = EssayKey(student["source_path"], _label(student), None)
+    return {key.source_path: key for key in by_id.values()}, by_id
 
 
 def _label(essay: Mapping[str, Any]) -> str:
@@ -204,7 +244,7 @@ def _alignment(
             None if tau is None else float(tau),
             None if not interval else (float(interval[0]), float(interval[1])),
             "alignment block",
-            len(block.get("inversions") or ()),
+            None if tau is None else len(block.get("inversions") or ()),
             never,
         )
     check = checks.alignment
@@ -234,7 +274,7 @@ def _reliability(
 
 
 def _theta(checks: RunChecks, by_id: Mapping[str, EssayKey]) -> dict[str, float]:
-    """The runner's stored θ (one consistent fit, SPEC §8), keyed by text checksum."""
+    """The runner's stored θ (one consistent fit, SPEC §8), keyed by source path."""
     if not isinstance(checks.refit, RefitCheck):
         return {}
-    return {by_id[e].checksum: t for e, t in checks.refit.theta.items() if e in by_id}
+    return {by_id[e].source_path: t for e, t in checks.refit.theta.items() if e in by_id}

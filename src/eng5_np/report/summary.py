@@ -110,5 +110,12 @@ def render_summary(
     table.add_row("stopped because", stop_reason)
     table.add_row("stack", stack_description)
     console.print(table)
+    if simulated:
+        console.print(
+            "warning: simulated judge — these are not LLM judgements (the figures rehearse "
+            "the plumbing only)",
+            markup=False,
+            soft_wrap=True,
+        )
     # On its own line, never folded by the table: people copy it into `verify` and `report`.
     console.print(f"artefact: {artefact_path}", markup=False, soft_wrap=True)

@@ -20,6 +20,10 @@ from eng5_np.report.gates import NotComputable
 from eng5_np.report.headline import HEADLINE_HEADERS, headline_rows, tau_text
 
 SIMULATED_BANNER = "Simulated judge: not LLM judgements"
+ANCHOR_ALIGN_MODE = "anchor-align"
+NO_VALUE = "—"
+"""Shown for a figure that does not exist (not a zero)."""
+CHANGED_BANNER = "Changed artefact: these figures cannot be vouched for"
 
 
 RESULT_NEVER_CAME = "The CJ service's result never came"
@@ -43,6 +47,8 @@ class Banner:
 def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
     """The notices a reader must not miss, most important first."""
     found: list[Banner] = []
+    if facts.changed is not None:
+        found.append(Banner("danger", CHANGED_BANNER, facts.changed))
     if facts.simulated:
         found.append(Banner("danger", SIMULATED_BANNER, facts.stack_description))
     status = facts.status
@@ -59,7 +65,7 @@ def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
 
 def number(value: float | None, digits: int = 3) -> str:
     """A float with fixed decimals, or an em dash when absent."""
-    return "—" if value is None else f"{value:.{digits}f}"
+    return NO_VALUE if value is None else f"{value:.{digits}f}"
 
 
 def shown(value: float | NotComputable, digits: int = 3) -> str:
@@ -78,6 +84,7 @@ def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
         ("stack", f"{facts.stack_kind} · judge: {facts.stack_judge}"),
         ("stack description", facts.stack_description),
         *([("judge identity", facts.judge_identity)] if facts.judge_identity else []),
+        *([("judge profile", facts.judge_profile)] if facts.judge_profile else []),
         ("grade scale", facts.grade_scale),
         ("course", facts.course_code),
         ("generated at", facts.generated_at),
@@ -183,12 +190,18 @@ def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str
         f"({i.lower_grade})"
         for i in alignment.inversions
     )
+    # Without τ there is no grade order to contradict: "none" would read as a pass.
+    inversion_row = (
+        ("anchor inversions", NO_VALUE)
+        if isinstance(alignment.kendall_tau, NotComputable)
+        else (f"anchor inversions ({len(alignment.inversions)})", inversions or "none")
+    )
     rows = [
         (
             f"anchor alignment (Kendall's τ-b, {alignment.anchors_used} anchors)",
             tau_text(alignment.kendall_tau, alignment.tau_ci95),
         ),
-        (f"anchor inversions ({len(alignment.inversions)})", inversions or "none"),
+        inversion_row,
         ("anchors that never won", ", ".join(alignment.never_winning) or "none"),
     ]
     if alignment.not_compared:
@@ -256,6 +269,8 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: frozenset[int] = frozenset()
+    whole: frozenset[int] = frozenset()
+    """Columns of names and ids, which the HTML never breaks across lines."""
 
 
 def pairs_table(
@@ -395,5 +410,16 @@ def essay_table(facts: RunFacts, checks: RunChecks) -> Table:
 
 
 NO_PROJECTIONS = "None: the artefact has no result from the CJ service."
+
+
+def no_projections_text(facts: RunFacts) -> str:
+    """Why the grade projections table is empty, in words that match what arrived."""
+    if facts.mode == ANCHOR_ALIGN_MODE:
+        return "None: an anchor-align run sends no students, so there is nothing to project."
+    if facts.scale:
+        return "None: the CJ service's result arrived but projected no grades."
+    return NO_PROJECTIONS
+
+
 CHECKS_HEADING = "Runner-side checks (from the raw comparisons)"
 OVERRIDES_HEADING = "Judge overrides (the texts sent)"

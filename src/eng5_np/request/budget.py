@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eng5_np.reference.token_model import MEAN_COMPLETION_TOKENS, comparison_prompt_tokens
+
 MIN_COMPARISONS_PER_ESSAY = 10
 """The quality gate of SPEC §8: at least this many comparisons per essay."""
 
@@ -59,13 +61,6 @@ class ComparisonBudget:
         return self.per_essay >= MIN_COMPARISONS_PER_ESSAY
 
 
-TOKENS_PER_WORD = 1.33
-"""Rough tokens per English word for cost estimates."""
-JUDGE_OVERHEAD_TOKENS = 350
-"""Instructions and answer format the CJ service adds around each pair (an estimate)."""
-COMPLETION_TOKENS_ESTIMATE = 150
-
-
 @dataclass(frozen=True)
 class CostEstimate:
     """An order-of-magnitude cost estimate for a batch (not a quote)."""
@@ -81,12 +76,18 @@ def estimate_cost(
     prompt_words: int,
     input_per_million: float,
     output_per_million: float,
+    *,
+    both_orders: float = 0.0,
 ) -> CostEstimate:
-    """Estimate tokens and USD for ``budget.planned`` comparisons of two essays each."""
-    per_prompt = int(
-        (2 * mean_essay_words + prompt_words) * TOKENS_PER_WORD + JUDGE_OVERHEAD_TOKENS
-    )
-    prompt_tokens = per_prompt * budget.planned
-    completion_tokens = COMPLETION_TOKENS_ESTIMATE * budget.planned
+    """Estimate tokens and USD for ``budget.planned`` comparisons of two essays each.
+
+    The token model is the simulated judge's (:mod:`eng5_np.reference.token_model`): a run on
+    the local stack records within 25 % of this (tests/e2e/test_cost_estimates.py measures
+    it); ``both_orders`` adds the share of pairs judged again the other way round.
+    """
+    comparisons = budget.planned + round(both_orders * budget.planned)
+    per_prompt = comparison_prompt_tokens(prompt_words, mean_essay_words, mean_essay_words)
+    prompt_tokens = per_prompt * comparisons
+    completion_tokens = round(MEAN_COMPLETION_TOKENS * comparisons)
     usd = (prompt_tokens * input_per_million + completion_tokens * output_per_million) / 1e6
     return CostEstimate(prompt_tokens, completion_tokens, usd)

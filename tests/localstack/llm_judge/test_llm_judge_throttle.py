@@ -157,7 +157,7 @@ def test_cost_guard_reserves_settles_and_refuses_past_the_limit() -> None:
     assert guard.estimate(4000, 1000) == pytest.approx((1000 + 100 * 5) / 1e6)  # learned mean
     for _ in range(5):
         guard.settle(guard.reserve(0.0015), 1000, 100)
-    with pytest.raises(CostLimitReached, match=r"limit of \$0.0100"):
+    with pytest.raises(CostLimitReached, match=r"limit of \$0.01 "):
         guard.reserve(0.0015)
     assert guard.tripped
     with pytest.raises(CostLimitReached):

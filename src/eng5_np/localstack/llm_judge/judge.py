@@ -166,8 +166,10 @@ class LLMJudge:
         """One answer attempt (transport retries inside), its price settled with the guard."""
         budget = self._options.thinking_budget or 0
         chars = len(prompt.canonical_text())
-        estimate = self._guard.estimate(chars, self._options.max_tokens + budget)
-        reservation = self._guard.reserve(estimate, chars)
+        # The most this call can cost: its prompt and every answer token it is allowed
+        # (no provider returns more than the model's own limit).
+        most = min(self._options.max_tokens + budget, self._model.max_tokens)
+        reservation = await self._guard.acquire(lambda: self._guard.estimate(chars, most), chars)
         spend.attempts += 1
 
         async def timed_call() -> ProviderReply:

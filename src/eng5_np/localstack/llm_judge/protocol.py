@@ -77,8 +77,8 @@ class SimulatedPairJudge:
 
     @property
     def model_id(self) -> str:
-        """The simulated judge's manifest model id."""
-        return self._judge.model.model_id
+        """The model the simulated judge's callbacks name (the one it is priced as)."""
+        return self._judge.priced_model.model_id
 
     async def compare(self, task: JudgeTask) -> JudgeVerdict:
         """The simulated judgement of one pair."""
