@@ -223,7 +223,8 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
     """The scale rows to table and plot, and a caption saying where they come from.
 
     The service's scale when the artefact has a result; otherwise (timeout, failure) the
-    runner's refit of whatever comparisons arrived, so a partial run still shows its scale.
+    runner's own fit of whatever comparisons arrived, as the artefact stores it
+    (``validation.analysis.essays``), so a partial run still shows its scale.
     """
     if facts.scale and facts.status.service_result_missing:
         return facts.scale, (
@@ -238,7 +239,7 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
         )
     refit = checks.refit
     if not isinstance(refit, RefitCheck):
-        return (), f"No scale: the artefact has no result and the refit is {refit}."
+        return (), f"No scale: the artefact has no result and the runner's fit is {refit}."
     grades = {e.essay_id: e.grade for e in facts.essays if e.is_anchor}
     counts = {e.essay_id: e.successful for e in checks.essays}
     ordered = sorted(refit.theta, key=lambda essay_id: (-refit.theta[essay_id], essay_id))
@@ -257,8 +258,8 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
         for rank, essay_id in enumerate(ordered, start=1)
     )
     return rows, (
-        "The artefact has no result from the CJ service: θ, SE and rank below are the runner's "
-        "own refit of the comparisons that arrived."
+        "The artefact has no result from the CJ service: θ, SE and rank below are from the "
+        "runner's own fit of the comparisons that arrived, as the artefact stores it."
     )
 
 
