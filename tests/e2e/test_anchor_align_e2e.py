@@ -16,6 +16,13 @@ from typing import Any
 import pytest
 
 from eng5_np.artefact.schema import validation_errors
+from printed_figures import (
+    assert_anchor_table_equals_stored,
+    assert_printed_equal_stored,
+    html_rows,
+    markdown_rows,
+    terminal_rows,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -23,6 +30,8 @@ RUNNER = str(Path(sys.executable).parent / "eng5-runner")
 ARTEFACT = "assessment_run.anchor-align.json"
 REQUEST = Path("requests") / "els_cj_assessment_request.json"
 RUN_DEADLINE_S = 180.0
+SUMMARY = "summary.txt"
+"""The run's terminal output, kept beside the run folder."""
 WEAKEST_FIVE = ("F+", "E-", "E+", "D-", "D+")
 
 
@@ -53,6 +62,7 @@ def _anchor_align(tmp: Path, *extra: str) -> Path:
     )
     assert completed.returncode == 0, completed.stderr
     assert ARTEFACT in completed.stdout
+    (tmp / SUMMARY).write_text(completed.stdout, encoding="utf-8")
     return out
 
 
@@ -153,3 +163,24 @@ def test_anchor_align_of_the_five_weakest_grades(weakest_five: Path) -> None:
     request = _load(weakest_five / REQUEST)
     assert request["metadata"]["max_comparisons"] == 20
     assert len(document["llm_comparisons"]) == 20
+
+
+def test_every_number_printed_for_the_run_is_the_artefacts(all_anchors: Path) -> None:
+    # Issue 14 item 2 came from this run: report.md said τ 0.589 with 6 inversions in one
+    # section and 0.551 with 7 in another. Now report.md, report.html and the terminal
+    # summary print the artefact's one stored value, wherever they print it.
+    document = _load(all_anchors / ARTEFACT)
+    markdown = (all_anchors / "report.md").read_text(encoding="utf-8")
+    page = (all_anchors / "report.html").read_text(encoding="utf-8")
+    summary = (all_anchors.parent / SUMMARY).read_text(encoding="utf-8")
+    assert "Headline figures" in summary
+    checked = assert_printed_equal_stored(
+        document,
+        markdown=markdown_rows(markdown),
+        html=html_rows(page),
+        terminal=terminal_rows(summary),
+    )
+    assert checked >= 20
+    assert_anchor_table_equals_stored(document, markdown_rows(markdown))
+    assert_anchor_table_equals_stored(document, html_rows(page))
+    assert "<svg" in page.split("Anchor alignment</h2>")[1].split("<h2>")[0]

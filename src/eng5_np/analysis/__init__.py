@@ -1,5 +1,7 @@
 """Runner-side analysis of successful comparisons (SPEC §6.2, §8): pure functions, no I/O.
 
+- ``figures``: the per-run figures beside the fit (tally, per-essay counts and infit, counts per
+  essay, rank correlation with the service, position bias), all on the run's one fit;
 - ``comparisons``: the outcome record and counts over outcomes;
 - ``bradley_terry``: θ by a MAP fit that always returns, sum-to-zero posterior SEs;
 - ``separation``: the essays whose maximum-likelihood θ would be infinite;
@@ -8,7 +10,13 @@
 - ``bias``: position bias;
 - ``alignment``, ``alignment_bootstrap``, ``kendall``: anchors' grades against their θ,
   Kendall's τ-b and its bootstrap interval;
-- ``projection``: the runner's own grade projection from the anchors.
+- ``projection``: the runner's own grade projection from the anchors;
+- ``repeats``: the statistics across repeats of one batch (experiments).
+
+This is the only package that computes a statistic. :mod:`eng5_np.artefact.analysis` runs it
+once per run, after the data is safe, and stores every figure in the artefact;
+:mod:`eng5_np.report` and :mod:`eng5_np.experiments` read those stored figures and never fit.
+May import: numpy/scipy, :mod:`eng5_np.reference`; nothing of the runner's I/O layers.
 """
 
 from __future__ import annotations
@@ -16,15 +24,11 @@ from __future__ import annotations
 from eng5_np.analysis.alignment import (
     AlignedInversion,
     AlignmentAnalysis,
-    AnchorAlignment,
-    AnchorInversion,
     AnchorStanding,
     DirectComparison,
     GradeGap,
     JudgedComparison,
     analyse_alignment,
-    anchor_alignment,
-    anchors_never_winning,
 )
 from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, TauInterval
 from eng5_np.analysis.bias import PositionBias, position_bias
@@ -34,6 +38,16 @@ from eng5_np.analysis.comparisons import (
     comparison_counts,
     connected_components,
     win_counts,
+)
+from eng5_np.analysis.figures import (
+    MISFIT_SD,
+    ComparisonFigures,
+    ComparisonTally,
+    CountSpread,
+    EssayFigures,
+    comparison_figures,
+    rank_correlation,
+    read_outcomes,
 )
 from eng5_np.analysis.kendall import kendall_tau_b
 from eng5_np.analysis.projection import (
@@ -57,16 +71,19 @@ from eng5_np.analysis.reliability_figures import (
 
 __all__ = [
     "DEFAULT_PRIOR_SD",
+    "MISFIT_SD",
     "SPLIT_HALF_SEED",
     "AlignedInversion",
     "AlignmentAnalysis",
-    "AnchorAlignment",
-    "AnchorInversion",
     "AnchorStanding",
     "BTFit",
     "BootstrapSettings",
+    "ComparisonFigures",
     "ComparisonOutcome",
+    "ComparisonTally",
+    "CountSpread",
     "DirectComparison",
+    "EssayFigures",
     "GradeGap",
     "GradeModel",
     "GradeProjection",
@@ -75,10 +92,9 @@ __all__ = [
     "ReliabilityFigures",
     "TauInterval",
     "analyse_alignment",
-    "anchor_alignment",
-    "anchors_never_winning",
     "build_grade_model",
     "comparison_counts",
+    "comparison_figures",
     "connected_components",
     "fit_bradley_terry",
     "flag_misfits",
@@ -86,6 +102,8 @@ __all__ = [
     "kendall_tau_b",
     "position_bias",
     "project_grades",
+    "rank_correlation",
+    "read_outcomes",
     "reliability_figures",
     "scale_separation_reliability",
     "separation_reason",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eng5_np.artefact.builder import (
     RunStatus,
@@ -83,6 +84,9 @@ class ExecuteResult:
     report_paths: tuple[Path, ...] = ()
     judge: str | None = None
     """Who judged, as far as the runner can tell, for the summary (external stacks only)."""
+    document: dict[str, Any] | None = None
+    """The final artefact as written (None when no final write happened): the summary's
+    headline figures are read from it."""
 
     def raise_for_outcome(self) -> None:
         """Raise the documented error when collection failed, timed out or was interrupted."""
@@ -297,6 +301,7 @@ async def run_execute(
         warnings,
         report_paths=reports,
         judge=judge,
+        document=writer.final_document,
     )
     if raise_on_failure:
         result.raise_for_outcome()

@@ -1,20 +1,56 @@
-"""Terminal rendering of plan mode (rich)."""
+"""Terminal rendering of plan mode (rich).
+
+The view reads plan mode's result through :class:`PlanData`, a protocol of the attributes it
+shows: ``modes.plan.PlanResult`` satisfies it, and the report never imports a mode.
+"""
 
 from __future__ import annotations
+
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from eng5_np.analysis.power import PowerPlan
-from eng5_np.modes.plan import PlanResult
+from eng5_np.dataset.inventory import Inventory
 from eng5_np.reference.judge_profiles import JudgeProfile
+from eng5_np.reference.llm_models import ModelEntry
 from eng5_np.request.budget import (
     MIN_COMPARISONS_PER_ESSAY,
+    ComparisonBudget,
+    CostEstimate,
     anchor_align_budget,
     expected_anchor_align_width,
     resampling_ceiling,
 )
+from eng5_np.request.overrides import JudgeOverrides
+from eng5_np.settings import RunSettings
+
+
+class PlanData(Protocol):
+    """What plan mode found, as the view reads it (``modes.plan.PlanResult``)."""
+
+    @property
+    def settings(self) -> RunSettings: ...
+    @property
+    def inventory(self) -> Inventory: ...
+    @property
+    def budget(self) -> ComparisonBudget: ...
+    @property
+    def llm_overrides(self) -> dict[str, Any] | None: ...
+    @property
+    def model(self) -> ModelEntry | None: ...
+    @property
+    def cost(self) -> CostEstimate | None: ...
+    @property
+    def model_warnings(self) -> list[str]: ...
+    @property
+    def judge_overrides(self) -> JudgeOverrides: ...
+    @property
+    def power(self) -> PowerPlan | None: ...
+    @property
+    def power_note(self) -> str | None: ...
 
 
 def power_lines(plan: PowerPlan) -> list[str]:
@@ -65,7 +101,7 @@ def sweep_power_lines(
     return lines
 
 
-def render_plan(result: PlanResult, console: Console) -> None:
+def render_plan(result: PlanData, console: Console) -> None:
     """Print the inventory, problems and what execute would send."""
     inventory = result.inventory
     settings = result.settings
