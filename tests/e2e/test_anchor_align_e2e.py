@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,8 @@ def _anchor_align(tmp: Path, *extra: str) -> Path:
 
 @pytest.fixture(scope="module")
 def all_anchors(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One anchor-align run of every anchor of the sample dataset."""
-    return _anchor_align(tmp_path_factory.mktemp("anchor-align-all"))
+    """One anchor-align run of every anchor of the sample dataset, 72 comparisons."""
+    return _anchor_align(tmp_path_factory.mktemp("anchor-align-all"), "--max-comparisons", "72")
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +132,37 @@ def test_anchor_align_of_every_anchor(all_anchors: Path) -> None:
             assert direct["winner_id"] == record["winner_id"]
 
 
+def test_72_comparisons_judge_every_pair_of_nine_anchors_twice_in_both_orders(
+    all_anchors: Path,
+) -> None:
+    # Issue 17: the platform design covers the 36 pairs in waves, then one resampling pass
+    # shows every pair again the other way round; repeats are two comparisons everywhere.
+    document = _load(all_anchors / ARTEFACT)
+    comparisons = document["llm_comparisons"]
+    assert len(comparisons) == 72
+    assert len({c["request_id"] for c in comparisons}) == 72
+    shown = Counter((c["essay_a_id"], c["essay_b_id"]) for c in comparisons)
+    anchors = [a["anchor_id"] for a in document["inputs"]["anchors"]]
+    for i, first in enumerate(anchors):
+        for second in anchors[i + 1 :]:
+            assert shown[(first, second)] >= 1, (first, second)
+            assert shown[(second, first)] >= 1, (second, first)
+    assert document["bt_summary"]
+    assert all(entry["comparison_count"] == 16 for entry in document["bt_summary"])
+    stop = document["validation"]["runner_status"]["batch_stop"]
+    assert stop["reason"] == "budget_spent"
+    assert stop["waves"] >= 10  # ≥ 9 coverage waves of 4 pairs, then the pass of 36
+    # Position consistency reads the repeats as pairs judged both ways round.
+    report = " ".join((all_anchors / "report.md").read_text(encoding="utf-8").split())
+    assert "of 36 pairs kept their winner" in report
+
+
 def test_anchor_align_of_the_five_weakest_grades(weakest_five: Path) -> None:
-    _check_run(weakest_five, WEAKEST_FIVE)
+    document = _check_run(weakest_five, WEAKEST_FIVE)
+    # Without --max-comparisons an anchor-align run asks for every pair in both orders.
+    request = _load(weakest_five / REQUEST)
+    assert request["metadata"]["max_comparisons"] == 20
+    assert len(document["llm_comparisons"]) == 20
 
 
 def test_every_number_printed_for_the_run_is_the_artefacts(all_anchors: Path) -> None:

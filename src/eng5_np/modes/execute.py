@@ -52,7 +52,7 @@ from eng5_np.modes.preflight import (
 )
 from eng5_np.modes.progress import ProgressSink, SilentProgress
 from eng5_np.primitives.atomic import atomic_write_bytes
-from eng5_np.request.budget import ComparisonBudget
+from eng5_np.request.budget import ComparisonBudget, requested_max_comparisons
 from eng5_np.request.envelope import compose_request
 from eng5_np.request.overrides import llm_overrides_payload, load_judge_overrides
 from eng5_np.settings import RunSettings
@@ -255,7 +255,7 @@ async def run_execute(
             return ExecuteResult(
                 path, wire_batch_id, True, resumed, None, hydrator, warnings, judge=judge
             )
-        budget = ComparisonBudget(len(essays), settings.max_comparisons)
+        budget = ComparisonBudget(len(essays), requested_max_comparisons(settings, len(essays)))
         timeout = settings.completion_timeout
         config = collect_config or CollectConfig(
             timeout_s=timeout,

@@ -22,6 +22,7 @@ from eng5_np.artefact.builder import (
     RunStatus,
     StackInfo,
     assemble,
+    batch_stop_block,
     build_metadata,
     build_validation,
 )
@@ -189,6 +190,10 @@ def run_status(
         completion_status=hydrator.completion.status if hydrator.completion else None,
         observed=hydrator.observed,
         failed=hydrator.failure,
+        batch_stop=batch_stop_block(
+            hydrator.result.assessment_metadata if hydrator.result is not None else None,
+            (hydrator.failure or {}).get("error_info"),
+        ),
         service_result_missing=outcome is not None and outcome.service_result_missing,
         result_grace_seconds=outcome.result_grace_s if outcome is not None else None,
     )

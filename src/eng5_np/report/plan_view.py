@@ -16,7 +16,14 @@ from eng5_np.analysis.power import PowerPlan
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.reference.judge_profiles import JudgeProfile
 from eng5_np.reference.llm_models import ModelEntry
-from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY, ComparisonBudget, CostEstimate
+from eng5_np.request.budget import (
+    MIN_COMPARISONS_PER_ESSAY,
+    ComparisonBudget,
+    CostEstimate,
+    anchor_align_budget,
+    expected_anchor_align_width,
+    resampling_ceiling,
+)
 from eng5_np.request.overrides import JudgeOverrides
 from eng5_np.settings import RunSettings
 
@@ -144,9 +151,23 @@ def render_plan(result: PlanData, console: Console) -> None:
         else "no --max-comparisons (the CJ service's own budget applies)"
     )
     console.print(
-        f"Comparisons: {cap}; at most {budget.planned} of {budget.all_pairs} possible pairs, "
+        f"Comparisons: {cap}; at most {budget.planned} over {budget.all_pairs} distinct pairs, "
         f"≈{budget.per_essay:.1f} per essay."
     )
+    anchors = len(inventory.anchors)
+    if anchors >= 2:
+        default = anchor_align_budget(anchors)
+        width = expected_anchor_align_width(anchors, default)
+        expected = (
+            f"; measured at this size, its 95 % τ-b interval is about {width:.2f} wide "
+            "(median of benchmarks/bench_designs.py, simulated judge)"
+            if width is not None
+            else "; its τ-b interval width is measured for 9 anchors only (bench_designs.py)"
+        )
+        console.print(
+            f"Anchor-align (--mode anchor-align) of these {anchors} anchors asks for "
+            f"{default} comparisons by default, every pair in both orders{expected}."
+        )
     if result.power is not None:
         for line in power_lines(result.power):
             console.print(escape(line))
@@ -159,11 +180,12 @@ def render_plan(result: PlanData, console: Console) -> None:
     if result.power_note is not None:
         console.print(escape(result.power_note))
     if not budget.gate_reachable:
+        ceiling = resampling_ceiling(budget.essays)
         console.print(
             f"[yellow]warn[/yellow]: the quality gate asks ≥{MIN_COMPARISONS_PER_ESSAY} "
-            f"comparisons per essay, which no budget can meet here: {budget.essays} essays "
-            f"have only {budget.all_pairs} possible pairs ({max(budget.essays - 1, 0)} per "
-            f"essay); add essays (at least {MIN_COMPARISONS_PER_ESSAY + 1}) to reach it."
+            f"comparisons per essay, which the platform cannot meet here: for {budget.essays} "
+            f"essays it makes at most {ceiling} comparisons (every pair, then its resampling "
+            f"pass), {2 * ceiling / max(budget.essays, 1):.1f} per essay; add essays to reach it."
         )
     elif not budget.meets_gate:
         console.print(

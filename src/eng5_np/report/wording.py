@@ -60,7 +60,17 @@ def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
         found.append(Banner("warning", RESULT_NEVER_CAME, RESULT_NEVER_CAME_DETAIL))
     if checks.nothing_to_analyse is not None:
         found.append(Banner("info", "Nothing to analyse", checks.nothing_to_analyse))
+    if status.pairing_design == "adaptive":
+        found.append(Banner("info", "Adaptive pairing", ADAPTIVE_NOTE))
     return found
+
+
+ADAPTIVE_NOTE = (
+    "the CJ service chose pairs adaptively (similar essays together), which inflates scale "
+    "separation reliability and shrinks SEs (Bramley & Vitello 2019): this run's SSR is not "
+    "comparable with a non-adaptive run's; the design's precision measured against a known "
+    "truth is in benchmarks/README.md (bench_designs.py)"
+)
 
 
 def number(value: float | None, digits: int = 3) -> str:
@@ -95,6 +105,8 @@ def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
     status = facts.status
     if status.stop_reason:
         rows.append(("stopped because", status.stop_reason))
+    if status.batch_stop:
+        rows.append(("CJ stopped the batch", status.batch_stop))
     if status.elapsed_seconds is not None:
         limit = f" of {status.timeout_seconds:g} s allowed" if status.timeout_seconds else ""
         rows.append(("collection time", f"{status.elapsed_seconds:.1f} s{limit}"))
