@@ -222,6 +222,10 @@ class RunSettings(BaseModel):
     """The local stack's pairing design (``--pairing``, only with --local-stack)."""
     target_precision: float | None = Field(default=None, gt=0)
     """The ``adaptive`` design's stop: mean SE (execute) or τ-b interval width (anchor-align)."""
+    judge_base_url: str | None = None
+    """Base URL of an OpenAI-compatible judge server (``--judge-base-url``)."""
+    judge_price: str | None = None
+    """``IN,OUT`` USD per million tokens pricing an OpenAI-compatible judge (``--judge-price``)."""
     kafka_bootstrap_explicit: bool = False
     """True when --kafka-bootstrap or KAFKA_BOOTSTRAP_SERVERS was given (wins over the stack)."""
     content_service_url_explicit: bool = False

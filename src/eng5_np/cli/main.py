@@ -311,8 +311,8 @@ def main_command(
         typer.Option(
             metavar="JUDGE",
             help="With --local-stack: simulated (default) or a real LLM judge "
-            "<provider>:<model>, provider anthropic, openai, openrouter or google; its API key "
-            "from the environment.",
+            "<provider>:<model>, provider anthropic, openai, openrouter or google (its API key "
+            "from the environment), or openai-compatible, ollama or vllm (a local server).",
         ),
     ] = None,
     judge_concurrency: Annotated[
@@ -351,6 +351,22 @@ def main_command(
             metavar="X",
             help="With --pairing adaptive: stop at this mean SE (execute) or τ-b interval "
             "width (anchor-align), or at the budget.",
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="With --local-stack: base URL of an OpenAI-compatible judge server "
+            "(else OPENAI_BASE_URL; ollama: http://127.0.0.1:11434/v1).",
+        ),
+    ] = None,
+    judge_price: Annotated[
+        str | None,
+        typer.Option(
+            metavar="IN,OUT",
+            help="With --local-stack: USD per million input,output tokens of an "
+            "OpenAI-compatible judge (unpriced without it).",
         ),
     ] = None,
     verbose: Annotated[
@@ -435,6 +451,8 @@ def main_command(
             "judge_both_orders": judge_both_orders,
             "pairing": pairing,
             "target_precision": target_precision,
+            "judge_base_url": judge_base_url,
+            "judge_price": judge_price,
             "verbose": verbose,
             "log_format": log_format,
         }
@@ -450,6 +468,8 @@ def main_command(
         "--judge-both-orders": judge_both_orders,
         "--pairing": pairing,
         "--target-precision": target_precision,
+        "--judge-base-url": judge_base_url,
+        "--judge-price": judge_price,
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:

@@ -94,6 +94,8 @@ def judging_config(
     rpm: int | None = None,
     cost_limit: float | None = None,
     both_orders: float = 0.0,
+    base_url: str | None = None,
+    price: str | None = None,
 ) -> JudgingConfig:
     """The stack's judge from CLI values; a bad ``--judge`` or a missing key → exit 2.
 
@@ -108,6 +110,8 @@ def judging_config(
         rpm=rpm,
         cost_limit_usd=cost_limit,
         both_orders=both_orders,
+        base_url=base_url,
+        price=price,
     )
 
 
@@ -119,6 +123,8 @@ def settings_judging(settings: RunSettings) -> JudgingConfig:
         rpm=settings.judge_rpm,
         cost_limit=settings.cost_limit,
         both_orders=settings.judge_both_orders,
+        base_url=settings.judge_base_url,
+        price=settings.judge_price,
     )
 
 
@@ -209,7 +215,8 @@ class LocalStackRun:
 
         model = self._judging.choice.model
         pairing = self._pairing.describe()
-        if model is not None:
+        provenance = self._judging.provenance
+        if model is not None and provenance is not None:
             return StackInfo(
                 "local",
                 "llm",
@@ -218,6 +225,7 @@ class LocalStackRun:
                 provider=model.provider.value,
                 model=model.model_id,
                 pairing=pairing,
+                judges=(provenance.as_dict(),),
             )
         faults = self._settings.judge_faults or "none"
         profile = self._judge.profile

@@ -81,6 +81,8 @@ class CostLine:
     completion_tokens: int
     usd: float
     comparisons: int | None
+    priced: bool = True
+    """False: an unpriced judge's line; ``usd`` is not its cost."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,7 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
                 completion_tokens=line["completion_tokens"],
                 usd=float(line["usd"]),
                 comparisons=line.get("comparisons"),
+                priced=line.get("priced", True),
             )
             for line in costs["token_counts"]
         ),

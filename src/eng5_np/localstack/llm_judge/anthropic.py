@@ -9,8 +9,15 @@ prompt's response instructions ask for it — a text answer holding the JSON is 
 No temperature is sent: the SDK's Messages API (anthropic 2.x) has no such parameter, so a
 ``temperature_override`` does not apply to Anthropic judges.
 
-Usage: ``input_tokens`` → prompt, ``output_tokens`` (thinking included, as billed) →
-completion, ``output_tokens_details.thinking_tokens`` → reasoning tokens.
+Prompt caching (SPEC §13.1): the user message is two content blocks, the batch's shared prefix
+(assignment, instructions, rubric) marked ``cache_control: {"type": "ephemeral"}`` — which
+caches tools, system prompt and that block — then the essays and response instructions. A
+prefix shorter than the model's minimum is simply not cached.
+
+Usage: ``input_tokens`` + ``cache_read_input_tokens`` + ``cache_creation_input_tokens`` →
+prompt (Anthropic counts the three apart; the callback's ``prompt_tokens`` are all of them),
+the two cache counts kept apart to be priced at the cache rates; ``output_tokens`` (thinking
+included, as billed) → completion; ``output_tokens_details.thinking_tokens`` → reasoning tokens.
 ``stop_reason == "refusal"`` is a refusal.
 """
 
@@ -37,6 +44,16 @@ if TYPE_CHECKING:
 __all__ = ["AnthropicClient"]
 
 TOOL_DESCRIPTION = "Record which essay is better, why, and how confident you are."
+
+
+def _user_content(prompt: JudgePrompt) -> str | list[dict[str, Any]]:
+    """The user message: the shared prefix as a cached block, then the rest."""
+    if not prompt.user_prefix:
+        return prompt.user
+    return [
+        {"type": "text", "text": prompt.user_prefix, "cache_control": {"type": "ephemeral"}},
+        {"type": "text", "text": prompt.user_rest},
+    ]
 
 
 class AnthropicClient:
@@ -68,7 +85,7 @@ class AnthropicClient:
         kwargs: dict[str, Any] = {
             "model": self._settings.model,
             "system": prompt.system,
-            "messages": [{"role": "user", "content": prompt.user}],
+            "messages": [{"role": "user", "content": _user_content(prompt)}],
             "tools": [tool],
             "max_tokens": options.max_tokens,
         }
@@ -117,15 +134,20 @@ class AnthropicClient:
         refusal = None
         if message.stop_reason == "refusal":
             refusal = "".join(texts) or "the model refused to answer"
+        read = usage.cache_read_input_tokens or 0
+        written = usage.cache_creation_input_tokens or 0
         return ProviderReply(
             answer=answer,
             usage=ProviderUsage(
-                prompt_tokens=usage.input_tokens,
+                prompt_tokens=usage.input_tokens + read + written,
                 completion_tokens=usage.output_tokens,
                 reasoning_tokens=reasoning,
+                cache_read_tokens=read,
+                cache_write_tokens=written,
             ),
             refusal=refusal,
             response_model=message.model,
+            structured_output="tool" if isinstance(answer, dict) else "plain",
         )
 
     async def aclose(self) -> None:

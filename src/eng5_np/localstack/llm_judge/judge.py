@@ -14,7 +14,13 @@ paid for in the open), ``cost_estimate`` = those tokens × the manifest's prices
 ``response_time_ms`` = the time spent in provider calls (not queueing or backing off).
 ``request_metadata`` echoes the CJ service's keys and adds ``prompt_sha256``,
 ``reasoning_tokens`` (the reasoning share of ``completion_tokens``), ``answer_attempts`` and,
-when set, ``reasoning_effort`` — unknown keys the runner keeps without relying on them.
+when set, ``reasoning_effort`` — unknown keys the runner keeps without relying on them — and
+the judge's facts under :data:`JUDGE_FACTS_KEY` (``judge``): its label (``ollama:llama3.1:8b``),
+``priced`` (false: an unpriced compatible server, ``cost_estimate`` 0 is no price),
+``cache_read_tokens`` / ``cache_write_tokens`` (the cached share of ``prompt_tokens``, priced at
+the cache rates) and ``structured_output`` (how the answer was constrained). The runner copies
+them into the artefact's comparison records (``judge``). The wire fields themselves stay
+exactly the platform's (SPEC §4.5).
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from eng5_np.localstack.llm_judge.protocol import JudgeTask
 from eng5_np.localstack.llm_judge.throttle import Throttle
 from eng5_np.reference.llm_models import ModelEntry
 
-__all__ = ["ANSWER_ATTEMPTS", "INVALID_RESPONSE", "LLMJudge"]
+__all__ = ["ANSWER_ATTEMPTS", "INVALID_RESPONSE", "JUDGE_FACTS_KEY", "LLMJudge"]
 
 ANSWER_ATTEMPTS: Final = 2
 """An unusable answer is asked for once more."""
@@ -56,6 +62,7 @@ INVALID_RESPONSE: Final = "INVALID_RESPONSE"
 """Error code of a comparison whose answers were unusable."""
 LLM_PROVIDER_SERVICE: Final = "llm_provider_service"
 OPERATION: Final = "generate_comparison"
+JUDGE_FACTS_KEY: Final = "judge"
 
 logger = structlog.get_logger(__name__)
 
@@ -65,6 +72,9 @@ class _Spend:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     reasoning_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    structured_output: str | None = None
     cost_usd: float = 0.0
     provider_s: float = 0.0
     attempts: int = 0
@@ -88,9 +98,14 @@ class LLMJudge:
         guard: CostGuard,
         context: PromptContext,
         options: CallOptions,
+        *,
+        label: str | None = None,
+        priced: bool = True,
     ) -> None:
         self._client = client
         self._model = model
+        self._label = label or f"{model.provider.value}:{model.model_id}"
+        self._priced = priced
         self._throttle = throttle
         self._guard = guard
         self._context = context
@@ -105,6 +120,11 @@ class LLMJudge:
     def model_id(self) -> str:
         """The model every callback names."""
         return self._model.model_id
+
+    @property
+    def label(self) -> str:
+        """The judge as ``--judge`` named it."""
+        return self._label
 
     async def compare(self, task: JudgeTask) -> JudgeVerdict:
         """Judge one pair; :class:`CostLimitReached` when the limit forbids starting it."""
@@ -188,8 +208,15 @@ class LLMJudge:
         spend.prompt_tokens += usage.prompt_tokens
         spend.completion_tokens += usage.completion_tokens
         spend.reasoning_tokens += usage.reasoning_tokens
+        spend.cache_read_tokens += usage.cache_read_tokens
+        spend.cache_write_tokens += usage.cache_write_tokens
+        spend.structured_output = reply.structured_output or spend.structured_output
         spend.cost_usd += self._guard.settle(
-            reservation, usage.prompt_tokens, usage.completion_tokens
+            reservation,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
         )
         return reply
 
@@ -212,6 +239,15 @@ class LLMJudge:
         }
         if self._options.reasoning_effort is not None:
             metadata["reasoning_effort"] = self._options.reasoning_effort.value
+        facts: dict[str, Any] = {
+            "label": self._label,
+            "priced": self._priced,
+            "cache_read_tokens": spend.cache_read_tokens,
+            "cache_write_tokens": spend.cache_write_tokens,
+        }
+        if spend.structured_output is not None:
+            facts["structured_output"] = spend.structured_output
+        metadata[JUDGE_FACTS_KEY] = facts
         common: dict[str, Any] = {
             "request_id": str(uuid.uuid4()),
             "correlation_id": task.correlation_id,

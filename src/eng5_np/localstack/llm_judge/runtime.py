@@ -29,7 +29,13 @@ from eng5_np.localstack.llm_judge.base import (
 from eng5_np.localstack.llm_judge.cost import CostGuard
 from eng5_np.localstack.llm_judge.prompt import PromptContext
 from eng5_np.localstack.llm_judge.protocol import PairJudge, SimulatedPairJudge
-from eng5_np.localstack.llm_judge.spec import JudgeChoice, parse_judge, provider_settings
+from eng5_np.localstack.llm_judge.provenance import JudgeProvenance, judge_provenance
+from eng5_np.localstack.llm_judge.spec import (
+    JudgeChoice,
+    parse_judge,
+    parse_price,
+    provider_settings,
+)
 from eng5_np.localstack.llm_judge.throttle import JudgeStats, RetryPolicy, Throttle
 
 __all__ = [
@@ -62,6 +68,13 @@ class JudgingConfig:
     """Share of pairs judged a second time with A and B swapped."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
+    @property
+    def provenance(self) -> JudgeProvenance | None:
+        """Where the real judge is (None for the simulated judge)."""
+        if self.choice.is_simulated or self.provider is None:
+            return None
+        return judge_provenance(self.choice, self.provider)
+
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -80,18 +93,32 @@ class JudgingConfig:
         rpm: int | None = None,
         cost_limit_usd: float | None = None,
         both_orders: float = 0.0,
+        base_url: str | None = None,
+        price: str | None = None,
     ) -> JudgingConfig:
-        """From ``--judge`` and friends; the key from ``environ`` (missing → exit 2)."""
-        choice = parse_judge(judge)
-        if choice.is_simulated and (rpm is not None or cost_limit_usd is not None):
+        """From ``--judge`` and friends; the key from ``environ`` (missing → exit 2).
+
+        ``base_url`` and ``price`` are ``--judge-base-url`` and ``--judge-price`` (OpenAI-
+        compatible servers only). ``--cost-limit`` with an unpriced judge is refused: a limit
+        on a cost nobody knows would be a limit in name only.
+        """
+        choice = parse_judge(judge, price=parse_price(price) if price is not None else None)
+        if choice.is_simulated and any(
+            value is not None for value in (rpm, cost_limit_usd, base_url, price)
+        ):
             raise JudgeMisconfigured(
-                "--judge-rpm and --cost-limit limit a real judge; the simulated judge calls "
-                "no provider",
+                "--judge-rpm and --cost-limit limit a real judge (--judge-base-url and "
+                "--judge-price reach and price one); the simulated judge calls no provider",
                 advice="Add --judge <provider>:<model>, or drop them.",
+            )
+        if not choice.priced and cost_limit_usd is not None:
+            raise JudgeMisconfigured(
+                f"--cost-limit: judge {choice.label} is unpriced, so its spend cannot be limited",
+                advice="Give --judge-price IN,OUT (USD per million tokens), or drop --cost-limit.",
             )
         provider = None
         if not choice.is_simulated:
-            provider = provider_settings(choice, environ, DEFAULT_REQUEST_TIMEOUT_S)
+            provider = provider_settings(choice, environ, DEFAULT_REQUEST_TIMEOUT_S, base_url)
         return cls(
             choice=choice,
             provider=provider,
@@ -110,7 +137,12 @@ class JudgingConfig:
             limits.append(f"{self.rpm} requests/min")
         if self.cost_limit_usd is not None:
             limits.append(f"cost limit ${self.cost_limit_usd:g}")
-        return f"real LLM judge {self.choice.label}, {', '.join(limits)}; every comparison is paid"
+        where = self.provenance
+        assert where is not None
+        return (
+            f"real LLM judge {self.choice.label} ({where.where}), {', '.join(limits)}; "
+            f"{where.pricing}"
+        )
 
 
 def build_client(settings: ProviderSettings) -> ProviderClient:
@@ -165,7 +197,7 @@ class JudgeRuntime:
 
     def __init__(self, config: JudgingConfig) -> None:
         self.config = config
-        self.stats = JudgeStats()
+        self.stats = JudgeStats(priced=config.choice.priced)
         self._client: ProviderClient | None = None
         self._throttle: Throttle | None = None
         self._guard: CostGuard | None = None
@@ -193,7 +225,16 @@ class JudgeRuntime:
             return SimulatedPairJudge(simulated, context.student_prompt)
         assert self._throttle is not None
         assert self._guard is not None
-        return LLMJudge(self._client, model, self._throttle, self._guard, context, options)
+        return LLMJudge(
+            self._client,
+            model,
+            self._throttle,
+            self._guard,
+            context,
+            options,
+            label=self.config.choice.label,
+            priced=self.config.choice.priced,
+        )
 
     async def aclose(self) -> None:
         """Close the SDK client; idempotent."""

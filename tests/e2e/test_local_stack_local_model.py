@@ -1,0 +1,108 @@
+"""End to end with a local model as the judge (issue 18): the runner as a subprocess, its
+stack's judge talking through the real OpenAI SDK to an Ollama-like fake on 127.0.0.1 that
+rejects ``response_format: json_schema`` with 400. The run is labelled a local model, never
+"paid", and is unpriced (cost unknown) or priced by ``--judge-price``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_local_stack_llm_judge import RUN_DEADLINE_S, _artefact, _env, _execute
+
+from fake_providers import FakeProvider
+from runner_process import finish, start_runner
+
+pytestmark = pytest.mark.e2e
+
+MODEL = "llama3.1:8b"
+
+
+async def test_an_unpriced_local_model_judges_a_run(tmp_path: Path) -> None:
+    out = tmp_path / "local"
+    async with FakeProvider("openai", "", rejects=frozenset({"json_schema"})) as fake:
+        runner = await start_runner(
+            *_execute(
+                out,
+                "--judge",
+                f"ollama:{MODEL}",
+                "--judge-base-url",
+                fake.base_url,
+                "--max-comparisons",
+                "30",
+            ),
+            env=_env(tmp_path),
+            cwd=tmp_path,
+        )
+        done = await finish(runner, RUN_DEADLINE_S)
+        rejected, requests = fake.rejected, len(fake.requests)
+    assert done.returncode == 0, done.stderr
+    origin = fake.origin
+    assert f"real LLM judge ollama:{MODEL} (local model at {origin})" in done.stderr
+    assert "cost unknown (unpriced)" in done.stderr
+    document = _artefact(out)
+    stack = document["metadata"]["stack"]
+    assert (stack["judge"], stack["provider"], stack["model"]) == ("llm", "openai", MODEL)
+    (judge,) = stack["judges"]
+    assert judge["label"] == f"ollama:{MODEL}"
+    assert judge["endpoint"] == origin
+    assert (judge["public_api"], judge["local"], judge["priced"]) == (False, True, False)
+    assert judge["server"] == "ollama"
+    assert judge["sdk"] == "openai"
+    assert "paid" not in stack["description"]
+    comparisons = document["llm_comparisons"]
+    assert len(comparisons) == 30
+    # Concurrent first calls may each meet the rejection once; every call after is JSON mode.
+    assert 1 <= rejected <= 8
+    assert requests == 30 + rejected
+    assert {c["judge"]["structured_output"] for c in comparisons} == {"json_object"}
+    assert all(c["judge"]["priced"] is False and c["cost_usd"] == 0 for c in comparisons)
+    costs = document["costs"]
+    assert costs["unpriced_comparisons"] == 30
+    assert costs["token_counts"][0]["priced"] is False
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert f"local model at {origin}" in report
+    assert "paid" not in report
+    assert "their cost is unknown, not $0" in report
+    assert "unknown (an unpriced judge" in done.stdout  # the terminal summary's total
+
+
+async def test_a_priced_local_model_and_an_unpriced_cost_limit(tmp_path: Path) -> None:
+    refused = await start_runner(
+        *_execute(tmp_path / "limited", "--judge", f"ollama:{MODEL}", "--cost-limit", "1"),
+        env=_env(tmp_path),
+        cwd=tmp_path,
+    )
+    done = await finish(refused, 60)
+    assert done.returncode == 2, done.stderr
+    assert f"judge ollama:{MODEL} is unpriced" in done.stderr
+    assert "Traceback" not in done.stderr
+    out = tmp_path / "priced"
+    async with FakeProvider("openai", "") as fake:
+        runner = await start_runner(
+            *_execute(
+                out,
+                "--judge",
+                f"openai-compatible:{MODEL}",
+                "--judge-price",
+                "0.2,0.6",
+                "--max-comparisons",
+                "12",
+            ),
+            env=_env(tmp_path, OPENAI_BASE_URL=fake.base_url),
+            cwd=tmp_path,
+        )
+        done = await finish(runner, RUN_DEADLINE_S)
+    assert done.returncode == 0, done.stderr
+    document = _artefact(out)
+    price = (700 * 0.2 + 80 * 0.6) / 1e6
+    assert document["costs"]["total_usd"] == pytest.approx(12 * price)
+    assert "unpriced_comparisons" not in document["costs"]
+    (judge,) = document["metadata"]["stack"]["judges"]
+    assert judge["priced"] is True
+    assert (judge["input_per_million"], judge["output_per_million"]) == (0.2, 0.6)
+    assert {c["judge"]["structured_output"] for c in document["llm_comparisons"]} == {"json_schema"}
+    assert "priced at --judge-price $0.2/$0.6 per million tokens" in json.dumps(
+        document["metadata"]["stack"]
+    )
