@@ -209,7 +209,8 @@ class RunSettings(BaseModel):
     """JSON judge profile of the simulated judge (only with --local-stack; None = built-in)."""
     # The local stack's judge (SPEC §13; only with --local-stack).
     judge: str = "simulated"
-    """``simulated`` or ``<provider>:<model>``, a real LLM judge (checked by the stack)."""
+    """``simulated``, ``<provider>:<model>`` (a real LLM judge) or a comma-separated panel of
+    them (checked by the stack)."""
     judge_concurrency: int = Field(default=8, ge=1, le=256)
     """Comparisons the judge works on at the same time."""
     judge_rpm: int | None = Field(default=None, ge=1)
@@ -226,6 +227,8 @@ class RunSettings(BaseModel):
     """Base URL of an OpenAI-compatible judge server (``--judge-base-url``)."""
     judge_price: str | None = None
     """``IN,OUT`` USD per million tokens pricing an OpenAI-compatible judge (``--judge-price``)."""
+    judge_panel: str = Field(default="split", pattern=r"^(split|all)$")
+    """A judge panel's dealing (``--panel``): ``split`` one member per comparison, ``all``."""
     kafka_bootstrap_explicit: bool = False
     """True when --kafka-bootstrap or KAFKA_BOOTSTRAP_SERVERS was given (wins over the stack)."""
     content_service_url_explicit: bool = False

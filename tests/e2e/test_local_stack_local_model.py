@@ -1,7 +1,8 @@
-"""End to end with a local model as the judge (issue 18): the runner as a subprocess, its
-stack's judge talking through the real OpenAI SDK to an Ollama-like fake on 127.0.0.1 that
-rejects ``response_format: json_schema`` with 400. The run is labelled a local model, never
-"paid", and is unpriced (cost unknown) or priced by ``--judge-price``."""
+"""End to end with a local model as the judge, alone or on a panel (issue 18): the runner as a
+subprocess, its stack's judge talking through the real OpenAI SDK to an Ollama-like fake on
+127.0.0.1 that rejects ``response_format: json_schema`` with 400. The run is labelled a local
+model, never "paid", and is unpriced (cost unknown) or priced by ``--judge-price``; a panel of
+two judges splits the comparisons and the report has a "Judges" section."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from test_local_stack_llm_judge import RUN_DEADLINE_S, _artefact, _env, _execute
+from test_local_stack_llm_judge import KEY, RUN_DEADLINE_S, _artefact, _env, _execute
 
-from fake_providers import FakeProvider
+from fake_providers import FakeProvider, Step
 from runner_process import finish, start_runner
 
 pytestmark = pytest.mark.e2e
@@ -106,3 +107,48 @@ async def test_a_priced_local_model_and_an_unpriced_cost_limit(tmp_path: Path) -
     assert "priced at --judge-price $0.2/$0.6 per million tokens" in json.dumps(
         document["metadata"]["stack"]
     )
+
+
+async def test_a_two_judge_panel_splits_the_comparisons_and_reports_each(tmp_path: Path) -> None:
+    out = tmp_path / "panel"
+    claude = "anthropic:claude-haiku-4-5-20251001"
+    biased = f"ollama:{MODEL}"
+    async with (
+        FakeProvider("anthropic", KEY) as anthropic,
+        FakeProvider("openai", "") as ollama,
+    ):
+        ollama.then(*[Step(winner="Essay A") for _ in range(100)])  # always the first essay
+        env = _env(tmp_path, ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=anthropic.base_url)
+        runner = await start_runner(
+            *_execute(
+                out,
+                "--judge",
+                f"{claude},{biased}",
+                "--judge-base-url",
+                ollama.base_url,
+                "--max-comparisons",
+                "40",
+            ),
+            env=env,
+            cwd=tmp_path,
+        )
+        done = await finish(runner, RUN_DEADLINE_S)
+        calls = (len(anthropic.requests), len(ollama.requests))
+    assert done.returncode == 0, done.stderr
+    assert "real LLM judge panel of 2" in done.stderr
+    document = _artefact(out)
+    labels = [c["judge"]["label"] for c in document["llm_comparisons"]]
+    assert (labels.count(claude), labels.count(biased)) == (20, 20) == calls
+    stack = document["metadata"]["stack"]
+    assert [j["label"] for j in stack["judges"]] == [claude, biased]
+    assert [j["public_api"] for j in stack["judges"]] == [False, False]
+    figures = {f["label"]: f for f in document["validation"]["analysis"]["judges"]}
+    assert figures[biased]["essay_a_win_share"] == 1.0
+    assert figures[claude]["comparisons"] == 20
+    assert figures[biased]["infit"] is not None
+    assert figures[claude]["infit"] is not None
+    assert figures[biased]["infit"] > figures[claude]["infit"]
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Judges" in report
+    assert f"| {biased} | 20 | 0 |" in report
+    assert "<h2>Judges</h2>" in (out / "report.html").read_text(encoding="utf-8")

@@ -312,7 +312,8 @@ def main_command(
             metavar="JUDGE",
             help="With --local-stack: simulated (default) or a real LLM judge "
             "<provider>:<model>, provider anthropic, openai, openrouter or google (its API key "
-            "from the environment), or openai-compatible, ollama or vllm (a local server).",
+            "from the environment), or openai-compatible, ollama or vllm (a local server); "
+            "a panel: several, comma-separated.",
         ),
     ] = None,
     judge_concurrency: Annotated[
@@ -367,6 +368,14 @@ def main_command(
             metavar="IN,OUT",
             help="With --local-stack: USD per million input,output tokens of an "
             "OpenAI-compatible judge (unpriced without it).",
+        ),
+    ] = None,
+    panel: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODE",
+            help="With --local-stack and --judge A,B (a panel): split (each comparison by "
+            "one judge, dealt evenly; default) or all (by every judge).",
         ),
     ] = None,
     verbose: Annotated[
@@ -453,6 +462,7 @@ def main_command(
             "target_precision": target_precision,
             "judge_base_url": judge_base_url,
             "judge_price": judge_price,
+            "judge_panel": panel,
             "verbose": verbose,
             "log_format": log_format,
         }
@@ -470,6 +480,7 @@ def main_command(
         "--target-precision": target_precision,
         "--judge-base-url": judge_base_url,
         "--judge-price": judge_price,
+        "--panel": panel,
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:

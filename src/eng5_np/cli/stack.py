@@ -154,6 +154,9 @@ def stack_up(
             metavar="IN,OUT", help="USD per million tokens of an OpenAI-compatible judge."
         ),
     ] = None,
+    panel: Annotated[
+        str, typer.Option(metavar="MODE", help="A judge panel's dealing: split or all.")
+    ] = "split",
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
@@ -169,6 +172,7 @@ def stack_up(
             both_orders=judge_both_orders,
             base_url=judge_base_url,
             price=judge_price,
+            panel=panel,
         )
     except RunnerError as error:
         Console(stderr=True, highlight=False, soft_wrap=True).print(

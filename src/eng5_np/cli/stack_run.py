@@ -96,6 +96,7 @@ def judging_config(
     both_orders: float = 0.0,
     base_url: str | None = None,
     price: str | None = None,
+    panel: str = "split",
 ) -> JudgingConfig:
     """The stack's judge from CLI values; a bad ``--judge`` or a missing key → exit 2.
 
@@ -112,6 +113,7 @@ def judging_config(
         both_orders=both_orders,
         base_url=base_url,
         price=price,
+        panel=panel,
     )
 
 
@@ -125,6 +127,7 @@ def settings_judging(settings: RunSettings) -> JudgingConfig:
         both_orders=settings.judge_both_orders,
         base_url=settings.judge_base_url,
         price=settings.judge_price,
+        panel=settings.judge_panel,
     )
 
 
@@ -225,7 +228,7 @@ class LocalStackRun:
                 provider=model.provider.value,
                 model=model.model_id,
                 pairing=pairing,
-                judges=(provenance.as_dict(),),
+                judges=tuple(where.as_dict() for where in self._judging.provenances),
             )
         faults = self._settings.judge_faults or "none"
         profile = self._judge.profile

@@ -176,7 +176,7 @@ class LLMJudge:
                     logger.info("llm_judge.answer_retried", reason=unusable.reason)
         stats = self._throttle.stats
         stats.comparisons += 1
-        stats.spent_usd = self._guard.spent_usd
+        stats.spent_usd += spend.cost_usd  # stats may be shared by a panel's judges
         return JudgeVerdict(
             callback=self._callback(task, prompt.sha256, spend, requested_at, answer, failure),
             duplicate=False,

@@ -52,6 +52,7 @@ __all__ = [
     "SIMULATED",
     "JudgeChoice",
     "parse_judge",
+    "parse_panel",
     "parse_price",
     "provider_settings",
 ]
@@ -214,6 +215,39 @@ def _compatible_settings(
         timeout_s=timeout_s,
         compatible=True,
     )
+
+
+def parse_panel(value: str, *, price: tuple[float, float] | None = None) -> tuple[JudgeChoice, ...]:
+    """``--judge A,B,…``: one judge, or a panel of real judges (exit 2 naming what is wrong).
+
+    ``price`` prices every OpenAI-compatible member; a panel names each judge once and has no
+    simulated member.
+    """
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) == 1:
+        return (parse_judge(parts[0], price=price),)
+    if any(not part for part in parts):
+        raise JudgeMisconfigured(f"--judge {value!r}: an empty judge between commas")
+    if price is not None and not any(
+        part.partition(":")[0].strip().lower() in COMPATIBLE_SERVERS for part in parts
+    ):
+        parse_judge(parts[0], price=price)  # the manifest-priced refusal, naming the judge
+    choices = tuple(
+        parse_judge(
+            part,
+            price=price if part.partition(":")[0].strip().lower() in COMPATIBLE_SERVERS else None,
+        )
+        for part in parts
+    )
+    if any(choice.is_simulated for choice in choices):
+        raise JudgeMisconfigured(
+            f"--judge {value!r}: a panel is of real judges; the simulated judge cannot sit on one"
+        )
+    labels = [choice.label for choice in choices]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise JudgeMisconfigured(f"--judge: {', '.join(repeated)} named twice in the panel")
+    return choices
 
 
 def provider_settings(
