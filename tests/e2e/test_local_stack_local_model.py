@@ -152,3 +152,46 @@ async def test_a_two_judge_panel_splits_the_comparisons_and_reports_each(tmp_pat
     assert "## Judges" in report
     assert f"| {biased} | 20 | 0 |" in report
     assert "<h2>Judges</h2>" in (out / "report.html").read_text(encoding="utf-8")
+
+
+async def test_a_sweep_of_two_real_judges_runs_both_cells(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    claude = "anthropic:claude-haiku-4-5-20251001"
+    local = f"ollama:{MODEL}"
+    async with (
+        FakeProvider("anthropic", KEY) as anthropic,
+        FakeProvider("openai", "") as ollama,
+    ):
+        env = _env(tmp_path, ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=anthropic.base_url)
+        runner = await start_runner(
+            "sweep",
+            "--local-stack",
+            "--judge",
+            claude,
+            "--judge",
+            local,
+            "--judge-base-url",
+            ollama.base_url,
+            "--max-comparisons",
+            "16",
+            "--output-dir",
+            str(out),
+            env=env,
+            cwd=tmp_path,
+        )
+        done = await finish(runner, RUN_DEADLINE_S)
+        calls = (len(anthropic.requests), len(ollama.requests))
+    assert done.returncode == 0, done.stderr
+    assert calls == (16, 16)
+    assert done.stderr.count("local stack started") == 2  # one per batch, each its own judge
+    record = json.loads((out / "sweep.json").read_text())
+    assert [c["values"]["judge"] for c in record["cells"]] == [claude, local]
+    assert [c["exit_code"] for c in record["cells"]] == [0, 0]
+    # The Anthropic cell is priced from the manifest, the unpriced local one is unknown.
+    assert record["cells"][0]["estimate_usd"] > 0
+    assert record["cells"][1]["estimate_usd"] is None
+    for cell, label in zip(record["cells"], (claude, local), strict=True):
+        artefact = _artefact(out / cell["folder"] / "rep-01")
+        assert {c["judge"]["label"] for c in artefact["llm_comparisons"]} == {label}
+        assert artefact["metadata"]["stack"]["judges"][0]["label"] == label
+    assert (out / "compare.md").is_file()
