@@ -14,6 +14,7 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -316,4 +317,9 @@ class RunSettings(BaseModel):
         for key in ("content_service_url", "cj_service_url", "llm_provider_url"):
             if isinstance(data.get(key), str):
                 data[key] = redact_url(data[key])
+        if isinstance(data.get("judge_base_url"), str):
+            # A judge server's URL may carry a key in its path or query: scheme and host only.
+            parts = urlsplit(data["judge_base_url"])
+            port = f":{parts.port}" if parts.port is not None else ""
+            data["judge_base_url"] = f"{parts.scheme}://{parts.hostname or ''}{port}"
         return data

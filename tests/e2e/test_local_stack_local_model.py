@@ -52,6 +52,8 @@ async def test_an_unpriced_local_model_judges_a_run(tmp_path: Path) -> None:
     assert judge["server"] == "ollama"
     assert judge["sdk"] == "openai"
     assert "paid" not in stack["description"]
+    # The options keep the judge server's scheme and host only (a path or query may hold a key).
+    assert document["metadata"]["options"]["judge_base_url"] == origin
     comparisons = document["llm_comparisons"]
     assert len(comparisons) == 30
     # Concurrent first calls may each meet the rejection once; every call after is JSON mode.

@@ -52,6 +52,7 @@ from eng5_np.localstack.llm_judge.cost import CostGuard, CostLimitReached
 from eng5_np.localstack.llm_judge.prompt import PromptContext, build_prompt
 from eng5_np.localstack.llm_judge.protocol import JudgeTask
 from eng5_np.localstack.llm_judge.throttle import Throttle
+from eng5_np.primitives.redaction import redact_text
 from eng5_np.reference.llm_models import ModelEntry
 
 __all__ = ["ANSWER_ATTEMPTS", "INVALID_RESPONSE", "JUDGE_FACTS_KEY", "LLMJudge"]
@@ -151,7 +152,7 @@ class LLMJudge:
             except ProviderFailure as error:
                 failure = _Failure(
                     error.code,
-                    error.message,
+                    redact_text(error.message),  # a base URL's credentials, should it echo one
                     {"http_status": error.status} if error.status is not None else {},
                 )
                 break
