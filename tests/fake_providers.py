@@ -34,6 +34,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from eng5_np.localstack.lifecycle import serve_app
+from fake_batches import FakeBatches
 
 Kind = Literal["anthropic", "openai", "google"]
 ESSAY = re.compile(
@@ -81,6 +82,11 @@ class FakeProvider:
     rejects: frozenset[str] = frozenset()
     plain_prose: bool = False
     rejected: int = 0
+    batch_polls_to_finish: int = 1
+    batch_hold: bool = False
+    batch_expired: int = 0
+    batches: FakeBatches | None = None
+    """The batch APIs' state (:mod:`fake_batches`), set when the server starts."""
     script: deque[Step] = field(default_factory=deque)
     requests: list[Seen] = field(default_factory=list)
     answered: int = 0
@@ -92,6 +98,8 @@ class FakeProvider:
 
     async def __aenter__(self) -> FakeProvider:
         app = web.Application(client_max_size=16 * 1024 * 1024)
+        self.batches = FakeBatches(self)
+        self.batches.routes(app)
         app.router.add_post("/{tail:.*}", self._handle)
         self._runner, self.origin = await serve_app(app, "127.0.0.1", 0)
         return self
@@ -285,6 +293,19 @@ class FakeProvider:
             "promptFeedback": {"blockReason": "SAFETY"},
             "usageMetadata": {"promptTokenCount": prompt, "totalTokenCount": prompt},
         }
+
+
+def judgement(provider: FakeProvider, body: dict[str, Any]) -> dict[str, Any]:
+    """The live endpoint's successful answer to ``body`` (the longer essay wins, or the next
+    scripted step's winner); what a batch result holds."""
+    step = provider.script.popleft() if provider.script else Step()
+    winner = step.winner or _longer(_prompt_text(provider.kind, body))
+    answer = {
+        "winner": winner,
+        "justification": f"  {winner} develops its argument more fully.  ",
+        "confidence": 4,
+    }
+    return provider._answer(body, json.dumps(answer), as_tool=True)
 
 
 def _chat_completion(

@@ -228,6 +228,10 @@ class RunSettings(BaseModel):
     """Base URL of an OpenAI-compatible judge server (``--judge-base-url``)."""
     judge_price: str | None = None
     """``IN,OUT`` USD per million tokens pricing an OpenAI-compatible judge (``--judge-price``)."""
+    judge_mode: str = Field(default="live", pattern=r"^(live|batch)$")
+    """``--judge-mode``: ``live`` calls, or the provider's batch API (50 %; resumable)."""
+    judge_batch_poll: float | None = Field(default=None, gt=0)
+    """``--judge-batch-poll``: first wait between polls of a provider batch (s)."""
     judge_panel: str = Field(default="split", pattern=r"^(split|all)$")
     """A judge panel's dealing (``--panel``): ``split`` one member per comparison, ``all``."""
     kafka_bootstrap_explicit: bool = False

@@ -73,8 +73,17 @@ NEEDS_API_KEY_REASON = (
     "verbatim with a made-up key and ANTHROPIC_BASE_URL pointing at a fake Anthropic server on "
     "127.0.0.1 that speaks the real HTTP format"
 )
+BATCH_JUDGE_EXECUTE = (
+    "eng5-runner --mode execute --local-stack --await-completion "
+    "--judge anthropic:claude-haiku-4-5-20251001 --judge-mode batch --max-comparisons 60"
+)
 NEEDS_API_KEY: Mapping[str, str] = MappingProxyType(
-    {REAL_JUDGE_EXECUTE: NEEDS_API_KEY_REASON, REAL_JUDGE_STACK_UP: NEEDS_API_KEY_REASON}
+    {
+        REAL_JUDGE_EXECUTE: NEEDS_API_KEY_REASON,
+        REAL_JUDGE_STACK_UP: NEEDS_API_KEY_REASON,
+        BATCH_JUDGE_EXECUTE: NEEDS_API_KEY_REASON + " (Message Batches routes included); "
+        "test_documented_judges runs it",
+    }
 )
 """Documented commands that need a provider's API key (a real LLM judge, SPEC §13)."""
 LOCAL_MODEL_EXECUTE = (

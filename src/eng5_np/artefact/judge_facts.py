@@ -3,7 +3,8 @@
 The local stack's real judge adds, under ``request_metadata.judge``, what the platform's wire
 fields cannot say (SPEC §13.1): which judge made the comparison (its ``--judge`` label, for
 panels), whether it is priced (an unpriced local model's ``cost_estimate`` 0 is no price),
-the cached share of the prompt tokens, and how the answer was constrained. The runner keeps
+the cached share of the prompt tokens, how the answer was constrained, and — judged through
+a provider's batch API — ``mode: batch`` and the provider's ``batch_id``. The runner keeps
 unknown ``request_metadata`` keys without relying on them; :func:`judge_facts` copies the
 well-formed ones into the artefact's comparison record (``judge``), dropping anything else.
 """
@@ -16,7 +17,7 @@ from typing import Any, Final
 __all__ = ["JUDGE_FACTS_KEY", "judge_facts"]
 
 JUDGE_FACTS_KEY: Final = "judge"
-_STRINGS: Final = ("label", "structured_output")
+_STRINGS: Final = ("label", "structured_output", "mode", "batch_id")
 _COUNTS: Final = ("cache_read_tokens", "cache_write_tokens")
 
 

@@ -370,6 +370,22 @@ def main_command(
             "OpenAI-compatible judge (unpriced without it).",
         ),
     ] = None,
+    judge_mode: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODE",
+            help="With --local-stack and an anthropic: or openai: judge: live (default) or "
+            "batch (the provider's batch API at half price; a killed run re-run resumes "
+            "polling).",
+        ),
+    ] = None,
+    judge_batch_poll: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="With --judge-mode batch: first wait between polls (10; grows to 60).",
+        ),
+    ] = None,
     panel: Annotated[
         str | None,
         typer.Option(
@@ -463,6 +479,8 @@ def main_command(
             "judge_base_url": judge_base_url,
             "judge_price": judge_price,
             "judge_panel": panel,
+            "judge_mode": judge_mode,
+            "judge_batch_poll": judge_batch_poll,
             "verbose": verbose,
             "log_format": log_format,
         }
@@ -481,6 +499,8 @@ def main_command(
         "--judge-base-url": judge_base_url,
         "--judge-price": judge_price,
         "--panel": panel,
+        "--judge-mode": judge_mode,
+        "--judge-batch-poll": judge_batch_poll,
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:

@@ -97,12 +97,16 @@ def judging_config(
     base_url: str | None = None,
     price: str | None = None,
     panel: str = "split",
+    mode: str = "live",
+    batch_poll_s: float | None = None,
+    run_dir: Path | None = None,
 ) -> JudgingConfig:
     """The stack's judge from CLI values; a bad ``--judge`` or a missing key → exit 2.
 
     Called before anything starts, so a missing API key costs nothing.
     """
     from eng5_np.localstack.llm_judge import JudgingConfig
+    from eng5_np.localstack.llm_judge.runtime import DEFAULT_BATCH_POLL_S
 
     return JudgingConfig.from_options(
         judge,
@@ -114,6 +118,9 @@ def judging_config(
         base_url=base_url,
         price=price,
         panel=panel,
+        mode=mode,
+        batch_poll_s=batch_poll_s if batch_poll_s is not None else DEFAULT_BATCH_POLL_S,
+        run_dir=run_dir,
     )
 
 
@@ -128,6 +135,9 @@ def settings_judging(settings: RunSettings) -> JudgingConfig:
         base_url=settings.judge_base_url,
         price=settings.judge_price,
         panel=settings.judge_panel,
+        mode=settings.judge_mode,
+        batch_poll_s=settings.judge_batch_poll,
+        run_dir=settings.resolved_output_dir,
     )
 
 

@@ -3,18 +3,15 @@ or, with ``--panel all``, has every member judge each; each callback names its j
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 
 import pytest
-from judge_helpers import KEY, LONG, SHORT
+from judge_helpers import KEY, tasks
 
 from eng5_np.errors import JudgeMisconfigured
-from eng5_np.localstack.judge import JudgeEssay
 from eng5_np.localstack.llm_judge.base import CallOptions
 from eng5_np.localstack.llm_judge.panel import PanelJudge
 from eng5_np.localstack.llm_judge.prompt import PromptContext
-from eng5_np.localstack.llm_judge.protocol import JudgeTask
 from eng5_np.localstack.llm_judge.runtime import JudgeRuntime, JudgingConfig
 from eng5_np.localstack.llm_judge.schedule import judge_all
 from fake_providers import FakeProvider
@@ -22,16 +19,6 @@ from fake_providers import FakeProvider
 pytestmark = pytest.mark.integration
 
 PANEL = "anthropic:claude-haiku-4-5-20251001,ollama:llama3.1:8b"
-
-
-def _tasks(count: int) -> list[tuple[int, JudgeTask]]:
-    essays = (SHORT, LONG, JudgeEssay("m3", "A middling essay about phones."))
-    tasks = []
-    for index in range(count):
-        a, b = essays[index % 3], essays[(index + 1) % 3]
-        metadata = {"essay_a_id": a.essay_id, "essay_b_id": b.essay_id}
-        tasks.append((index, JudgeTask(a, b, metadata, uuid.uuid4(), f"texts:{index}")))
-    return tasks
 
 
 async def _judge(mode: str, count: int) -> tuple[list[str], list[int]]:
@@ -62,7 +49,7 @@ async def _judge(mode: str, count: int) -> tuple[list[str], list[int]]:
                 labels.append(callback.request_metadata["judge"]["label"])
                 items.append(item)
 
-            assert await judge_all(judge, _tasks(count), 4, deliver) is None
+            assert await judge_all(judge, tasks(count), 4, deliver) is None
         finally:
             await runtime.aclose()
         assert len(anthropic.requests) == labels.count(PANEL.split(",")[0])

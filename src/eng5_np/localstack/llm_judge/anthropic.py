@@ -41,7 +41,7 @@ from eng5_np.localstack.llm_judge.prompt import ANSWER_SCHEMA, ANSWER_TOOL_NAME,
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
-__all__ = ["AnthropicClient"]
+__all__ = ["AnthropicClient", "reply_from_message"]
 
 TOOL_DESCRIPTION = "Record which essay is better, why, and how confident you are."
 
@@ -54,6 +54,41 @@ def _user_content(prompt: JudgePrompt) -> str | list[dict[str, Any]]:
         {"type": "text", "text": prompt.user_prefix, "cache_control": {"type": "ephemeral"}},
         {"type": "text", "text": prompt.user_rest},
     ]
+
+
+def reply_from_message(message: Any) -> ProviderReply:
+    """A :class:`ProviderReply` from a Messages API ``Message`` (live or a batch result)."""
+    usage = message.usage
+    details = getattr(usage, "output_tokens_details", None)
+    reasoning = getattr(details, "thinking_tokens", 0) or 0
+    answer: object = None
+    texts: list[str] = []
+    for block in message.content:
+        if block.type == "tool_use" and block.name == ANSWER_TOOL_NAME:
+            answer = block.input
+            break
+        if block.type == "text":
+            texts.append(block.text)
+    if answer is None and texts:
+        answer = "".join(texts)
+    refusal = None
+    if message.stop_reason == "refusal":
+        refusal = "".join(texts) or "the model refused to answer"
+    read = usage.cache_read_input_tokens or 0
+    written = usage.cache_creation_input_tokens or 0
+    return ProviderReply(
+        answer=answer,
+        usage=ProviderUsage(
+            prompt_tokens=usage.input_tokens + read + written,
+            completion_tokens=usage.output_tokens,
+            reasoning_tokens=reasoning,
+            cache_read_tokens=read,
+            cache_write_tokens=written,
+        ),
+        refusal=refusal,
+        response_model=message.model,
+        structured_output="tool" if isinstance(answer, dict) else "plain",
+    )
 
 
 class AnthropicClient:
@@ -118,37 +153,12 @@ class AnthropicClient:
             raise ProviderFailure(
                 "LLM_PROVIDER_SERVICE_ERROR", redact(str(error), secret), retryable=True
             ) from None
-        usage = message.usage
-        details = getattr(usage, "output_tokens_details", None)
-        reasoning = getattr(details, "thinking_tokens", 0) or 0
-        answer: object = None
-        texts: list[str] = []
-        for block in message.content:
-            if block.type == "tool_use" and block.name == ANSWER_TOOL_NAME:
-                answer = block.input
-                break
-            if block.type == "text":
-                texts.append(block.text)
-        if answer is None and texts:
-            answer = "".join(texts)
-        refusal = None
-        if message.stop_reason == "refusal":
-            refusal = "".join(texts) or "the model refused to answer"
-        read = usage.cache_read_input_tokens or 0
-        written = usage.cache_creation_input_tokens or 0
-        return ProviderReply(
-            answer=answer,
-            usage=ProviderUsage(
-                prompt_tokens=usage.input_tokens + read + written,
-                completion_tokens=usage.output_tokens,
-                reasoning_tokens=reasoning,
-                cache_read_tokens=read,
-                cache_write_tokens=written,
-            ),
-            refusal=refusal,
-            response_model=message.model,
-            structured_output="tool" if isinstance(answer, dict) else "plain",
-        )
+        return reply_from_message(message)
+
+    @property
+    def sdk(self) -> AsyncAnthropic:
+        """The SDK client (the batch judge submits through it)."""
+        return self._client
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP connections."""

@@ -49,9 +49,9 @@ from eng5_np.localstack.llm_judge.base import (
     ProviderReply,
 )
 from eng5_np.localstack.llm_judge.cost import CostGuard, CostLimitReached
-from eng5_np.localstack.llm_judge.prompt import PromptContext, build_prompt
+from eng5_np.localstack.llm_judge.prompt import JudgePrompt, PromptContext, build_prompt
 from eng5_np.localstack.llm_judge.protocol import JudgeTask
-from eng5_np.localstack.llm_judge.throttle import Throttle
+from eng5_np.localstack.llm_judge.throttle import JudgeStats, Throttle
 from eng5_np.primitives.redaction import redact_text
 from eng5_np.reference.llm_models import ModelEntry
 
@@ -127,15 +127,91 @@ class LLMJudge:
         """The judge as ``--judge`` named it."""
         return self._label
 
-    async def compare(self, task: JudgeTask) -> JudgeVerdict:
-        """Judge one pair; :class:`CostLimitReached` when the limit forbids starting it."""
-        prompt = build_prompt(
+    @property
+    def stats(self) -> JudgeStats:
+        """The counters this judge reports into (shared by a stack's judges)."""
+        return self._throttle.stats
+
+    @property
+    def client(self) -> ProviderClient:
+        """The SDK client this judge asks through."""
+        return self._client
+
+    @property
+    def options(self) -> CallOptions:
+        """The batch's generation options."""
+        return self._options
+
+    def prompt_for(self, task: JudgeTask) -> JudgePrompt:
+        """The prompt of one comparison."""
+        return build_prompt(
             self._context,
             essay_a_id=task.essay_a.essay_id,
             essay_a_text=task.essay_a.text,
             essay_b_id=task.essay_b.essay_id,
             essay_b_text=task.essay_b.text,
         )
+
+    def batch_verdict(
+        self,
+        task: JudgeTask,
+        prompt: JudgePrompt,
+        outcome: ProviderReply | ProviderFailure,
+        *,
+        price_factor: float,
+        request_id: str,
+        requested_at: Any,
+        facts: dict[str, Any],
+    ) -> JudgeVerdict:
+        """The callback of a comparison answered in a provider batch: one answer, no retry
+        (asking again would take another batch), priced at ``price_factor`` × the manifest's
+        prices; ``facts`` join ``request_metadata.judge``."""
+        spend = _Spend(attempts=1)
+        answer: JudgeAnswer | None = None
+        failure: _Failure | None = None
+        if isinstance(outcome, ProviderFailure):
+            details = {"http_status": outcome.status} if outcome.status is not None else {}
+            failure = _Failure(outcome.code, redact_text(outcome.message), details)
+        else:
+            usage = outcome.usage
+            spend.prompt_tokens = usage.prompt_tokens
+            spend.completion_tokens = usage.completion_tokens
+            spend.reasoning_tokens = usage.reasoning_tokens
+            spend.cache_read_tokens = usage.cache_read_tokens
+            spend.cache_write_tokens = usage.cache_write_tokens
+            spend.structured_output = outcome.structured_output
+            spend.cost_usd = price_factor * self._model.cost_usd(
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            )
+            try:
+                if outcome.refusal is not None:
+                    raise UnusableAnswer(f"refused: {outcome.refusal}", refused=True)
+                answer = parse_answer(
+                    outcome.answer,
+                    essay_a_id=task.essay_a.essay_id,
+                    essay_b_id=task.essay_b.essay_id,
+                )
+            except UnusableAnswer as unusable:
+                failure = _Failure(
+                    INVALID_RESPONSE,
+                    f"unusable answer: {unusable.reason}",
+                    {"refused": unusable.refused, "not_retried": "answered in a provider batch"},
+                )
+        stats = self._throttle.stats
+        stats.comparisons += 1
+        stats.spent_usd += spend.cost_usd
+        callback = self._callback(
+            task, prompt.sha256, spend, requested_at, answer, failure, request_id=request_id
+        )
+        callback.request_metadata[JUDGE_FACTS_KEY].update(facts)
+        return JudgeVerdict(callback=callback, duplicate=False)
+
+    async def compare(self, task: JudgeTask) -> JudgeVerdict:
+        """Judge one pair; :class:`CostLimitReached` when the limit forbids starting it."""
+        prompt = self.prompt_for(task)
         spend = _Spend()
         requested_at = utc_now()
         answer: JudgeAnswer | None = None
@@ -229,6 +305,8 @@ class LLMJudge:
         requested_at: Any,
         answer: JudgeAnswer | None,
         failure: _Failure | None,
+        *,
+        request_id: str | None = None,
     ) -> LLMComparisonResultV1:
         response_ms = int(spend.provider_s * 1000)
         completed_at = max(utc_now(), requested_at + timedelta(milliseconds=response_ms))
@@ -250,7 +328,7 @@ class LLMJudge:
             facts["structured_output"] = spend.structured_output
         metadata[JUDGE_FACTS_KEY] = facts
         common: dict[str, Any] = {
-            "request_id": str(uuid.uuid4()),
+            "request_id": request_id or str(uuid.uuid4()),
             "correlation_id": task.correlation_id,
             "provider": self._model.provider,
             "model": self._model.model_id,

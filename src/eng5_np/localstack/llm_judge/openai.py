@@ -51,12 +51,45 @@ if TYPE_CHECKING:
 
 logger = structlog.get_logger(__name__)
 
-__all__ = ["OPENROUTER_DEFAULT_BASE_URL", "STRUCTURED_LEVELS", "OpenAIClient"]
+__all__ = [
+    "OPENROUTER_DEFAULT_BASE_URL",
+    "STRUCTURED_LEVELS",
+    "OpenAIClient",
+    "reply_from_completion",
+]
 
 OPENROUTER_DEFAULT_BASE_URL: Final = "https://openrouter.ai/api/v1"
 STRUCTURED_LEVELS: Final = ("json_schema", "json_object", "plain")
 """Structured-output levels, strictest first, tried in turn on a compatible server."""
 REJECTED_FEATURE_STATUS: Final = 400
+
+
+def reply_from_completion(completion: Any, level: str) -> ProviderReply:
+    """A :class:`ProviderReply` from a ``ChatCompletion`` (live or a batch result)."""
+    usage = completion.usage
+    details = usage.completion_tokens_details if usage is not None else None
+    cached = usage.prompt_tokens_details if usage is not None else None
+    reply_usage = ProviderUsage(
+        prompt_tokens=usage.prompt_tokens if usage is not None else 0,
+        completion_tokens=usage.completion_tokens if usage is not None else 0,
+        reasoning_tokens=(details.reasoning_tokens or 0) if details is not None else 0,
+        cache_read_tokens=(cached.cached_tokens or 0) if cached is not None else 0,
+    )
+    if not completion.choices:
+        return ProviderReply(
+            answer=None,
+            usage=reply_usage,
+            response_model=completion.model,
+            structured_output=level,
+        )
+    message = completion.choices[0].message
+    return ProviderReply(
+        answer=message.content,
+        usage=reply_usage,
+        refusal=message.refusal or None,
+        response_model=completion.model,
+        structured_output=level,
+    )
 
 
 class OpenAIClient:
@@ -161,30 +194,12 @@ class OpenAIClient:
             raise ProviderFailure(
                 "LLM_PROVIDER_SERVICE_ERROR", redact(str(error), secret), retryable=True
             ) from None
-        usage = completion.usage
-        details = usage.completion_tokens_details if usage is not None else None
-        cached = usage.prompt_tokens_details if usage is not None else None
-        reply_usage = ProviderUsage(
-            prompt_tokens=usage.prompt_tokens if usage is not None else 0,
-            completion_tokens=usage.completion_tokens if usage is not None else 0,
-            reasoning_tokens=(details.reasoning_tokens or 0) if details is not None else 0,
-            cache_read_tokens=(cached.cached_tokens or 0) if cached is not None else 0,
-        )
-        if not completion.choices:
-            return ProviderReply(
-                answer=None,
-                usage=reply_usage,
-                response_model=completion.model,
-                structured_output=level,
-            )
-        message = completion.choices[0].message
-        return ProviderReply(
-            answer=message.content,
-            usage=reply_usage,
-            refusal=message.refusal or None,
-            response_model=completion.model,
-            structured_output=level,
-        )
+        return reply_from_completion(completion, level)
+
+    @property
+    def sdk(self) -> AsyncOpenAI:
+        """The SDK client (the batch judge submits through it)."""
+        return self._client
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP connections."""

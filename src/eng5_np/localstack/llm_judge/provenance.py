@@ -5,7 +5,8 @@
 credentials, no path or query, where a secret could hide), the official SDK and its installed
 version, whether the endpoint is the provider's public API (the SDK's default host, or one of
 :data:`PUBLIC_API_HOSTS`), and how the run is priced. A loopback or private-network host is a
-*local* server: its description says "local model at …" and never "paid".
+*local* server: its description says "local model at …" (a provider-format endpoint there,
+e.g. a proxy or a test's fake: "local endpoint …") and never "paid".
 """
 
 from __future__ import annotations
@@ -87,10 +88,12 @@ class JudgeProvenance:
         """``provider API``, ``local model at …`` or ``server at …`` for people."""
         if self.public_api:
             return "provider API"
-        if self.local:
+        if self.server is not None and self.local:
             return f"local model at {self.endpoint}"
         if self.server is not None:
             return f"OpenAI-compatible server at {self.endpoint}"
+        if self.local:
+            return f"local endpoint {self.endpoint}, not the provider's public API"
         return f"{self.endpoint} (not the provider's public API)"
 
     @property

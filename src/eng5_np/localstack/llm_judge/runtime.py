@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from pathlib import Path
+from typing import Final, Literal
 
-from eng5_np.contracts import LLMConfigOverrides
+from eng5_np.contracts import LLMConfigOverrides, LLMProviderType
 from eng5_np.errors import JudgeMisconfigured
 from eng5_np.localstack.judge import SimulatedJudge
 from eng5_np.localstack.llm_judge.base import (
@@ -50,6 +51,9 @@ __all__ = [
 
 DEFAULT_JUDGE_CONCURRENCY: Final = 8
 DEFAULT_REQUEST_TIMEOUT_S: Final = 120.0
+DEFAULT_BATCH_POLL_S: Final = 10.0
+JudgeMode = Literal["live", "batch"]
+JUDGE_MODES: Final[tuple[JudgeMode, ...]] = ("live", "batch")
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,12 @@ class JudgingConfig:
     """A panel's members after the first (``choice``), with their settings."""
     panel_mode: PanelMode = "split"
     """``split``: each comparison by one member; ``all``: by every member."""
+    mode: JudgeMode = "live"
+    """``live``: one call per comparison; ``batch``: the provider's batch API at 50 %."""
+    run_dir: Path | None = None
+    """The run folder (``--judge-mode batch`` keeps its batch ids in ``judge-batches/``)."""
+    batch_poll_s: float = DEFAULT_BATCH_POLL_S
+    """The first wait between polls of a provider batch (growing ×1.5 up to 60 s)."""
 
     @property
     def members(self) -> tuple[tuple[JudgeChoice, ProviderSettings], ...]:
@@ -131,6 +141,9 @@ class JudgingConfig:
         base_url: str | None = None,
         price: str | None = None,
         panel: str = "split",
+        mode: str = "live",
+        batch_poll_s: float = DEFAULT_BATCH_POLL_S,
+        run_dir: Path | None = None,
     ) -> JudgingConfig:
         """From ``--judge`` and friends; the key from ``environ`` (missing → exit 2).
 
@@ -167,6 +180,7 @@ class JudgingConfig:
             raise JudgeMisconfigured(
                 f"--panel {panel} needs a panel: --judge A,B (several judges, comma-separated)"
             )
+        _check_batch_mode(mode, choices, cost_limit_usd)
         # A panel's --judge-base-url is for its OpenAI-compatible members (none: refused).
         servers = any(c.server is not None for c in choices)
         settings = [
@@ -189,6 +203,9 @@ class JudgingConfig:
             both_orders=both_orders,
             more_judges=tuple(zip(choices[1:], settings[1:], strict=True)),
             panel_mode=panel,
+            mode="batch" if mode == "batch" else "live",
+            batch_poll_s=batch_poll_s,
+            run_dir=run_dir,
         )
 
     def describe(self) -> str:
@@ -217,6 +234,46 @@ class JudgingConfig:
         return (
             f"real LLM judge panel of {len(described)}: {', '.join(described)}; {dealt}; "
             f"{', '.join(limits)}"
+        )
+
+
+def _check_batch_mode(
+    mode: str, choices: tuple[JudgeChoice, ...], cost_limit_usd: float | None
+) -> None:
+    """``--judge-mode batch`` is for one OpenAI or Anthropic judge (exit 2 otherwise)."""
+    if mode not in JUDGE_MODES:
+        raise JudgeMisconfigured(f"--judge-mode {mode!r} is not one of {', '.join(JUDGE_MODES)}")
+    if mode == "live":
+        return
+    choice = choices[0]
+    if choice.is_simulated:
+        raise JudgeMisconfigured(
+            "--judge-mode batch uses a provider's batch API; the simulated judge has none",
+            advice="Add --judge anthropic:<model> or openai:<model>, or drop --judge-mode.",
+        )
+    if len(choices) > 1:
+        raise JudgeMisconfigured("--judge-mode batch with a judge panel is not supported")
+    if cost_limit_usd is not None:
+        raise JudgeMisconfigured(
+            "--cost-limit with --judge-mode batch is not supported: a batch is paid as a whole "
+            "once submitted, so the limit could not stop it part-way",
+            advice="Drop --cost-limit (a batch costs 50 % of the live price), or judge live.",
+        )
+    assert choice.model is not None
+    provider = choice.model.provider
+    if provider is LLMProviderType.GOOGLE:
+        raise JudgeMisconfigured(
+            f"--judge-mode batch: Gemini batch mode is not built; judge {choice.label} live",
+            advice="Drop --judge-mode batch, or use an anthropic: or openai: judge.",
+        )
+    if choice.server is not None or provider not in (
+        LLMProviderType.ANTHROPIC,
+        LLMProviderType.OPENAI,
+    ):
+        raise JudgeMisconfigured(
+            f"--judge-mode batch: {choice.label} has no batch API (Anthropic Message Batches "
+            "and OpenAI Batch only)",
+            advice="Drop --judge-mode batch, or use an anthropic: or openai: judge.",
         )
 
 
@@ -308,6 +365,12 @@ class JudgeRuntime:
         ]
         if not judges:
             return SimulatedPairJudge(simulated, context.student_prompt)
+        if len(judges) == 1 and self.config.mode == "batch":
+            from eng5_np.localstack.llm_judge.batch_judge import BatchJudge
+
+            if self.config.run_dir is None:
+                raise JudgeMisconfigured("--judge-mode batch needs a run folder for its batch ids")
+            return BatchJudge(judges[0], self.config.run_dir, poll_s=self.config.batch_poll_s)
         if len(judges) == 1:
             return judges[0]
         return PanelJudge(judges, self.config.panel_mode)

@@ -88,6 +88,8 @@ class JudgeStats:
     spent_usd: float = 0.0
     priced: bool = True
     """False for an unpriced judge: the spend is unknown, not $0."""
+    batches: dict[str, str] = field(default_factory=dict)
+    """``--judge-mode batch``: provider batch id → ``submitted N`` / ``finished k/N``."""
     in_flight: int = 0
 
     def rate(self, now: float | None = None) -> float:
@@ -104,6 +106,7 @@ class JudgeStats:
             f"waited {self.limiter_wait_s:.1f} s for the rate limit, "
             f"{self.backoff_wait_s:.1f} s backing off · "
             f"{f'${self.spent_usd:.4f}' if self.priced else 'cost unknown (unpriced)'}"
+            + "".join(f" · batch {bid}: {where}" for bid, where in self.batches.items())
         )
 
 
