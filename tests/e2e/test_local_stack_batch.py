@@ -72,6 +72,9 @@ async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(tmp_path
     assert submissions == 1  # resumed polling: the batch was not submitted (or paid) again
     assert live_calls == 0
     assert "(resumed: polled, not submitted again)" in done.stderr
+    # The killed attempt is kept aside, as for any local-stack re-run; its batch ids came along.
+    assert "its provider batch ids came along (judge-batches/)" in done.stderr
+    assert (tmp_path / "batch.set-aside-1" / "judge-batches").is_dir()
     document = _artefact(out)
     comparisons = document["llm_comparisons"]
     assert len(comparisons) == BUDGET

@@ -8,7 +8,8 @@ fresh stack). Then, in order:
 1. **resume or submit** — the run folder's ``judge-batches/`` holds one small JSON file per
    submitted batch (provider, model, batch id, the custom ids), written atomically as soon as
    the provider accepted the batch. A file for exactly these comparisons means a killed run is
-   being re-run: its batch is polled again, nothing is submitted (nor paid) twice;
+   being re-run: its batch is polled again, nothing is submitted (nor paid) twice (the prompts
+   now name the new attempt's wire ids; the answers name positions, "Essay A"/"Essay B");
 2. **poll** — ``retrieve`` with backoff (the first wait ``poll_s``, ×1.5 each time up to
    :data:`MAX_POLL_S`), bounded by a deadline (:data:`DEADLINE_S`, the providers' 24 hours plus
    a margin); transient errors while polling are retried within the deadline, others end it;
@@ -18,8 +19,11 @@ fresh stack). Then, in order:
    ``INVALID_RESPONSE`` (not asked again: that would take another batch), a request the batch
    never answered (expired, cancelled, past the deadline) as an error callback
    ``BATCH_REQUEST_EXPIRED``. Each callback's ``request_id`` is derived from the batch id and
-   ``custom_id``, so a re-delivery after a kill is recognised as a duplicate by the runner;
+   ``custom_id`` (one comparison, one id, however often it is delivered);
    ``request_metadata.judge`` adds ``mode: batch`` and the ``batch_id``.
+
+The runner sets a killed local-stack attempt aside and starts afresh in the same folder, but
+carries ``judge-batches/`` over (:mod:`eng5_np.cli.execute`), which is how step 1 finds it.
 """
 
 from __future__ import annotations
