@@ -62,47 +62,6 @@ async def _with_stack(
     return result
 
 
-def _check_judges(settings: RunSettings, judges: list[str]) -> None:
-    """Every swept judge (and its key) is checked before anything starts: exit 2 otherwise."""
-    if not judges:
-        return
-    from eng5_np.cli.stack_run import settings_judging
-    from eng5_np.experiments.sweep_judges import judge_cell_updates
-
-    for value in judges:
-        settings_judging(settings.model_copy(update=judge_cell_updates(value)))
-
-
-def _per_batch_stacks() -> StackInfo:
-    """What a judge sweep's record says about its stacks (each run's artefact names its own)."""
-    from eng5_np.artefact.builder import StackInfo
-
-    return StackInfo(
-        "local",
-        "llm",
-        "an embedded local stack per batch, each with its cell's real LLM judge (each run's "
-        "artefact names its judge and where it was)",
-    )
-
-
-def _on_own_stack(run_one: RunOne) -> RunOne:
-    """``run_one`` on a local stack started for that batch, with its settings' judge."""
-    from eng5_np.cli.stack_run import judge_label, settings_judging, with_local_stack
-
-    async def run(run_settings: RunSettings, stack: StackInfo) -> Any:
-        judging = settings_judging(run_settings)
-
-        def started(pids: tuple[int, ...]) -> None:
-            shown = ", ".join(str(pid) for pid in pids) or "none"
-            stderr_console().print(
-                f"local stack started ({judge_label(judging)}; broker pid {shown})", markup=False
-            )
-
-        return await with_local_stack(run_settings, run_one, started, judging=judging)
-
-    return run
-
-
 def _run_one(settings: RunSettings, console: Console) -> RunOne:
     """One batch with progress bars (quiet with --log-format json)."""
     from eng5_np.experiments.modes import default_run_one
@@ -320,6 +279,7 @@ def sweep_command(
 ) -> None:
     """Run judges × models × reasoning efforts × system prompts × rubrics as one resumable
     experiment."""
+    from eng5_np.cli.sweep_judges import check_judges, on_own_stack, per_batch_stacks
     from eng5_np.experiments.sweep import (
         SweepResult,
         build_cells,
@@ -376,7 +336,7 @@ def sweep_command(
         experiment_runner(settings.mode)
         models = split_list("--llm-model", llm_model)
         check_llm_models_on_stack(settings, models)
-        _check_judges(settings, judges)
+        check_judges(settings, judges)
         cells = build_cells(
             models,
             split_list("--reasoning-effort", reasoning_effort),
@@ -407,10 +367,10 @@ def sweep_command(
             lambda: run_sweep(
                 settings,
                 plan,
-                stack=_per_batch_stacks(),
+                stack=per_batch_stacks(),
                 label_explicit=batch_id is not None,
                 cost_limit=cost_limit,
-                run_one=_on_own_stack(run),
+                run_one=on_own_stack(run),
                 notify=_notify(console),
             ),
             local_stack=True,
