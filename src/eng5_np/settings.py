@@ -35,8 +35,9 @@ DEFAULT_COURSE_ID = UUID("00000000-0000-4000-8000-0000000e5c01")
 DEFAULT_USER_ID = "eng5_np_research_runner"
 DEFAULT_CONTENT_SERVICE_URL = "http://localhost:8001/v1/content"
 DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092"
-JUDGE_PATTERN = re.compile(r"^[A-Za-z]+:\S+$")
-"""``<provider>:<model>`` of a real judge; the provider and model are checked by the stack."""
+JUDGE_PATTERN = re.compile(r"^[A-Za-z-]+:\S+$")
+"""``<provider>:<model>`` of a real judge (``openai-compatible`` has a hyphen; a panel is
+``A,B``); the provider and model are checked by the stack."""
 BATCH_LABEL_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 UPLOAD_ATTEMPTS = 12
 """Default tries per upload. A service failing 30% of requests fails one text with
