@@ -5,10 +5,11 @@ Panels of several judges cut one model's idiosyncrasies, and CJ has judge-level 
 :class:`~eng5_np.localstack.llm_judge.protocol.PairJudge` over member judges; before judging,
 :meth:`PanelJudge.expand` decides who judges what:
 
-- ``split`` (the default): the planned comparisons are taken in blocks of as many comparisons
-  as there are members, and each block is dealt to the members in a seeded random order — so
-  every member judges the same number of comparisons (± 1), spread over the whole plan, and
-  the same plan gets the same dealing (the seed is the batch's comparison keys);
+- ``split`` (the default): the planned comparisons (each wave of the pairing design in turn)
+  are taken in blocks of as many comparisons as there are members, and each block is dealt to
+  the members in a seeded random order, those dealt fewest so far first — so every member
+  judges the same number of comparisons (± 1) over the whole batch, spread over the plan, and
+  the same plan gets the same dealing (the seed is the comparison keys);
 - ``all`` (``--panel all``): every member judges every planned comparison, each a callback of
   its own (its own ``request_id`` and correlation id).
 
@@ -45,6 +46,7 @@ class PanelJudge:
         self._members = list(members)
         self._mode = mode
         self._pins: dict[str, int] = {}
+        self._dealt = [0] * len(members)
 
     @property
     def provider(self) -> LLMProviderType:
@@ -79,9 +81,12 @@ class PanelJudge:
         seed = "panel:" + ("|".join(task.key for _, task in comparisons[:1]) or "empty")
         rng = random.Random(seed)
         for start in range(0, len(comparisons), size):
-            order = rng.sample(range(size), size)
+            shuffled = rng.sample(range(size), size)
+            # Those dealt fewest so far first: a batch's waves stay balanced as a whole.
+            order = sorted(shuffled, key=lambda member: self._dealt[member])
             for offset, (_, task) in enumerate(comparisons[start : start + size]):
                 self._pins[task.key] = order[offset]
+                self._dealt[order[offset]] += 1
         return list(comparisons)
 
     async def compare(self, task: JudgeTask) -> JudgeVerdict:
