@@ -1,7 +1,8 @@
 """``--judge-mode batch``: a batch's comparisons judged through the provider's batch API.
 
-:meth:`BatchJudge.judge_batch` takes the whole plan (one provider batch: the pairing here has no
-waves), builds every prompt as the live judge does, and gives each comparison a ``custom_id``
+:meth:`BatchJudge.judge_batch` takes one wave of the pairing design (one provider batch per
+wave; the design plans the next wave from its results), builds every prompt as the live judge
+does, and gives each comparison a ``custom_id``
 derived from its stable comparison key (the same dataset and seed plan the same keys on every
 fresh stack). Then, in order:
 
