@@ -7,6 +7,7 @@
 - ``actions``: ``verify``, ``report``, ``models``, ``schema``;
 - ``admin``: ``assignment setup``, ``anchors register|list``;
 - ``experiments``: ``--repeats``, ``sweep``, ``compare``;
+- ``export``: ``export``, the tidy tables;
 - ``stack``, ``stack_run``: ``stack up`` and ``--local-stack`` — the only modules that may
   import :mod:`eng5_np.localstack`, and only lazily.
 

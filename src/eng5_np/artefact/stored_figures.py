@@ -1,0 +1,88 @@
+"""The run's figures as the artefact stores them: the one place that knows where each lives.
+
+Every reader outside the writing path (the public API's :class:`~eng5_np.artefact.model.Artefact`,
+``eng5-runner export``) reads a run's figures through :func:`read_figures`, so a figure that
+moves inside the artefact is a change here only. Nothing is computed: a figure the artefact
+does not hold (an older schema, a dry-run, a step that failed) is ``None`` — "not recorded" —
+never a recomputation that might differ from what the run's reports printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """A run's headline figures; ``None`` = not recorded in this artefact."""
+
+    tau_b: float | None
+    """Kendall's τ-b between the anchors' expert grades and their runner θ (``alignment``)."""
+    tau_b_interval: tuple[float, float] | None
+    """The stored interval for τ-b (``alignment.tau_ci95``), low and high."""
+    inversions: int | None
+    """Pairs of anchors whose θ order contradicts their grades (``alignment.inversions``)."""
+    anchors_never_won: int | None
+    """Anchors that won none of their comparisons (``alignment.never_won``)."""
+    ssr: float | None
+    """Scale separation reliability (``validation.analysis``)."""
+    split_half: float | None
+    """Split-half reliability (``validation.analysis``)."""
+    position_bias_share: float | None
+    """Share of successful comparisons won by the essay shown as Essay A, when stored."""
+    cost_usd: float | None
+    """Total cost of the comparisons (``costs.total_usd``)."""
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _block(document: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    """The nested object at ``keys``, or an empty mapping when any level is missing."""
+    node: object = document
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node if isinstance(node, Mapping) else {}
+
+
+def _count(value: object) -> int | None:
+    return len(value) if isinstance(value, list) else None
+
+
+def _interval(value: object) -> tuple[float, float] | None:
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    low, high = _number(value[0]), _number(value[1])
+    return (low, high) if low is not None and high is not None else None
+
+
+def read_figures(document: Mapping[str, Any]) -> RunFigures:
+    """The figures stored in an artefact document (a parsed ``assessment_run.*.json``)."""
+    alignment = _block(document, "alignment")
+    analysis = _block(document, "validation", "analysis")
+    bias = _block(analysis, "position_bias")
+    return RunFigures(
+        tau_b=_number(alignment.get("kendall_tau_b")),
+        tau_b_interval=_interval(alignment.get("tau_ci95")),
+        inversions=_count(alignment.get("inversions")),
+        anchors_never_won=_count(alignment.get("never_won")),
+        ssr=_number(analysis.get("scale_separation_reliability")),
+        split_half=_number(analysis.get("split_half_reliability")),
+        position_bias_share=_number(bias.get("essay_a_win_share")),
+        cost_usd=_number(_block(document, "costs").get("total_usd")),
+    )
+
+
+def read_infit(document: Mapping[str, Any]) -> dict[str, float]:
+    """Each essay's stored infit (``bt_summary[].infit``); essays without one are left out."""
+    found: dict[str, float] = {}
+    for entry in document.get("bt_summary") or []:
+        value = _number(entry.get("infit")) if isinstance(entry, Mapping) else None
+        if value is not None:
+            found[str(entry["essay_id"])] = value
+    return found
