@@ -2,7 +2,8 @@
 options parsed before anything starts, the stack's addresses and admin token put into the
 run's settings, an assignment rehearsal prepared, and the real judge's progress shown.
 Everything from :mod:`eng5_np.localstack` is imported lazily, so the runner core and the other
-commands never load it.
+commands never load it. The public API's :class:`eng5_np.LocalStack` starts the stack through
+:func:`local_stack_session` too.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -255,20 +256,22 @@ class LocalStackRun:
         )
 
 
-async def with_local_stack(
+@contextlib.asynccontextmanager
+async def local_stack_session(
     settings: RunSettings,
-    body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
     on_started: Callable[[tuple[int, ...]], None] | None = None,
     *,
     judging: JudgingConfig | None = None,
     on_judge_status: Callable[[str], None] | None = None,
-) -> Any:
-    """Start the stack, run ``body`` against it, and always stop it afterwards.
+) -> AsyncIterator[tuple[RunSettings, StackInfo]]:
+    """The stack started, as ``(settings pointed at it, its metadata.stack)``; always stopped.
 
     With ``--assignment-id`` the stack's (empty) CJ service first gets the assignment set up
     and the dataset's anchors registered through the same admin client as ``eng5-runner
     assignment setup`` / ``anchors register``, so one command rehearses an assignment run.
-    With a real judge, ``on_judge_status`` gets its progress line every few seconds.
+    With a real judge, ``on_judge_status`` gets its progress line every few seconds. Shared
+    by ``--local-stack`` (:func:`with_local_stack`) and the public API's ``LocalStack``, so a
+    run made either way is labelled the same.
     """
     from eng5_np.modes.admin_actions import prepare_assignment
 
@@ -283,7 +286,7 @@ async def with_local_stack(
             pointed = run.point_settings()
             if pointed.assignment_id is not None:
                 await prepare_assignment(pointed)
-            return await body(pointed, run.info())
+            yield pointed, run.info()
         finally:
             if monitor is not None:
                 monitor.cancel()
@@ -292,6 +295,22 @@ async def with_local_stack(
             final = run.judge_status()
             if final is not None and on_judge_status is not None:
                 on_judge_status(final)
+
+
+async def with_local_stack(
+    settings: RunSettings,
+    body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
+    on_started: Callable[[tuple[int, ...]], None] | None = None,
+    *,
+    judging: JudgingConfig | None = None,
+    on_judge_status: Callable[[str], None] | None = None,
+) -> Any:
+    """Start the stack, run ``body`` against it, and always stop it afterwards
+    (:func:`local_stack_session`)."""
+    async with local_stack_session(
+        settings, on_started, judging=judging, on_judge_status=on_judge_status
+    ) as (pointed, info):
+        return await body(pointed, info)
 
 
 async def _report_judge(run: LocalStackRun, show: Callable[[str], None]) -> None:
