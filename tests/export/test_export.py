@@ -117,8 +117,13 @@ def check_against_artefacts(tables: dict[str, pd.DataFrame], docs: dict[str, Any
             essay = essays.loc[projection["essay_id"]]
             assert essay["projected_grade"] == projection["grade"]
             assert json.loads(essay["grade_probabilities"]) == projection["probabilities"]
-        wins = {a["essay_id"]: a["wins"] for a in alignment["anchors"]}
-        assert {k: essays.loc[k, "wins"] for k in wins} == wins  # the run's own tally
+        stored = {e["essay_id"]: e for e in analysis.get("essays", [])}
+        for essay_id, essay in essays.iterrows():  # stored figures, or empty: never recomputed
+            assert same(essay["wins"], stored.get(str(essay_id), {}).get("wins"))
+            assert same(essay["infit"], stored.get(str(essay_id), {}).get("infit"))
+        bias = analysis.get("position_bias") or {}
+        assert same(row["position_bias_share"], bias.get("essay_a_win_share"))
+        assert same(row["comparisons_failed"], analysis.get("tally", {}).get("failed"))
 
         comparisons = tables["comparisons"][tables["comparisons"]["run"] == run]
         records = doc["llm_comparisons"]

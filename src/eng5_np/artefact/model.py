@@ -5,8 +5,8 @@ its schema and its checksum (and, by default, every data file its manifest lists
 an :class:`Artefact`: the run's essays with display names, roles, grades, θ, SE and projection;
 its comparisons; its settings; and its figures as stored (:mod:`.stored_figures`). Nothing is
 computed here beyond joining what the artefact says about each essay id
-(:class:`~eng5_np.artefact.essays.EssayDirectory`) and tallying wins from the comparisons with
-the analysis' own :func:`~eng5_np.analysis.win_counts`.
+(:class:`~eng5_np.artefact.essays.EssayDirectory`): a figure the artefact does not store is
+None.
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from eng5_np.analysis.comparisons import win_counts
 from eng5_np.artefact.checksum import compute_checksum
 from eng5_np.artefact.essays import EssayDirectory
-from eng5_np.artefact.results import successful_outcomes
 from eng5_np.artefact.schema import validation_errors
-from eng5_np.artefact.stored_figures import RunFigures, read_figures, read_infit
+from eng5_np.artefact.stored_figures import (
+    EssayFigures,
+    RunFigures,
+    read_essay_figures,
+    read_figures,
+)
 from eng5_np.artefact.verify import read_artefact_json, verify_artefact
 from eng5_np.errors import ArtefactInvalid
 
@@ -47,10 +50,10 @@ class Essay:
     rank: int | None
     comparisons: int | None
     """Successful comparisons the essay took part in (``bt_summary[].comparison_count``)."""
-    wins: int
-    """Successful comparisons it won."""
+    wins: int | None
+    """Successful comparisons it won (``validation.analysis.essays``, when stored)."""
     infit: float | None
-    """Infit mean square, when the artefact stores it."""
+    """Infit mean square (``validation.analysis.essays``, when stored)."""
     projected_grade: str | None
     grade_probabilities: Mapping[str, float]
     """Projected grade → probability (empty when there is no projection)."""
@@ -203,11 +206,8 @@ def _essays(document: Mapping[str, Any]) -> tuple[Essay, ...]:
     directory = EssayDirectory.from_artefact(document)
     summary = {str(e["essay_id"]): e for e in document.get("bt_summary") or []}
     projections = {str(p["essay_id"]): p for p in document.get("grade_projections") or []}
-    infit = read_infit(document)
-    try:
-        wins = win_counts(successful_outcomes(document.get("llm_comparisons") or []))
-    except ValueError:  # a record whose winner is not one of its essays: count none
-        wins = {}
+    stored = read_essay_figures(document)
+    not_recorded = EssayFigures(wins=None, infit=None)
     ids = list(directory.essays)
     ids += [essay_id for essay_id in summary if essay_id not in directory.essays]
     essays: list[Essay] = []
@@ -215,6 +215,7 @@ def _essays(document: Mapping[str, Any]) -> tuple[Essay, ...]:
         info = directory.lookup(essay_id)
         entry = summary.get(essay_id, {})
         projection = projections.get(essay_id, {})
+        figures = stored.get(essay_id, not_recorded)
         is_anchor = info.is_anchor if info is not None else bool(entry.get("is_anchor"))
         essays.append(
             Essay(
@@ -229,8 +230,8 @@ def _essays(document: Mapping[str, Any]) -> tuple[Essay, ...]:
                 standard_error=entry.get("standard_error"),
                 rank=entry.get("rank"),
                 comparisons=entry.get("comparison_count"),
-                wins=wins.get(essay_id, 0),
-                infit=infit.get(essay_id),
+                wins=figures.wins,
+                infit=figures.infit,
                 projected_grade=projection.get("grade"),
                 grade_probabilities=MappingProxyType(dict(projection.get("probabilities") or {})),
             )

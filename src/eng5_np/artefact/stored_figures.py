@@ -34,12 +34,28 @@ class RunFigures:
     """Share of successful comparisons won by the essay shown as Essay A, when stored."""
     cost_usd: float | None
     """Total cost of the comparisons (``costs.total_usd``)."""
+    comparisons_failed: int | None
+    """Comparison records with status failed (``validation.analysis.tally``)."""
+
+
+@dataclass(frozen=True)
+class EssayFigures:
+    """One essay's stored figures (``validation.analysis.essays[]``); None = not recorded."""
+
+    wins: int | None
+    """Successful comparisons it won."""
+    infit: float | None
+    """Infit mean square of the run's one fit."""
 
 
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def _integer(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _block(document: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
@@ -75,14 +91,17 @@ def read_figures(document: Mapping[str, Any]) -> RunFigures:
         split_half=_number(analysis.get("split_half_reliability")),
         position_bias_share=_number(bias.get("essay_a_win_share")),
         cost_usd=_number(_block(document, "costs").get("total_usd")),
+        comparisons_failed=_integer(_block(analysis, "tally").get("failed")),
     )
 
 
-def read_infit(document: Mapping[str, Any]) -> dict[str, float]:
-    """Each essay's stored infit (``bt_summary[].infit``); essays without one are left out."""
-    found: dict[str, float] = {}
-    for entry in document.get("bt_summary") or []:
-        value = _number(entry.get("infit")) if isinstance(entry, Mapping) else None
-        if value is not None:
-            found[str(entry["essay_id"])] = value
+def read_essay_figures(document: Mapping[str, Any]) -> dict[str, EssayFigures]:
+    """Each essay's stored figures by essay id; an artefact that stores none gives ``{}``."""
+    entries = _block(document, "validation", "analysis").get("essays")
+    found: dict[str, EssayFigures] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping) and "essay_id" in entry:
+            found[str(entry["essay_id"])] = EssayFigures(
+                wins=_integer(entry.get("wins")), infit=_number(entry.get("infit"))
+            )
     return found

@@ -82,8 +82,8 @@ ESSAYS: tuple[Column, ...] = (
     Column("projected_grade_probability", "float", "the probability of `projected_grade`"),
     Column("grade_probabilities", "string", "every grade's probability, a JSON object"),
     Column("comparisons", "int", "successful comparisons the essay took part in"),
-    Column("wins", "int", "of those, how many it won"),
-    Column("infit", "float", "infit mean square (when the artefact stores it)"),
+    Column("wins", "int", "of those, how many it won (when stored)"),
+    Column("infit", "float", "infit mean square (when stored)"),
 )
 
 RUNS: tuple[Column, ...] = (
@@ -116,7 +116,7 @@ RUNS: tuple[Column, ...] = (
     Column("completion_status", "string", "the batch's status as the run saw it"),
     Column("partial_data", "bool", "true when the run stopped before the batch ended"),
     Column("comparisons", "int", "comparison callbacks collected"),
-    Column("comparisons_failed", "int", "of those, failed"),
+    Column("comparisons_failed", "int", "of those, failed (when stored)"),
     Column("tau_b", "float", "Kendall's τ-b, anchors' grades against their θ"),
     Column("tau_b_low", "float", "τ-b interval, low end"),
     Column("tau_b_high", "float", "τ-b interval, high end"),

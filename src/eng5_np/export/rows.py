@@ -152,7 +152,7 @@ def _run_row(artefact: Artefact, run: str) -> Row:
         "completion_status": status.get("completion_status"),
         "partial_data": status.get("partial_data"),
         "comparisons": observed.get("llm_comparisons"),
-        "comparisons_failed": observed.get("failures"),
+        "comparisons_failed": figures.comparisons_failed,
         "tau_b": figures.tau_b,
         "tau_b_low": interval[0] if interval else None,
         "tau_b_high": interval[1] if interval else None,
