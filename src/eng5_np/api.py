@@ -16,6 +16,8 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import structlog
+
 from eng5_np.errors import UsageError
 from eng5_np.logs import configure_logging, detach_run_log
 from eng5_np.modes.anchor_align import run_anchor_align as _anchor_align
@@ -44,8 +46,10 @@ __all__ = [
 
 StackKey = tuple[str, str, str | None]
 _RUNNING: dict[StackKey, StackInfo] = {}
-"""The local stacks started by :class:`LocalStack` and still up, by the addresses they serve."""
-_logging_configured = False
+"""The local stacks this process has running (entered :class:`LocalStack` blocks), by the
+addresses they serve, with the label a run on each gets. The one piece of module state here, on
+purpose: a stack is a process resource, and looking its label up by address keeps it true when
+the yielded settings are copied or changed, and lets a run against a stopped stack be refused."""
 
 
 def _key(settings: RunSettings) -> StackKey:
@@ -76,13 +80,12 @@ def _for_mode(settings: RunSettings, mode: RunMode) -> RunSettings:
 
 
 def _configure_logging(settings: RunSettings) -> None:
-    """Log as the CLI does (stderr, and each run's runner.log.jsonl), once per process."""
-    global _logging_configured
-    if not _logging_configured:
+    """Log as the CLI does (warnings on stderr, every line in the run's runner.log.jsonl),
+    unless the process has configured structlog itself."""
+    if not structlog.is_configured():
         configure_logging(
             verbose=settings.verbose, json_console=settings.log_format is LogFormat.JSON
         )
-        _logging_configured = True
 
 
 async def run_plan(settings: RunSettings) -> PlanResult:

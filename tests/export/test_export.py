@@ -224,3 +224,14 @@ def test_the_runbook_documents_every_column_with_its_type() -> None:
             + [f"| `{c.name}` | {PARQUET_TYPES[c.type]} | {c.meaning} |" for c in columns]
         )
         assert table in runbook, f"RUNBOOK 'Tidy exports' is out of date for {name}"
+
+
+def test_an_output_dir_that_is_a_file_or_a_path_without_runs_exits_2(workspace: Path) -> None:
+    (workspace / "taken").write_text("not a folder", encoding="utf-8")
+    ran = runner("export", "exp", "--output-dir", "taken", cwd=workspace)
+    assert ran.returncode == 2
+    assert "--output-dir taken is a file, not a folder" in ran.stderr
+    (workspace / "empty").mkdir()
+    ran = runner("export", "empty", "--output-dir", "tables-empty", cwd=workspace)
+    assert ran.returncode == 2
+    assert "empty: holds no artefact, experiment.json or sweep.json" in ran.stderr
