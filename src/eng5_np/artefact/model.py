@@ -17,9 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from eng5_np.artefact.checksum import compute_checksum
 from eng5_np.artefact.essays import EssayDirectory
-from eng5_np.artefact.schema import validation_errors
 from eng5_np.artefact.stored_figures import (
     EssayFigures,
     RunFigures,
@@ -139,22 +137,14 @@ def load_artefact(path: str | Path, *, check_files: bool = True) -> Artefact:
     :class:`~eng5_np.errors.ArtefactUnreadable` (exit 2).
     """
     path = Path(path)
-    if check_files:
-        problems = verify_artefact(path).problems
-        document = read_artefact_json(path)
-    else:
-        document = read_artefact_json(path)
-        problems = [f"schema: {e}" for e in validation_errors(document)]
-        stored = document.get("validation", {}).get("artefact_checksum")
-        if not problems and stored != compute_checksum(document):
-            problems.append(f"checksum: artefact_checksum is {stored}, the content differs")
+    problems = verify_artefact(path, check_manifest=check_files).problems
     if problems:
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ArtefactInvalid(
             f"{path}: refused, {problems[0]}{more}",
             advice="Run `eng5-runner verify` on it for every problem; load an unchanged copy.",
         )
-    return from_document(path, document)
+    return from_document(path, read_artefact_json(path))
 
 
 def from_document(path: Path, document: Mapping[str, Any]) -> Artefact:
