@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from eng5_np.errors import UsageError
-from eng5_np.logs import configure_logging, detach_run_log
+from eng5_np.logs import configure_logging, detach_run_log, get_logger
 from eng5_np.modes.anchor_align import run_anchor_align as _anchor_align
 from eng5_np.modes.dry_run import DryRunResult
 from eng5_np.modes.dry_run import run_dry_run as _dry_run
@@ -44,6 +44,7 @@ __all__ = [
     "run_plan",
 ]
 
+log = get_logger(__name__)
 StackKey = tuple[str, str, str | None]
 _RUNNING: dict[StackKey, StackInfo] = {}
 """The local stacks this process has running (entered :class:`LocalStack` blocks), by the
@@ -169,7 +170,8 @@ class LocalStack:
     (``local_stack`` and ``await_completion`` on: the batch lives on this stack, so a run
     collects it before the block ends). The stack stops when the block ends, also on error.
     A bad ``judge`` or a missing API key raises :class:`~eng5_np.errors.UsageError` before
-    anything starts.
+    anything starts. An earlier attempt in ``settings``' run folder, whose batch lived on a
+    stack that is gone, is set aside (kept) first, as ``--local-stack`` does.
     """
 
     def __init__(self, settings: RunSettings | None = None) -> None:
@@ -182,11 +184,24 @@ class LocalStack:
     async def __aenter__(self) -> RunSettings:
         if self._session is not None:
             raise UsageError("this LocalStack is already running", advice="Make a new one.")
-        from eng5_np.cli.stack_run import local_stack_session, parse_faults, settings_judging
+        from eng5_np.cli.stack_run import (
+            local_stack_session,
+            parse_faults,
+            settings_judging,
+            start_afresh,
+        )
 
         _configure_logging(self.settings)
         parse_faults(self.settings.judge_faults)  # a bad spec fails before anything starts
-        session = local_stack_session(self.settings, judging=settings_judging(self.settings))
+        judging = settings_judging(self.settings)
+        aside = start_afresh(self.settings)
+        if aside is not None:
+            log.warning(
+                "local_stack.earlier_attempt_set_aside",
+                detail=f"{self.settings.resolved_output_dir}: an earlier attempt's batch lived "
+                f"on a local stack that is gone; kept it as {aside.name}, starting afresh",
+            )
+        session = local_stack_session(self.settings, judging=judging)
         pointed, info = await session.__aenter__()
         self._session, self._key = session, _key(pointed)
         _RUNNING[self._key] = info

@@ -113,3 +113,23 @@ async def test_anchor_align_through_the_api_judges_the_chosen_anchors(tmp_path: 
     assert {e.role for e in run.essays} == {"anchor"}
     assert run.figures.tau_b == run.document["alignment"]["kendall_tau_b"]
     assert run.metadata["stack"]["kind"] == "local"
+
+
+async def test_a_new_stack_sets_an_earlier_attempt_aside_and_starts_afresh(tmp_path: Path) -> None:
+    settings = RunSettings(
+        output_dir=tmp_path / "run", max_comparisons=10, upload_cache_dir=tmp_path / "cache"
+    )
+    async with LocalStack(settings) as on_stack:
+        first = await eng5_np.run_execute(on_stack)
+    async with LocalStack(settings) as on_stack:
+        second = await eng5_np.run_execute(on_stack)
+    assert second.artefact_path == first.artefact_path
+    assert not second.resumed
+    assert second.wire_batch_id != first.wire_batch_id
+    kept = [p.name for p in tmp_path.iterdir() if p.name.startswith("run.set-aside")]
+    assert len(kept) == 1
+    aside = document(tmp_path / kept[0] / "assessment_run.execute.json")
+    assert aside["metadata"]["wire_batch_id"] == first.wire_batch_id
+    with pytest.raises(eng5_np.UsageError, match="--republish cannot apply"):
+        async with LocalStack(settings.model_copy(update={"republish": True})):
+            pytest.fail("the stack started")

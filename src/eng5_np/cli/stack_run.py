@@ -156,6 +156,28 @@ def judge_label(judging: JudgingConfig) -> str:
     return judging.describe()
 
 
+def start_afresh(settings: RunSettings) -> Path | None:
+    """Before a run on a new local stack: refuse ``--republish``, set aside an earlier attempt.
+
+    The stack an earlier attempt in the run folder published to stopped with it, so a new
+    stack has never heard of that batch: the attempt is set aside (kept) and the run starts
+    afresh. Returns where it was kept, or None. Shared by ``--local-stack`` and the API's
+    ``LocalStack``.
+    """
+    from eng5_np.modes.common import require_output_folder, set_aside_gone_stack_attempt
+
+    if settings.republish:
+        raise UsageError(
+            "--republish cannot apply with --local-stack: the request went to a stack that "
+            "stopped with its command, and a new stack has never heard of the batch",
+            advice="Run the same command without --republish: the old attempt is set aside "
+            "and a new batch starts.",
+        )
+    run_dir = settings.resolved_output_dir
+    require_output_folder(run_dir)
+    return set_aside_gone_stack_attempt(run_dir)
+
+
 class LocalStackRun:
     """Starts the local stack for one execute run and points the settings at it."""
 
