@@ -99,6 +99,9 @@ def check_against_artefacts(tables: dict[str, pd.DataFrame], docs: dict[str, Any
         assert row["max_comparisons"] == 40
         assert row["judge_kind"] == "simulated"
         assert row["artefact_checksum"] == doc["validation"]["artefact_checksum"]
+        status = doc["validation"]["runner_status"]
+        assert bool(row["partial_data"]) is status["partial_data"] is False
+        assert same(row["service_result_missing"], status.get("service_result_missing"))
 
         essays = tables["essays"][tables["essays"]["run"] == run].set_index("essay_id")
         names = {a["anchor_id"]: a["display_name"] for a in doc["inputs"]["anchors"]}

@@ -115,6 +115,8 @@ RUNS: tuple[Column, ...] = (
     Column("max_comparisons", "int", "`--max-comparisons`, the budget"),
     Column("completion_status", "string", "the batch's status as the run saw it"),
     Column("partial_data", "bool", "true when the run stopped before the batch ended"),
+    Column("service_result_missing", "bool", "true: CJ's result never came; θ are the runner's"),
+    Column("llm_provider_mode", "string", "`mock`, `real` or `unknown` (`--llm-provider-url`)"),
     Column("comparisons", "int", "comparison callbacks collected"),
     Column("comparisons_failed", "int", "of those, failed (when stored)"),
     Column("tau_b", "float", "Kendall's τ-b, anchors' grades against their θ"),

@@ -151,6 +151,8 @@ def _run_row(artefact: Artefact, run: str) -> Row:
         "max_comparisons": options.get("max_comparisons"),
         "completion_status": status.get("completion_status"),
         "partial_data": status.get("partial_data"),
+        "service_result_missing": status.get("service_result_missing"),
+        "llm_provider_mode": (metadata.get("llm_provider_mode") or {}).get("mode"),
         "comparisons": observed.get("llm_comparisons"),
         "comparisons_failed": figures.comparisons_failed,
         "tau_b": figures.tau_b,
