@@ -103,6 +103,8 @@ RUNS: tuple[Column, ...] = (
     Column("judge", "string", "the local stack's `--judge` (`simulated` or provider:model)"),
     Column("judge_seed", "int", "the simulated judge's seed"),
     Column("judge_faults", "string", "the simulated judge's fault injection"),
+    Column("judge_profile", "string", "the simulated judge's profile (`--judge-profile`)"),
+    Column("judge_profile_sha256", "string", "SHA-256 of that profile's canonical JSON"),
     Column("llm_provider", "string", "`--llm-provider` (empty: the platform's default)"),
     Column("llm_model", "string", "`--llm-model` (empty: the platform's default)"),
     Column("judged_by", "string", "provider:model of the comparisons, `;`-separated"),

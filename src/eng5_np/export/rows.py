@@ -117,6 +117,7 @@ def _run_row(artefact: Artefact, run: str) -> Row:
     metadata = artefact.metadata
     options = artefact.options
     stack = metadata.get("stack") or {}
+    profile = stack.get("judge_profile") or {}
     status = artefact.document["validation"]["runner_status"]
     observed = status.get("observed_events") or {}
     models = (artefact.document.get("costs") or {}).get("token_counts") or []
@@ -139,6 +140,8 @@ def _run_row(artefact: Artefact, run: str) -> Row:
         "judge": options.get("judge"),
         "judge_seed": options.get("judge_seed"),
         "judge_faults": options.get("judge_faults"),
+        "judge_profile": profile.get("name"),
+        "judge_profile_sha256": profile.get("sha256"),
         "llm_provider": options.get("llm_provider"),
         "llm_model": options.get("llm_model"),
         "judged_by": ";".join(f"{m['provider']}:{m['model']}" for m in models) or None,
