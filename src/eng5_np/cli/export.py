@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from eng5_np.cli.common import fail, stderr_console
+from eng5_np.cli.help import enum_parser
 from eng5_np.errors import RunnerError
 from eng5_np.export.columns import ExportFormat
 
@@ -23,7 +24,12 @@ def export_command(
     ],
     export_format: Annotated[
         ExportFormat,
-        typer.Option("--format", case_sensitive=False, metavar="FORMAT", help="csv or parquet."),
+        typer.Option(
+            "--format",
+            parser=enum_parser(ExportFormat),
+            metavar="FORMAT",
+            help="csv or parquet.",
+        ),
     ] = ExportFormat.CSV,
 ) -> None:
     """Write tidy tables: one row per comparison, per essay and per run.
