@@ -105,6 +105,8 @@ RUNS: tuple[Column, ...] = (
     Column("judge_faults", "string", "the simulated judge's fault injection"),
     Column("judge_profile", "string", "the simulated judge's profile (`--judge-profile`)"),
     Column("judge_profile_sha256", "string", "SHA-256 of that profile's canonical JSON"),
+    Column("pairing", "string", "the local stack's pairing design (`--pairing`)"),
+    Column("target_precision", "float", "the adaptive design's stop (`--target-precision`)"),
     Column("llm_provider", "string", "`--llm-provider` (empty: the platform's default)"),
     Column("llm_model", "string", "`--llm-model` (empty: the platform's default)"),
     Column("judged_by", "string", "provider:model of the comparisons, `;`-separated"),

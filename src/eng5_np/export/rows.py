@@ -142,6 +142,8 @@ def _run_row(artefact: Artefact, run: str) -> Row:
         "judge_faults": options.get("judge_faults"),
         "judge_profile": profile.get("name"),
         "judge_profile_sha256": profile.get("sha256"),
+        "pairing": options.get("pairing"),
+        "target_precision": options.get("target_precision"),
         "llm_provider": options.get("llm_provider"),
         "llm_model": options.get("llm_model"),
         "judged_by": ";".join(f"{m['provider']}:{m['model']}" for m in models) or None,
