@@ -11,7 +11,7 @@ from eng5_np.artefact.stored_figures import (
     read_figures,
 )
 
-NOTHING = RunFigures(None, None, None, None, None, None, None, None, None)
+NOTHING = RunFigures(*[None] * 11)
 
 
 def test_every_figure_is_read_from_where_the_artefact_stores_it() -> None:
@@ -28,6 +28,7 @@ def test_every_figure_is_read_from_where_the_artefact_stores_it() -> None:
                 "scale_separation_reliability": 0.8,
                 "split_half_reliability": 0.7,
                 "position_bias": {"essay_a_win_share": 0.55},
+                "position_effect": {"estimate": 0.125, "interval": [-0.25, 0.5]},
                 "tally": {"failed": 4},
                 "essays": [
                     {"essay_id": "essay-1", "wins": 0, "infit": 1.25},
@@ -44,6 +45,8 @@ def test_every_figure_is_read_from_where_the_artefact_stores_it() -> None:
         ssr=0.8,
         split_half=0.7,
         position_bias_share=0.55,
+        position_effect=0.125,
+        position_effect_interval=(-0.25, 0.5),
         cost_usd=0.125,
         comparisons_failed=4,
     )

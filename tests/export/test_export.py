@@ -128,6 +128,9 @@ def check_against_artefacts(tables: dict[str, pd.DataFrame], docs: dict[str, Any
             assert same(essay["infit"], stored.get(str(essay_id), {}).get("infit"))
         bias = analysis.get("position_bias") or {}
         assert same(row["position_bias_share"], bias.get("essay_a_win_share"))
+        effect = analysis.get("position_effect") or {}
+        assert same(row["position_effect"], effect.get("estimate"))
+        assert same(row["position_effect_low"], (effect.get("interval") or [None])[0])
         assert same(row["comparisons_failed"], analysis.get("tally", {}).get("failed"))
 
         comparisons = tables["comparisons"][tables["comparisons"]["run"] == run]

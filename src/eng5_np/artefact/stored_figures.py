@@ -32,6 +32,11 @@ class RunFigures:
     """Split-half reliability (``validation.analysis``)."""
     position_bias_share: float | None
     """Share of successful comparisons won by the essay shown as Essay A, when stored."""
+    position_effect: float | None
+    """The judge's first-position effect δ in the Bradley–Terry model, logits, when stored
+    (``validation.analysis.position_effect.estimate``)."""
+    position_effect_interval: tuple[float, float] | None
+    """Its stored interval, low and high."""
     cost_usd: float | None
     """Total cost of the comparisons (``costs.total_usd``)."""
     comparisons_failed: int | None
@@ -82,6 +87,7 @@ def read_figures(document: Mapping[str, Any]) -> RunFigures:
     alignment = _block(document, "alignment")
     analysis = _block(document, "validation", "analysis")
     bias = _block(analysis, "position_bias")
+    effect = _block(analysis, "position_effect")
     return RunFigures(
         tau_b=_number(alignment.get("kendall_tau_b")),
         tau_b_interval=_interval(alignment.get("tau_ci95")),
@@ -90,6 +96,8 @@ def read_figures(document: Mapping[str, Any]) -> RunFigures:
         ssr=_number(analysis.get("scale_separation_reliability")),
         split_half=_number(analysis.get("split_half_reliability")),
         position_bias_share=_number(bias.get("essay_a_win_share")),
+        position_effect=_number(effect.get("estimate")),
+        position_effect_interval=_interval(effect.get("interval")),
         cost_usd=_number(_block(document, "costs").get("total_usd")),
         comparisons_failed=_integer(_block(analysis, "tally").get("failed")),
     )

@@ -131,6 +131,9 @@ RUNS: tuple[Column, ...] = (
     Column("ssr", "float", "scale separation reliability"),
     Column("split_half", "float", "split-half reliability"),
     Column("position_bias_share", "float", "share of wins by Essay A (when stored)"),
+    Column("position_effect", "float", "first-position effect δ, logits (when stored)"),
+    Column("position_effect_low", "float", "δ interval, low end"),
+    Column("position_effect_high", "float", "δ interval, high end"),
     Column("cost_usd", "float", "total cost, USD"),
 )
 

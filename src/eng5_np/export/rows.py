@@ -122,7 +122,7 @@ def _run_row(artefact: Artefact, run: str) -> Row:
     observed = status.get("observed_events") or {}
     models = (artefact.document.get("costs") or {}).get("token_counts") or []
     figures = artefact.figures
-    interval = figures.tau_b_interval
+    interval, effect = figures.tau_b_interval, figures.position_effect_interval
     return {
         "run": run,
         "artefact": str(artefact.path),
@@ -168,5 +168,8 @@ def _run_row(artefact: Artefact, run: str) -> Row:
         "ssr": figures.ssr,
         "split_half": figures.split_half,
         "position_bias_share": figures.position_bias_share,
+        "position_effect": figures.position_effect,
+        "position_effect_low": effect[0] if effect else None,
+        "position_effect_high": effect[1] if effect else None,
         "cost_usd": figures.cost_usd,
     }
