@@ -100,6 +100,7 @@ def check_against_artefacts(tables: dict[str, pd.DataFrame], docs: dict[str, Any
         assert row["judge_kind"] == "simulated"
         assert row["judge_profile"] == doc["metadata"]["stack"]["judge_profile"]["name"]
         assert row["pairing"] == doc["metadata"]["options"]["pairing"] == "platform"
+        assert row["judge_mode"] == doc["metadata"]["options"]["judge_mode"] == "live"
         assert row["artefact_checksum"] == doc["validation"]["artefact_checksum"]
         status = doc["validation"]["runner_status"]
         assert bool(row["partial_data"]) is status["partial_data"] is False

@@ -101,6 +101,7 @@ RUNS: tuple[Column, ...] = (
     Column("stack", "string", "`local`, `external` or `none`"),
     Column("judge_kind", "string", "`simulated`, `llm` or `none`"),
     Column("judge", "string", "the local stack's `--judge` (`simulated` or provider:model)"),
+    Column("judge_mode", "string", "a real judge's `--judge-mode`: `live` or `batch`"),
     Column("judge_seed", "int", "the simulated judge's seed"),
     Column("judge_faults", "string", "the simulated judge's fault injection"),
     Column("judge_profile", "string", "the simulated judge's profile (`--judge-profile`)"),

@@ -138,6 +138,7 @@ def _run_row(artefact: Artefact, run: str) -> Row:
         "stack": stack.get("kind"),
         "judge_kind": stack.get("judge"),
         "judge": options.get("judge"),
+        "judge_mode": options.get("judge_mode"),
         "judge_seed": options.get("judge_seed"),
         "judge_faults": options.get("judge_faults"),
         "judge_profile": profile.get("name"),
