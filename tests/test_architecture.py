@@ -110,3 +110,25 @@ def test_only_analysis_computes_statistics() -> None:
                         if alias.name in forbidden
                     ]
     assert offenders == []
+
+
+def test_the_public_api_loads_no_stack_module_until_a_stack_starts() -> None:
+    """``import eng5_np`` and every public name resolve without the local stack."""
+    code = (
+        "import sys, eng5_np; "
+        "missing = [n for n in eng5_np.__all__ if n != '__version__' "
+        "and not getattr(eng5_np, n).__doc__]; "
+        "print(missing, sorted(m for m in sys.modules if m.startswith('eng5_np.localstack')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[] []"
+
+
+def test_import_eng5_np_alone_loads_only_the_package() -> None:
+    code = "import sys, eng5_np; print(sorted(m for m in sys.modules if m.startswith('eng5_np')))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "['eng5_np']"

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from doc_commands import (
     COMMAND_TIMEOUT_S,
@@ -115,8 +116,13 @@ SWEEP = (
 COMPARE = (
     "eng5-runner compare eng5_runs/repeats-01 eng5_runs/sweep-01 --output-dir eng5_runs/compare-01"
 )
+EXPORT = (
+    "eng5-runner export eng5_runs/repeats-01 eng5_runs/sweep-01 --format parquet "
+    "--output-dir eng5_runs/tables-01"
+)
 RUN_HERE = frozenset(
     {
+        EXPORT,
         ASSIGNMENT_SETUP,
         ANCHORS_REGISTER,
         ANCHORS_LIST,
@@ -602,6 +608,17 @@ def test_experiments_repeats_sweep_then_compare(tmp_path: Path) -> None:
     for row in ("| 1 | repeats-01 |", "| 2 | prompt-strict |", "| 3 | prompt-kind |"):
         assert row in markdown
     assert (tmp_path / "eng5_runs/compare-01/compare.html").is_file()
+    ran = run_documented(EXPORT, tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[0] == "exported 5 run(s):"  # 3 repeats + 2 cells × 1
+    runs = pq.read_table(tmp_path / "eng5_runs/tables-01/runs.parquet").to_pylist()
+    assert [r["run"] for r in runs] == [
+        "repeats-01/rep-01",
+        "repeats-01/rep-02",
+        "repeats-01/rep-03",
+        "sweep-01/prompt-strict/rep-01",
+        "sweep-01/prompt-kind/rep-01",
+    ]
 
 
 FAKE_KEY = "sk-ant-docs-test-not-a-key"

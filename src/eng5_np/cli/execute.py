@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from eng5_np.cli.common import LOCAL_STACK_NO_RESUME, fail, run_async, stderr_console
-from eng5_np.errors import CollectionTimeout, RunnerError, UsageError
+from eng5_np.errors import CollectionTimeout, RunnerError
 from eng5_np.settings import LogFormat, RunMode, RunSettings
 
 
@@ -118,20 +118,12 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
 
 
 def _set_aside_gone_stack_attempt(settings: RunSettings) -> None:
-    """A ``--local-stack`` run never resumes: the stack an earlier attempt published to is
-    gone, so that attempt is set aside (kept) and this run starts afresh, said in one line."""
-    from eng5_np.modes.common import require_output_folder, set_aside_gone_stack_attempt
+    """A ``--local-stack`` run never resumes (:func:`eng5_np.cli.stack_run.start_afresh`);
+    an earlier attempt set aside is said in one line."""
+    from eng5_np.cli.stack_run import start_afresh
 
-    if settings.republish:
-        raise UsageError(
-            "--republish cannot apply with --local-stack: the request went to a stack that "
-            "stopped with its command, and a new stack has never heard of the batch",
-            advice="Run the same command without --republish: the old attempt is set aside "
-            "and a new batch starts.",
-        )
     run_dir = settings.resolved_output_dir
-    require_output_folder(run_dir)
-    aside = set_aside_gone_stack_attempt(run_dir)
+    aside = start_afresh(settings)
     if aside is not None:
         stderr_console().print(
             f"{run_dir}: an earlier attempt's batch lived on a local stack that is gone; "

@@ -18,6 +18,7 @@ from eng5_np.cli.admin import anchors_app, assignment_app
 from eng5_np.cli.common import build_settings, fail, run_async
 from eng5_np.cli.execute import execute_with_progress
 from eng5_np.cli.experiments import compare_command, run_repeats_command, sweep_command
+from eng5_np.cli.export import export_command
 from eng5_np.cli.help import FLAG, HelpCommand, HelpGroup, choices, enum_parser
 from eng5_np.cli.stack import stack_app
 from eng5_np.contracts.enums import (
@@ -556,6 +557,7 @@ app.add_typer(assignment_app, name="assignment")
 app.add_typer(anchors_app, name="anchors")
 app.command("compare", cls=HelpCommand)(compare_command)
 app.command("sweep", cls=HelpCommand)(sweep_command)
+app.command("export", cls=HelpCommand)(export_command)
 
 
 app.command("verify", cls=HelpCommand)(verify_command)

@@ -2,7 +2,8 @@
 options parsed before anything starts, the stack's addresses and admin token put into the
 run's settings, an assignment rehearsal prepared, and the real judge's progress shown.
 Everything from :mod:`eng5_np.localstack` is imported lazily, so the runner core and the other
-commands never load it.
+commands never load it. The public API's :class:`eng5_np.LocalStack` starts the stack through
+:func:`local_stack_session` too.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,6 +156,28 @@ def judge_label(judging: JudgingConfig) -> str:
     return judging.describe()
 
 
+def start_afresh(settings: RunSettings) -> Path | None:
+    """Before a run on a new local stack: refuse ``--republish``, set aside an earlier attempt.
+
+    The stack an earlier attempt in the run folder published to stopped with it, so a new
+    stack has never heard of that batch: the attempt is set aside (kept) and the run starts
+    afresh. Returns where it was kept, or None. Shared by ``--local-stack`` and the API's
+    ``LocalStack``.
+    """
+    from eng5_np.modes.common import require_output_folder, set_aside_gone_stack_attempt
+
+    if settings.republish:
+        raise UsageError(
+            "--republish cannot apply with --local-stack: the request went to a stack that "
+            "stopped with its command, and a new stack has never heard of the batch",
+            advice="Run the same command without --republish: the old attempt is set aside "
+            "and a new batch starts.",
+        )
+    run_dir = settings.resolved_output_dir
+    require_output_folder(run_dir)
+    return set_aside_gone_stack_attempt(run_dir)
+
+
 class LocalStackRun:
     """Starts the local stack for one execute run and points the settings at it."""
 
@@ -255,20 +278,22 @@ class LocalStackRun:
         )
 
 
-async def with_local_stack(
+@contextlib.asynccontextmanager
+async def local_stack_session(
     settings: RunSettings,
-    body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
     on_started: Callable[[tuple[int, ...]], None] | None = None,
     *,
     judging: JudgingConfig | None = None,
     on_judge_status: Callable[[str], None] | None = None,
-) -> Any:
-    """Start the stack, run ``body`` against it, and always stop it afterwards.
+) -> AsyncIterator[tuple[RunSettings, StackInfo]]:
+    """The stack started, as ``(settings pointed at it, its metadata.stack)``; always stopped.
 
     With ``--assignment-id`` the stack's (empty) CJ service first gets the assignment set up
     and the dataset's anchors registered through the same admin client as ``eng5-runner
     assignment setup`` / ``anchors register``, so one command rehearses an assignment run.
-    With a real judge, ``on_judge_status`` gets its progress line every few seconds.
+    With a real judge, ``on_judge_status`` gets its progress line every few seconds. Shared
+    by ``--local-stack`` (:func:`with_local_stack`) and the public API's ``LocalStack``, so a
+    run made either way is labelled the same.
     """
     from eng5_np.modes.admin_actions import prepare_assignment
 
@@ -283,7 +308,7 @@ async def with_local_stack(
             pointed = run.point_settings()
             if pointed.assignment_id is not None:
                 await prepare_assignment(pointed)
-            return await body(pointed, run.info())
+            yield pointed, run.info()
         finally:
             if monitor is not None:
                 monitor.cancel()
@@ -292,6 +317,22 @@ async def with_local_stack(
             final = run.judge_status()
             if final is not None and on_judge_status is not None:
                 on_judge_status(final)
+
+
+async def with_local_stack(
+    settings: RunSettings,
+    body: Callable[[RunSettings, StackInfo], Awaitable[Any]],
+    on_started: Callable[[tuple[int, ...]], None] | None = None,
+    *,
+    judging: JudgingConfig | None = None,
+    on_judge_status: Callable[[str], None] | None = None,
+) -> Any:
+    """Start the stack, run ``body`` against it, and always stop it afterwards
+    (:func:`local_stack_session`)."""
+    async with local_stack_session(
+        settings, on_started, judging=judging, on_judge_status=on_judge_status
+    ) as (pointed, info):
+        return await body(pointed, info)
 
 
 async def _report_judge(run: LocalStackRun, show: Callable[[str], None]) -> None:
