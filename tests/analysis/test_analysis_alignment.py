@@ -9,8 +9,8 @@ import pytest
 
 from eng5_np.analysis import (
     AnchorInversion,
-    BootstrapSettings,
     ComparisonOutcome,
+    IntervalSettings,
     JudgedComparison,
     analyse_alignment,
     anchor_alignment,
@@ -98,7 +98,7 @@ def test_anchors_never_winning_lists_compared_anchors_without_a_win() -> None:
 
 # --- analyse_alignment: the whole analysis from judged comparisons -------------------------
 
-FAST = BootstrapSettings(replicates=200, seed=3)
+FAST = IntervalSettings(draws=1000, seed=3)
 
 
 def _judged(wins: dict[tuple[str, str], tuple[int, int]]) -> list[JudgedComparison]:

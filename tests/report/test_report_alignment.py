@@ -5,19 +5,20 @@ an anchor-align run may have no students."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from eng5_np.analysis import BootstrapSettings
+from eng5_np.analysis import IntervalSettings
 from eng5_np.artefact.alignment import alignment_block
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.report.render import render_reports
 
 ArtefactFactory = Callable[..., dict[str, Any]]
 
-FAST = BootstrapSettings(replicates=100, seed=1)
+FAST = IntervalSettings(draws=1000, seed=1)
 ANCHORS = {"g_a": "A", "g_b": "B", "g_c": "C+", "g_e": "E-"}
 # b beats a 3:1 (one inversion); every other pair follows the grades 3:1; e never wins a.
 ORDER = ["g_a", "g_b", "g_c", "g_e"]
@@ -59,17 +60,23 @@ def test_the_block_is_schema_valid_and_has_the_documented_shape(artefact: dict[s
         "never_won",
         "adjacent_gaps",
         "reasons",
+        "order_probabilities",
     }
     assert [a["essay_id"] for a in block["anchors"]] == ["g_a", "g_b", "g_c", "g_e"]
     assert block["kendall_tau_b"] == pytest.approx(4 / 6, abs=1e-6)
     low, high = block["tau_ci95"]
     assert low <= block["kendall_tau_b"] <= high
-    assert block["bootstrap"]["replicates"] == 100
+    assert block["bootstrap"]["replicates"] == 1000
     assert block["bootstrap"]["seed"] == 1
     (inversion,) = block["inversions"]
     assert (inversion["higher_grade_id"], inversion["lower_grade_id"]) == ("g_a", "g_b")
     assert [d["winner_id"] for d in inversion["direct"]] == ["g_a", "g_b", "g_b", "g_b"]
     assert inversion["direct"][1]["justification"] == "g_b argues better."
+    # g_b beat g_a 3 of 4 times, so the grades' order (g_a above g_b) is the less likely one.
+    assert 0.0 < inversion["p_expert_order"] < 0.5
+    pairs = {(p["higher_grade_id"], p["lower_grade_id"]) for p in block["order_probabilities"]}
+    assert len(pairs) == 6  # four anchors of four grades: every pair once
+    assert ("g_a", "g_b") in pairs
 
 
 def test_no_block_without_a_compared_anchor(build_artefact: ArtefactFactory) -> None:
@@ -88,6 +95,7 @@ def test_the_report_of_an_anchor_align_run_starts_with_the_alignment(
     assert markdown.index("## Anchor alignment") < markdown.index("## Run")
     assert page.index("<h2>Anchor alignment</h2>") < page.index("<h2>Run</h2>")
     assert "Inversion: g_a (A) below g_b (B)" in markdown
+    assert re.search(r"g_b above g_a: P = 0\.\d\d", markdown)
     assert "g_b argues better." in page
 
 

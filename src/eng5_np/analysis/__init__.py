@@ -6,8 +6,9 @@
 - ``reliability``: scale separation and split-half reliability, infit and misfits;
 - ``reliability_figures``: both reliability figures of one fit, with the reasons against them;
 - ``bias``: position bias;
-- ``alignment``, ``alignment_bootstrap``, ``kendall``: anchors' grades against their θ,
-  Kendall's τ-b and its bootstrap interval;
+- ``alignment``, ``tau_interval``, ``kendall``: anchors' grades against their θ, Kendall's
+  τ-b, its interval and the probability that each anchor pair is in order;
+- ``bt_batch``: many Bradley–Terry fits and τ-b values at once (simulation, benchmarks);
 - ``projection``: the runner's own grade projection from the anchors.
 """
 
@@ -26,7 +27,6 @@ from eng5_np.analysis.alignment import (
     anchor_alignment,
     anchors_never_winning,
 )
-from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, TauInterval
 from eng5_np.analysis.bias import PositionBias, position_bias
 from eng5_np.analysis.bradley_terry import DEFAULT_PRIOR_SD, BTFit, fit_bradley_terry
 from eng5_np.analysis.comparisons import (
@@ -54,6 +54,13 @@ from eng5_np.analysis.reliability_figures import (
     reliability_figures,
     separation_reason,
 )
+from eng5_np.analysis.tau_interval import (
+    IntervalSettings,
+    OrderProbability,
+    TauBInterval,
+    order_probabilities,
+    tau_b_interval,
+)
 
 __all__ = [
     "DEFAULT_PRIOR_SD",
@@ -64,16 +71,17 @@ __all__ = [
     "AnchorInversion",
     "AnchorStanding",
     "BTFit",
-    "BootstrapSettings",
     "ComparisonOutcome",
     "DirectComparison",
     "GradeGap",
     "GradeModel",
     "GradeProjection",
+    "IntervalSettings",
     "JudgedComparison",
+    "OrderProbability",
     "PositionBias",
     "ReliabilityFigures",
-    "TauInterval",
+    "TauBInterval",
     "analyse_alignment",
     "anchor_alignment",
     "anchors_never_winning",
@@ -84,11 +92,13 @@ __all__ = [
     "flag_misfits",
     "infit",
     "kendall_tau_b",
+    "order_probabilities",
     "position_bias",
     "project_grades",
     "reliability_figures",
     "scale_separation_reliability",
     "separation_reason",
     "split_half_reliability",
+    "tau_b_interval",
     "win_counts",
 ]

@@ -9,8 +9,9 @@ the comparisons themselves: the runner's own Bradley–Terry fit of every succes
   :mod:`~eng5_np.analysis.kendall`), with a bootstrap interval over comparisons
   (:mod:`~eng5_np.analysis.alignment_bootstrap`);
 - every inversion — two anchors of different grades whose θ order contradicts the grades —
-  with the θ gap (θ of the lower-graded minus θ of the higher-graded, > 0) and the successful
-  comparisons between exactly those two anchors;
+  with the θ gap (θ of the lower-graded minus θ of the higher-graded, > 0), that pair's
+  probability of being in the grades' order (< 0.5) and the successful comparisons between
+  exactly those two anchors;
 - per anchor wins, comparisons and win rate, and the anchors that took part but never won;
 - the θ gap between adjacent grades present: mean θ of the upper grade's anchors minus mean θ
   of the lower grade's (negative when the two grades are inverted on average).
@@ -30,10 +31,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 
-from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, bootstrap_tau_interval
 from eng5_np.analysis.bradley_terry import BTFit, fit_bradley_terry
 from eng5_np.analysis.comparisons import ComparisonOutcome, comparison_counts, win_counts
 from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
+from eng5_np.analysis.tau_interval import (
+    IntervalSettings,
+    OrderProbability,
+    order_probabilities,
+    tau_b_interval,
+)
 from eng5_np.reference.grades import GradeScale
 
 
@@ -164,6 +170,8 @@ class AlignedInversion:
     """θ(lower-graded) − θ(higher-graded), > 0."""
     direct: tuple[DirectComparison, ...]
     """Successful comparisons between the two, in sequence order."""
+    p_expert_order: float | None = None
+    """P(the higher-graded anchor is above the other) under the fit's posterior (< 0.5)."""
 
 
 @dataclass(frozen=True)
@@ -184,19 +192,21 @@ class AlignmentAnalysis:
     """Highest grade first; within a grade, highest θ first."""
     kendall_tau_b: float | None
     tau_ci95: tuple[float, float] | None
-    bootstrap: BootstrapSettings
+    interval_settings: IntervalSettings
     inversions: tuple[AlignedInversion, ...]
     never_won: tuple[str, ...]
     adjacent_gaps: tuple[GradeGap, ...]
     reasons: tuple[str, ...]
     """Why a figure is None or empty, and notes on the interval."""
+    order_probabilities: tuple[OrderProbability, ...] = ()
+    """Every pair of placed anchors with different grades: P(in the grades' order)."""
 
 
 def analyse_alignment(
     comparisons: Sequence[JudgedComparison],
     anchor_grades: Mapping[str, str],
     scale: GradeScale,
-    bootstrap: BootstrapSettings | None = None,
+    settings: IntervalSettings | None = None,
 ) -> AlignmentAnalysis:
     """Anchor alignment from the successful comparisons of a run (module docstring).
 
@@ -204,7 +214,7 @@ def analyse_alignment(
     ``ValueError`` (callers filter and report such anchors). Non-anchor essays in the
     comparisons shape the fit but are not reported.
     """
-    spec = bootstrap or BootstrapSettings()
+    spec = settings or IntervalSettings()
     grades = {anchor: scale.normalise(grade) for anchor, grade in anchor_grades.items()}
     position = {anchor: scale.position(grade) for anchor, grade in grades.items()}
     outcomes = [c.outcome for c in comparisons]
@@ -227,19 +237,23 @@ def analyse_alignment(
         )
         placed = []
 
-    tau, interval = _tau_with_interval(
-        outcomes, {a: position[a] for a in placed}, theta, spec, reasons
+    placed_positions = {a: position[a] for a in placed}
+    tau, interval = _tau_with_interval(outcomes, placed_positions, fit, spec, reasons)
+    probabilities = (
+        order_probabilities(outcomes, placed_positions, fit) if fit is not None and placed else ()
     )
+    in_order = {(p.higher_grade_id, p.lower_grade_id): p.probability for p in probabilities}
     return AlignmentAnalysis(
         grade_scale=scale.name.value,
         anchors=standings,
         kendall_tau_b=tau,
         tau_ci95=interval,
-        bootstrap=spec,
-        inversions=_inversions(comparisons, placed, grades, position, theta),
+        interval_settings=spec,
+        inversions=_inversions(comparisons, placed, grades, position, theta, in_order),
         never_won=tuple(s.essay_id for s in standings if s.comparisons and not s.wins),
         adjacent_gaps=_adjacent_gaps(placed, grades, position, theta),
         reasons=tuple(reasons),
+        order_probabilities=probabilities,
     )
 
 
@@ -294,28 +308,20 @@ def _standings(
 def _tau_with_interval(
     outcomes: Sequence[ComparisonOutcome],
     positions: Mapping[str, int],
-    theta: Mapping[str, float],
-    spec: BootstrapSettings,
+    fit: BTFit | None,
+    spec: IntervalSettings,
     reasons: list[str],
 ) -> tuple[float | None, tuple[float, float] | None]:
-    if len(positions) < 2 or len(set(positions.values())) < 2:
-        reasons.append(
-            "Kendall's τ-b needs at least two anchors of different grades with a θ "
-            f"({len(positions)} placed, {len(set(positions.values()))} distinct grade(s))"
-        )
-        return None, None
-    anchors = sorted(positions)
-    tau = kendall_tau_b(
-        [positions[a] for a in anchors], [theta[a] for a in anchors], tie_tolerance=THETA_TIE
+    result = tau_b_interval(
+        outcomes,
+        positions,
+        fit=fit,
+        draws=spec.draws,
+        seed=spec.seed,
+        confidence=spec.confidence,
     )
-    if tau is None:
-        reasons.append("Kendall's τ-b is undefined: every anchor has the same θ")
-        return None, None
-    interval = bootstrap_tau_interval(outcomes, positions, tau, spec)
-    reasons.extend(interval.notes)
-    if interval.low is None or interval.high is None:
-        return tau, None
-    return tau, (interval.low, interval.high)
+    reasons.extend(result.reasons)
+    return result.estimate, result.interval
 
 
 def _inversions(
@@ -324,6 +330,7 @@ def _inversions(
     grades: Mapping[str, str],
     position: Mapping[str, int],
     theta: Mapping[str, float],
+    in_order: Mapping[tuple[str, str], float],
 ) -> tuple[AlignedInversion, ...]:
     found: list[AlignedInversion] = []
     for first, second in combinations(placed, 2):
@@ -346,6 +353,7 @@ def _inversions(
                 lower_grade=grades[lower],
                 theta_gap=theta[lower] - theta[higher],
                 direct=direct,
+                p_expert_order=in_order.get((higher, lower)),
             )
         )
     # Reading order of the anchor table: by the higher grade, then the lower, highest first.

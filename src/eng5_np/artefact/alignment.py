@@ -17,12 +17,12 @@ from typing import Any
 
 from eng5_np.analysis import (
     AlignmentAnalysis,
-    BootstrapSettings,
     ComparisonOutcome,
+    IntervalSettings,
     JudgedComparison,
     analyse_alignment,
 )
-from eng5_np.analysis.alignment_bootstrap import METHOD
+from eng5_np.analysis.tau_interval import METHOD
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.reference.grades import get_scale
 
@@ -74,7 +74,7 @@ def artefact_anchor_grades(document: Mapping[str, Any]) -> dict[str, str]:
 
 
 def alignment_block(
-    document: Mapping[str, Any], bootstrap: BootstrapSettings | None = None
+    document: Mapping[str, Any], settings: IntervalSettings | None = None
 ) -> dict[str, Any] | None:
     """The ``alignment`` block, or None when no anchor took part in a successful comparison."""
     scale = get_scale(document["metadata"]["grade_scale"])
@@ -84,7 +84,7 @@ def alignment_block(
     on_scale = {a: g for a, g in grades.items() if scale.contains(g)}
     if not compared & set(on_scale):
         return None
-    analysis = analyse_alignment(judged, on_scale, scale, bootstrap)
+    analysis = analyse_alignment(judged, on_scale, scale, settings)
     off_scale = sorted(set(grades) - set(on_scale))
     extra = (
         [f"anchors with a grade off {scale.name.value} left out: {', '.join(off_scale)}"]
@@ -98,7 +98,7 @@ def block_from_analysis(
     analysis: AlignmentAnalysis, extra_reasons: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The analysis in the artefact schema's shape (optional keys omitted, never null)."""
-    spec = analysis.bootstrap
+    spec = analysis.interval_settings
     interval = analysis.tau_ci95
     return {
         "grade_scale": analysis.grade_scale,
@@ -119,7 +119,7 @@ def block_from_analysis(
         "tau_ci95": None if interval is None else [_round(interval[0]), _round(interval[1])],
         "bootstrap": {
             "method": METHOD,
-            "replicates": spec.replicates,
+            "replicates": spec.draws,
             "seed": spec.seed,
             "confidence": spec.confidence,
         },
@@ -135,8 +135,19 @@ def block_from_analysis(
                     _direct(d.sequence, d.winner_id, d.justification, d.confidence)
                     for d in i.direct
                 ],
+                **(
+                    {} if i.p_expert_order is None else {"p_expert_order": _round(i.p_expert_order)}
+                ),
             }
             for i in analysis.inversions
+        ],
+        "order_probabilities": [
+            {
+                "higher_grade_id": p.higher_grade_id,
+                "lower_grade_id": p.lower_grade_id,
+                "p_expert_order": _round(p.probability),
+            }
+            for p in analysis.order_probabilities
         ],
         "never_won": list(analysis.never_won),
         "adjacent_gaps": [

@@ -129,6 +129,12 @@ def _inversion(inversion: Mapping[str, Any], name: Callable[[str], str]) -> Inve
         f"{name(inversion['lower_grade_id'])} ({inversion['lower_grade']}): "
         f"θ gap {inversion['theta_gap']:.3f}"
     )
+    if inversion.get("p_expert_order") is not None:
+        # The inversion's own evidence: how likely the judge really puts these two this way.
+        title += (
+            f"; {name(inversion['lower_grade_id'])} above "
+            f"{name(inversion['higher_grade_id'])}: P = {1.0 - inversion['p_expert_order']:.2f}"
+        )
     direct = inversion["direct"]
     if not direct:
         return InversionView(f"{title} — they were never compared directly", None)
