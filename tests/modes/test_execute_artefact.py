@@ -178,6 +178,9 @@ def test_the_analysis_uses_one_fit_for_theta_se_and_ssr(tmp_path: Path) -> None:
         document["bt_summary"]
     )
     assert block["fit_method"].startswith("map-newton")
+    # Four comparisons cannot inform the first-position effect: it says so, δ = 0.
+    assert block["position_effect"]["estimate"] is None
+    assert "needs 20" in block["position_effect"]["reason"]
     # The service's θ stays as it was sent, beside the runner's.
     assert [e["theta"] for e in document["bt_summary"]] == [0.0, -1.0, -2.0]
 

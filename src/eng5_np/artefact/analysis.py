@@ -11,11 +11,14 @@ reason. The steps, in order:
 3. ``bt_summary`` (the service's θ and rank beside the runner's θ and SE of that fit; when
    the service's result never came, the runner's fit alone);
 4. ``grade_projections``;
-5. scale separation and split-half reliability from the same fit.
+5. scale separation and split-half reliability from the same fit;
+6. the judge's first-position effect δ inside the Bradley–Terry model
+   (:func:`eng5_np.analysis.position_effect.position_effect`).
 
 The ``validation.analysis`` block: ``scale_separation_reliability`` and ``split_half_reliability``
 (number or null), ``reasons`` (why a figure is null or its gate must warn), ``errors`` (steps
-that failed), ``separated`` (essay ids), ``fit_method``, ``prior_sd``, ``components``.
+that failed), ``separated`` (essay ids), ``fit_method``, ``prior_sd``, ``components``,
+``position_effect`` (:func:`position_effect_block`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from eng5_np.analysis import BTFit, fit_bradley_terry
+from eng5_np.analysis.position_effect import PositionEffect, position_effect
 from eng5_np.analysis.reliability import scale_separation_reliability
 from eng5_np.analysis.reliability_figures import ReliabilityFigures, reliability_figures
 from eng5_np.artefact.essays import EssayDirectory
@@ -88,12 +92,14 @@ def analyse_run(
     fit = _guarded("Bradley–Terry fit", errors, lambda: fit_bradley_terry(outcomes))
     if fit is None:
         return RunAnalysis(block=no_analysis("the Bradley–Terry fit failed", errors))
+    effect = _guarded("position effect", errors, lambda: position_effect(outcomes))
+    effect_fields = {} if effect is None else {"position_effect": position_effect_block(effect)}
     if result is None and result_never_came is None:
         block = no_analysis(
             "the CJ service sent no result, so there is no bt_summary to report figures for",
             errors,
         )
-        return RunAnalysis(block={**block, **_fit_fields(fit)})
+        return RunAnalysis(block={**block, **_fit_fields(fit), **effect_fields})
 
     summary = _guarded(
         "bt_summary",
@@ -109,7 +115,7 @@ def analyse_run(
     )
     if summary is None:
         block = no_analysis("bt_summary could not be built", errors)
-        return RunAnalysis(block={**block, **_fit_fields(fit)})
+        return RunAnalysis(block={**block, **_fit_fields(fit), **effect_fields})
     projections = _guarded(
         "grade_projections",
         errors,
@@ -127,8 +133,29 @@ def analyse_run(
         "reasons": list(figures.reasons),
         "errors": errors,
         **_fit_fields(fit),
+        **effect_fields,
     }
     return RunAnalysis(summary, projections or [], block)
+
+
+def position_effect_block(effect: PositionEffect) -> dict[str, Any]:
+    """δ for ``validation.analysis.position_effect``: estimate, SE and 95 % interval (null
+    when not estimated, with the reason), comparisons and first-position wins."""
+    interval = effect.interval
+    block: dict[str, Any] = {
+        "estimate": _rounded(effect.estimate),
+        "standard_error": _rounded(effect.standard_error),
+        "interval": None if interval is None else [_rounded(interval[0]), _rounded(interval[1])],
+        "comparisons": effect.comparisons,
+        "first_position_wins": effect.first_position_wins,
+    }
+    if effect.reason is not None:
+        block["reason"] = effect.reason
+    return block
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 def ssr_from_bt_summary(bt_summary: Sequence[Mapping[str, Any]]) -> float | None:
