@@ -16,11 +16,17 @@ misses interior values (0.885–0.93) and often puts its lower bound exactly at 
 ``0.944 [0.94, 1.00]`` of issue 16). The union holds whichever of the two is right, always
 contains τ̂, and puts a bound at τ̂ only when 95 % of the posterior gives τ̂ itself.
 
-Measured (``python benchmarks/bench_coverage.py``: 9 anchors, 0.75 or 1.5 logits between
-adjacent grades, 10 or 20 comparisons per anchor on a random design, the grades' order or two
-pairs swapped, a logistic judge, 400 datasets per scenario): see ``benchmarks/README.md`` for
-the printed table — the hybrid interval covered the true τ-b in ≥ 0.93 of datasets in every one
-of the 12 scenarios; the nonparametric bootstrap over comparisons the runner used before did not.
+Measured (``nice -n 10 python benchmarks/bench_coverage.py``, seed 16: 9 anchors, 0.75 or 1.5
+logits between adjacent grades, 10 or 20 comparisons per anchor on a random design, the grades'
+order or two pairs swapped, a logistic judge, 400 datasets per scenario; the printed table is in
+``benchmarks/README.md``): the hybrid interval covered the true τ-b in 0.943–1.000 of datasets
+over the 12 scenarios (mean width 0.459) and never put a bound at an interior τ̂; the percentile
+interval 0.045–1.000, the basic 0.905–1.000, and the basic bootstrap over comparisons that the
+runner used before 0.810–0.970. The basic interval at the 0.005/0.995 quantiles also covers
+(0.965–1.000, mean width 0.343) but puts a bound at τ̂ in up to 1 % of datasets, and its level
+was picked by looking at the grid. The hybrid interval is widest where the judge follows the
+grades (up to 0.598): read a lower bound well below τ̂ as "these data cannot exclude a few
+more swaps", not as evidence of them.
 
 Cost: one covariance of the fit plus ``draws`` τ-b evaluations of the anchors (vectorised):
 milliseconds for a run's anchors.
