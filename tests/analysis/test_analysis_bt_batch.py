@@ -15,7 +15,7 @@ from scipy.stats import kendalltau
 
 from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry
 from eng5_np.analysis.bt_batch import fit_many, fit_many_with_position, tau_b_many
-from eng5_np.analysis.position_effect import MIN_COMPARISONS, position_effect
+from eng5_np.analysis.position_effect import MIN_COMPARISONS, fit_net_of_position
 
 SIZE = 8
 SD = 3.0
@@ -73,10 +73,12 @@ def test_delta_matches_an_independent_penalised_logistic_regression() -> None:
         )
 
     reference = minimize(negative_log_posterior, np.zeros(SIZE + 1), method="BFGS", tol=1e-10).x
-    effect = position_effect(outcomes)
+    fit, effect = fit_net_of_position(outcomes)
 
     assert effect.estimate == pytest.approx(reference[SIZE], abs=1e-4)
-    assert [effect.theta[f"e{i}"] for i in range(SIZE)] == pytest.approx(reference[:SIZE], abs=1e-4)
+    assert fit.position_effect == effect.estimate
+    assert "θ net of it" in fit.method_description
+    assert [fit.theta[f"e{i}"] for i in range(SIZE)] == pytest.approx(reference[:SIZE], abs=1e-4)
     assert effect.interval is not None
     low, high = effect.interval
     assert low < 0.6 < high  # the simulated judge's δ
@@ -85,21 +87,19 @@ def test_delta_matches_an_independent_penalised_logistic_regression() -> None:
 
 def test_delta_is_not_estimated_from_too_little_data_and_theta_falls_back() -> None:
     _, outcomes = _comparisons(np.random.default_rng(2), MIN_COMPARISONS - 1)
-    effect = position_effect(outcomes)
+    fit, effect = fit_net_of_position(outcomes)
     plain = fit_bradley_terry(outcomes)
 
     assert (effect.estimate, effect.interval) == (None, None)
     assert effect.reason is not None
     assert "δ = 0" in effect.reason
     for essay, theta in plain.theta.items():
-        assert effect.theta[essay] == pytest.approx(theta, abs=1e-6)
-        assert effect.standard_error_theta[essay] == pytest.approx(
-            plain.standard_error[essay], rel=1e-6
-        )
+        assert fit.theta[essay] == pytest.approx(theta, abs=1e-6)
+        assert fit.standard_error[essay] == pytest.approx(plain.standard_error[essay], rel=1e-6)
 
     always_first = [ComparisonOutcome(o.winner_id, o.loser_id, o.winner_id, o.loser_id)
                     for o in _comparisons(np.random.default_rng(3), 40)[1]]  # fmt: skip
-    assert "won every" in (position_effect(always_first).reason or "")
+    assert "won every" in (fit_net_of_position(always_first)[1].reason or "")
 
 
 def test_batched_tau_matches_scipy() -> None:

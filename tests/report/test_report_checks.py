@@ -292,6 +292,6 @@ def test_the_stored_position_effect_is_shown_beside_the_a_win_share(
     rows = dict(_check_rows(compute_checks(document)))
 
     assert rows["first-position effect δ in the model (logits; 0 = none)"] == (
-        "0.412 [0.104, 0.720] (95% interval)"
+        "0.412 [0.104, 0.720] (95% interval; θ reported net of it)"
     )
     assert 'position bias (share of "Essay A" wins; 0.5 = none)' in rows

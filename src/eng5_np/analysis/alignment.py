@@ -3,7 +3,8 @@
 Two entry points. :func:`anchor_alignment` compares a given θ with the grades (the report's
 check of a refit). :func:`analyse_alignment` is the whole analysis of issue 10 / SPEC §12 from
 the comparisons themselves: the runner's own Bradley–Terry fit of every successful comparison
-(students included, so the anchors sit on the scale of the whole run), then
+(students included, so the anchors sit on the scale of the whole run; θ net of the judge's
+first-position effect where the data inform it, :mod:`~eng5_np.analysis.position_effect`), then
 
 - Kendall's τ-b between grade position and θ over the anchors with a θ (ties: see
   :mod:`~eng5_np.analysis.kendall`), with a bootstrap interval over comparisons
@@ -31,9 +32,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 
-from eng5_np.analysis.bradley_terry import BTFit, fit_bradley_terry
+from eng5_np.analysis.bradley_terry import BTFit
 from eng5_np.analysis.comparisons import ComparisonOutcome, comparison_counts, win_counts
 from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
+from eng5_np.analysis.position_effect import fit_net_of_position
 from eng5_np.analysis.tau_interval import (
     IntervalSettings,
     OrderProbability,
@@ -262,7 +264,7 @@ def _fit(outcomes: Sequence[ComparisonOutcome], reasons: list[str]) -> BTFit | N
         reasons.append("no successful comparison: nothing to fit, no θ")
         return None
     try:
-        return fit_bradley_terry(outcomes)
+        return fit_net_of_position(outcomes)[0]
     except (ValueError, RuntimeError) as error:
         reasons.append(f"the Bradley–Terry fit failed ({error}): no θ")
         return None

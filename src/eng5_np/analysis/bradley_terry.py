@@ -60,7 +60,7 @@ with 0 when they were named in ``essay_ids``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -112,6 +112,11 @@ class BTFit:
     """Newton steps taken (over all attempts)."""
     converged: bool = True
     """False only if even the fallback missed the gradient tolerance (θ: its best iterate)."""
+    position_effect: float | None = None
+    """δ when θ was fitted jointly with a first-position effect (θ is then net of it), else
+    None (:mod:`eng5_np.analysis.position_effect`)."""
+    covariance: FloatArray | None = field(default=None, compare=False, repr=False)
+    """The sum-to-zero posterior covariance of θ over ``sorted(theta)``, when the fit kept it."""
 
     @property
     def is_connected(self) -> bool:
@@ -129,6 +134,11 @@ class BTFit:
             text += f"; the requested prior did not converge, so σ = {self.prior_sd:g}"
         if not self.converged:
             text += "; not converged to tolerance, θ is the last iterate"
+        if self.position_effect is not None:
+            text += (
+                f"; first-position effect δ = {self.position_effect:.3f} fitted jointly, "
+                "θ net of it"
+            )
         return text
 
 

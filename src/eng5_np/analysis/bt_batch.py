@@ -45,6 +45,8 @@ class BatchFit:
     curvature: FloatArray
     """(R, p, p): minus the Hessian of the log posterior at the estimate, p = n (+ 1 for δ,
     last); its inverse is the Laplace posterior covariance."""
+    steps: int = 0
+    """Newton steps taken by the slowest dataset."""
 
 
 def fit_many(
@@ -137,6 +139,7 @@ def fit_many_with_position(
     converged = np.zeros(count, dtype=bool)
     active = np.arange(count)
     current = objective(estimate, active)
+    steps = 0
     for _ in range(max_steps):
         gradient, hessian = derivatives(estimate[active], active)
         done = np.max(np.abs(gradient), axis=1) <= tolerance[active]
@@ -145,6 +148,7 @@ def fit_many_with_position(
         active, gradient, hessian = active[keep], gradient[keep], hessian[keep]
         if not len(active):
             break
+        steps += 1
         direction = np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
         scale = np.ones(len(active))
         pending = np.arange(len(active))
@@ -171,7 +175,7 @@ def fit_many_with_position(
             break
     theta, delta = split(estimate)
     _, hessian = derivatives(estimate, np.arange(count))
-    return BatchFit(theta.copy(), delta.copy(), converged, hessian)
+    return BatchFit(theta.copy(), delta.copy(), converged, hessian, steps)
 
 
 def tau_b_many(positions: FloatArray, theta: FloatArray, tie_tolerance: float) -> FloatArray:

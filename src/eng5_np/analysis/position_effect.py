@@ -14,21 +14,23 @@ posterior at the estimate, θ and δ jointly).
 Not enough data. δ is estimated only with at least :data:`MIN_COMPARISONS` successful
 comparisons, both first-position wins and first-position losses among them, and a posterior
 SE of δ at most :data:`MAX_DELTA_SE`; otherwise the result says why and falls back to δ = 0
-(θ of the plain fit). The plain fit (no δ) stays :func:`~eng5_np.analysis.fit_bradley_terry`.
+(θ of the plain fit). :func:`fit_net_of_position` is the fit a run reports (``bt_summary``'s
+runner θ and SE, SSR, the alignment block); the plain fit (no δ) stays
+:func:`~eng5_np.analysis.fit_bradley_terry` (split-half halves, the local stack's service).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import sqrt
 
 import numpy as np
 import numpy.typing as npt
 
-from eng5_np.analysis.bradley_terry import DEFAULT_PRIOR_SD
+from eng5_np.analysis.bradley_terry import DEFAULT_PRIOR_SD, BTFit, fit_bradley_terry
 from eng5_np.analysis.bt_batch import fit_many_with_position
-from eng5_np.analysis.comparisons import ComparisonOutcome, connected_components
+from eng5_np.analysis.comparisons import ComparisonOutcome
 
 MIN_COMPARISONS = 20
 """Fewer successful comparisons than this: δ is not estimated."""
@@ -41,17 +43,14 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class PositionEffect:
-    """δ with its 95 % interval, and θ net of it — or why δ was not estimated."""
+    """δ with its 95 % interval — or why δ was not estimated (θ then has δ = 0)."""
 
     estimate: float | None
-    """δ̂ in logits; None when not estimated (θ then has δ = 0)."""
+    """δ̂ in logits; None when not estimated."""
     standard_error: float | None
     interval: tuple[float, float] | None
     comparisons: int
     first_position_wins: int
-    theta: dict[str, float]
-    """θ net of δ (or of the plain fit when δ was not estimated), mean 0 per component."""
-    standard_error_theta: dict[str, float]
     reason: str | None = None
     """Why δ was not estimated."""
 
@@ -59,50 +58,57 @@ class PositionEffect:
 def position_effect(
     outcomes: Sequence[ComparisonOutcome], prior_sd: float = DEFAULT_PRIOR_SD
 ) -> PositionEffect:
-    """Fit θ and δ jointly (module docstring); fall back to δ = 0 when the data cannot say."""
+    """δ of :func:`fit_net_of_position` (module docstring)."""
+    return fit_net_of_position(outcomes, prior_sd)[1]
+
+
+def fit_net_of_position(
+    outcomes: Sequence[ComparisonOutcome], prior_sd: float = DEFAULT_PRIOR_SD
+) -> tuple[BTFit, PositionEffect]:
+    """θ net of δ as a :class:`BTFit` (with its covariance), and δ; the plain fit when the
+    data cannot inform δ (module docstring). Components, separated essays and comparison
+    counts are the plain fit's (δ moves no essay across a component or out of separation)."""
+    plain = fit_bradley_terry(outcomes, prior_sd=prior_sd)
     first_wins = sum(1 for o in outcomes if o.winner_id == o.essay_a_id)
     reason = _too_little(len(outcomes), first_wins)
-    essays = sorted({e for o in outcomes for e in o.pair})
-    index = {e: i for i, e in enumerate(essays)}
-    size = len(essays)
-    first = np.zeros((1, size, size))
-    second = np.zeros((1, size, size))
-    for o in outcomes:
-        target = first if o.winner_id == o.essay_a_id else second
-        target[0, index[o.winner_id], index[o.loser_id]] += 1.0
-    centring = _centring(outcomes, index, size + 1)
+    essays = sorted(plain.theta)
     if reason is None:
-        fit = fit_many_with_position(first, second, prior_sd)
-        covariance = centring @ np.linalg.inv(fit.curvature[0]) @ centring
+        index = {e: i for i, e in enumerate(essays)}
+        size = len(essays)
+        first = np.zeros((1, size, size))
+        second = np.zeros((1, size, size))
+        for o in outcomes:
+            target = first if o.winner_id == o.essay_a_id else second
+            target[0, index[o.winner_id], index[o.loser_id]] += 1.0
+        joint = fit_many_with_position(first, second, plain.prior_sd)
+        centring = _centring(plain, index, size + 1)
+        covariance = centring @ np.linalg.inv(joint.curvature[0]) @ centring
         se_delta = sqrt(float(covariance[size, size]))
-        if se_delta > MAX_DELTA_SE:
-            reason = (
-                f"the first-position effect is not estimated: its posterior SE would be "
-                f"{se_delta:.2f} logits (above {MAX_DELTA_SE:g}); θ assumes δ = 0"
+        if se_delta <= MAX_DELTA_SE:
+            delta = float(joint.delta[0])
+            errors = np.sqrt(np.clip(np.diag(covariance)[:size], 0.0, None))
+            fit = replace(
+                plain,
+                theta={e: float(joint.theta[0, i]) for e, i in index.items()},
+                standard_error={e: float(errors[i]) for e, i in index.items()},
+                iterations=joint.steps,
+                converged=bool(joint.converged[0]),
+                position_effect=delta,
+                covariance=covariance[:size, :size],
             )
-        else:
-            delta = float(fit.delta[0])
-            return PositionEffect(
+            effect = PositionEffect(
                 estimate=delta,
                 standard_error=se_delta,
                 interval=(delta - Z95 * se_delta, delta + Z95 * se_delta),
                 comparisons=len(outcomes),
                 first_position_wins=first_wins,
-                theta=_by_essay(essays, fit.theta[0]),
-                standard_error_theta=_by_essay(essays, np.sqrt(np.diag(covariance))[:size]),
             )
-    plain = fit_many_with_position(first + second, None, prior_sd)
-    covariance = centring[:size, :size] @ np.linalg.inv(plain.curvature[0]) @ centring[:size, :size]
-    return PositionEffect(
-        estimate=None,
-        standard_error=None,
-        interval=None,
-        comparisons=len(outcomes),
-        first_position_wins=first_wins,
-        theta=_by_essay(essays, plain.theta[0]),
-        standard_error_theta=_by_essay(essays, np.sqrt(np.diag(covariance))),
-        reason=reason,
-    )
+            return fit, effect
+        reason = (
+            f"the first-position effect is not estimated: its posterior SE would be "
+            f"{se_delta:.2f} logits (above {MAX_DELTA_SE:g}); θ assumes δ = 0"
+        )
+    return plain, PositionEffect(None, None, None, len(outcomes), first_wins, reason)
 
 
 def _too_little(comparisons: int, first_wins: int) -> str | None:
@@ -120,16 +126,10 @@ def _too_little(comparisons: int, first_wins: int) -> str | None:
     return None
 
 
-def _centring(
-    outcomes: Sequence[ComparisonOutcome], index: dict[str, int], params: int
-) -> FloatArray:
+def _centring(fit: BTFit, index: dict[str, int], params: int) -> FloatArray:
     """P centring θ per connected component (the sum-to-zero constraint); δ untouched."""
     centring = np.eye(params)
-    for part in connected_components(outcomes):
-        members = np.array(sorted(index[e] for e in part), dtype=np.intp)
+    for part in fit.components:
+        members = np.array(sorted(index[e] for e in part if e in index), dtype=np.intp)
         centring[np.ix_(members, members)] -= 1.0 / len(members)
     return centring
-
-
-def _by_essay(essays: Sequence[str], values: FloatArray) -> dict[str, float]:
-    return {essay: float(values[i]) for i, essay in enumerate(essays)}

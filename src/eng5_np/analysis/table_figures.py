@@ -1,13 +1,12 @@
 """The runner's figures for any set of comparisons: what ``eng5-runner analyse`` prints.
 
 One code path with a run: the same functions compute the same figures as the artefact —
-:func:`~eng5_np.analysis.bradley_terry.fit_bradley_terry` (``bt_summary``'s runner θ and SE),
+:func:`~eng5_np.analysis.position_effect.fit_net_of_position` (``bt_summary``'s runner θ and
+SE, net of the first-position effect δ, and δ itself: ``validation.analysis.position_effect``),
 :func:`~eng5_np.analysis.reliability_figures.reliability_figures` over every fitted essay
 (``validation.analysis``), :func:`~eng5_np.analysis.alignment.analyse_alignment` (the
-``alignment`` block: τ-b, its interval, inversions with their probabilities) and
-:func:`~eng5_np.analysis.position_effect.position_effect` (``validation.analysis
-.position_effect``), plus the report's A-win share and order consistency
-(:func:`~eng5_np.analysis.bias.position_bias`).
+``alignment`` block: τ-b, its interval, inversions with their probabilities), plus the
+report's A-win share and order consistency (:func:`~eng5_np.analysis.bias.position_bias`).
 
 Separated essays (their maximum-likelihood θ is ±∞, :mod:`~eng5_np.analysis.separation`) are
 given as bounds: ``bound`` is ``">="`` for one above the body of its component (the data say
@@ -24,8 +23,8 @@ from typing import Any
 
 from eng5_np.analysis.alignment import JudgedComparison, analyse_alignment
 from eng5_np.analysis.bias import position_bias
-from eng5_np.analysis.bradley_terry import BTFit, fit_bradley_terry
-from eng5_np.analysis.position_effect import position_effect
+from eng5_np.analysis.bradley_terry import BTFit
+from eng5_np.analysis.position_effect import fit_net_of_position
 from eng5_np.analysis.reliability_figures import reliability_figures
 from eng5_np.analysis.tau_interval import IntervalSettings
 from eng5_np.reference.grades import GradeScale
@@ -49,10 +48,9 @@ def table_figures(
     (θ, SE, bound), ``separated``, ``warnings``, ``reasons``.
     """
     outcomes = [c.outcome for c in comparisons]
-    fit = fit_bradley_terry(outcomes)
+    fit, effect = fit_net_of_position(outcomes)
     reliability = reliability_figures(fit, outcomes, list(fit.theta))
     alignment = analyse_alignment(comparisons, anchor_grades, scale, settings)
-    effect = position_effect(outcomes)
     bias = position_bias(outcomes)
     bounds = separation_bounds(fit)
     spread = max((abs(t) for t in fit.theta.values()), default=0.0)

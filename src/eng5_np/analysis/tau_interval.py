@@ -1,7 +1,8 @@
 """The interval of the anchors' Kendall τ-b, and the probability that each anchor pair is in order.
 
-Model. The runner's Bradley–Terry MAP fit (:mod:`eng5_np.analysis.bradley_terry`) with its
-Laplace (Gaussian) posterior: θ ~ N(θ̂, Σ), Σ = P H⁻¹ P the sum-to-zero posterior covariance of
+Model. The runner's Bradley–Terry MAP fit (:mod:`eng5_np.analysis.bradley_terry`; in a run, θ
+net of the first-position effect, :mod:`eng5_np.analysis.position_effect`) with its Laplace
+(Gaussian) posterior: θ ~ N(θ̂, Σ), Σ = P H⁻¹ P the sum-to-zero posterior covariance of
 the whole fit (students included), of which only the anchors' block is used. The true τ-b is
 τ-b between the grades and the judge's latent θ of the anchors.
 
@@ -118,6 +119,8 @@ def anchor_posterior(
 ) -> tuple[FloatArray, FloatArray]:
     """The anchors' posterior mean θ̂ (k,) and covariance (k, k) from the runner's fit.
 
+    The fit's own covariance when it kept one (θ fitted jointly with δ), else the plain fit's.
+
     ``anchors`` must all have a θ in one component of ``fit`` (``ValueError`` otherwise).
     """
     fit = fit or fit_bradley_terry(outcomes)
@@ -126,12 +129,16 @@ def anchor_posterior(
     missing = [a for a in anchors if a not in index]
     if missing:
         raise ValueError(f"anchors without a θ: {missing}")
-    wins = np.zeros((len(essays), len(essays)), dtype=np.float64)
-    for o in outcomes:
-        wins[index[o.winner_id], index[o.loser_id]] += 1.0
     theta = np.array([fit.theta[e] for e in essays], dtype=np.float64)
-    groups = [np.array(sorted(index[e] for e in part), dtype=np.intp) for part in fit.components]
-    covariance = constrained_covariance(information_matrix(theta, wins), fit.prior_sd, groups)
+    covariance = fit.covariance
+    if covariance is None:
+        wins = np.zeros((len(essays), len(essays)), dtype=np.float64)
+        for o in outcomes:
+            wins[index[o.winner_id], index[o.loser_id]] += 1.0
+        groups = [
+            np.array(sorted(index[e] for e in part), dtype=np.intp) for part in fit.components
+        ]
+        covariance = constrained_covariance(information_matrix(theta, wins), fit.prior_sd, groups)
     chosen = np.array([index[a] for a in anchors], dtype=np.intp)
     return theta[chosen], covariance[np.ix_(chosen, chosen)]
 

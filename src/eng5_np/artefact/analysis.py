@@ -7,13 +7,13 @@ run its artefact or change the exit code the collection earned: each step runs i
 reason. The steps, in order:
 
 1. the successful comparisons as outcomes;
-2. the runner's Bradley–Terry fit (:func:`eng5_np.analysis.fit_bradley_terry`);
+2. the runner's Bradley–Terry fit, θ net of the judge's first-position effect δ where the data
+   inform it (:func:`eng5_np.analysis.position_effect.fit_net_of_position`; the plain
+   :func:`eng5_np.analysis.fit_bradley_terry` otherwise);
 3. ``bt_summary`` (the service's θ and rank beside the runner's θ and SE of that fit; when
    the service's result never came, the runner's fit alone);
 4. ``grade_projections``;
-5. scale separation and split-half reliability from the same fit;
-6. the judge's first-position effect δ inside the Bradley–Terry model
-   (:func:`eng5_np.analysis.position_effect.position_effect`).
+5. scale separation and split-half reliability from the same fit.
 
 The ``validation.analysis`` block: ``scale_separation_reliability`` and ``split_half_reliability``
 (number or null), ``reasons`` (why a figure is null or its gate must warn), ``errors`` (steps
@@ -28,8 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from eng5_np.analysis import BTFit, fit_bradley_terry
-from eng5_np.analysis.position_effect import PositionEffect, position_effect
+from eng5_np.analysis import BTFit
+from eng5_np.analysis.position_effect import PositionEffect, fit_net_of_position
 from eng5_np.analysis.reliability import scale_separation_reliability
 from eng5_np.analysis.reliability_figures import ReliabilityFigures, reliability_figures
 from eng5_np.artefact.essays import EssayDirectory
@@ -89,11 +89,11 @@ def analyse_run(
         return RunAnalysis(block=no_analysis("the comparisons could not be read", errors))
     if not outcomes:
         return RunAnalysis(block=no_analysis("no successful comparison to analyse", errors))
-    fit = _guarded("Bradley–Terry fit", errors, lambda: fit_bradley_terry(outcomes))
-    if fit is None:
+    fitted = _guarded("Bradley–Terry fit", errors, lambda: fit_net_of_position(outcomes))
+    if fitted is None:
         return RunAnalysis(block=no_analysis("the Bradley–Terry fit failed", errors))
-    effect = _guarded("position effect", errors, lambda: position_effect(outcomes))
-    effect_fields = {} if effect is None else {"position_effect": position_effect_block(effect)}
+    fit, effect = fitted
+    effect_fields = {"position_effect": position_effect_block(effect)}
     if result is None and result_never_came is None:
         block = no_analysis(
             "the CJ service sent no result, so there is no bt_summary to report figures for",

@@ -189,7 +189,10 @@ def _delta(effect: Mapping[str, Any]) -> str:
     interval = effect["interval"]
     if effect["estimate"] is None or interval is None:
         return str(effect.get("reason") or "not estimated; θ assumes δ = 0")
-    return f"{effect['estimate']:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] (95% interval)"
+    return (
+        f"{effect['estimate']:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] "
+        "(95% interval; θ reported net of it)"
+    )
 
 
 def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str, str]]:
