@@ -123,3 +123,31 @@ def test_only_an_anchor_align_run_may_have_no_students(
     with_student = copy.deepcopy(artefact)
     with_student["inputs"]["students"] = build_artefact([], students=["s1"])["inputs"]["students"]
     assert validation_errors(with_student), "an anchor-align artefact lists no students"
+
+
+def test_a_separated_anchor_is_shown_as_a_bound_with_a_spread_warning(
+    build_artefact: ArtefactFactory,
+) -> None:
+    # g_a wins every one of its comparisons: its ML θ is +∞, the prior sets the value.
+    triples = [t for t in _triples() if "g_a" not in t[:2]]
+    triples += [("g_a", other, "g_a") for other in ORDER[1:] for _ in range(6)]
+    document = build_artefact(triples, anchors=ANCHORS, mode="anchor-align")
+    document["inputs"]["students"] = []
+    document["schema_version"] = "1.1.0"
+
+    block = alignment_block(document, FAST)
+
+    assert block is not None
+    document["alignment"] = block
+    assert validation_errors(document) == []
+    bounds = {a["essay_id"]: a.get("theta_bound") for a in block["anchors"]}
+    assert bounds == {"g_a": ">=", "g_b": None, "g_c": None, "g_e": None}
+    top = next(a for a in block["anchors"] if a["essay_id"] == "g_a")
+    markdown, _ = render_reports(document)
+    assert f"≥ {top['theta']:.3f}" in markdown
+    assert top["theta"] < 4.0  # four anchors do not spread past ±4 logits: no warning
+    assert "past ±4" not in markdown
+    # The same anchors drawn further apart by hand: the notes warn.
+    for anchor in block["anchors"]:
+        anchor["theta"] = anchor["theta"] * 2.0
+    assert "past ±4" in render_reports(document)[0]

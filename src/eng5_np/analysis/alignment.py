@@ -148,6 +148,8 @@ class AnchorStanding:
     comparisons: int
     win_rate: float | None
     """wins / comparisons; None without comparisons."""
+    theta_bound: str | None = None
+    """``">="`` / ``"<="`` when the data separate the anchor (θ is then a bound, not a point)."""
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,7 @@ def _standings(
     counts = comparison_counts(outcomes)
     theta = fit.theta if fit is not None else {}
     errors = fit.standard_error if fit is not None else {}
+    bounds = fit.separation_bounds if fit is not None else {}
     rows = []
     for anchor, grade in grades.items():
         count = counts.get(anchor, 0)
@@ -293,6 +296,7 @@ def _standings(
                 wins=won,
                 comparisons=count,
                 win_rate=won / count if count else None,
+                theta_bound=bounds.get(anchor),
             )
         )
 

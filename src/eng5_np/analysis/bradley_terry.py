@@ -124,6 +124,23 @@ class BTFit:
         return len(self.components) <= 1
 
     @property
+    def separation_bounds(self) -> dict[str, str]:
+        """``">="`` or ``"<="`` per separated essay: above or below the rest of its component.
+
+        The data say only that such an essay is at least (at most) this high; the prior set
+        the value. "The rest" is the median θ of the component's essays that are not separated.
+        """
+        separated = set(self.separated)
+        bounds: dict[str, str] = {}
+        for part in self.components:
+            body = sorted(self.theta[e] for e in part if e not in separated and e in self.theta)
+            centre = body[len(body) // 2] if body else 0.0
+            for essay in part & separated:
+                if essay in self.theta:
+                    bounds[essay] = ">=" if self.theta[essay] > centre else "<="
+        return bounds
+
+    @property
     def method_description(self) -> str:
         """One line saying how the fit was made, for artefacts and reports."""
         text = (

@@ -17,13 +17,11 @@ so such θ are mostly the prior's doing.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eng5_np.analysis.alignment import JudgedComparison, analyse_alignment
 from eng5_np.analysis.bias import position_bias
-from eng5_np.analysis.bradley_terry import BTFit
 from eng5_np.analysis.position_effect import fit_net_of_position
 from eng5_np.analysis.reliability_figures import reliability_figures
 from eng5_np.analysis.tau_interval import IntervalSettings
@@ -52,7 +50,7 @@ def table_figures(
     reliability = reliability_figures(fit, outcomes, list(fit.theta))
     alignment = analyse_alignment(comparisons, anchor_grades, scale, settings)
     bias = position_bias(outcomes)
-    bounds = separation_bounds(fit)
+    bounds = fit.separation_bounds
     spread = max((abs(t) for t in fit.theta.values()), default=0.0)
     warnings = []
     if spread > SPREAD_WARNING:
@@ -103,18 +101,6 @@ def table_figures(
         "warnings": warnings,
         "reasons": [*reliability.reasons, *alignment.reasons],
     }
-
-
-def separation_bounds(fit: BTFit) -> dict[str, str]:
-    """``">="`` or ``"<="`` per separated essay: above or below the rest of its component."""
-    separated = set(fit.separated)
-    bounds: dict[str, str] = {}
-    for part in fit.components:
-        body = [fit.theta[e] for e in part if e not in separated]
-        centre = statistics.median(body) if body else 0.0
-        for essay in part & separated:
-            bounds[essay] = ">=" if fit.theta[essay] > centre else "<="
-    return bounds
 
 
 def _round(value: float | None) -> float | None:

@@ -112,6 +112,7 @@ def block_from_analysis(
                 "wins": a.wins,
                 "comparisons": a.comparisons,
                 "win_rate": _round(a.win_rate),
+                **({} if a.theta_bound is None else {"theta_bound": a.theta_bound}),
             }
             for a in analysis.anchors
         ],

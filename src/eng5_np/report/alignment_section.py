@@ -18,6 +18,8 @@ ALIGNMENT_HEADING = "Anchor alignment"
 TARGET_TAU = 0.90
 TARGET_MAX_INVERSIONS = 1
 """The platform researchers' targets (SPEC §12): τ ≥ 0.90, ≤ 1 inversion, no zero-win anchor."""
+SPREAD_WARNING = 4.0
+"""|θ| of an anchor beyond this many logits: the notes warn that the prior set it."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
     name = EssayDirectory.from_artefact(artefact).display_name
     grade_of = {a["essay_id"]: a["grade"] for a in block["anchors"]}
     never_won = [f"{name(e)} ({grade_of.get(e, '?')})" for e in block["never_won"]]
+    notes = [*block["reasons"], *_spread_warning(block["anchors"])]
     return AlignmentSection(
         intro=(
             f"The anchors' expert grades ({block['grade_scale']}) against θ from the runner's "
@@ -59,7 +62,7 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
         anchors=_anchor_table(block["anchors"], name),
         inversions=tuple(_inversion(i, name) for i in block["inversions"]),
         gaps=_gap_table(block["adjacent_gaps"]),
-        notes=tuple(block["reasons"]),
+        notes=tuple(notes),
     )
 
 
@@ -108,12 +111,28 @@ def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tu
     ]
 
 
+def _spread_warning(anchors: Sequence[Mapping[str, Any]]) -> list[str]:
+    spread = max((abs(a["theta"]) for a in anchors if a["theta"] is not None), default=0.0)
+    if spread <= SPREAD_WARNING:
+        return []
+    return [
+        f"WARNING: anchor θ spread to ±{spread:.1f} logits (past ±{SPREAD_WARNING:g}): such "
+        "extremes are set mostly by the prior, not the comparisons"
+    ]
+
+
+def _theta(anchor: Mapping[str, Any]) -> str:
+    """θ, or a bound (``≥ 4.469`` / ``≤ -4.328``) for an anchor the data separate."""
+    bound = {">=": "≥ ", "<=": "≤ "}.get(anchor.get("theta_bound") or "", "")
+    return f"{bound}{number(anchor['theta'])}"
+
+
 def _anchor_table(anchors: Sequence[Mapping[str, Any]], name: Callable[[str], str]) -> Table:
     rows = tuple(
         (
             a["grade"],
             name(a["essay_id"]),
-            number(a["theta"]),
+            _theta(a),
             number(a["standard_error"]),
             f"{a['wins']}/{a['comparisons']}",
             "—" if a["win_rate"] is None else f"{a['win_rate']:.0%}",
