@@ -11,23 +11,24 @@ drawn from the anchors' marginal posterior and τ̃ = τ-b(grades, θ̃) compute
 the point estimate: :data:`~eng5_np.analysis.kendall.THETA_TIE`). With q the α/2 and 1 − α/2
 quantiles of τ̃, the interval is [min(q_lo, 2τ̂ − q_hi), max(q_hi, 2τ̂ − q_lo)] clipped to
 [−1, 1]. Why both. Noise in θ can only break an order, so τ̃ sits below τ̂ much as τ̂ sits below
-the truth: the percentile interval [q_lo, q_hi] then misses a true τ-b of 1 (coverage 0.04–0.91
+the truth: the percentile interval [q_lo, q_hi] then misses a true τ-b of 1 (coverage 0.037–0.882
 on the grid below) and the basic interval [2τ̂ − q_hi, 2τ̂ − q_lo], which reflects that shift,
-misses interior values (0.885–0.93) and often puts its lower bound exactly at τ̂ (the
+misses interior values (0.877–0.975) and often puts its lower bound exactly at τ̂ (the
 ``0.944 [0.94, 1.00]`` of issue 16). The union holds whichever of the two is right, always
 contains τ̂, and puts a bound at τ̂ only when 95 % of the posterior gives τ̂ itself.
 
 Measured (``nice -n 10 python benchmarks/bench_coverage.py``, seed 16: 9 anchors, 0.75 or 1.5
 logits between adjacent grades, 10 or 20 comparisons per anchor on a random design, the grades'
 order or two pairs swapped, a logistic judge, 400 datasets per scenario; the printed table is in
-``benchmarks/README.md``): the hybrid interval covered the true τ-b in 0.943–1.000 of datasets
-over the 12 scenarios (mean width 0.459) and never put a bound at an interior τ̂; the percentile
-interval 0.045–1.000, the basic 0.905–1.000, and the basic bootstrap over comparisons that the
-runner used before 0.810–0.970. The basic interval at the 0.005/0.995 quantiles also covers
-(0.965–1.000, mean width 0.343) but puts a bound at τ̂ in up to 1 % of datasets, and its level
-was picked by looking at the grid. The hybrid interval is widest where the judge follows the
-grades (up to 0.598): read a lower bound well below τ̂ as "these data cannot exclude a few
-more swaps", not as evidence of them.
+``benchmarks/README.md``): the hybrid interval covered the true τ-b in 0.945–1.000 of datasets
+over the 12 scenarios (mean width 0.465) and never put a bound at an interior τ̂; the percentile
+interval 0.037–1.000, the basic 0.877–1.000, and the basic bootstrap over comparisons that the
+runner used before 0.807–0.973. The basic interval at the 0.005/0.995 quantiles also covers
+(0.955–1.000, mean width 0.347) but puts a bound at τ̂ in up to 1.5 % of datasets, and its level
+was picked by looking at the grid. The hybrid interval is wide at 10 comparisons per anchor
+(0.501–0.606) and costs most, against the basic interval, where the judge follows the grades
+(0.295 against 0.088 at 1.5 logits and 20 per anchor): read a lower bound well below τ̂ as
+"these data cannot exclude a few more swaps", not as evidence of them.
 
 Cost: one covariance of the fit plus ``draws`` τ-b evaluations of the anchors (vectorised):
 milliseconds for a run's anchors.
