@@ -93,7 +93,7 @@ def repeats_table(view: ExperimentView) -> Table:
             continue
         tau = _fixed(run.tau)
         if run.tau_ci is not None:
-            tau += f" {_interval(run.tau_ci, 2)}"
+            tau += f" {_interval(run.tau_ci)}"
         rows.append(
             (
                 repeat.name,
