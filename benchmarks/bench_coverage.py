@@ -210,17 +210,24 @@ def run_scenario(
     return tallies, small_print
 
 
+def arguments(
+    argv: Sequence[str] | None, doc: str, datasets: int, seed: int, quick: int
+) -> tuple[int, int]:
+    """(datasets per scenario, seed) from ``--datasets``, ``--seed`` and ``--quick``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--datasets", type=int, default=datasets)
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--quick", action="store_true", help=f"{quick} datasets")
+    args = parser.parse_args(argv)
+    return (quick if args.quick else args.datasets), args.seed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the coverage table; exit 0 (a coverage below 0.93 prints MISS, not a failure)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=int, default=DEFAULT_DATASETS)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_DATASETS} datasets")
-    args = parser.parse_args(argv)
-    datasets = QUICK_DATASETS if args.quick else args.datasets
-    rng = np.random.default_rng(args.seed)
+    datasets, seed = arguments(argv, __doc__, DEFAULT_DATASETS, DEFAULT_SEED, QUICK_DATASETS)
+    rng = np.random.default_rng(seed)
     started = time.perf_counter()
-    print(f"seed {args.seed}, {datasets} datasets per scenario, nominal 0.95")
+    print(f"seed {seed}, {datasets} datasets per scenario, nominal 0.95")
     print("coverage / mean width per method; 'at-est' = intervals with one bound at τ̂")
     worst = dict.fromkeys(METHODS, 1.0)
     for scenario in grid():

@@ -133,3 +133,10 @@ def test_bench_coverage_prints_coverage_per_scenario_and_method() -> None:
         verdict = rf"^worst_coverage_{method} {NUMBER} share \(target >= 0.93: (PASS|MISS)\)$"
         assert re.search(verdict, output, re.MULTILINE)
     assert re.search(rf"^elapsed {NUMBER} s$", output, re.MULTILINE)
+
+
+def test_bench_position_effect_prints_one_line_per_scenario() -> None:
+    output = run_quick("bench_position_effect.py")
+    lines = re.findall(r"^per-anchor (10|20|40) δ (0|0\.5): estimated in .*$", output, re.MULTILINE)
+    assert len(lines) == 6
+    assert re.search(rf"^elapsed {NUMBER} s$", output, re.MULTILINE)
