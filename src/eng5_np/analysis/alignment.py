@@ -7,8 +7,9 @@ the comparisons themselves: the runner's own Bradley–Terry fit of every succes
 first-position effect where the data inform it, :mod:`~eng5_np.analysis.position_effect`), then
 
 - Kendall's τ-b between grade position and θ over the anchors with a θ (ties: see
-  :mod:`~eng5_np.analysis.kendall`), with a bootstrap interval over comparisons
-  (:mod:`~eng5_np.analysis.alignment_bootstrap`);
+  :mod:`~eng5_np.analysis.kendall`), with its interval (:mod:`~eng5_np.analysis.tau_interval`);
+- for every pair of anchors with different grades, the probability under the fit's posterior
+  that they are in the grades' order;
 - every inversion — two anchors of different grades whose θ order contradicts the grades —
   with the θ gap (θ of the lower-graded minus θ of the higher-graded, > 0), that pair's
   probability of being in the grades' order (< 0.5) and the successful comparisons between

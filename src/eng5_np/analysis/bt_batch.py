@@ -1,9 +1,11 @@
 """Many Bradley–Terry MAP fits at once, and Kendall's τ-b of many θ vectors at once.
 
-The interval of :mod:`eng5_np.analysis.tau_interval` refits the model on hundreds of simulated
-datasets of one design; fitting them one by one in Python costs a Python loop per Newton step
-per dataset. Here the datasets are stacked: ``wins`` has shape (R, n, n) and every Newton step
-is a handful of array operations plus one batched ``numpy.linalg.solve`` over R systems.
+The coverage benchmarks refit the model on hundreds of resampled or simulated datasets of one
+design (``benchmarks/bench_coverage.py``: the former bootstrap interval, 500 refits per
+dataset); fitting them one by one in Python costs a Python loop per Newton step per dataset.
+Here the datasets are stacked: ``wins`` has shape (R, n, n) and every Newton step is a handful
+of array operations plus one batched ``numpy.linalg.solve`` over R systems. The runner's own
+first-position fit (:mod:`eng5_np.analysis.position_effect`) is the R = 1 case.
 
 Model and objective are those of :mod:`eng5_np.analysis.bradley_terry` (MAP, prior
 θ ~ N(0, σ²)), optionally with a first-position effect δ (logit P(A wins) = θ_A − θ_B + δ,
