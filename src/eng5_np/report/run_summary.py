@@ -3,7 +3,7 @@
 Pure: a schema-valid artefact dict in, a frozen :class:`RunSummary` out. Where the artefact
 carries a figure the runner computed when it wrote it, that figure is used:
 
-- ``alignment`` (the anchor-alignment block: τ-b with its bootstrap CI, inversions, anchors
+- ``alignment`` (the anchor-alignment block: τ-b with its interval, inversions, anchors
   that never won) — when the block is missing (older artefacts), τ, inversions and zero-win
   anchors come from the report's own check of the comparisons (:mod:`eng5_np.report.checks`),
   without an interval;
