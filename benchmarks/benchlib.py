@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import resource
 import shutil
@@ -26,6 +27,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from jsonschema import Draft202012Validator
+from rich.console import Console
 
 from eng5_np.analysis import fit_bradley_terry
 from eng5_np.artefact.builder import build_inputs
@@ -41,8 +43,8 @@ from eng5_np.contracts import (
     CJ_REQUEST_TOPIC,
     LLM_COMPARISON_RESULT_TOPIC,
     LLMComparisonResultV1,
-    parse_envelope,
 )
+from eng5_np.contracts.envelope import envelope_model
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.kafka.clients import make_consumer, start_client, stop_client
 from eng5_np.kafka.collector import CallbackCollector
@@ -53,6 +55,7 @@ from eng5_np.modes.common import load_inventory, prepare_run_folder
 from eng5_np.modes.execute import EXTERNAL_STACK
 from eng5_np.modes.execute_artefact import ARTEFACT_NAME, ExecuteArtefact, run_status
 from eng5_np.modes.progress import SilentProgress
+from eng5_np.report.summary import render_summary
 from eng5_np.settings import RunMode, RunSettings
 
 ALL_TOPICS = (CJ_REQUEST_TOPIC, *CALLBACK_TOPICS)
@@ -301,7 +304,10 @@ async def watch_hydration(
 
 
 async def baseline_loop(bootstrap: str, expected: int) -> float:
-    """A bare group-less consumer that reads ``expected`` callbacks and validates each."""
+    """A bare group-less consumer that reads ``expected`` callbacks and validates each with
+    Pydantic alone (SPEC §10: "a bare loop that consumes the same messages and validates them
+    with Pydantic"): ``model_validate_json`` of the envelope model, no runner checks."""
+    model = envelope_model(LLMComparisonResultV1)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await consumer.start()
     try:
@@ -318,7 +324,7 @@ async def baseline_loop(bootstrap: str, expected: int) -> float:
             for messages in batches.values():
                 for message in messages:
                     assert message.value is not None
-                    parse_envelope(message.value, LLMComparisonResultV1)
+                    model.model_validate_json(message.value)
                     seen += 1
         return time.perf_counter() - start
     finally:
@@ -335,14 +341,17 @@ class RunnerTiming:
     """From then until ``collect()`` returned (reading the tail, draining, broker long-poll)."""
     final_s: float
     """Final artefact: BT fit, build, checksum, full schema validation, atomic write."""
+    reports_s: float
+    """report.md, report.html and the terminal summary, as ``run_execute`` and the CLI do."""
     outcome: CollectOutcome
     comparisons: int
     artefact_bytes: int
 
     @property
     def total_s(self) -> float:
-        """Runner work: hydrating every callback plus the final artefact (no waiting)."""
-        return self.hydrate_s + self.final_s
+        """End to end from the first callback to the runner's last output, without waiting for
+        the broker: hydrating every callback, the final artefact, the reports and summary."""
+        return self.hydrate_s + self.final_s + self.reports_s
 
 
 async def runner_path(
@@ -391,12 +400,12 @@ async def runner_path(
         )
         events = EventLog(run_dir)
 
+        writer = ExecuteArtefact(
+            settings, inventory, run_dir, hydrator, state, EXTERNAL_STACK, None, inputs
+        )
+
         def artefact(final: bool, outcome: CollectOutcome | None) -> Path:
-            status = run_status(settings, hydrator, outcome, started)
-            writer = ExecuteArtefact(
-                settings, inventory, run_dir, hydrator, state, EXTERNAL_STACK, None, inputs
-            )
-            return writer.write(status, final=final)
+            return writer.write(run_status(settings, hydrator, outcome, started), final=final)
 
         consumer = make_consumer(settings)
         await start_client(consumer, bootstrap)
@@ -433,6 +442,18 @@ async def runner_path(
                 f"{hydrator.observed.llm_comparisons} of {len(workload.comparisons)} callbacks"
             )
         path = artefact(True, outcome)
+        written = time.monotonic()
+        # What follows the final write before the process exits: the reports, the summary.
+        writer.write_reports()
+        render_summary(
+            Console(file=io.StringIO(), width=80),
+            hydrator,
+            artefact_path=path,
+            partial=False,
+            stop_reason=outcome.detail,
+            stack_description=EXTERNAL_STACK.description,
+            document=writer.final_document,
+        )
         finished = time.monotonic()
         if keep_artefact is not None:
             shutil.copyfile(path, keep_artefact)
@@ -441,7 +462,8 @@ async def runner_path(
     return RunnerTiming(
         hydrate_s=hydrated_at - started,
         completion_wait_s=collected - hydrated_at,
-        final_s=finished - collected,
+        final_s=written - collected,
+        reports_s=finished - written,
         outcome=outcome,
         comparisons=len(hydrator.comparisons),
         artefact_bytes=(run_dir / ARTEFACT_NAME).stat().st_size if path.exists() else 0,

@@ -46,3 +46,68 @@ def test_running_the_cli_and_modes_loads_no_stack_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _modules_of(folder: str) -> dict[str, set[str]]:
+    return {
+        str(path.relative_to(PACKAGE)): _imported_modules(path)
+        for path in (PACKAGE / folder).rglob("*.py")
+    }
+
+
+def test_the_report_never_imports_a_mode() -> None:
+    offenders = {
+        module: sorted(name for name in names if name.startswith("eng5_np.modes"))
+        for module, names in _modules_of("report").items()
+        if any(name.startswith("eng5_np.modes") for name in names)
+    }
+    assert offenders == {}
+
+
+def test_the_report_never_fits_a_model() -> None:
+    # Issue 15's check, as anyone can run it: grep finds no fit in report/.
+    result = subprocess.run(
+        ["grep", "-rn", r"fit_bradley_terry\|ilsr\|choix", str(PACKAGE / "report")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout
+    assert result.stdout == ""
+
+
+def test_only_analysis_computes_statistics() -> None:
+    # The report and the experiments read stored figures: they call no statistic of a run;
+    # the experiments compute the statistics across repeats, the report only renders them.
+    across_repeats = {"aggregate_repeats", "spread", "rank_descending", "compare_differences"}
+    computing = {
+        "fit_bradley_terry",
+        "reliability_figures",
+        "scale_separation_reliability",
+        "split_half_reliability",
+        "infit",
+        "position_bias",
+        "analyse_alignment",
+        "kendall_tau_b",
+        "comparison_figures",
+        "tau_b_interval",
+        "fit_net_of_position",
+    }
+    offenders = []
+    for folder, forbidden in (
+        ("report", computing | across_repeats),
+        ("experiments", computing),
+    ):
+        for path in (PACKAGE / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "eng5_np.analysis"
+                ):
+                    offenders += [
+                        f"{path.relative_to(PACKAGE)}: {alias.name}"
+                        for alias in node.names
+                        if alias.name in forbidden
+                    ]
+    assert offenders == []

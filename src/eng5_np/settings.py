@@ -63,6 +63,14 @@ class RunMode(StrEnum):
     """A guest batch of the dataset's anchors only, judged as ordinary essays (SPEC §12)."""
 
 
+class PairingDesignName(StrEnum):
+    """How the local stack's CJ service chooses pairs and when it stops (``--pairing``)."""
+
+    PLATFORM = "platform"
+    ADAPTIVE = "adaptive"
+    BALANCED = "balanced"
+
+
 class LogFormat(StrEnum):
     """How log lines are rendered on the console."""
 
@@ -210,6 +218,10 @@ class RunSettings(BaseModel):
     """USD: a real judge stops before manifest-priced spend passes it; the batch fails."""
     judge_both_orders: float = Field(default=0.0, ge=0, le=1)
     """Share of pairs judged again with A and B swapped (position consistency, SPEC §8)."""
+    pairing: PairingDesignName = PairingDesignName.PLATFORM
+    """The local stack's pairing design (``--pairing``, only with --local-stack)."""
+    target_precision: float | None = Field(default=None, gt=0)
+    """The ``adaptive`` design's stop: mean SE (execute) or τ-b interval width (anchor-align)."""
     kafka_bootstrap_explicit: bool = False
     """True when --kafka-bootstrap or KAFKA_BOOTSTRAP_SERVERS was given (wins over the stack)."""
     content_service_url_explicit: bool = False

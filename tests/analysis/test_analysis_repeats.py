@@ -6,8 +6,7 @@ import math
 
 import pytest
 
-from eng5_np.analysis.repeats import spread
-from eng5_np.report.run_summary import rank_descending
+from eng5_np.analysis.repeats import rank_descending, spread
 
 
 def test_three_values_give_the_student_t_interval_computed_by_hand() -> None:

@@ -38,6 +38,8 @@ def _comparisons() -> list[dict[str, Any]]:
         worse = b if better == a else a
         records += [_record(a, b, better), _record(b, a, better), _record(a, b, worse)]
         records.append(_record(b, a, better))
+    for sequence, record in enumerate(records, start=1):
+        record["sequence"] = sequence  # as every artefact record has one
     return records
 
 

@@ -108,6 +108,26 @@ def test_bench_judge_reports_rates_against_their_bounds() -> None:
     assert re.search(r"^all judge targets: (PASS|MISS)$", output, re.MULTILINE)
 
 
+def test_bench_designs_prints_comparisons_to_precision_and_the_savings() -> None:
+    output = run_quick("bench_designs.py")
+    value = rf"({NUMBER}|nan|inf)"
+    for batch in ("anchors", "mixed"):
+        for design in ("platform", "balanced", "adaptive"):
+            for figure in ("width_0.3", "spearman_0.9"):
+                name = re.escape(f"{batch}.{design}.comparisons_to_{figure}")
+                assert re.search(rf"^{name} {value} comparisons$", output, re.MULTILINE), output
+            assert re.search(
+                rf"^{batch}\.{design}\.at_\d+\.ssr_mean {value} ssr$", output, re.MULTILINE
+            )
+        for figure in ("width", "spearman"):
+            assert re.search(
+                rf"^saving {batch} {figure} adaptive/balanced {value} "
+                r"\(target >= 0.3: (PASS|MISS)\)$",
+                output,
+                re.MULTILINE,
+            )
+
+
 def test_bench_compare_prints_star_shares_and_the_planners_prediction() -> None:
     output = run_quick("bench_compare.py")
     assert_metrics(

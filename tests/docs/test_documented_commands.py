@@ -66,6 +66,10 @@ ANCHOR_ALIGN_TAIL = (
     "eng5-runner --mode anchor-align --local-stack --await-completion --anchor-grades "
     "F+,E-,E+,D-,D+"
 )
+ANCHOR_ALIGN_72 = "eng5-runner --mode anchor-align --local-stack --max-comparisons 72"
+EXECUTE_ADAPTIVE = (
+    "eng5-runner --mode execute --local-stack --pairing adaptive --target-precision 0.9"
+)
 EXECUTE_COMPOSE = (
     "eng5-runner --mode execute --await-completion --kafka-bootstrap kafka:9092 "
     "--content-service-url http://content:8001/v1/content"
@@ -126,6 +130,8 @@ RUN_HERE = frozenset(
         EXECUTE_LOCAL,
         ANCHOR_ALIGN_LOCAL,
         ANCHOR_ALIGN_TAIL,
+        ANCHOR_ALIGN_72,
+        EXECUTE_ADAPTIVE,
         EXECUTE_COMPOSE,
         VERIFY_EXECUTE,
         REPORT_EXECUTE,
@@ -364,6 +370,29 @@ def test_local_stack_anchor_align(tmp_path: Path, command: str, grades: int) -> 
     assert interval[0] <= tau <= interval[1]
     report = (folder / "report.md").read_text(encoding="utf-8")
     assert report.index("## Anchor alignment") < report.index("## Run")
+
+
+def test_the_pairing_commands_of_the_runbook(tmp_path: Path) -> None:
+    env = doc_env(tmp_path)
+    for folder in ("anchors", "adaptive"):
+        (tmp_path / folder).mkdir()
+    ran = run_documented(ANCHOR_ALIGN_72, tmp_path / "anchors", env)
+    assert ran.returncode == 0, ran.stderr
+    document = artefact(only_run_folder(tmp_path / "anchors") / "assessment_run.anchor-align.json")
+    shown = {(c["essay_a_id"], c["essay_b_id"]) for c in document["llm_comparisons"]}
+    assert len(document["llm_comparisons"]) == 72
+    assert all((b, a) in shown for a, b in shown)  # every pair in both orders
+    ran = run_documented(EXECUTE_ADAPTIVE, tmp_path / "adaptive", env)
+    assert ran.returncode == 0, ran.stderr
+    folder = only_run_folder(tmp_path / "adaptive")
+    document = artefact(folder / "assessment_run.execute.json")
+    assert document["metadata"]["stack"]["pairing"]["design"] == "adaptive"
+    assert document["metadata"]["stack"]["pairing"]["settings"]["target_precision"] == 0.9
+    stop = document["validation"]["runner_status"]["batch_stop"]
+    assert stop["reason"] in ("target_reached", "budget_spent")
+    if stop["reason"] == "target_reached":
+        assert len(document["llm_comparisons"]) < 120
+    assert "ADAPTIVE PAIRING" in (folder / "report.md").read_text(encoding="utf-8")
 
 
 def _project_venv_is_current() -> bool:

@@ -9,12 +9,20 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from eng5_np.artefact.schema import validation_errors
+from printed_figures import (
+    assert_anchor_table_equals_stored,
+    assert_printed_equal_stored,
+    html_rows,
+    markdown_rows,
+    terminal_rows,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -22,6 +30,8 @@ RUNNER = str(Path(sys.executable).parent / "eng5-runner")
 ARTEFACT = "assessment_run.anchor-align.json"
 REQUEST = Path("requests") / "els_cj_assessment_request.json"
 RUN_DEADLINE_S = 180.0
+SUMMARY = "summary.txt"
+"""The run's terminal output, kept beside the run folder."""
 WEAKEST_FIVE = ("F+", "E-", "E+", "D-", "D+")
 
 
@@ -52,13 +62,14 @@ def _anchor_align(tmp: Path, *extra: str) -> Path:
     )
     assert completed.returncode == 0, completed.stderr
     assert ARTEFACT in completed.stdout
+    (tmp / SUMMARY).write_text(completed.stdout, encoding="utf-8")
     return out
 
 
 @pytest.fixture(scope="module")
 def all_anchors(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One anchor-align run of every anchor of the sample dataset."""
-    return _anchor_align(tmp_path_factory.mktemp("anchor-align-all"))
+    """One anchor-align run of every anchor of the sample dataset, 72 comparisons."""
+    return _anchor_align(tmp_path_factory.mktemp("anchor-align-all"), "--max-comparisons", "72")
 
 
 @pytest.fixture(scope="module")
@@ -121,5 +132,55 @@ def test_anchor_align_of_every_anchor(all_anchors: Path) -> None:
             assert direct["winner_id"] == record["winner_id"]
 
 
+def test_72_comparisons_judge_every_pair_of_nine_anchors_twice_in_both_orders(
+    all_anchors: Path,
+) -> None:
+    # Issue 17: the platform design covers the 36 pairs in waves, then one resampling pass
+    # shows every pair again the other way round; repeats are two comparisons everywhere.
+    document = _load(all_anchors / ARTEFACT)
+    comparisons = document["llm_comparisons"]
+    assert len(comparisons) == 72
+    assert len({c["request_id"] for c in comparisons}) == 72
+    shown = Counter((c["essay_a_id"], c["essay_b_id"]) for c in comparisons)
+    anchors = [a["anchor_id"] for a in document["inputs"]["anchors"]]
+    for i, first in enumerate(anchors):
+        for second in anchors[i + 1 :]:
+            assert shown[(first, second)] >= 1, (first, second)
+            assert shown[(second, first)] >= 1, (second, first)
+    assert document["bt_summary"]
+    assert all(entry["comparison_count"] == 16 for entry in document["bt_summary"])
+    stop = document["validation"]["runner_status"]["batch_stop"]
+    assert stop["reason"] == "budget_spent"
+    assert stop["waves"] >= 10  # ≥ 9 coverage waves of 4 pairs, then the pass of 36
+    # Position consistency reads the repeats as pairs judged both ways round.
+    report = " ".join((all_anchors / "report.md").read_text(encoding="utf-8").split())
+    assert "of 36 pairs kept their winner" in report
+
+
 def test_anchor_align_of_the_five_weakest_grades(weakest_five: Path) -> None:
-    _check_run(weakest_five, WEAKEST_FIVE)
+    document = _check_run(weakest_five, WEAKEST_FIVE)
+    # Without --max-comparisons an anchor-align run asks for every pair in both orders.
+    request = _load(weakest_five / REQUEST)
+    assert request["metadata"]["max_comparisons"] == 20
+    assert len(document["llm_comparisons"]) == 20
+
+
+def test_every_number_printed_for_the_run_is_the_artefacts(all_anchors: Path) -> None:
+    # Issue 14 item 2 came from this run: report.md said τ 0.589 with 6 inversions in one
+    # section and 0.551 with 7 in another. Now report.md, report.html and the terminal
+    # summary print the artefact's one stored value, wherever they print it.
+    document = _load(all_anchors / ARTEFACT)
+    markdown = (all_anchors / "report.md").read_text(encoding="utf-8")
+    page = (all_anchors / "report.html").read_text(encoding="utf-8")
+    summary = (all_anchors.parent / SUMMARY).read_text(encoding="utf-8")
+    assert "Headline figures" in summary
+    checked = assert_printed_equal_stored(
+        document,
+        markdown=markdown_rows(markdown),
+        html=html_rows(page),
+        terminal=terminal_rows(summary),
+    )
+    assert checked >= 20
+    assert_anchor_table_equals_stored(document, markdown_rows(markdown))
+    assert_anchor_table_equals_stored(document, html_rows(page))
+    assert "<svg" in page.split("Anchor alignment</h2>")[1].split("<h2>")[0]

@@ -85,6 +85,6 @@ async def test_fixed_winner_batch_of_20000_callbacks_exits_0_with_the_separation
     assert "linked both ways by chains of wins" in reasons
     assert ids[0] in reasons
     check_ssr(document)
-    gates = (run_dir / "report.md").read_text().split("## Quality gates")[1].split("\n## ")[0]
+    gates = (run_dir / "report.md").read_text().split("## Headline figures")[1].split("\n## ")[0]
     ssr_gate = next(line for line in gates.splitlines() if "scale separation" in line)
     assert ssr_gate.endswith("| WARN |"), ssr_gate

@@ -122,6 +122,24 @@ def test_readme_execute_exits_0_with_a_valid_simulated_artefact(
     assert verify.returncode == 0, verify.stderr
 
 
+def test_the_platform_design_stops_at_its_budget_after_the_waves_it_implies(
+    default_run: tuple[Path, str, int],
+) -> None:
+    # SPEC §11.6: 23 essays → waves of 11 pairs; the default budget of 120 is spent in
+    # 10 waves of 11 and a last wave cut to 10 — never stable, never all 253 pairs.
+    out, _, _ = default_run
+    document = _artefact(out)
+    assert document["metadata"]["stack"]["pairing"]["design"] == "platform"
+    assert document["metadata"]["stack"]["pairing"]["settings"]["max_pairwise_comparisons"] == 120
+    stop = document["validation"]["runner_status"]["batch_stop"]
+    assert stop["reason"] == "budget_spent"
+    assert stop["waves"] == 11
+    assert stop["design"] == "platform"
+    assert len(document["llm_comparisons"]) == 120
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "budget_spent after 11 waves (platform design)" in report
+
+
 def test_every_essay_has_a_positive_standard_error_and_every_student_a_projection(
     default_run: tuple[Path, str, int],
 ) -> None:
@@ -279,11 +297,14 @@ def test_a_failed_batch_exits_5_and_leaves_no_broker(tmp_path: Path) -> None:
     out = tmp_path / "failed"
     completed = _run(_execute_args(out, "--judge-faults", "errors=1.0"), _env(tmp_path))
     assert completed.returncode == 5, completed.stderr
-    assert "ALL_COMPARISONS_FAILED" in completed.stderr
+    # The platform design fails a batch below the 0.8 success rate at its budget (SPEC §11.6).
+    assert "LOW_SUCCESS_RATE" in completed.stderr
     document = _artefact(out)
     assert validation_errors(document) == []
-    failed = document["validation"]["runner_status"]["failed"]
-    assert "ALL_COMPARISONS_FAILED" in failed["reason"]
+    status = document["validation"]["runner_status"]
+    assert "LOW_SUCCESS_RATE" in status["failed"]["reason"]
+    assert status["batch_stop"]["reason"] == "low_success_rate"
+    assert status["batch_stop"]["waves"] == 11  # ⌈120 / 11⌉ waves of ⌊23/2⌋ pairs
     assert not _alive(_broker_pid(completed.stderr))
 
 

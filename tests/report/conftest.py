@@ -8,14 +8,25 @@ from typing import Any
 
 import pytest
 
+from eng5_np.analysis import IntervalSettings
+from eng5_np.artefact.analysis import analyse_document, analyse_run, no_analysis
+from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.modes.dry_run import DRY_RUN_REASON
+from eng5_np.reference.grades import get_scale
+
 ArtefactFactory = Callable[..., dict[str, Any]]
 """``build_artefact(comparisons, anchors=…, students=…, …)`` → an artefact dict.
 
 ``comparisons`` are ``(essay_a, essay_b, winner)`` triples; ``winner=None`` makes a failed
-comparison (error code ``RATE_LIMIT`` unless the triple has a fourth item, the code).
+comparison (error code ``RATE_LIMIT`` unless the triple has a fourth item, the code). The
+artefact holds its analysis as the runner writes it (``analysed=False``: the raw data only,
+as an artefact written before the figures were stored; ``runner_summary=True``: a
+``bt_summary`` from the runner's fit alone, as when the service's result never came).
 Test modules re-declare this alias: importing ``conftest`` by name is ambiguous.
 """
 
+FAST_BOOTSTRAP = IntervalSettings(draws=1000, seed=1)
+"""A small bootstrap: the report tests check rendering, not the interval's coverage."""
 WIRE_BATCH_ID = "0b5e6a5c-8f55-4f39-9e0c-0d3b9a1c2e41"
 STAMP = "2026-01-05T10:00:00+00:00"
 
@@ -75,6 +86,55 @@ def _build(
     partial: bool = False,
     stop_reason: str | None = None,
     failed_reason: str | None = None,
+    analysed: bool = True,
+    runner_summary: bool = False,
+) -> dict[str, Any]:
+    document = _raw(
+        comparisons,
+        anchors=anchors,
+        students=students,
+        bt_summary=bt_summary,
+        grade_projections=grade_projections,
+        mode=mode,
+        judge=judge,
+        partial=partial,
+        stop_reason=stop_reason,
+        failed_reason=failed_reason,
+    )
+    if runner_summary:
+        # As when the service's result never came (issue 14): bt_summary from the runner alone.
+        ids = [*(anchors or {"anchor_x": "C+"}), *(students or ["student_x"])]
+        document["bt_summary"] = analyse_run(
+            None,
+            document["llm_comparisons"],
+            EssayDirectory.from_artefact(document),
+            get_scale(document["metadata"]["grade_scale"]),
+            service_grades=False,
+            result_never_came=ids,
+        ).bt_summary
+    if analysed and mode == "dry-run":
+        document["validation"]["analysis"] = no_analysis(DRY_RUN_REASON)
+    elif analysed:
+        # As the runner writes it: every figure computed once, stored in the artefact.
+        block, alignment = analyse_document(document, FAST_BOOTSTRAP)
+        document["validation"]["analysis"] = block
+        if alignment is not None:
+            document["alignment"] = alignment
+    return document
+
+
+def _raw(
+    comparisons: Sequence[Sequence[str | None]],
+    *,
+    anchors: Mapping[str, str] | None,
+    students: Sequence[str],
+    bt_summary: Sequence[Mapping[str, Any]],
+    grade_projections: Sequence[Mapping[str, Any]],
+    mode: str,
+    judge: str,
+    partial: bool,
+    stop_reason: str | None,
+    failed_reason: str | None,
 ) -> dict[str, Any]:
     anchor_grades = dict(anchors or {"anchor_x": "C+"})
     student_ids = list(students) or ["student_x"]

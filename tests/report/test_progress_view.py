@@ -30,4 +30,6 @@ def test_a_promised_total_is_shown() -> None:
 def test_only_a_budget_sent_promises_a_total() -> None:
     assert ComparisonBudget(23, None).promised is None
     assert ComparisonBudget(23, 120).promised == 120
-    assert ComparisonBudget(7, 500).promised == 21  # never more than all pairs
+    # Never more than the platform makes: every pair, then one resampling pass (SPEC §11.6).
+    assert ComparisonBudget(7, 500).promised == 42
+    assert ComparisonBudget(3, 500).promised == 15  # a small net: four passes

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
+from eng5_np.analysis.repeats import aggregate_repeats
 from eng5_np.artefact.alignment import alignment_block
 from eng5_np.errors import IncomparableRuns
+from eng5_np.experiments.compare import compare_summaries
 from eng5_np.report.compare_view import (
     BEST_MARK,
     TAU_ONE_RUN,
     TAU_REPEATS,
-    build_comparison,
     check_comparable,
     compare_row,
     notes,
@@ -62,31 +63,50 @@ def _summary(artefact: dict[str, Any], name: str) -> Any:
     return summarise_run(artefact, Path(name) / "assessment_run.execute.json")
 
 
-def test_without_an_alignment_block_tau_comes_from_the_report_check(
-    build_artefact: ArtefactFactory,
-) -> None:
-    run = _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"]), "ordered")
-    assert run.tau == pytest.approx(1.0)
-    assert run.tau_ci is None
-    assert run.tau_source == "report check (no interval)"
+def test_the_stored_figures_are_the_summary(build_artefact: ArtefactFactory) -> None:
+    artefact = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
+    run = _summary(artefact, "ordered")
+    assert run.tau == artefact["alignment"]["kendall_tau_b"] == pytest.approx(1.0)
+    assert run.tau_source == "alignment block"
     assert run.inversions == 0
     assert run.comparisons == len(ORDERED)
+    stored = artefact["validation"]["analysis"]
+    assert run.essay_a_share == stored["position_bias"]["essay_a_win_share"]
     assert run.essay_a_share == pytest.approx(
         sum(1 for a, _, w in ORDERED if a == w) / len(ORDERED)
     )
+
+
+def test_an_artefact_without_stored_figures_says_not_recorded_never_recomputes(
+    build_artefact: ArtefactFactory,
+) -> None:
+    run = _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"], analysed=False), "old")
+    assert (run.tau, run.tau_ci, run.inversions, run.never_won) == (None, None, None, None)
+    assert run.tau_source == "not recorded"
+    assert (run.ssr, run.split_half, run.essay_a_share, run.theta) == (None, None, None, {})
+    assert run.comparisons == len(ORDERED)
+    assert any("not recorded" in reason for reason in run.reasons)
 
 
 def test_the_alignment_block_wins_with_its_interval_and_never_won_labels(
     build_artefact: ArtefactFactory,
 ) -> None:
     artefact = build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])
-    artefact["alignment"] = {
-        "kendall_tau_b": 0.82,
-        "tau_ci95": [0.61, 0.95],
-        "inversions": [{"higher_grade_id": "anchor_c"}, {"higher_grade_id": "anchor_a"}],
-        "never_won": ["anchor_f"],
-        "reasons": [],
+    inversion = {
+        "higher_grade_id": "anchor_a",
+        "higher_grade": "A",
+        "lower_grade_id": "anchor_c",
+        "lower_grade": "C+",
+        "theta_gap": 0.5,
+        "direct": [],
     }
+    artefact["alignment"].update(
+        kendall_tau_b=0.82,
+        tau_ci95=[0.61, 0.95],
+        inversions=[inversion, inversion],
+        never_won=["anchor_f"],
+        reasons=[],
+    )
     artefact["validation"]["analysis"] = {
         "scale_separation_reliability": 0.9,
         "split_half_reliability": None,
@@ -96,7 +116,7 @@ def test_the_alignment_block_wins_with_its_interval_and_never_won_labels(
     run = _summary(artefact, "with-block")
     assert (run.tau, run.tau_ci, run.inversions) == (0.82, (0.61, 0.95), 2)
     # Estimate and bounds at one precision (issue 16: "0.944 [0.94, 1.00]" read as a tie).
-    table = results_table(build_comparison([("with-block", "with-block", [run])]))
+    table = results_table(compare_summaries([("with-block", "with-block", [run])]))
     assert table.rows[0][table.headers.index(TAU_ONE_RUN)].startswith("0.820 [0.610, 0.950]")
     assert run.tau_source == "alignment block"
     assert run.never_won == ("anchor_f",)  # label from the file name, not the wire id
@@ -110,12 +130,8 @@ def test_a_clear_difference_is_starred_and_differing_settings_found(
     good = _aligned(build_artefact(ORDERED * 20, anchors=ANCHORS, students=["s1"]))
     bad = _aligned(build_artefact(INVERTED * 20, anchors=ANCHORS, students=["s1"]))
     bad["metadata"]["options"]["max_comparisons"] = 60
-    comparison = build_comparison(
-        [
-            ("good", "good", [_summary(good, "good")]),
-            ("bad", "bad", [_summary(bad, "bad")]),
-        ]
-    )
+    runs = {"good": [_summary(good, "good")], "bad": [_summary(bad, "bad")]}
+    comparison = compare_summaries([(name, name, group) for name, group in runs.items()])
     assert comparison.differing == ("budget",)
     assert settings_table(comparison).rows == (("1", "good", "40"), ("2", "bad", "60"))
     table = results_table(comparison)
@@ -144,7 +160,7 @@ def test_a_difference_within_the_noise_gets_no_star(build_artefact: ArtefactFact
     # One judgement the other way: C beats A once more, so A and C are nearly level.
     flipped = [*ORDERED[:3], ("anchor_c", "anchor_a", "anchor_c"), *ORDERED[4:]]
     bad = _aligned(build_artefact(flipped, anchors=ANCHORS, students=["s1"]))
-    comparison = build_comparison(
+    comparison = compare_summaries(
         [("good", "good", [_summary(good, "good")]), ("bad", "bad", [_summary(bad, "bad")])]
     )
     table = results_table(comparison)
@@ -161,7 +177,7 @@ def test_an_experiment_row_averages_and_takes_the_t_interval_across_repeats(
         _summary(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"]), "rep-01"),
         _summary(build_artefact(INVERTED, anchors=ANCHORS, students=["s1"]), "rep-02"),
     ]
-    row = compare_row("exp", "exp", runs)
+    row = compare_row("exp", "exp", runs, aggregate_repeats(runs))
     taus = [run.tau for run in runs]
     assert row.tau == pytest.approx(sum(taus) / 2)
     assert row.tau_ci is not None
@@ -202,7 +218,7 @@ def test_reports_show_the_differences_and_label_single_run_intervals(
         _summary(_aligned(build_artefact(ORDERED, anchors=ANCHORS, students=["s1"])), "rep-01"),
         _summary(_aligned(build_artefact(INVERTED, anchors=ANCHORS, students=["s1"])), "rep-02"),
     ]
-    comparison = build_comparison(
+    comparison = compare_summaries(
         [("single", "single", [_summary(good, "single")]), ("exp", "exp", runs)]
     )
     markdown = render_compare_markdown(comparison)

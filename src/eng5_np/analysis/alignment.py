@@ -1,10 +1,11 @@
 """Do the anchors' θ follow their grades? Kendall's τ-b, inversions, anchors that never win.
 
-Two entry points. :func:`anchor_alignment` compares a given θ with the grades (the report's
-check of a refit). :func:`analyse_alignment` is the whole analysis of issue 10 / SPEC §12 from
-the comparisons themselves: the runner's own Bradley–Terry fit of every successful comparison
-(students included, so the anchors sit on the scale of the whole run; θ net of the judge's
-first-position effect where the data inform it, :mod:`~eng5_np.analysis.position_effect`), then
+:func:`analyse_alignment` is the whole analysis of issue 10 / SPEC §12 from the comparisons
+themselves — the one place τ-b and the inversions of a run are computed (issue 14 item 2: a
+second path with other tie rules once printed a second τ). On the run's one Bradley–Terry fit
+of every successful comparison (students included, so the anchors sit on the scale of the whole
+run; θ net of the judge's first-position effect where the data inform it,
+:mod:`~eng5_np.analysis.position_effect`):
 
 - Kendall's τ-b between grade position and θ over the anchors with a θ (ties: see
   :mod:`~eng5_np.analysis.kendall`), with its interval (:mod:`~eng5_np.analysis.tau_interval`);
@@ -28,14 +29,13 @@ otherwise they are empty or None with the reason in ``reasons``.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 
 from eng5_np.analysis.bradley_terry import BTFit
 from eng5_np.analysis.comparisons import ComparisonOutcome, comparison_counts, win_counts
-from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
+from eng5_np.analysis.kendall import THETA_TIE
 from eng5_np.analysis.position_effect import fit_net_of_position
 from eng5_np.analysis.tau_interval import (
     IntervalSettings,
@@ -44,86 +44,6 @@ from eng5_np.analysis.tau_interval import (
     tau_b_interval,
 )
 from eng5_np.reference.grades import GradeScale
-
-
-@dataclass(frozen=True)
-class AnchorInversion:
-    """Two anchors whose θ order contradicts their grade order."""
-
-    higher_grade_anchor_id: str
-    lower_grade_anchor_id: str
-    higher_grade: str
-    lower_grade: str
-
-
-@dataclass(frozen=True)
-class AnchorAlignment:
-    """Agreement between anchors' grades and their fitted θ."""
-
-    kendall_tau: float | None
-    """Kendall's τ-b between grade position and θ; None when undefined (<2 anchors or all
-    anchors share one grade or one θ)."""
-    inversions: tuple[AnchorInversion, ...]
-    """Anchor pairs where the higher grade has the strictly lower θ."""
-    anchors_used: int
-    """Anchors that had a θ and entered the statistics."""
-    missing_anchor_ids: tuple[str, ...]
-    """Anchors without a θ (never successfully compared), left out."""
-
-
-def anchor_alignment(
-    theta: Mapping[str, float], anchor_grades: Mapping[str, str], scale: GradeScale
-) -> AnchorAlignment:
-    """Compare anchors' grade positions on ``scale`` with their θ.
-
-    Grades are matched with ``scale.normalise`` (``ValueError`` if not on the scale).
-    Anchors sharing a grade are never an inversion, and neither are equal θ values.
-    """
-    positions = {
-        anchor_id: scale.position(grade) for anchor_id, grade in sorted(anchor_grades.items())
-    }
-    used = [anchor_id for anchor_id in positions if anchor_id in theta]
-    missing = tuple(anchor_id for anchor_id in positions if anchor_id not in theta)
-
-    inversions: list[AnchorInversion] = []
-    for first, second in combinations(used, 2):
-        if positions[first] == positions[second]:
-            continue
-        higher, lower = (first, second) if positions[first] > positions[second] else (second, first)
-        if theta[higher] < theta[lower]:
-            inversions.append(
-                AnchorInversion(
-                    higher_grade_anchor_id=higher,
-                    lower_grade_anchor_id=lower,
-                    higher_grade=scale.normalise(anchor_grades[higher]),
-                    lower_grade=scale.normalise(anchor_grades[lower]),
-                )
-            )
-
-    grade_positions = [positions[anchor_id] for anchor_id in used]
-    thetas = [theta[anchor_id] for anchor_id in used]
-    tau: float | None = None
-    # Constant input makes τ undefined (and scipy warns); say so with None instead.
-    if len(set(grade_positions)) > 1 and len(set(thetas)) > 1:
-        value = kendall_tau_b(grade_positions, thetas)
-        tau = None if value is None or math.isnan(value) else value
-    return AnchorAlignment(
-        kendall_tau=tau,
-        inversions=tuple(inversions),
-        anchors_used=len(used),
-        missing_anchor_ids=missing,
-    )
-
-
-def anchors_never_winning(
-    outcomes: Sequence[ComparisonOutcome], anchor_ids: Iterable[str]
-) -> list[str]:
-    """Anchors that took part in at least one comparison and won none, sorted by id.
-
-    Anchors never compared are not listed here: comparison counts show them.
-    """
-    wins = win_counts(outcomes)
-    return sorted(anchor_id for anchor_id in set(anchor_ids) if wins.get(anchor_id) == 0)
 
 
 @dataclass(frozen=True)
@@ -212,19 +132,23 @@ def analyse_alignment(
     anchor_grades: Mapping[str, str],
     scale: GradeScale,
     settings: IntervalSettings | None = None,
+    fit: BTFit | None = None,
 ) -> AlignmentAnalysis:
     """Anchor alignment from the successful comparisons of a run (module docstring).
 
     ``anchor_grades`` maps anchor essay ids to grades; a grade off ``scale`` raises
     ``ValueError`` (callers filter and report such anchors). Non-anchor essays in the
-    comparisons shape the fit but are not reported.
+    comparisons shape the fit but are not reported. ``fit`` is the run's one fit of exactly
+    these comparisons (the θ every other figure of the run uses); without it the comparisons
+    are fitted here.
     """
     spec = settings or IntervalSettings()
     grades = {anchor: scale.normalise(grade) for anchor, grade in anchor_grades.items()}
     position = {anchor: scale.position(grade) for anchor, grade in grades.items()}
     outcomes = [c.outcome for c in comparisons]
     reasons: list[str] = []
-    fit = _fit(outcomes, reasons)
+    if fit is None:
+        fit = _fit(outcomes, reasons)
     theta = fit.theta if fit is not None else {}
     standings = _standings(outcomes, grades, position, fit)
     unplaced = [s.essay_id for s in standings if s.theta is None]
@@ -340,17 +264,18 @@ def _inversions(
     in_order: Mapping[tuple[str, str], float],
 ) -> tuple[AlignedInversion, ...]:
     found: list[AlignedInversion] = []
+    by_pair: dict[frozenset[str], list[JudgedComparison]] = {}
+    for judged in sorted(comparisons, key=lambda c: c.sequence):
+        by_pair.setdefault(judged.outcome.pair, []).append(judged)
     for first, second in combinations(placed, 2):
         if position[first] == position[second]:
             continue
         higher, lower = (first, second) if position[first] > position[second] else (second, first)
         if theta[lower] - theta[higher] <= THETA_TIE:
             continue  # in order, or tied within the fit's precision
-        pair = frozenset((higher, lower))
         direct = tuple(
             DirectComparison(c.sequence, c.outcome.winner_id, c.justification, c.confidence)
-            for c in sorted(comparisons, key=lambda c: c.sequence)
-            if c.outcome.pair == pair
+            for c in by_pair.get(frozenset((higher, lower)), ())
         )
         found.append(
             AlignedInversion(

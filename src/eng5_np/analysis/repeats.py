@@ -1,6 +1,8 @@
 """Statistics across repeats of one batch (SPEC §12 "Repeats"): spread instead of single numbers.
 
-Pure: run summaries in, a frozen :class:`RepeatAggregate` out.
+Pure: run summaries (anything with :class:`RunFigures`' attributes) in, a frozen
+:class:`RepeatAggregate` out. Called by the experiments (repeats, compare, sweep), which store
+the result in ``experiment.json``; the views render it.
 
 **Interval across repeats.** For a figure observed once per repeat (τ-b, SSR, …) the
 aggregate gives the mean, the sample standard deviation (n − 1) and a 95 % Student-t
@@ -22,10 +24,52 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from eng5_np.report.run_summary import RunSummary
+
+class EssayLabel(Protocol):
+    """How an essay is named across repeats."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def grade(self) -> str | None: ...
+
+
+class RunFigures(Protocol):
+    """One run's stored figures, as an experiment reads them from its artefact.
+
+    :class:`eng5_np.report.run_summary.RunFigures` is one; the statistics here only need these
+    attributes, so ``analysis`` does not depend on the layer that reads artefacts.
+    """
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def tau(self) -> float | None: ...
+    @property
+    def inversions(self) -> int | None: ...
+    @property
+    def never_won(self) -> tuple[str, ...] | None: ...
+    @property
+    def ssr(self) -> float | None: ...
+    @property
+    def split_half(self) -> float | None: ...
+    @property
+    def essay_a_share(self) -> float | None: ...
+    @property
+    def comparisons(self) -> int: ...
+    @property
+    def failures(self) -> int: ...
+    @property
+    def cost_usd(self) -> float: ...
+    @property
+    def theta(self) -> Mapping[str, float]: ...
+    @property
+    def essays(self) -> Mapping[str, EssayLabel]: ...
+
 
 CONFIDENCE = 0.95
 TAU_BOUNDS = (-1.0, 1.0)
@@ -109,13 +153,14 @@ def spread(values: Sequence[float | None], bounds: tuple[float, float] | None = 
     return Spread(present, mean, sd, (low, high), min(present), max(present), missing)
 
 
-def aggregate_repeats(runs: Sequence[RunSummary]) -> RepeatAggregate:
+def aggregate_repeats(runs: Sequence[RunFigures]) -> RepeatAggregate:
     """The aggregate of the repeats' summaries (complete ones and others alike)."""
     never_counts: dict[str, int] = {}
     for run in runs:
         for label in run.never_won or ():
             never_counts[label] = never_counts.get(label, 0) + 1
-    stability = _stability(runs)
+    ranks = [rank_descending(run.theta) for run in runs]
+    stability = _stability(runs, ranks)
     return RepeatAggregate(
         repeats=len(runs),
         complete=sum(1 for run in runs if run.status == "complete"),
@@ -133,15 +178,17 @@ def aggregate_repeats(runs: Sequence[RunSummary]) -> RepeatAggregate:
         failures=sum(run.failures for run in runs),
         cost_usd=sum(run.cost_usd for run in runs),
         stability=stability,
-        identical=len(runs) > 1 and all(run.ranks == runs[0].ranks for run in runs[1:]),
+        identical=len(runs) > 1 and all(rank == ranks[0] for rank in ranks[1:]),
     )
 
 
-def _stability(runs: Sequence[RunSummary]) -> tuple[EssayStability, ...]:
+def _stability(
+    runs: Sequence[RunFigures], by_run: Sequence[Mapping[str, float]]
+) -> tuple[EssayStability, ...]:
     rows: list[EssayStability] = []
     essays = {key: essay for run in runs for key, essay in run.essays.items()}
     for key, essay in essays.items():
-        ranks = tuple(run.ranks[key] for run in runs if key in run.ranks)
+        ranks = tuple(ranked[key] for ranked in by_run if key in ranked)
         if not ranks:
             continue
         rows.append(
@@ -156,3 +203,19 @@ def _stability(runs: Sequence[RunSummary]) -> tuple[EssayStability, ...]:
             )
         )
     return tuple(sorted(rows, key=lambda row: (row.mean_rank, row.label)))
+
+
+def rank_descending(values: Mapping[str, float]) -> dict[str, float]:
+    """Rank 1 for the highest value; tied values share the mean of their ranks."""
+    ordered = sorted(values.items(), key=lambda item: -item[1])
+    ranks: dict[str, float] = {}
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end + 1 < len(ordered) and ordered[end + 1][1] == ordered[start][1]:
+            end += 1
+        shared = (start + end) / 2 + 1
+        for key, _ in ordered[start : end + 1]:
+            ranks[key] = shared
+        start = end + 1
+    return ranks

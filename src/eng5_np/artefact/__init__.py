@@ -1,4 +1,9 @@
-"""The run artefact: schema, builder, checksum/manifest, atomic writer, verifier (SPEC §6)."""
+"""The run artefact: schema, builder, checksum/manifest, atomic writer, verifier (SPEC §6).
+
+``analysis`` runs :mod:`eng5_np.analysis` once per run, after the collected data is on disk,
+and writes every figure into the artefact (``validation.analysis``, ``alignment``,
+``bt_summary``, ``grade_projections``); readers never recompute them.
+"""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from eng5_np.analysis import (
     AlignmentAnalysis,
+    BTFit,
     ComparisonOutcome,
     IntervalSettings,
     JudgedComparison,
@@ -24,7 +25,7 @@ from eng5_np.analysis import (
 )
 from eng5_np.analysis.tau_interval import METHOD
 from eng5_np.artefact.essays import EssayDirectory
-from eng5_np.reference.grades import get_scale
+from eng5_np.reference.grades import GradeScale, get_scale
 
 DIGITS = 6
 """Decimals kept for θ, SEs, rates, gaps and τ (far below any meaningful difference)."""
@@ -59,15 +60,25 @@ def judged_comparisons(records: Sequence[Mapping[str, Any]]) -> list[JudgedCompa
 
 
 def artefact_anchor_grades(document: Mapping[str, Any]) -> dict[str, str]:
+    """Anchor id → grade of the anchors this run judged (see :func:`anchor_grades`)."""
+    return anchor_grades(
+        EssayDirectory.from_artefact(document), document["llm_comparisons"], document["bt_summary"]
+    )
+
+
+def anchor_grades(
+    directory: EssayDirectory,
+    records: Sequence[Mapping[str, Any]],
+    bt_summary: Sequence[Mapping[str, Any]],
+) -> dict[str, str]:
     """Anchor id → grade of the anchors this run judged: its own (a guest run's inputs) or the
     platform's registered ones (``ANCHOR_<id>_<hex>`` in an assignment run), through the run's
     :class:`EssayDirectory`; plus any the service itself reported with a grade."""
-    directory = EssayDirectory.from_artefact(document)
-    ids = set(directory.essays) | {e["essay_id"] for e in document["bt_summary"]}
-    for record in document["llm_comparisons"]:
+    ids = set(directory.essays) | {e["essay_id"] for e in bt_summary}
+    for record in records:
         ids.update((record["essay_a_id"], record["essay_b_id"]))
     grades = directory.anchor_grades(ids)
-    for entry in document["bt_summary"]:
+    for entry in bt_summary:
         if entry.get("is_anchor") and entry.get("anchor_grade"):
             grades.setdefault(entry["essay_id"], entry["anchor_grade"])
     return grades
@@ -76,22 +87,38 @@ def artefact_anchor_grades(document: Mapping[str, Any]) -> dict[str, str]:
 def alignment_block(
     document: Mapping[str, Any], settings: IntervalSettings | None = None
 ) -> dict[str, Any] | None:
-    """The ``alignment`` block, or None when no anchor took part in a successful comparison."""
-    scale = get_scale(document["metadata"]["grade_scale"])
-    judged = judged_comparisons(document["llm_comparisons"])
+    """The ``alignment`` block of a document, or None when no anchor took part in a successful
+    comparison (fits the comparisons; a run's analysis passes its one fit to :func:`align`)."""
+    block, _ = align(
+        document["llm_comparisons"],
+        artefact_anchor_grades(document),
+        get_scale(document["metadata"]["grade_scale"]),
+        settings,
+    )
+    return block
+
+
+def align(
+    records: Sequence[Mapping[str, Any]],
+    grades: Mapping[str, str],
+    scale: GradeScale,
+    settings: IntervalSettings | None = None,
+    fit: BTFit | None = None,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The ``alignment`` block on the run's one ``fit``, or (None, why there is none)."""
+    judged = judged_comparisons(records)
     compared = {essay for c in judged for essay in c.outcome.pair}
-    grades = artefact_anchor_grades(document)
     on_scale = {a: g for a, g in grades.items() if scale.contains(g)}
     if not compared & set(on_scale):
-        return None
-    analysis = analyse_alignment(judged, on_scale, scale, settings)
+        return None, "no anchor with a grade on the scale took part in a successful comparison"
+    analysis = analyse_alignment(judged, on_scale, scale, settings, fit)
     off_scale = sorted(set(grades) - set(on_scale))
     extra = (
         [f"anchors with a grade off {scale.name.value} left out: {', '.join(off_scale)}"]
         if off_scale
         else []
     )
-    return block_from_analysis(analysis, extra)
+    return block_from_analysis(analysis, extra), None
 
 
 def block_from_analysis(

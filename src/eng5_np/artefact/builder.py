@@ -7,6 +7,7 @@ Optional fields are omitted, never written as null.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,12 +35,14 @@ class StackInfo:
     """The real judge's provider (a local stack with ``judge`` ``llm``)."""
     model: str | None = None
     """The real judge's model id."""
+    pairing: dict[str, Any] | None = None
+    """The local stack's pairing design and its settings (``{"design", "settings"}``)."""
     judge_profile: dict[str, Any] | None = None
     """The simulated judge's profile: ``name``, ``sha256`` (and, from the CJ service's result,
     the ``rule`` and ``parameters`` it used)."""
 
     def as_dict(self) -> dict[str, Any]:
-        """The artefact's ``metadata.stack`` block (provider, model, profile only when known)."""
+        """The artefact's ``metadata.stack`` block (optional keys only when known)."""
         block: dict[str, Any] = {
             "kind": self.kind,
             "judge": self.judge,
@@ -49,6 +52,8 @@ class StackInfo:
             block["provider"] = self.provider
         if self.model is not None:
             block["model"] = self.model
+        if self.pairing is not None:
+            block["pairing"] = self.pairing
         if self.judge_profile is not None:
             block["judge_profile"] = dict(self.judge_profile)
         return block
@@ -86,6 +91,8 @@ class RunStatus:
     completion_status: str | None = None
     observed: ObservedEvents = field(default_factory=ObservedEvents)
     failed: dict[str, Any] | None = None
+    batch_stop: dict[str, Any] | None = None
+    """Why the CJ service stopped the batch, when it said so (:func:`batch_stop_block`)."""
     service_result_missing: bool = False
     """The thin completion came, the rich result did not (within ``result_grace_seconds``)."""
     result_grace_seconds: float | None = None
@@ -106,11 +113,35 @@ class RunStatus:
             block["completion_status"] = self.completion_status
         if self.failed is not None:
             block["failed"] = self.failed
+        if self.batch_stop is not None:
+            block["batch_stop"] = self.batch_stop
         if self.service_result_missing:
             block["service_result_missing"] = True
         if self.result_grace_seconds is not None:
             block["result_grace_seconds"] = self.result_grace_seconds
         return block
+
+
+def batch_stop_block(*sources: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``runner_status.batch_stop`` from the first source naming a stop reason.
+
+    The sources are the rich result's ``assessment_metadata`` and a failure's ``error_info``:
+    the local stack's CJ service puts ``stop_reason``, ``waves``, ``stop_detail`` and
+    ``pairing_design`` there (the measured platform sends none of them: no block then).
+    """
+    for source in sources:
+        if source is None:
+            continue
+        reason, waves = source.get("stop_reason"), source.get("waves")
+        if not isinstance(reason, str) or not isinstance(waves, int) or waves < 0:
+            continue
+        block: dict[str, Any] = {"reason": reason, "waves": waves}
+        for key, name in (("stop_detail", "detail"), ("pairing_design", "design")):
+            value = source.get(key)
+            if isinstance(value, str):
+                block[name] = value
+        return block
+    return None
 
 
 def utc_now_iso() -> str:

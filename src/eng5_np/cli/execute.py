@@ -99,6 +99,7 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
         simulated=shown_stack.judge == "simulated",
         service_result_missing=outcome is not None and outcome.service_result_missing,
         judge_identity=result.judge,
+        document=result.document,
     )
     for path in result.report_paths:
         console.print(f"report: {path}", markup=False)

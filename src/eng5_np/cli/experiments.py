@@ -21,7 +21,7 @@ from eng5_np.cli.help import enum_parser
 from eng5_np.contracts.enums import LLMProviderType
 from eng5_np.errors import RunnerError, UsageError
 from eng5_np.reference.grades import GradeScaleName
-from eng5_np.settings import LogFormat, RunMode, RunSettings
+from eng5_np.settings import LogFormat, PairingDesignName, RunMode, RunSettings
 
 if TYPE_CHECKING:
     from eng5_np.artefact.builder import StackInfo
@@ -242,6 +242,10 @@ def sweep_command(
     ] = None,
     local_stack: Annotated[bool, typer.Option(help="One embedded stack for the sweep.")] = False,
     judge_seed: Annotated[int | None, typer.Option(help="Seed of the simulated judge.")] = None,
+    pairing: Annotated[
+        PairingDesignName | None,
+        typer.Option(case_sensitive=False, help="With --local-stack: pairing design (platform)."),
+    ] = None,
     judge_profile: Annotated[
         Path | None,
         typer.Option(
@@ -282,6 +286,7 @@ def sweep_command(
             "upload_cache_dir": upload_cache_dir,
             "local_stack": local_stack,
             "judge_seed": judge_seed,
+            "pairing": pairing,
             "judge_profile": judge_profile,
             "detect_difference": detect_difference,
             "await_completion": True,
@@ -291,6 +296,8 @@ def sweep_command(
     try:
         if judge_seed is not None and not local_stack:
             raise UsageError("--judge-seed only applies with --local-stack")
+        if pairing is not None and not local_stack:
+            raise UsageError("--pairing only applies with --local-stack")
         if judge_profile is not None and not local_stack:
             raise UsageError("--judge-profile only applies with --local-stack")
         from eng5_np.experiments.modes import experiment_runner

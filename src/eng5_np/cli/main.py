@@ -43,6 +43,7 @@ from eng5_np.settings import (
     AdminCredentials,
     KafkaSecurity,
     LogFormat,
+    PairingDesignName,
     RunMode,
 )
 
@@ -336,6 +337,23 @@ def main_command(
             help="With --local-stack: share of pairs also judged with A/B swapped.",
         ),
     ] = None,
+    pairing: Annotated[
+        PairingDesignName | None,
+        typer.Option(
+            case_sensitive=False,
+            metavar="DESIGN",
+            help="With --local-stack: how CJ chooses pairs and when it stops: "
+            f"{choices(PairingDesignName)} (default platform).",
+        ),
+    ] = None,
+    target_precision: Annotated[
+        float | None,
+        typer.Option(
+            metavar="X",
+            help="With --pairing adaptive: stop at this mean SE (execute) or τ-b interval "
+            "width (anchor-align), or at the budget.",
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", metavar=FLAG, help="Show debug logs.")
     ] = False,
@@ -416,6 +434,8 @@ def main_command(
             "judge_rpm": judge_rpm,
             "cost_limit": cost_limit,
             "judge_both_orders": judge_both_orders,
+            "pairing": pairing,
+            "target_precision": target_precision,
             "verbose": verbose,
             "log_format": log_format,
         }
@@ -429,11 +449,15 @@ def main_command(
         "--judge-rpm": judge_rpm,
         "--cost-limit": cost_limit,
         "--judge-both-orders": judge_both_orders,
+        "--pairing": pairing,
+        "--target-precision": target_precision,
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:
         verb = "applies" if len(given) == 1 else "apply"
         raise fail(UsageError(f"{', '.join(given)} only {verb} with --local-stack"))
+    if target_precision is not None and settings.pairing is not PairingDesignName.ADAPTIVE:
+        raise fail(UsageError("--target-precision only applies with --pairing adaptive"))
     if judge_profile is not None:
         from eng5_np.reference.judge_profiles import load_judge_profile
 

@@ -18,9 +18,10 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from eng5_np.cli.help import HelpCommand, HelpGroup
-from eng5_np.cli.stack_run import judge_config, judge_label, judging_config
+from eng5_np.cli.stack_run import judge_config, judge_label, judging_config, pairing_config
 from eng5_np.errors import RunnerError
 from eng5_np.reference.grades import GradeScaleName
+from eng5_np.settings import PairingDesignName
 
 if TYPE_CHECKING:
     pass
@@ -127,6 +128,14 @@ def stack_up(
     judge_both_orders: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of pairs also judged swapped.")
     ] = 0.0,
+    pairing: Annotated[
+        PairingDesignName,
+        typer.Option(case_sensitive=False, help="How CJ chooses pairs and when it stops."),
+    ] = PairingDesignName.PLATFORM,
+    target_precision: Annotated[
+        float | None,
+        typer.Option(help="--pairing adaptive: stop at this mean SE / τ-b width (> 0)."),
+    ] = None,
     judge_profile: Annotated[
         Path | None,
         typer.Option(
@@ -153,9 +162,16 @@ def stack_up(
             f"error: {error.one_line()}", markup=False
         )
         raise typer.Exit(error.exit_code) from None
+    if target_precision is not None and pairing is not PairingDesignName.ADAPTIVE:
+        raise typer.BadParameter(
+            "only applies with --pairing adaptive", param_hint="--target-precision"
+        )
+    if target_precision is not None and not target_precision > 0:
+        raise typer.BadParameter("must be positive", param_hint="--target-precision")
     config = LocalStackConfig(
         judge=simulated,
         judging=judging,
+        pairing=pairing_config(pairing.value, target_precision),
         grade_scale=grade_scale.value,
         health_port=health_port,
         admin_faults=admin_faults,
@@ -168,6 +184,7 @@ def stack_up(
                 console,
                 [
                     f"Local stack is running ({judge_label(judging)}).",
+                    f"Pairing design: {pairing.value}.",
                     f"Simulated judge profile: {simulated.profile.label}",
                     f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
                     f"CONTENT_SERVICE_URL={stack.content_service_url}",

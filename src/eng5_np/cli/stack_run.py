@@ -22,6 +22,7 @@ from eng5_np.settings import RunSettings
 
 if TYPE_CHECKING:
     from eng5_np.artefact.builder import StackInfo
+    from eng5_np.localstack.designs import PairingConfig
     from eng5_np.localstack.judge import FaultConfig, JudgeConfig
     from eng5_np.localstack.llm_judge import JudgingConfig
 
@@ -121,6 +122,15 @@ def settings_judging(settings: RunSettings) -> JudgingConfig:
     )
 
 
+def pairing_config(design: str, target_precision: float | None = None) -> PairingConfig:
+    """The CJ service's pairing design from ``--pairing`` / ``--target-precision``."""
+    from eng5_np.localstack.designs import AdaptiveSettings, PairingConfig
+
+    return PairingConfig(
+        design=design, adaptive=AdaptiveSettings(target_precision=target_precision)
+    )
+
+
 def judge_label(judging: JudgingConfig) -> str:
     """How the judge is named to people (its limits too, for a real one)."""
     return judging.describe()
@@ -133,12 +143,14 @@ class LocalStackRun:
         from eng5_np.localstack.stack import LocalStack, LocalStackConfig
 
         self._judging = judging if judging is not None else settings_judging(settings)
+        self._pairing = pairing_config(settings.pairing.value, settings.target_precision)
         self._judge = judge_config(
             settings.judge_seed, settings.judge_faults, settings.judge_profile
         )
         config = LocalStackConfig(
             judge=self._judge,
             judging=self._judging,
+            pairing=self._pairing,
             grade_scale=settings.grade_scale.value,
             external_bootstrap=(
                 settings.kafka_bootstrap if settings.kafka_bootstrap_explicit else None
@@ -196,6 +208,7 @@ class LocalStackRun:
         from eng5_np.artefact.builder import StackInfo
 
         model = self._judging.choice.model
+        pairing = self._pairing.describe()
         if model is not None:
             return StackInfo(
                 "local",
@@ -204,6 +217,7 @@ class LocalStackRun:
                 f"with a {judge_label(self._judging)}",
                 provider=model.provider.value,
                 model=model.model_id,
+                pairing=pairing,
             )
         faults = self._settings.judge_faults or "none"
         profile = self._judge.profile
@@ -215,6 +229,7 @@ class LocalStackRun:
             f"judge profile {profile.label}); "
             "not LLM judgements; costs are estimates at the named model's prices, no money "
             "was spent",
+            pairing=pairing,
             judge_profile={"name": profile.name, "sha256": profile.sha256},
         )
 

@@ -1,8 +1,10 @@
 """Experiments on the judge (SPEC §12): repeats, compare and sweep.
 
 They sit above :mod:`eng5_np.modes`: they call a mode's async function for each batch and read
-the artefacts it wrote; a mode never knows it is part of an experiment. The reports they write
-are rendered by :mod:`eng5_np.report` from the artefacts alone.
+the artefacts it wrote; a mode never knows it is part of an experiment. Each run's figures are
+the ones its artefact stored; the statistics across runs are computed here, once, with
+:func:`eng5_np.analysis.repeats.aggregate_repeats`, stored in ``experiment.json`` and handed to
+:mod:`eng5_np.report`, which only renders them.
 """
 
 from eng5_np.experiments.compare import CompareResult, run_compare

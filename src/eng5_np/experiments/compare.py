@@ -17,9 +17,12 @@ is left out with a warning, so a sweep whose one cell failed still gets its comp
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eng5_np.analysis.differences import RowInput, compare_differences
+from eng5_np.analysis.repeats import aggregate_repeats
 from eng5_np.errors import UsageError
 from eng5_np.experiments.record import find_artefact, load_experiment, load_record
 from eng5_np.primitives.atomic import atomic_write_bytes
@@ -89,6 +92,23 @@ def resolve_groups(paths: list[Path]) -> list[RunGroup]:
     return groups
 
 
+def compare_summaries(groups: Sequence[tuple[str, str, Sequence[RunSummary]]]) -> Comparison:
+    """The comparison of ``(name, source, runs)`` groups: the statistics across each group's
+    runs and the differences between groups are computed here, once; the views render them."""
+    rows = [(name, source, runs, aggregate_repeats(runs)) for name, source, runs in groups]
+    differences = compare_differences([_row_input(runs) for _, _, runs in groups]) if rows else None
+    return build_comparison(rows, differences)
+
+
+def _row_input(runs: Sequence[RunSummary]) -> RowInput:
+    values: dict[str, list[float | None]] = {
+        "tau_b": [run.tau for run in runs],
+        "inversions": [None if run.inversions is None else float(run.inversions) for run in runs],
+        "ssr": [run.ssr for run in runs],
+    }
+    return RowInput(values, [run.comparisons_on_anchors for run in runs])
+
+
 def compare_groups(groups: list[RunGroup], output_dir: Path | None = None) -> CompareResult:
     """Load, check and compare the groups; write compare.md/html into ``output_dir`` if given."""
     loaded: list[tuple[str, str, list[RunSummary]]] = []
@@ -100,7 +120,7 @@ def compare_groups(groups: list[RunGroup], output_dir: Path | None = None) -> Co
         summaries = [summarise_run(load_artefact(path), path) for path in group.artefacts]
         loaded.append((group.name, str(group.source), summaries))
     check_comparable([(name, runs) for name, _, runs in loaded])
-    comparison = build_comparison(loaded)
+    comparison = compare_summaries(loaded)
     result = CompareResult(comparison, warnings=warnings)
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)

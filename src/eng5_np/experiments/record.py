@@ -49,6 +49,8 @@ DEFINING_SETTINGS = (
     "local_stack",
     "judge_seed",
     "judge_faults",
+    "pairing",
+    "target_precision",
     "judge_profile",
 )
 """Settings that make repeats "the same batch"; a resumed experiment must not change them."""

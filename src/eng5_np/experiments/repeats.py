@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from eng5_np.analysis.repeats import aggregate_repeats
 from eng5_np.artefact.builder import StackInfo
 from eng5_np.errors import CollectionTimeout, RunnerError, UsageError
 from eng5_np.experiments.modes import RunOne, default_run_one
@@ -45,7 +46,12 @@ from eng5_np.logs import detach_run_log, get_logger
 from eng5_np.modes.collect import StopReason
 from eng5_np.modes.common import set_aside
 from eng5_np.report.experiment_render import write_experiment_reports
-from eng5_np.report.experiment_view import ExperimentView, RepeatRow, build_experiment_view
+from eng5_np.report.experiment_view import (
+    ExperimentView,
+    RepeatRow,
+    build_experiment_view,
+    complete_summaries,
+)
 from eng5_np.report.render import load_artefact
 from eng5_np.report.run_summary import summarise_run
 from eng5_np.settings import RunSettings
@@ -243,4 +249,8 @@ def _experiment_view(folder: Path, record: ExperimentRecord) -> ExperimentView:
         rows.append(
             RepeatRow(entry.name, entry.status.value, entry.batch_label, entry.detail, summary)
         )
-    return build_experiment_view(record.batch_label, rows)
+    # The statistics across repeats are computed here, once; experiment.json stores them and
+    # the reports render what is stored.
+    return build_experiment_view(
+        record.batch_label, rows, aggregate_repeats(complete_summaries(rows))
+    )

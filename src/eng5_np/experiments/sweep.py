@@ -42,7 +42,7 @@ from eng5_np.modes.common import load_inventory, new_wire_batch_id
 from eng5_np.primitives.hashing import sha256_text
 from eng5_np.reference.judge_profiles import JudgeParameters, JudgeProfile
 from eng5_np.reference.llm_models import validate_override
-from eng5_np.request.budget import ComparisonBudget, estimate_cost
+from eng5_np.request.budget import ComparisonBudget, estimate_cost, requested_max_comparisons
 from eng5_np.settings import RunSettings
 
 SWEEP_FILE = "sweep.json"
@@ -223,7 +223,7 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
     grades = getattr(settings, "anchor_grades", None)
     if settings.mode.value == "anchor-align":
         essays = [a for a in inventory.anchors if not grades or a.grade in grades]
-    budget = ComparisonBudget(len(essays), settings.max_comparisons)
+    budget = ComparisonBudget(len(essays), requested_max_comparisons(settings, len(essays)))
     mean_words = sum(e.word_count for e in essays) / len(essays) if essays else 0.0
     prompt_words = len(inventory.prompt.content.split()) if inventory.prompt else 0
     priced: list[SweepCell] = []
@@ -251,7 +251,7 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
     total = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
     notes = [
         f"{len(essays)} essays, {budget.planned} comparisons per batch"
-        + ("" if settings.max_comparisons else " (all pairs: an upper bound)")
+        + ("" if budget.max_comparisons else " (all pairs: an upper bound)")
         + f", {repeats} repeat(s) per cell; reasoning tokens are not priced.",
     ]
     if any(c is None for c in costs):

@@ -1,16 +1,23 @@
 """Answer one CJ request the way the platform's CJ service does (SPEC §7, §11).
 
 Read the request as a guest or an assignment batch and fetch the texts
-(:mod:`~eng5_np.localstack.cj_intake`), plan the pairs, judge and publish one comparison
-callback per pair (plus injected faults), wait until every callback is acknowledged, then
-publish the rich result and the thin completion — or, when the batch cannot be assessed, a
-failure event with the reason in ``system_metadata.error_info``. I/O goes through small
+(:mod:`~eng5_np.localstack.cj_intake`), choose the pairs wave by wave with the stack's pairing
+design (:mod:`~eng5_np.localstack.designs`: ``platform`` by default), judge and publish one
+comparison callback per pair (plus injected faults), wait until every callback of a wave is
+acknowledged before the design decides on the next wave or the stop, then publish the rich
+result and the thin completion — with the design, its parameters, the stop reason and the
+number of waves in ``assessment_metadata`` (``pairing_design``, ``pairing_parameters``,
+``stop_reason``, ``stop_detail``, ``waves``) — or, when the batch cannot be assessed, a
+failure event with the reason in ``system_metadata.error_info`` (a ``low_success_rate`` stop
+fails the batch with ``LOW_SUCCESS_RATE`` and the same stop keys there). I/O goes through small
 protocols (:class:`~eng5_np.localstack.cj_intake.TextSource`, :class:`Publisher`,
 :class:`~eng5_np.localstack.cj_intake.AssignmentSource`) that
 :mod:`~eng5_np.localstack.cj_service` implements with aiohttp, aiokafka and the admin store.
 
 Request envelope ``metadata`` read here: ``max_comparisons`` (int > 0, the budget), as the
-2026 CJ does; ``grade_scale`` is not read (an assignment batch uses its assignment's scale).
+2026 CJ does; ``runner_mode`` only by the local ``adaptive`` design (``anchor-align`` → it
+aims at the anchors' order); ``grade_scale`` is not read (an assignment batch uses its
+assignment's scale).
 Judging goes through the small :class:`~eng5_np.localstack.llm_judge.PairJudge` protocol: the
 simulated judge (the default; provider ``mock``, its own model id, so simulated results are
 never mistaken for real ones) or a real LLM judge (SPEC §13), which gets the prompt context of
@@ -58,6 +65,7 @@ from eng5_np.localstack.cj_results import (
     assess_batch,
     build_failure,
 )
+from eng5_np.localstack.designs import BatchStop, Judgement, PairingConfig, run_design
 from eng5_np.localstack.judge import (
     JudgeConfig,
     JudgeEssay,
@@ -73,16 +81,14 @@ from eng5_np.localstack.llm_judge import (
     call_options,
     comparison_tasks,
     prompt_context,
-    with_both_orders,
 )
 from eng5_np.localstack.llm_judge.cost import usd
 from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.pairing import (
     PlannedPair,
     content_key,
+    content_keys,
     draw_key,
-    plan_by_content,
-    resolve_budget,
 )
 from eng5_np.reference.grades import GradeScale
 from eng5_np.reference.llm_models import ModelEntry, load_manifest
@@ -118,7 +124,7 @@ class BatchReport:
 
     batch_id: str
     planned: int = 0
-    """Comparisons planned (one callback each, errors included)."""
+    """Comparisons submitted so far over all waves (one callback each, errors included)."""
     errors: int = 0
     """Error callbacks published (unique)."""
     duplicates: int = 0
@@ -133,6 +139,8 @@ class BatchReport:
     """``ANCHOR_…`` essay id → registered anchor id, for the anchors CJ added."""
     failure: str | None = None
     """``CODE: message`` of a failed batch."""
+    stop: BatchStop | None = None
+    """Why the pairing design finalised the batch, and after how many waves."""
     done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     """Set once the batch's last event is acknowledged."""
 
@@ -152,6 +160,7 @@ class _Batch:
     cj_batch_id: str
     judging: JudgeRuntime
     draws: Counter[str]
+    pairing: PairingConfig
 
 
 async def answer_request(
@@ -166,6 +175,7 @@ async def answer_request(
     cj_batch_id: str,
     judging: JudgeRuntime | None = None,
     draws: Counter[str] | None = None,
+    pairing: PairingConfig | None = None,
 ) -> None:
     """Process one request to its result and completion, or to a failure event; never raises.
 
@@ -173,7 +183,8 @@ async def answer_request(
     ``report`` is updated as callbacks go out and its ``done`` event is set at the end.
     ``judging`` is the stack's judge (None: the simulated judge, one comparison at a time).
     ``draws`` counts, per set of texts, the batches this service has already judged (see
-    :func:`_draw_key`); None counts this batch alone.
+    :func:`_draw_key`); None counts this batch alone. ``pairing`` is the stack's pairing
+    design (None: the platform's, :mod:`eng5_np.localstack.designs`).
     """
     batch = _Batch(
         envelope=envelope,
@@ -192,6 +203,7 @@ async def answer_request(
         cj_batch_id=cj_batch_id,
         judging=judging or JudgeRuntime(JudgingConfig(concurrency=1)),
         draws=draws if draws is not None else Counter(),
+        pairing=pairing or PairingConfig(),
     )
     log = logger.bind(batch_id=report.batch_id, correlation_id=str(envelope.correlation_id))
     try:
@@ -226,13 +238,20 @@ async def _assess(batch: _Batch) -> None:
     batch.report.kind = prepared.kind
     batch.report.anchor_ids = dict(prepared.registered_anchor_ids)
     essay_ids = list(prepared.essays)
-    budget = resolve_budget(len(essay_ids), _max_comparisons(metadata))
     texts_key = draw_key(content_key(essay.text for essay in prepared.essays.values()), batch.draws)
     seed = f"{batch.judge_config.seed}:{texts_key}"
-    pairs = plan_by_content(prepared.essays, set(prepared.anchor_grades), budget, seed)
-    judging = batch.judging.config
-    pairs = with_both_orders(pairs, judging.both_orders, seed)
-    batch.report.planned = len(pairs)
+    # The design works over keys made of the texts, so the same dataset and seed give the
+    # same pairs in every run although the wire ids are new each time (SPEC §3).
+    by_key = content_keys(prepared.essays)
+    key_of = {essay_id: key for key, essay_id in by_key.items()}
+    runner_mode = metadata.get("runner_mode")
+    design = batch.pairing.build(
+        sorted(by_key),
+        {key_of[a] for a in prepared.anchor_grades},
+        budget=_max_comparisons(metadata),
+        seed=seed,
+        runner_mode=runner_mode if isinstance(runner_mode, str) else None,
+    )
     context = prepared.judge_context
     judge = batch.judge_config.build(
         len(prepared.scale.grades),
@@ -249,28 +268,59 @@ async def _assess(batch: _Batch) -> None:
         ),
         call_options(context.overrides),
     )
-    outcomes = await _publish_comparisons(
-        batch, judge, pair_judge, prepared.essays, pairs, texts_key
+    waves = _WaveJudge(batch, judge, pair_judge, prepared.essays, texts_key, design.budget)
+
+    async def judge_wave(wave: list[PlannedPair]) -> list[Judgement]:
+        planned = [PlannedPair(by_key[p.essay_a_id], by_key[p.essay_b_id]) for p in wave]
+        judged = await waves.judge(planned)
+        return [
+            Judgement(
+                PlannedPair(key_of[j.pair.essay_a_id], key_of[j.pair.essay_b_id]),
+                key_of[j.winner_id] if j.winner_id is not None else None,
+            )
+            for j in judged
+        ]
+
+    stop = await run_design(design, judge_wave)
+    await waves.finish()
+    batch.report.stop = stop
+    logger.info(
+        "cj_service.batch_stopped",
+        batch_id=batch.report.batch_id,
+        design=design.name,
+        reason=stop.reason.value,
+        waves=stop.waves,
+        comparisons=batch.report.planned,
     )
+    stop_metadata: dict[str, Any] = {
+        "pairing_design": design.name,
+        "pairing_parameters": design.parameters(),
+        "stop_reason": stop.reason.value,
+        "stop_detail": stop.detail,
+        "waves": stop.waves,
+    }
+    if stop.failed:
+        raise AssessmentFailure("LOW_SUCCESS_RATE", stop.detail, details=stop_metadata)
     judge_metadata: dict[str, Any] = {
         "judge_seed": judge.seed,
         "judge_profile": profile_metadata(batch.judge_config.profile, judge),
     }
-    if not judging.choice.is_simulated:
-        judge_metadata = {"simulated": False, "judge": judging.choice.label}
+    if not batch.judging.config.choice.is_simulated:
+        judge_metadata = {"simulated": False, "judge": batch.judging.config.choice.label}
     assessment = assess_batch(
         batch.context,
         essay_ids=essay_ids,
         anchor_grades=prepared.anchor_grades,
-        outcomes=outcomes,
+        outcomes=waves.outcomes,
         failed_comparisons=batch.report.errors,
         scale=prepared.scale if prepared.projects_grades else None,
         model_id=pair_judge.model_id,
         model_provider=pair_judge.provider.value,
         extra_metadata={
             **judge_metadata,
-            "comparison_budget": budget,
+            "comparison_budget": design.budget,
             "batch_kind": prepared.kind,
+            **stop_metadata,
         },
     )
     if batch.judge_config.faults.withhold_result:
@@ -299,77 +349,137 @@ def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:
     return None
 
 
-async def _publish_comparisons(
-    batch: _Batch,
-    judge: SimulatedJudge,
-    pair_judge: PairJudge,
-    essays: dict[str, JudgeEssay],
-    pairs: list[PlannedPair],
-    texts_key: str,
-) -> list[ComparisonOutcome]:
-    """Judge every pair concurrently, publish each callback (plus injected noise) as it is
-    judged, and return the successful outcomes once every callback is acknowledged.
+class _WaveJudge:
+    """Judges one wave at a time and publishes every callback (plus injected noise).
 
-    At most the judge's concurrency pairs are judged at a time. When the cost limit forbids
-    the next comparison, no new one starts; those in flight are published, then the batch
-    fails with ``COST_LIMIT_REACHED``, as the platform fails a batch.
+    At most the judge's concurrency pairs are judged at a time and each callback is published
+    as soon as it is judged; :meth:`judge` returns once every callback of the wave is
+    acknowledged by the broker, so the design's refit only ever follows the last callback of a
+    wave, as on the platform. ``--judge-both-orders`` adds, to every wave, swapped copies of a
+    share of its pairs (the share over the batch so far stays the fraction asked): comparisons
+    like any other in the callbacks, the result and the artefact, on top of the design's
+    budget, and not handed to the design (its stop rules count its own pairs, as before).
+    When the cost limit forbids the next comparison, no new one starts, those in flight are
+    published, then the batch fails with ``COST_LIMIT_REACHED``, as the platform fails a
+    batch.
     """
-    report, batch_id = batch.report, batch.context.batch_id
-    faults = judge.faults
-    rng = random.Random(f"noise:{judge.seed}:{texts_key}")
-    noise_at = sorted(rng.randrange(len(pairs) + 1) for _ in range(faults.foreign_callbacks))
-    acks: list[Awaitable[Any]] = []
-    outcomes: list[ComparisonOutcome] = []
-    publishing = asyncio.Lock()
-    spent = [0.0]  # what this batch's callbacks cost: what the runner's artefact records
 
-    async def publish_noise_due(published: int) -> None:
-        while noise_at and noise_at[0] <= published:
-            noise_at.pop(0)
-            noise = judge.foreign_callback(f"{batch_id}:{report.foreign}")
-            acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, _wire(noise)))
+    def __init__(
+        self,
+        batch: _Batch,
+        judge: SimulatedJudge,
+        pair_judge: PairJudge,
+        essays: dict[str, JudgeEssay],
+        texts_key: str,
+        budget: int,
+    ) -> None:
+        self._batch, self._judge, self._pair_judge = batch, judge, pair_judge
+        self._essays, self._texts_key = essays, texts_key
+        self._rng = random.Random(f"noise:{judge.seed}:{texts_key}")
+        self._noise_at = sorted(
+            self._rng.randrange(budget + 1) for _ in range(judge.faults.foreign_callbacks)
+        )
+        self._both_orders = random.Random(f"both-orders:{judge.seed}:{texts_key}")
+        self._design_pairs = 0
+        self._swapped = 0
+        self._published = 0
+        self._spent = 0.0
+        """What this batch's callbacks cost: what the runner's artefact records."""
+        self.outcomes: list[ComparisonOutcome] = []
+        self._metadata = {
+            "bos_batch_id": batch.context.batch_id,
+            "cj_batch_id": batch.cj_batch_id,
+            "cj_source": CJ_SOURCE_TAG,
+            "cj_request_type": "cj_comparison",
+        }
+
+    async def _publish_noise_due(self, acks: list[Awaitable[Any]]) -> None:
+        report = self._batch.report
+        while self._noise_at and self._noise_at[0] <= self._published:
+            self._noise_at.pop(0)
+            noise = self._judge.foreign_callback(f"{report.batch_id}:{report.foreign}")
+            acks.append(await self._batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, _wire(noise)))
             report.foreign += 1
 
-    async def publish(pair: PlannedPair, verdict: JudgeVerdict) -> None:
-        async with publishing:  # one callback at a time: noise positions and delays hold
-            await publish_noise_due(len(outcomes) + report.errors)
-            raw = _wire(verdict.callback)
-            acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
-            spent[0] += verdict.callback.cost_estimate
-            if verdict.duplicate:
-                acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
-                report.duplicates += 1
-            decided = verdict.callback.winner_and_loser()
-            if decided is None:
-                report.errors += 1
-            else:
-                outcomes.append(ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided))
-            if faults.callback_delay_s > 0:
-                await asyncio.sleep(faults.callback_delay_s)
+    def _with_swapped(self, wave: list[PlannedPair]) -> list[PlannedPair]:
+        fraction = self._batch.judging.config.both_orders
+        self._design_pairs += len(wave)
+        count = min(len(wave), round(fraction * self._design_pairs) - self._swapped)
+        if count <= 0:
+            return wave
+        self._swapped += count
+        chosen = sorted(self._both_orders.sample(range(len(wave)), count))
+        return wave + [PlannedPair(wave[i].essay_b_id, wave[i].essay_a_id) for i in chosen]
 
-    metadata = {
-        "bos_batch_id": batch_id,
-        "cj_batch_id": batch.cj_batch_id,
-        "cj_source": CJ_SOURCE_TAG,
-        "cj_request_type": "cj_comparison",
-    }
-    comparisons = comparison_tasks(pairs, essays, metadata, key_prefix=texts_key)
-    stopped = await judge_all(pair_judge, comparisons, batch.judging.config.concurrency, publish)
-    if stopped is None:
-        await publish_noise_due(len(pairs))  # the noise planned after the last comparison
-    # The result and the completion must only follow the last acknowledged comparison.
-    await asyncio.gather(*acks)
-    if stopped is not None:
-        judged = len(outcomes) + report.errors
-        # Told after the calls in flight settled, so the figures are final (a message built
-        # when the limit refused a call said "spent $0.0000" of a batch that cost $0.00042).
-        guard = batch.judging.guard
-        raise AssessmentFailure(
-            "COST_LIMIT_REACHED",
-            f"--cost-limit reached after {judged} of {report.planned} comparisons, which cost "
-            f"{usd(spent[0])}; the judge has {guard.describe() if guard else stopped}",
+    async def judge(self, wave: list[PlannedPair]) -> list[Judgement]:
+        """Judge and publish a wave; its judgements once every callback is acknowledged."""
+        batch, report = self._batch, self._batch.report
+        pairs = self._with_swapped(wave)
+        acks: list[Awaitable[Any]] = []
+        judged: dict[int, Judgement] = {}
+        publishing = asyncio.Lock()
+        faults = self._judge.faults
+
+        async def publish(item: tuple[int, PlannedPair], verdict: JudgeVerdict) -> None:
+            index, pair = item
+            async with publishing:  # one callback at a time: noise positions and delays hold
+                await self._publish_noise_due(acks)
+                raw = _wire(verdict.callback)
+                acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+                self._spent += verdict.callback.cost_estimate
+                if verdict.duplicate:
+                    acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
+                    report.duplicates += 1
+                self._published += 1
+                decided = verdict.callback.winner_and_loser()
+                if decided is None:
+                    report.errors += 1
+                    judged[index] = Judgement(pair, None)
+                else:
+                    self.outcomes.append(
+                        ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided)
+                    )
+                    judged[index] = Judgement(pair, decided[0])
+                if faults.callback_delay_s > 0:
+                    await asyncio.sleep(faults.callback_delay_s)
+
+        tasks = [
+            ((index, pair), task)
+            for index, (pair, task) in enumerate(
+                comparison_tasks(
+                    pairs,
+                    self._essays,
+                    self._metadata,
+                    key_prefix=self._texts_key,
+                    first_index=report.planned,
+                )
+            )
+        ]
+        report.planned += len(pairs)
+        stopped = await judge_all(
+            self._pair_judge, tasks, batch.judging.config.concurrency, publish
         )
-    return outcomes
+        # The design's refit, the result and the completion only follow acknowledged callbacks.
+        await asyncio.gather(*acks)
+        if stopped is not None:
+            # Told after the calls in flight settled, so the figures are final (a message built
+            # when the limit refused a call said "spent $0.0000" of a batch that cost $0.00042).
+            guard = batch.judging.guard
+            raise AssessmentFailure(
+                "COST_LIMIT_REACHED",
+                f"--cost-limit reached after {self._published} of {report.planned} "
+                f"comparisons, which cost {usd(self._spent)}; the judge has "
+                f"{guard.describe() if guard else stopped}",
+            )
+        # The design hears back about its own pairs; the swapped copies are extra data.
+        return [judged[index] for index in range(len(wave)) if index in judged]
+
+    async def finish(self) -> None:
+        """Publish the noise planned after the last comparison."""
+        acks: list[Awaitable[Any]] = []
+        self._noise_at = [self._published] * len(self._noise_at)
+        await self._publish_noise_due(acks)
+        await asyncio.gather(*acks)
 
 
 def _wire(callback: LLMComparisonResultV1) -> bytes:

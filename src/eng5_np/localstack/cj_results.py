@@ -70,12 +70,13 @@ MID_CONFIDENCE: Final = 0.35
 
 
 class AssessmentFailure(Exception):
-    """The batch cannot be assessed; ``code`` and ``message`` go into ``error_info``."""
+    """The batch cannot be assessed; ``code``, ``message``, ``details`` go into ``error_info``."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.details = details or {}
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,12 @@ def build_failure(context: BatchContext, failure: AssessmentFailure) -> CJAssess
         system_metadata=context.system_metadata(
             ProcessingStage.FAILED,
             CJ_FAILED_EVENT_NAME,
-            {"error_code": failure.code, "message": failure.message, "service": "cj_assessment"},
+            {
+                **failure.details,
+                "error_code": failure.code,
+                "message": failure.message,
+                "service": "cj_assessment",
+            },
         ),
         cj_assessment_job_id=context.job_id,
     )

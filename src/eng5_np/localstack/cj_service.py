@@ -2,7 +2,8 @@
 
 It consumes ``huleedu.els.cj_assessment.requested.v1`` and answers every request in a
 task of its own with :func:`~eng5_np.localstack.cj_batch.answer_request` (comparison
-callbacks, then the rich result and the thin completion, or a failure event).
+callbacks wave by wave as its pairing design chooses them, then the rich result and the thin
+completion, or a failure event).
 
 Consuming. No consumer group (a group join takes seconds on Tansu): the service assigns
 every partition of the request topic and seeks to the end offsets it reads in
@@ -50,6 +51,7 @@ from eng5_np.localstack.admin_auth import TokenAuthority
 from eng5_np.localstack.admin_store import AdminStore
 from eng5_np.localstack.cj_batch import BatchReport, answer_request
 from eng5_np.localstack.content_client import ContentClient
+from eng5_np.localstack.designs import PairingConfig
 from eng5_np.localstack.judge import JudgeConfig
 from eng5_np.localstack.lifecycle import AsyncService, serve_app
 from eng5_np.localstack.llm_judge import JudgeRuntime, JudgingConfig
@@ -98,6 +100,7 @@ class ReferenceCJService(AsyncService):
         health_host: str = "127.0.0.1",
         topic_wait_s: float = TOPIC_WAIT_S,
         judging: JudgingConfig | None = None,
+        pairing: PairingConfig | None = None,
     ) -> None:
         self._bootstrap = bootstrap
         self._content_service_url = content_service_url
@@ -110,6 +113,7 @@ class ReferenceCJService(AsyncService):
         self._health_host = health_host
         self._topic_wait_s = topic_wait_s
         self._judging = judging or JudgingConfig()
+        self._pairing = pairing or PairingConfig()
         self._judge: JudgeRuntime | None = None
         self._reports: dict[str, BatchReport] = {}
         self._draws: Counter[str] = Counter()
@@ -308,6 +312,7 @@ class ReferenceCJService(AsyncService):
             cj_batch_id=str(next(self._cj_batch_ids)),
             judging=self._judge,
             draws=self._draws,
+            pairing=self._pairing,
         )
         task = asyncio.create_task(answer, name=f"cj-batch-{batch_id}")
         self._tasks.add(task)

@@ -1,10 +1,15 @@
-"""Plan the comparison pairs of one batch within a budget (SPEC §7).
+"""The balanced pair planner and the content keys every pairing design works over (SPEC §7).
 
-Budget. The request envelope's ``metadata.max_comparisons`` (an int > 0) when given,
-else :func:`default_budget`: enough comparisons for every essay to take part in
-:data:`DEFAULT_COMPARISONS_PER_ESSAY` of them (n · 12 / 2, rounded up — each comparison
-involves two essays; 10 per essay is the report's quality gate, SPEC §8), never more
-than the number of distinct pairs n(n−1)/2. No pair is planned twice.
+The ``balanced`` design (:mod:`eng5_np.localstack.designs.balanced`) is built on
+:func:`plan_pairs`; the ``platform`` and ``adaptive`` designs live beside it in
+:mod:`eng5_np.localstack.designs`.
+
+Budget of one :func:`plan_pairs` call: at most the n(n−1)/2 distinct pairs, each once (the
+``balanced`` design plans again for repeats). :func:`default_budget` is the ``balanced``
+design's budget without ``metadata.max_comparisons``: enough comparisons for every essay to
+take part in :data:`DEFAULT_COMPARISONS_PER_ESSAY` of them (n · 12 / 2, rounded up — each
+comparison involves two essays; 10 per essay is the report's quality gate, SPEC §8), never
+more than n(n−1)/2.
 
 Greedy plan, one comparison per step:
 
@@ -39,9 +44,9 @@ __all__ = [
     "HasText",
     "PlannedPair",
     "content_key",
+    "content_keys",
     "default_budget",
     "draw_key",
-    "plan_by_content",
     "plan_pairs",
     "resolve_budget",
 ]
@@ -166,10 +171,8 @@ def draw_key(texts_key: str, draws: Counter[str]) -> str:
     return texts_key if repeat == 0 else f"{texts_key}#{repeat}"
 
 
-def plan_by_content(
-    essays: Mapping[str, HasText], anchor_ids: set[str], budget: int, seed: str
-) -> list[PlannedPair]:
-    """Plan pairs over keys made of the texts, then map them back to this batch's ids.
+def content_keys(essays: Mapping[str, HasText]) -> dict[str, str]:
+    """Key made of the text → essay id, for every essay of the batch.
 
     Wire ids are opaque and new in every run (SPEC §3), so planning over them would give
     every run other pairs; planning over the texts gives the same dataset and seed the same
@@ -183,8 +186,4 @@ def plan_by_content(
             repeat += 1
             key = f"{digest}#{repeat}"
         by_key[key] = essay_id
-    keys = {essay_id: key for key, essay_id in by_key.items()}
-    planned = plan_pairs(
-        by_key, {keys[a] for a in anchor_ids if a in keys}, budget=budget, seed=seed
-    )
-    return [PlannedPair(by_key[p.essay_a_id], by_key[p.essay_b_id]) for p in planned]
+    return by_key

@@ -40,6 +40,7 @@ from eng5_np.localstack.admin_store import AdminStore, parse_admin_faults
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer, ContentStore
+from eng5_np.localstack.designs import PairingConfig
 from eng5_np.localstack.judge import JudgeConfig
 from eng5_np.localstack.lifecycle import AsyncService
 from eng5_np.localstack.llm_judge import JudgingConfig
@@ -84,6 +85,8 @@ class LocalStackConfig:
     """Seed, fault injection and model of the simulated judge."""
     judging: JudgingConfig = field(default_factory=JudgingConfig)
     """Which judge answers (simulated or a real LLM, SPEC §13) and within which limits."""
+    pairing: PairingConfig = field(default_factory=PairingConfig)
+    """How the CJ service chooses pairs and when it stops (``--pairing``)."""
     grade_scale: str = GradeScaleName.LEGACY_9_STEP.value
     """Scale calibrating the judge of guest batches (assignment batches use their own)."""
     health_port: int = 0
@@ -196,6 +199,7 @@ class LocalStack(AsyncService):
                 token_authority=TokenAuthority(),
                 health_port=config.health_port,
                 judging=config.judging,
+                pairing=config.pairing,
             )
             await self._cj_service.start()
             self._admin_token = self._cj_service.mint_admin_token()
@@ -256,6 +260,7 @@ async def serve_cj_service(
     admin_faults: str | None = None,
     start_from: Literal["end", "beginning"] = "end",
     on_ready: Callable[[ReferenceCJService], None] | None = None,
+    pairing: PairingConfig | None = None,
 ) -> None:
     """Run the reference CJ service alone until cancelled, with no assignments at start.
 
@@ -271,6 +276,7 @@ async def serve_cj_service(
         start_from=start_from,
         health_port=health_port,
         health_host=health_host,
+        pairing=pairing,
     )
     async with service:
         if on_ready is not None:

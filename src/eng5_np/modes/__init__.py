@@ -1,1 +1,3 @@
-"""The run modes: plan, dry-run, execute. Orchestration only; each reads top to bottom."""
+"""The run modes: plan, dry-run, execute, anchor-align. Orchestration only; each reads top to
+bottom. They compute no statistic: the final write hands the collected data to
+:mod:`eng5_np.artefact.analysis`, which computes every figure once and stores it."""

@@ -26,6 +26,7 @@ from eng5_np.kafka.collector import CallbackCollector
 from eng5_np.kafka.state import CollectorState, save_state
 from eng5_np.logs import get_logger
 from eng5_np.modes.progress import ProgressSink
+from eng5_np.primitives.heap import frozen_heap
 from eng5_np.settings import FIRST_CALLBACK_DEADLINE_S, RESULT_GRACE_S
 
 log = get_logger(__name__)
@@ -124,6 +125,8 @@ async def collect(
     drain_to: dict[TopicPartition, int] | None = None
     drained_idle = False
     silence_warned_at = 0.0  # the silence (s) the last warning reported; 0 = none yet
+    heap = frozen_heap()  # see eng5_np.primitives.heap: GC passes skip what lives all run
+    heap.__enter__()
     try:
         while True:
             now = time.monotonic()
@@ -236,6 +239,7 @@ async def collect(
                 sum(line.usd for line in hydrator.costs.values()),
             )
     finally:
+        heap.__exit__(None, None, None)
         _remove_signal_handlers(signals)
         save_checkpoint(run_dir, state, events, collector, hydrator)
 

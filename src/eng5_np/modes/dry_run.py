@@ -25,6 +25,7 @@ from eng5_np.request.overrides import llm_overrides_payload, load_judge_override
 from eng5_np.settings import RunSettings
 
 log = get_logger(__name__)
+DRY_RUN_REASON = "dry-run stub: nothing was sent, so there are no comparisons"
 
 ARTEFACT_NAME = "assessment_run.dry-run.json"
 
@@ -61,7 +62,7 @@ async def run_dry_run(settings: RunSettings) -> DryRunResult:
         build_validation(
             run_dir,
             RunStatus(mode=settings.mode),
-            analysis=no_analysis("dry-run stub: nothing was sent, so there are no comparisons"),
+            analysis=no_analysis(DRY_RUN_REASON),
         ),
     )
     path = run_dir / ARTEFACT_NAME

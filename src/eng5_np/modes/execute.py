@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eng5_np.artefact.builder import (
     RunStatus,
@@ -51,7 +52,7 @@ from eng5_np.modes.preflight import (
 )
 from eng5_np.modes.progress import ProgressSink, SilentProgress
 from eng5_np.primitives.atomic import atomic_write_bytes
-from eng5_np.request.budget import ComparisonBudget
+from eng5_np.request.budget import ComparisonBudget, requested_max_comparisons
 from eng5_np.request.envelope import compose_request
 from eng5_np.request.overrides import llm_overrides_payload, load_judge_overrides
 from eng5_np.settings import RunSettings
@@ -83,6 +84,9 @@ class ExecuteResult:
     report_paths: tuple[Path, ...] = ()
     judge: str | None = None
     """Who judged, as far as the runner can tell, for the summary (external stacks only)."""
+    document: dict[str, Any] | None = None
+    """The final artefact as written (None when no final write happened): the summary's
+    headline figures are read from it."""
 
     def raise_for_outcome(self) -> None:
         """Raise the documented error when collection failed, timed out or was interrupted."""
@@ -251,7 +255,7 @@ async def run_execute(
             return ExecuteResult(
                 path, wire_batch_id, True, resumed, None, hydrator, warnings, judge=judge
             )
-        budget = ComparisonBudget(len(essays), settings.max_comparisons)
+        budget = ComparisonBudget(len(essays), requested_max_comparisons(settings, len(essays)))
         timeout = settings.completion_timeout
         config = collect_config or CollectConfig(
             timeout_s=timeout,
@@ -297,6 +301,7 @@ async def run_execute(
         warnings,
         report_paths=reports,
         judge=judge,
+        document=writer.final_document,
     )
     if raise_on_failure:
         result.raise_for_outcome()

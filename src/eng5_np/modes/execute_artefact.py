@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from eng5_np.admin.assignment import NUMERIC_GRADE_SCALES, AssignmentContext
-from eng5_np.artefact.alignment import alignment_block
 from eng5_np.artefact.analysis import RunAnalysis, analyse_run, no_analysis
 from eng5_np.artefact.builder import (
     RunStatus,
     StackInfo,
     assemble,
+    batch_stop_block,
     build_metadata,
     build_validation,
 )
@@ -35,6 +35,7 @@ from eng5_np.errors import ArtefactInvalid
 from eng5_np.kafka.state import CollectorState
 from eng5_np.logs import get_logger
 from eng5_np.modes.collect import CollectOutcome, StopReason
+from eng5_np.primitives.heap import frozen_heap
 from eng5_np.reference.grades import GRADE_SCALES
 from eng5_np.reference.provider_mode import ProviderMode, describe_judge
 from eng5_np.report.render import write_reports
@@ -69,6 +70,9 @@ class ExecuteArtefact:
     model_manifest_source: str | None = None
     provider_mode: ProviderMode | None = None
     """With ``--llm-provider-url``: whether the platform's LLM Provider runs in mock mode."""
+    final_document: dict[str, Any] | None = None
+    """The artefact as the last final write sealed it (validated, checksummed): the reports
+    and the terminal summary render it without reading the file back."""
 
     @property
     def path(self) -> Path:
@@ -87,13 +91,17 @@ class ExecuteArtefact:
             validate_checkpoint(document, self.hydrator)
             seal_and_write(self.path, document, validate=False)
             return self.path
+        self.final_document = None
+        with frozen_heap():
+            return self._write_final(status)
+
+    def _write_final(self, status: RunStatus) -> Path:
         seal_and_write(self.path, self._document(status, RunAnalysis(block=no_analysis(PENDING))))
         analysis = self.analyse(result_never_came=status.service_result_missing)
         try:
             document = self._document(status, analysis)
-            alignment = guarded_alignment(document, analysis.block.setdefault("errors", []))
-            if alignment is not None:
-                document["alignment"] = alignment
+            if analysis.alignment is not None:
+                document["alignment"] = analysis.alignment
             seal_and_write(self.path, document)
         except Exception as error:
             # The data-only artefact above is already safe; say why the analysis is missing.
@@ -102,7 +110,9 @@ class ExecuteArtefact:
                 "the analysis could not be written",
                 [*analysis.block.get("errors", []), f"write: {type(error).__name__}: {error}"],
             )
-            seal_and_write(self.path, self._document(status, RunAnalysis(block=failed)))
+            document = self._document(status, RunAnalysis(block=failed))
+            seal_and_write(self.path, document)
+        self.final_document = document
         return self.path
 
     def analyse(self, *, result_never_came: bool = False) -> RunAnalysis:
@@ -163,7 +173,7 @@ class ExecuteArtefact:
 
     def write_reports(self) -> tuple[Path, ...]:
         """Render the reports next to the artefact (best effort; see :func:`write_run_reports`)."""
-        return write_run_reports(self.path, self.hydrator)
+        return write_run_reports(self.path, self.hydrator, self.final_document)
 
 
 def run_status(
@@ -180,6 +190,10 @@ def run_status(
         completion_status=hydrator.completion.status if hydrator.completion else None,
         observed=hydrator.observed,
         failed=hydrator.failure,
+        batch_stop=batch_stop_block(
+            hydrator.result.assessment_metadata if hydrator.result is not None else None,
+            (hydrator.failure or {}).get("error_info"),
+        ),
         service_result_missing=outcome is not None and outcome.service_result_missing,
         result_grace_seconds=outcome.result_grace_s if outcome is not None else None,
     )
@@ -188,9 +202,12 @@ def run_status(
     return status
 
 
-def write_run_reports(artefact_path: Path, hydrator: Hydrator) -> tuple[Path, ...]:
+def write_run_reports(
+    artefact_path: Path, hydrator: Hydrator, document: dict[str, Any] | None = None
+) -> tuple[Path, ...]:
     """Render report.md/report.html after an awaited run that collected anything.
 
+    ``document`` is the artefact as just written (else it is read back from ``artefact_path``).
     Best effort: the artefact is what matters, so a report failure is logged, never raised.
     """
     collected = (
@@ -201,7 +218,7 @@ def write_run_reports(artefact_path: Path, hydrator: Hydrator) -> tuple[Path, ..
     if not collected:
         return ()
     try:
-        paths = write_reports(artefact_path)
+        paths = write_reports(artefact_path, document)
     except Exception as error:
         log.warning("execute.report_failed", error=repr(error), exc_info=True)
         return ()
@@ -273,17 +290,6 @@ def reported_profile(hydrator: Hydrator) -> dict[str, Any] | None:
     ):
         profile["parameters"] = {str(k): float(v) for k, v in parameters.items()}
     return profile
-
-
-def guarded_alignment(document: dict[str, Any], errors: list[str]) -> dict[str, Any] | None:
-    """The ``alignment`` block, or None: a failure is logged, recorded in ``errors``
-    (``validation.analysis.errors``) and never costs the artefact."""
-    try:
-        return alignment_block(document)
-    except Exception as error:  # the artefact already holds the data: record, never raise
-        log.error("execute.alignment_failed", error=repr(error), exc_info=True)
-        errors.append(f"anchor alignment: {type(error).__name__}: {error}")
-        return None
 
 
 def validate_checkpoint(document: dict[str, Any], hydrator: Hydrator) -> None:

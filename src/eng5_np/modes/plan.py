@@ -14,7 +14,12 @@ from eng5_np.primitives.hashing import sha256_text
 from eng5_np.reference.grades import GradeScaleName
 from eng5_np.reference.judge_profiles import JudgeParameters, JudgeSettings, load_judge_profile
 from eng5_np.reference.llm_models import ModelEntry, validate_override
-from eng5_np.request.budget import ComparisonBudget, CostEstimate, estimate_cost
+from eng5_np.request.budget import (
+    ComparisonBudget,
+    CostEstimate,
+    estimate_cost,
+    requested_max_comparisons,
+)
 from eng5_np.request.overrides import (
     JudgeOverrides,
     llm_overrides_payload,
@@ -54,7 +59,9 @@ async def run_plan(settings: RunSettings) -> PlanResult:
     """Inventory the dataset and compute what a run would send."""
     wire_batch_id = new_wire_batch_id()
     inventory = load_inventory(settings, wire_batch_id)
-    budget = ComparisonBudget(len(inventory.essays), settings.max_comparisons)
+    budget = ComparisonBudget(
+        len(inventory.essays), requested_max_comparisons(settings, len(inventory.essays))
+    )
     model, warnings = validate_override(settings.llm_provider, settings.llm_model)
     judge_overrides = load_judge_overrides(settings)
     warnings.extend(assignment_notes(settings))

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.reference.grades import get_scale
+from eng5_np.report.alignment_plot import AlignmentPlot, AnchorPoint
+from eng5_np.report.gates import NotComputable
+from eng5_np.report.headline import TARGET_MAX_INVERSIONS, TARGET_TAU, tau_text
 from eng5_np.report.wording import NO_VALUE, Table, number
 
 ALIGNMENT_HEADING = "Anchor alignment"
-TARGET_TAU = 0.90
-TARGET_MAX_INVERSIONS = 1
-"""The platform researchers' targets (SPEC §12): τ ≥ 0.90, ≤ 1 inversion, no zero-win anchor."""
 SPREAD_WARNING = 4.0
 """|θ| of an anchor beyond this many logits: the notes warn that the prior set it."""
 
@@ -41,6 +42,8 @@ class AlignmentSection:
     inversions: tuple[InversionView, ...]
     gaps: Table | None
     notes: tuple[str, ...]
+    plot: AlignmentPlot
+    """θ ± SE against the expert grade (drawn in the HTML report)."""
 
 
 def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
@@ -52,6 +55,13 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
     name = EssayDirectory.from_artefact(artefact).display_name
     grade_of = {a["essay_id"]: a["grade"] for a in block["anchors"]}
     never_won = [f"{name(e)} ({grade_of.get(e, '?')})" for e in block["never_won"]]
+    # Which essay was shown as "Essay A" and which as "Essay B", by comparison sequence.
+    wanted = {d["sequence"] for i in block["inversions"] for d in i["direct"]}
+    shown = {
+        r["sequence"]: (r["essay_a_id"], r["essay_b_id"])
+        for r in artefact["llm_comparisons"]
+        if r["sequence"] in wanted
+    }
     notes = [*block["reasons"], *_spread_warning(block["anchors"])]
     return AlignmentSection(
         intro=(
@@ -60,21 +70,34 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
         ),
         summary=Table(("figure", "value"), tuple(_summary_rows(block, never_won))),
         anchors=_anchor_table(block["anchors"], name),
-        inversions=tuple(_inversion(i, name) for i in block["inversions"]),
+        inversions=tuple(_inversion(i, name, shown) for i in block["inversions"]),
         gaps=_gap_table(block["adjacent_gaps"]),
         notes=tuple(notes),
+        plot=_plot(block, name),
     )
 
 
-def tau_text(block: Mapping[str, Any]) -> str:
-    """``0.889 [0.833, 1.000]``, or why τ-b is missing."""
+def _plot(block: Mapping[str, Any], name: Callable[[str], str]) -> AlignmentPlot:
+    scale = get_scale(block["grade_scale"])
+    placed = [a for a in block["anchors"] if a["theta"] is not None]
+    grades = sorted({a["grade"] for a in placed}, key=scale.position)
+    return AlignmentPlot(
+        grades=tuple(grades),
+        points=tuple(
+            AnchorPoint(name(a["essay_id"]), a["grade"], float(a["theta"]), a["standard_error"])
+            for a in placed
+        ),
+    )
+
+
+def block_tau_text(block: Mapping[str, Any]) -> str:
+    """``0.889 [0.833, 1.000]`` from the block, or why τ-b is missing."""
     tau = block["kendall_tau_b"]
-    if tau is None:
-        return "not computable (see the notes below)"
     interval = block["tau_ci95"]
-    if interval is None:
-        return f"{tau:.3f} (no interval: see the notes below)"
-    return f"{tau:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"
+    return tau_text(
+        NotComputable("see the notes below") if tau is None else float(tau),
+        None if interval is None else (float(interval[0]), float(interval[1])),
+    )
 
 
 def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tuple[str, str]]:
@@ -90,7 +113,7 @@ def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tu
         else f"inversions {met[inversions <= TARGET_MAX_INVERSIONS]}"
     )
     return [
-        (f"Kendall's τ-b [{spec['confidence']:.0%} CI]", tau_text(block)),
+        (f"Kendall's τ-b [{spec['confidence']:.0%} CI]", block_tau_text(block)),
         (
             "interval",
             f"{spec['method']}; {spec['replicates']} replicates, seed {spec['seed']}",
@@ -142,7 +165,11 @@ def _anchor_table(anchors: Sequence[Mapping[str, Any]], name: Callable[[str], st
     return Table(("grade", "anchor", "θ", "SE", "wins", "win rate"), rows, frozenset({2, 3, 4, 5}))
 
 
-def _inversion(inversion: Mapping[str, Any], name: Callable[[str], str]) -> InversionView:
+def _inversion(
+    inversion: Mapping[str, Any],
+    name: Callable[[str], str],
+    shown: Mapping[int, tuple[str, str]],
+) -> InversionView:
     title = (
         f"{name(inversion['higher_grade_id'])} ({inversion['higher_grade']}) below "
         f"{name(inversion['lower_grade_id'])} ({inversion['lower_grade']}): "
@@ -157,16 +184,22 @@ def _inversion(inversion: Mapping[str, Any], name: Callable[[str], str]) -> Inve
     direct = inversion["direct"]
     if not direct:
         return InversionView(f"{title} — they were never compared directly", None)
+    unknown = ("—", "—")
     rows = tuple(
         (
             str(d["sequence"]),
+            *(name(e) if e != "—" else e for e in shown.get(d["sequence"], unknown)),
             name(d["winner_id"]),
             "—" if d.get("confidence") is None else f"{d['confidence']:g}",
             d.get("justification") or "—",
         )
         for d in direct
     )
-    table = Table(("#", "winner", "confidence", "justification"), rows, frozenset({0, 2}))
+    table = Table(
+        ("#", "Essay A", "Essay B", "winner", "confidence", "justification"),
+        rows,
+        frozenset({0, 4}),
+    )
     return InversionView(title, table)
 
 

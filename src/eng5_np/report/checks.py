@@ -1,73 +1,38 @@
-"""Runner-side checks of a run, computed from the raw comparisons in its artefact (SPEC §8).
+"""Runner-side checks of a run, read from the figures its artefact stored (SPEC §8).
 
-Pure: an artefact dict in, a typed :class:`RunChecks` out. Every check works on the
-*successful* comparisons as recorded in ``llm_comparisons`` — not on the numbers the CJ service
-reported — so it is an independent look at the data:
+Pure: an artefact dict in, a typed :class:`RunChecks` out. Nothing is computed here: every
+figure was computed once, from the run's one Bradley–Terry fit, when the artefact was written
+(:mod:`eng5_np.artefact.analysis`) and is read from ``validation.analysis`` and the
+``alignment`` block:
 
-- the runner's Bradley–Terry fit (θ, sum-to-zero posterior SEs) — the same deterministic fit
-  that wrote the artefact's ``runner_theta``/``standard_error`` — and its Spearman rank
+- the runner's fit (θ, SEs, components, separated essays, method) and its Spearman rank
   correlation with the service's θ;
-- scale separation reliability and split-half reliability as the artefact's
-  ``validation.analysis`` recorded them from that one fit (recomputed the same way only for
-  artefacts older than schema 1.1, which have no such block), with the reasons against them;
+- scale separation and split-half reliability, with the reasons against them;
 - comparisons per essay, infit per essay with misfits flagged above mean + 2 SD;
 - position bias and order consistency;
-- anchor alignment (Kendall's τ between grade and refit θ, inversions, anchors never winning);
+- anchor alignment (τ-b, inversions, anchors that never won: the ``alignment`` block, the same
+  numbers as the report's alignment section);
 - the quality gates, each PASS or WARN — a gate that cannot be evaluated is a WARN saying why.
 
-A check that cannot be computed is a :class:`NotComputable` with the reason, never a silent gap.
+A figure the artefact does not hold is a :class:`NotComputable`: with the stored reason, or
+"not recorded" when the artefact was written before the figure was stored — never recomputed.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-import numpy as np
-
-from eng5_np.analysis import (
-    AnchorInversion,
-    BTFit,
-    ComparisonOutcome,
-    PositionBias,
-    anchor_alignment,
-    anchors_never_winning,
-    fit_bradley_terry,
-    flag_misfits,
-    infit,
-    position_bias,
-    win_counts,
-)
-from eng5_np.artefact.essays import EssayDirectory
-from eng5_np.reference.grades import get_scale
+from eng5_np.analysis import ComparisonTally, CountSpread, PositionBias
 from eng5_np.report.gates import (
-    CountSpread,
+    NOT_RECORDED,
     Gate,
     NotComputable,
     QualityThresholds,
     quality_gates,
     stored_reliability,
 )
-
-T = TypeVar("T")
-MISFIT_SD = 2.0
-"""Infit above mean + this many SDs is flagged (SPEC §8)."""
-
-
-@dataclass(frozen=True)
-class ComparisonTally:
-    """Comparison records by status, with failures counted per error code."""
-
-    total: int
-    succeeded: int
-    failed: int
-    error_codes: tuple[tuple[str, int], ...]
-    """(error code, count), most frequent first."""
-    unusable: int
-    """Succeeded records whose winner/loser are not the two compared essays (left out)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +50,7 @@ class EssayCheck:
 
 @dataclass(frozen=True)
 class RefitCheck:
-    """The runner's own Bradley–Terry fit of the successful comparisons."""
+    """The runner's own Bradley–Terry fit of the successful comparisons, as stored."""
 
     theta: dict[str, float]
     standard_error: dict[str, float]
@@ -110,25 +75,36 @@ class InfitCheck:
 
 
 @dataclass(frozen=True)
+class InversionPair:
+    """Two anchors whose θ order contradicts their grades (from the ``alignment`` block)."""
+
+    higher_grade_anchor_id: str
+    lower_grade_anchor_id: str
+    higher_grade: str
+    lower_grade: str
+
+
+@dataclass(frozen=True)
 class AlignmentCheck:
-    """Anchors' grades against their refit θ."""
+    """Anchors' grades against the run's θ: the ``alignment`` block's figures."""
 
     kendall_tau: float | NotComputable
-    inversions: tuple[AnchorInversion, ...]
+    tau_ci95: tuple[float, float] | None
+    confidence: float
+    """The interval's confidence level (0.95)."""
+    inversions: tuple[InversionPair, ...]
     never_winning: tuple[str, ...]
     anchors_used: int
     not_compared: tuple[str, ...]
-    off_scale: tuple[str, ...]
-    """Anchors whose grade is not on the run's grade scale (left out)."""
 
 
 @dataclass(frozen=True)
 class RunChecks:
     """Every runner-side check of a run (SPEC §8)."""
 
-    tally: ComparisonTally
+    tally: ComparisonTally | NotComputable
     essays: tuple[EssayCheck, ...]
-    count_spread: CountSpread
+    count_spread: CountSpread | NotComputable
     refit: RefitCheck | NotComputable
     ssr: float | NotComputable
     split_half: float | NotComputable
@@ -149,38 +125,26 @@ class RunChecks:
 def compute_checks(
     artefact: Mapping[str, Any], thresholds: QualityThresholds | None = None
 ) -> RunChecks:
-    """Compute every check from the artefact's raw comparisons and its one consistent fit."""
+    """Read every check from the artefact's stored figures (see the module docstring)."""
     limits = thresholds or QualityThresholds()
-    records: Sequence[Mapping[str, Any]] = artefact["llm_comparisons"]
-    outcomes, tally = _outcomes(records)
-    directory = EssayDirectory.from_artefact(artefact)
-    compared = {r["essay_a_id"] for r in records} | {r["essay_b_id"] for r in records}
-    # The anchors that were judged: the run's own (guest) or CJ's registered ones (assignment).
-    anchor_grades = directory.anchor_grades(compared | set(directory.essays))
-    nothing = _nothing_to_analyse(artefact, tally)
-
-    refit = _refit(outcomes, artefact["bt_summary"]) if nothing is None else NotComputable(nothing)
-    infit_check = _infit(outcomes, refit.theta) if isinstance(refit, RefitCheck) else refit
-    figures = stored_reliability(
-        artefact, outcomes, refit if isinstance(refit, NotComputable) else None
-    )
-    essays = _essay_checks(directory, records, outcomes, infit_check)
-    counts = [essay.successful for essay in essays]
-    spread = CountSpread(min(counts), float(statistics.median(counts)), max(counts))
+    stored: Mapping[str, Any] = artefact["validation"].get("analysis") or {}
+    why: Mapping[str, str] = stored.get("not_computable") or {}
+    mode = artefact["metadata"]["runner_mode"]
+    tally = _tally(stored, mode)
+    nothing = _nothing_to_analyse(mode, tally)
+    essays = tuple(_essay(e) for e in stored.get("essays") or ())
+    figures = stored_reliability(artefact)
+    spread = _spread(stored, why)
     return RunChecks(
         tally=tally,
         essays=essays,
         count_spread=spread,
-        refit=refit,
+        refit=_refit(stored, why, nothing),
         ssr=figures.ssr,
         split_half=figures.split_half,
-        infit=infit_check,
-        position_bias=position_bias(outcomes) if nothing is None else NotComputable(nothing),
-        alignment=(
-            _alignment(outcomes, refit, anchor_grades, artefact["metadata"]["grade_scale"])
-            if isinstance(refit, RefitCheck)
-            else refit
-        ),
+        infit=_infit(stored, why, essays, nothing),
+        position_bias=_bias(stored, why, nothing),
+        alignment=_alignment(artefact.get("alignment"), why, nothing),
         gates=quality_gates(figures.ssr, figures.reasons, spread, limits),
         nothing_to_analyse=nothing,
         reliability_reasons=figures.reasons,
@@ -189,164 +153,136 @@ def compute_checks(
     )
 
 
-def _outcomes(
-    records: Sequence[Mapping[str, Any]],
-) -> tuple[list[ComparisonOutcome], ComparisonTally]:
-    outcomes: list[ComparisonOutcome] = []
-    errors: Counter[str] = Counter()
-    unusable = 0
-    for record in records:
-        if record["status"] != "succeeded":
-            errors[str(record.get("error_code") or "no error code")] += 1
-            continue
-        try:
-            outcomes.append(
-                ComparisonOutcome(
-                    essay_a_id=record["essay_a_id"],
-                    essay_b_id=record["essay_b_id"],
-                    winner_id=record["winner_id"],
-                    loser_id=record["loser_id"],
-                )
-            )
-        except ValueError:
-            # A "succeeded" record without a consistent winner cannot enter the fit.
-            unusable += 1
-    failed = sum(errors.values())
-    tally = ComparisonTally(
-        total=len(records),
-        succeeded=len(records) - failed,
-        failed=failed,
-        error_codes=tuple(sorted(errors.items(), key=lambda item: (-item[1], item[0]))),
-        unusable=unusable,
+def _missing(name: str, why: Mapping[str, str], nothing: str | None) -> NotComputable:
+    if nothing is not None:
+        return NotComputable(nothing)
+    return NotComputable(why.get(name, NOT_RECORDED))
+
+
+def _tally(stored: Mapping[str, Any], mode: str) -> ComparisonTally | NotComputable:
+    block = stored.get("tally")
+    if block is None:
+        # A dry-run sends nothing: zero comparisons is what happened, not a figure.
+        return ComparisonTally(0, 0, 0, (), 0) if mode == "dry-run" else NotComputable(NOT_RECORDED)
+    return ComparisonTally(
+        total=int(block["total"]),
+        succeeded=int(block["succeeded"]),
+        failed=int(block["failed"]),
+        error_codes=tuple((str(c["error_code"]), int(c["count"])) for c in block["error_codes"]),
+        unusable=int(block["unusable"]),
     )
-    return outcomes, tally
 
 
-def _nothing_to_analyse(artefact: Mapping[str, Any], tally: ComparisonTally) -> str | None:
-    if tally.succeeded - tally.unusable > 0:
-        return None
-    if artefact["metadata"]["runner_mode"] == "dry-run":
+def _nothing_to_analyse(mode: str, tally: ComparisonTally | NotComputable) -> str | None:
+    if mode == "dry-run":
         return "dry-run stub: nothing was sent, so there are no comparisons"
+    if isinstance(tally, NotComputable) or tally.succeeded - tally.unusable > 0:
+        return None
     if tally.total == 0:
         return "no comparisons were collected"
     return f"none of the {tally.total} comparison(s) succeeded"
 
 
-def _guard(compute: Callable[[], T]) -> T | NotComputable:
-    """Run one statistic; its documented ValueError (or a fit that fails) → NotComputable."""
-    try:
-        return compute()
-    except (ValueError, RuntimeError) as error:
-        return NotComputable(str(error))
-
-
-def _refit(
-    outcomes: Sequence[ComparisonOutcome], bt_summary: Sequence[Mapping[str, Any]]
-) -> RefitCheck | NotComputable:
-    fit: BTFit | NotComputable = _guard(lambda: fit_bradley_terry(outcomes))
-    if isinstance(fit, NotComputable):
-        return NotComputable(f"Bradley–Terry fit failed: {fit.reason}")
-    service = {e["essay_id"]: float(e["theta"]) for e in bt_summary if e["theta"] is not None}
-    return RefitCheck(
-        theta=fit.theta,
-        standard_error=fit.standard_error,
-        components=len(fit.components),
-        rank_correlation=_rank_correlation(fit.theta, service),
-        separated=fit.separated,
-        method=fit.method_description,
+def _essay(entry: Mapping[str, Any]) -> EssayCheck:
+    return EssayCheck(
+        essay_id=entry["essay_id"],
+        is_anchor=bool(entry["is_anchor"]),
+        successful=int(entry["comparisons"]),
+        failed=int(entry["failed"]),
+        wins=int(entry["wins"]),
+        infit=None if entry["infit"] is None else float(entry["infit"]),
+        misfit=bool(entry["misfit"]),
     )
 
 
-def _rank_correlation(
-    refit: Mapping[str, float], service: Mapping[str, float]
-) -> float | NotComputable:
-    if not service:
-        return NotComputable("the CJ service reported no θ (no result in the artefact)")
-    shared = sorted(set(refit) & set(service))
-    if len(shared) < 3:
-        return NotComputable(f"only {len(shared)} essay(s) have both θ values; needs 3")
-    ours = [refit[essay_id] for essay_id in shared]
-    theirs = [service[essay_id] for essay_id in shared]
-    if len(set(ours)) == 1 or len(set(theirs)) == 1:
-        return NotComputable("one of the two scales is constant")
-    from scipy import stats  # imported lazily: scipy.stats is slow to import
+def _spread(stored: Mapping[str, Any], why: Mapping[str, str]) -> CountSpread | NotComputable:
+    block = stored.get("comparisons_per_essay")
+    if block is None:
+        return NotComputable(why.get("comparisons_per_essay", NOT_RECORDED))
+    return CountSpread(int(block["minimum"]), float(block["median"]), int(block["maximum"]))
 
-    value = float(stats.spearmanr(ours, theirs).statistic)
-    return NotComputable("undefined (NaN)") if np.isnan(value) else value
+
+def _refit(
+    stored: Mapping[str, Any], why: Mapping[str, str], nothing: str | None
+) -> RefitCheck | NotComputable:
+    if nothing is not None:
+        return NotComputable(nothing)
+    if "essays" not in stored:
+        return NotComputable(NOT_RECORDED)
+    if "fit_method" not in stored:
+        errors = "; ".join(str(e) for e in stored.get("errors") or ())
+        return NotComputable(f"Bradley–Terry fit failed: {errors or 'no fit recorded'}")
+    fitted = [e for e in stored["essays"] if e["runner_theta"] is not None]
+    correlation = stored.get("rank_correlation")
+    return RefitCheck(
+        theta={e["essay_id"]: float(e["runner_theta"]) for e in fitted},
+        standard_error={e["essay_id"]: float(e["standard_error"]) for e in fitted},
+        components=int(stored.get("components", 1)),
+        rank_correlation=(
+            _missing("rank_correlation", why, None) if correlation is None else float(correlation)
+        ),
+        separated=tuple(str(e) for e in stored.get("separated") or ()),
+        method=str(stored["fit_method"]),
+    )
 
 
 def _infit(
-    outcomes: Sequence[ComparisonOutcome], theta: Mapping[str, float]
+    stored: Mapping[str, Any],
+    why: Mapping[str, str],
+    essays: Sequence[EssayCheck],
+    nothing: str | None,
 ) -> InfitCheck | NotComputable:
-    values: dict[str, float] | NotComputable = _guard(lambda: infit(outcomes, theta))
-    if isinstance(values, NotComputable):
-        return values
-    cutoff = None
-    if len(values) >= 3:
-        array = np.array(list(values.values()), dtype=np.float64)
-        cutoff = float(array.mean() + MISFIT_SD * array.std(ddof=1))
-    flagged = flag_misfits(values, sd_threshold=MISFIT_SD)
-    return InfitCheck(by_essay=values, cutoff=cutoff, flagged=tuple(flagged))
+    if nothing is not None or "essays" not in stored or "infit" in why:
+        return _missing("infit", why, nothing)
+    cutoff = stored.get("infit_cutoff")
+    flagged = sorted(
+        (e for e in essays if e.misfit and e.infit is not None),
+        key=lambda e: (-(e.infit or 0.0), e.essay_id),
+    )
+    return InfitCheck(
+        by_essay={e.essay_id: e.infit for e in essays if e.infit is not None},
+        cutoff=None if cutoff is None else float(cutoff),
+        flagged=tuple(e.essay_id for e in flagged),
+    )
 
 
-def _essay_checks(
-    directory: EssayDirectory,
-    records: Sequence[Mapping[str, Any]],
-    outcomes: Sequence[ComparisonOutcome],
-    infit_check: InfitCheck | NotComputable,
-) -> tuple[EssayCheck, ...]:
-    roles = {essay_id: info.is_anchor for essay_id, info in directory.essays.items()}
-    successful: Counter[str] = Counter()
-    for outcome in outcomes:
-        successful.update((outcome.essay_a_id, outcome.essay_b_id))
-    failed: Counter[str] = Counter()
-    for record in records:
-        if record["status"] != "succeeded":
-            failed.update((record["essay_a_id"], record["essay_b_id"]))
-    # Ids compared but not among the inputs (CJ's own anchors in an assignment run, or ids
-    # nobody expected) still get a row: nothing is silently dropped.
-    for essay_id in sorted((set(successful) | set(failed)) - set(roles)):
-        info = directory.lookup(essay_id)
-        roles[essay_id] = info.is_anchor if info is not None else False
-    wins = win_counts(outcomes)
-    by_essay = infit_check.by_essay if isinstance(infit_check, InfitCheck) else {}
-    flagged = set(infit_check.flagged) if isinstance(infit_check, InfitCheck) else set()
-    return tuple(
-        EssayCheck(
-            essay_id=essay_id,
-            is_anchor=is_anchor,
-            successful=successful[essay_id],
-            failed=failed[essay_id],
-            wins=wins.get(essay_id, 0),
-            infit=by_essay.get(essay_id),
-            misfit=essay_id in flagged,
-        )
-        for essay_id, is_anchor in roles.items()
+def _bias(
+    stored: Mapping[str, Any], why: Mapping[str, str], nothing: str | None
+) -> PositionBias | NotComputable:
+    block = stored.get("position_bias")
+    if block is None:
+        return _missing("position_bias", why, nothing)
+    return PositionBias(
+        comparisons=int(block["comparisons"]),
+        essay_a_wins=int(block["essay_a_wins"]),
+        pairs_judged_both_orders=int(block["pairs_judged_both_orders"]),
+        consistent_pairs=int(block["consistent_pairs"]),
     )
 
 
 def _alignment(
-    outcomes: Sequence[ComparisonOutcome],
-    refit: RefitCheck,
-    anchor_grades: Mapping[str, str],
-    scale_name: str,
+    block: Any, why: Mapping[str, str], nothing: str | None
 ) -> AlignmentCheck | NotComputable:
-    scale = get_scale(scale_name)
-    on_scale = {a: g for a, g in anchor_grades.items() if scale.contains(g)}
-    off_scale = tuple(sorted(set(anchor_grades) - set(on_scale)))
-    if not on_scale:
-        return NotComputable(f"no anchor has a grade on {scale_name}")
-    result = anchor_alignment(refit.theta, on_scale, scale)
-    tau: float | NotComputable = (
-        result.kendall_tau
-        if result.kendall_tau is not None
-        else NotComputable("needs two compared anchors with different grades and θ")
-    )
+    if not isinstance(block, Mapping):
+        return _missing("alignment", why, nothing)
+    tau = block["kendall_tau_b"]
+    interval = block["tau_ci95"]
     return AlignmentCheck(
-        kendall_tau=tau,
-        inversions=result.inversions,
-        never_winning=tuple(anchors_never_winning(outcomes, on_scale)),
-        anchors_used=result.anchors_used,
-        not_compared=result.missing_anchor_ids,
-        off_scale=off_scale,
+        kendall_tau=(
+            NotComputable("; ".join(block["reasons"]) or "undefined") if tau is None else tau
+        ),
+        tau_ci95=None if interval is None else (float(interval[0]), float(interval[1])),
+        confidence=float(block["bootstrap"]["confidence"]),
+        inversions=tuple(
+            InversionPair(
+                higher_grade_anchor_id=i["higher_grade_id"],
+                lower_grade_anchor_id=i["lower_grade_id"],
+                higher_grade=i["higher_grade"],
+                lower_grade=i["lower_grade"],
+            )
+            for i in block["inversions"]
+        ),
+        never_winning=tuple(block["never_won"]),
+        anchors_used=sum(1 for a in block["anchors"] if a["theta"] is not None),
+        not_compared=tuple(a["essay_id"] for a in block["anchors"] if a["theta"] is None),
     )

@@ -1,10 +1,12 @@
 """Runs side by side (SPEC §12 "Compare"): the data of ``eng5-runner compare``.
 
-Pure: groups of run summaries in, a frozen :class:`Comparison` out; the terminal, Markdown
-and HTML views only render it. A group is one run, or the repeats of one experiment, shown as
-one row: counts and cost are summed over its runs, every statistic is the mean over its runs,
-and τ's interval is the Student-t interval across the repeats (two or more repeats) or the run's
-own posterior interval (a single run) — see :mod:`eng5_np.analysis.repeats`.
+Pure: groups of run summaries, with the aggregate over each group and the differences between
+groups that :func:`eng5_np.experiments.compare.compare_summaries` computed, in; a frozen
+:class:`Comparison` out; the terminal, Markdown and HTML views only render it. A group is one
+run, or the repeats of one experiment, shown as one row: counts and cost are summed over its
+runs, every statistic is the mean over its runs, and τ's interval is the Student-t interval
+across the repeats (two or more repeats) or the run's own posterior interval (a single run) —
+see :mod:`eng5_np.analysis.repeats`.
 
 Runs are compared only when they share a dataset (``metadata.inventory_hash``) and a grade
 scale: τ, inversions and SSR of different essays or scales are different quantities, so
@@ -24,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from eng5_np.analysis.differences import DifferenceReport, RowInput, compare_differences
-from eng5_np.analysis.repeats import aggregate_repeats
+from eng5_np.analysis.differences import DifferenceReport
+from eng5_np.analysis.repeats import RepeatAggregate
 from eng5_np.errors import IncomparableRuns
 from eng5_np.report.run_summary import RunSummary
 from eng5_np.report.wording import Table
@@ -158,9 +160,11 @@ def check_comparable(groups: Sequence[tuple[str, Sequence[RunSummary]]]) -> None
             )
 
 
-def compare_row(name: str, source: str, runs: Sequence[RunSummary]) -> CompareRow:
-    """One row for a run (one summary) or an experiment's repeats (several)."""
-    aggregate = aggregate_repeats(runs)
+def compare_row(
+    name: str, source: str, runs: Sequence[RunSummary], aggregate: RepeatAggregate
+) -> CompareRow:
+    """One row for a run (one summary) or an experiment's repeats (several), with the
+    aggregate the experiment computed over them."""
     single = runs[0] if len(runs) == 1 else None
     tau, tau_ci = aggregate.tau.mean, aggregate.tau.ci95
     if single is not None:
@@ -190,9 +194,14 @@ def compare_row(name: str, source: str, runs: Sequence[RunSummary]) -> CompareRo
     )
 
 
-def build_comparison(groups: Sequence[tuple[str, str, Sequence[RunSummary]]]) -> Comparison:
-    """The comparison of ``(name, source, runs)`` groups; call :func:`check_comparable` first."""
-    rows = tuple(compare_row(name, source, runs) for name, source, runs in groups)
+def build_comparison(
+    groups: Sequence[tuple[str, str, Sequence[RunSummary], RepeatAggregate]],
+    differences: DifferenceReport | None,
+) -> Comparison:
+    """The comparison of ``(name, source, runs, aggregate)`` groups with the differences
+    between them, both computed by :func:`eng5_np.experiments.compare.compare_summaries`;
+    call :func:`check_comparable` first."""
+    rows = tuple(compare_row(*group) for group in groups)
     labels = list(rows[0].settings) if rows else []
     for row in rows[1:]:
         labels += [label for label in row.settings if label not in labels]
@@ -205,7 +214,7 @@ def build_comparison(groups: Sequence[tuple[str, str, Sequence[RunSummary]]]) ->
         if label not in differing
     )
     first = groups[0][2][0] if groups and groups[0][2] else None
-    report = compare_differences([_row_input(runs) for _, _, runs in groups]) if rows else None
+    report = differences if rows else None
     return Comparison(
         rows=rows,
         differing=differing,
@@ -215,15 +224,6 @@ def build_comparison(groups: Sequence[tuple[str, str, Sequence[RunSummary]]]) ->
         best={c.header: _starred(c, rows, report) for c in COLUMNS if c.figure is not None},
         differences=report,
     )
-
-
-def _row_input(runs: Sequence[RunSummary]) -> RowInput:
-    values: dict[str, list[float | None]] = {
-        "tau_b": [run.tau for run in runs],
-        "inversions": [None if run.inversions is None else float(run.inversions) for run in runs],
-        "ssr": [run.ssr for run in runs],
-    }
-    return RowInput(values, [run.comparisons_on_anchors for run in runs])
 
 
 def _starred(

@@ -1,7 +1,8 @@
 """The experiment report's data (SPEC §12 "Repeats"): repeats, aggregate, rank stability.
 
-Pure: one row per repeat (its status and, when it has an artefact, its summary) in, a frozen
-:class:`ExperimentView` out; :mod:`eng5_np.report.experiment_render` only renders it. The
+Pure: one row per repeat (its status and, when it has an artefact, its summary) and the
+aggregate the experiment computed in, a frozen :class:`ExperimentView` out;
+:mod:`eng5_np.report.experiment_render` only renders it. Nothing is computed here. The
 aggregate covers the *complete* repeats only: a partial repeat's figures come from fewer
 comparisons and would widen or bias the spread; it is listed with its status instead.
 """
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eng5_np.analysis.repeats import RepeatAggregate, Spread, aggregate_repeats
+from eng5_np.analysis.repeats import RepeatAggregate, Spread
 from eng5_np.report.run_summary import RunSummary
 from eng5_np.report.wording import Table
 
@@ -59,15 +60,22 @@ class ExperimentView:
         return data
 
 
-def build_experiment_view(label: str, repeats: Sequence[RepeatRow]) -> ExperimentView:
-    """The view of an experiment's repeats."""
-    complete = [r.summary for r in repeats if r.status == "complete" and r.summary is not None]
+def complete_summaries(repeats: Sequence[RepeatRow]) -> list[RunSummary]:
+    """The summaries the aggregate covers: those of the complete repeats."""
+    return [r.summary for r in repeats if r.status == "complete" and r.summary is not None]
+
+
+def build_experiment_view(
+    label: str, repeats: Sequence[RepeatRow], aggregate: RepeatAggregate
+) -> ExperimentView:
+    """The view of an experiment's repeats and the aggregate the experiment computed
+    (:func:`eng5_np.analysis.repeats.aggregate_repeats` of :func:`complete_summaries`)."""
     first = next((r.summary for r in repeats if r.summary is not None), None)
     settings = tuple(first.settings.items()) if first is not None else ()
     return ExperimentView(
         label=label,
         repeats=tuple(repeats),
-        aggregate=aggregate_repeats(complete),
+        aggregate=aggregate,
         settings=settings,
         simulated=first is not None and first.settings.get("stack", "").endswith("/simulated"),
     )

@@ -43,6 +43,11 @@ class RunStatusFacts:
     elapsed_seconds: float | None
     timeout_seconds: float | None
     observed_events: dict[str, int]
+    batch_stop: str | None = None
+    """Why the CJ service stopped the batch, one line (the local stack says; the platform
+    does not)."""
+    pairing_design: str | None = None
+    """The pairing design the CJ service used, when it said."""
     service_result_missing: bool = False
     """The completion came, the service's result never did: the scale is the runner's own."""
 
@@ -320,8 +325,19 @@ def _status(status: Mapping[str, Any]) -> RunStatusFacts:
         elapsed_seconds=status.get("elapsed_seconds"),
         timeout_seconds=status.get("timeout_seconds"),
         observed_events={str(k): int(v) for k, v in status["observed_events"].items()},
+        batch_stop=_batch_stop(status.get("batch_stop")),
+        pairing_design=(status.get("batch_stop") or {}).get("design"),
         service_result_missing=bool(status.get("service_result_missing", False)),
     )
+
+
+def _batch_stop(block: Mapping[str, Any] | None) -> str | None:
+    """``budget_spent after 11 waves (platform design): budget of 120 comparisons spent``."""
+    if not block:
+        return None
+    design = f" ({block['design']} design)" if block.get("design") else ""
+    detail = f": {block['detail']}" if block.get("detail") else ""
+    return f"{block['reason']} after {block['waves']} waves{design}{detail}"
 
 
 def _scale_row(entry: Mapping[str, Any]) -> ScaleRow:

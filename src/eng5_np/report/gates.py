@@ -2,8 +2,9 @@
 
 The figures come from the artefact's ``validation.analysis`` — computed once, from the runner's
 one consistent fit, when the artefact was written — so report and artefact cannot disagree.
-Only artefacts older than schema 1.1 (no such block) get them recomputed here, the same way.
-A gate never PASSes on an undefined figure or on a figure with reasons against it.
+An artefact without the block (older than schema 1.1) says "not recorded"; nothing is
+recomputed here. A gate compares a stored figure with its threshold; it never PASSes on an
+undefined figure or on a figure with reasons against it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry, reliability_figures
+from eng5_np.analysis import CountSpread
 from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY
+
+NOT_RECORDED = "not recorded (the artefact was written before the runner stored this figure)"
+"""What a report says for a figure an older artefact lacks."""
 
 
 class GateStatus(StrEnum):
@@ -53,15 +57,6 @@ class Gate:
 
 
 @dataclass(frozen=True)
-class CountSpread:
-    """Successful comparisons per essay over every input essay (0 included)."""
-
-    minimum: int
-    median: float
-    maximum: int
-
-
-@dataclass(frozen=True)
 class ReliabilityView:
     """SSR and split-half as the report shows them, with the reasons and failed steps."""
 
@@ -71,40 +66,26 @@ class ReliabilityView:
     errors: tuple[str, ...]
 
 
-def stored_reliability(
-    artefact: Mapping[str, Any],
-    outcomes: Sequence[ComparisonOutcome],
-    nothing: NotComputable | None,
-) -> ReliabilityView:
-    """The artefact's recorded figures; recomputed from the same fit for pre-1.1 artefacts."""
+def stored_reliability(artefact: Mapping[str, Any]) -> ReliabilityView:
+    """The artefact's recorded figures; "not recorded" for an artefact without them."""
     stored = artefact["validation"].get("analysis")
-    if stored is not None:
-        reasons = tuple(str(r) for r in stored["reasons"])
-        errors = tuple(str(e) for e in stored["errors"])
-        why = NotComputable("; ".join((*reasons, *errors)) or "not recorded")
-        ssr, split = stored["scale_separation_reliability"], stored["split_half_reliability"]
-        return ReliabilityView(
-            why if ssr is None else float(ssr), why if split is None else float(split),
-            reasons, errors,
-        )  # fmt: skip
-    if nothing is not None:
-        return ReliabilityView(nothing, nothing, (), ())
-    fit = fit_bradley_terry(outcomes)
-    figures = reliability_figures(fit, outcomes, list(fit.theta))
-    why = NotComputable("; ".join(figures.reasons) or "undefined")
+    if stored is None:
+        missing = NotComputable(NOT_RECORDED)
+        return ReliabilityView(missing, missing, (), ())
+    reasons = tuple(str(r) for r in stored["reasons"])
+    errors = tuple(str(e) for e in stored["errors"])
+    why = NotComputable("; ".join((*reasons, *errors)) or "not recorded")
+    ssr, split = stored["scale_separation_reliability"], stored["split_half_reliability"]
     return ReliabilityView(
-        why if figures.scale_separation_reliability is None
-        else figures.scale_separation_reliability,
-        why if figures.split_half_reliability is None else figures.split_half_reliability,
-        figures.reasons,
-        (),
+        why if ssr is None else float(ssr), why if split is None else float(split),
+        reasons, errors,
     )  # fmt: skip
 
 
 def quality_gates(
     ssr: float | NotComputable,
     reasons: Sequence[str],
-    spread: CountSpread,
+    spread: CountSpread | NotComputable,
     limits: QualityThresholds,
 ) -> tuple[Gate, ...]:
     """The quality gates; SSR never PASSes on an undefined figure or with reasons against it."""
@@ -118,10 +99,14 @@ def quality_gates(
         status = GateStatus.PASS if ssr >= limits.min_ssr else GateStatus.WARN
         ssr_gate = Gate(name, requirement, f"{ssr:.3f}", status)
     minimum = limits.min_comparisons_per_essay
-    count_gate = Gate(
-        "comparisons per essay",
-        f"≥ {minimum} for every essay",
-        f"min {spread.minimum}, median {spread.median:g}, max {spread.maximum}",
-        GateStatus.PASS if spread.minimum >= minimum else GateStatus.WARN,
-    )
+    count_name, count_requirement = "comparisons per essay", f"≥ {minimum} for every essay"
+    if isinstance(spread, NotComputable):
+        count_gate = Gate(count_name, count_requirement, str(spread), GateStatus.WARN)
+    else:
+        count_gate = Gate(
+            count_name,
+            count_requirement,
+            f"min {spread.minimum}, median {spread.median:g}, max {spread.maximum}",
+            GateStatus.PASS if spread.minimum >= minimum else GateStatus.WARN,
+        )
     return (ssr_gate, count_gate)

@@ -9,13 +9,15 @@ names and reasons come from outside the runner).
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 
+from eng5_np.report.alignment_plot import alignment_svg
 from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import GateStatus
+from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
+from eng5_np.report.svg import ticks
 from eng5_np.report.wording import (
     ANCHOR_ALIGN_MODE,
     CHECKS_HEADING,
@@ -28,7 +30,7 @@ from eng5_np.report.wording import (
     cost_table,
     error_code_table,
     essay_table,
-    gates_table,
+    headline_table,
     no_projections_text,
     number,
     pairs_table,
@@ -98,17 +100,6 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
 
 
-def _ticks(low: float, high: float) -> list[float]:
-    """Round tick values covering [low, high], about five of them."""
-    raw = (high - low) / 5
-    magnitude = 10 ** math.floor(math.log10(raw))
-    # The smallest round step not much below a fifth of the range: 4 to 8 ticks.
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * 0.7)
-    first = math.ceil(low / step) * step
-    # Rounded (and -0.0 + 0.0 = 0.0) so that 0 prints as "0", not -1.8e-15 or -0.
-    return [round(first + i * step, 9) + 0.0 for i in range(int((high - first) / step) + 1)]
-
-
 def scale_svg(rows: Sequence[ScaleRow], names: Mapping[str, str] | None = None) -> str:
     """The BT scale as an SVG: θ ± SE per essay in rank order, anchors labelled by grade.
 
@@ -145,7 +136,7 @@ def scale_svg(rows: Sequence[ScaleRow], names: Mapping[str, str] | None = None) 
         f'<text x="{LABEL_WIDTH + 90}" y="18">anchor (expert grade)</text>'
         f'<text x="{width - 10}" y="18" text-anchor="end">bars: ± 1 SE</text>',
     ]
-    for tick in _ticks(low, high):
+    for tick in ticks(low, high):
         tx = x(tick)
         parts.append(
             f'<line x1="{tx:.1f}" y1="{TOP - 6}" x2="{tx:.1f}" y2="{bottom}" '
@@ -197,7 +188,7 @@ def scale_svg(rows: Sequence[ScaleRow], names: Mapping[str, str] | None = None) 
 def alignment_html(section: AlignmentSection) -> list[str]:
     """The "Anchor alignment" section."""
     out = [f"<h2>{_e(ALIGNMENT_HEADING)}</h2>", f'<p class="caption">{_e(section.intro)}</p>']
-    out += [_table(section.summary), _table(section.anchors)]
+    out += [_table(section.summary), alignment_svg(section.plot), _table(section.anchors)]
     for inversion in section.inversions:
         out.append(f"<h3>Inversion: {_e(inversion.title)}</h3>")
         if inversion.comparisons is not None:
@@ -227,16 +218,18 @@ def render_html(
         f"{_e(banner.detail)}</div>"
         for banner in banners(facts, checks)
     ]
+    out += [f"<h2>{_e(HEADLINE_HEADING)}</h2>", _table(headline_table(checks, facts), 3)]
+    out += [f'<p class="caption">{_e(facts.named(note))}</p>' for note in headline_notes(checks)]
     first = alignment is not None and facts.mode == ANCHOR_ALIGN_MODE
     if first and alignment is not None:
         out += alignment_html(alignment)
     out += ["<h2>Run</h2>", _table(pairs_table(run_rows(facts)))]
-    out += ["<h2>Quality gates</h2>", _table(gates_table(checks, facts), status_column=3)]
     out += ["<h2>Cost and tokens</h2>", f"<p>{_e(cost_note(facts))}</p>"]
     out += [_table(cost_table(facts))]
     out += ["<h2>Comparisons</h2>", f"<p>{_e(comparisons_sentence(checks))}</p>"]
-    if checks.tally.error_codes:
-        out.append(_table(error_code_table(checks)))
+    codes = error_code_table(checks)
+    if codes is not None:
+        out.append(_table(codes))
     scale, caption = scale_to_show(facts, checks)
     out += ["<h2>Bradley–Terry scale</h2>", f'<p class="caption">{_e(caption)}</p>']
     if scale:

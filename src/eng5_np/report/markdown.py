@@ -13,6 +13,7 @@ import re
 from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts
+from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
 from eng5_np.report.wording import (
     ANCHOR_ALIGN_MODE,
     CHECKS_HEADING,
@@ -25,7 +26,7 @@ from eng5_np.report.wording import (
     cost_table,
     error_code_table,
     essay_table,
-    gates_table,
+    headline_table,
     no_projections_text,
     pairs_table,
     projection_table,
@@ -82,15 +83,17 @@ def render_markdown(
     lines = [f"# CJ run report: {cell(facts.batch_label)}", ""]
     for banner in banners(facts, checks):
         lines += [f"> **{cell(banner.title.upper())}** — {cell(banner.detail)}", ""]
+    lines += [f"## {HEADLINE_HEADING}", "", *_table(headline_table(checks, facts))]
+    lines += [*(f"- {cell(facts.named(note))}" for note in headline_notes(checks)), ""]
     first = alignment is not None and facts.mode == ANCHOR_ALIGN_MODE
     if first and alignment is not None:
         lines += alignment_lines(alignment)
     lines += ["## Run", "", *_table(pairs_table(run_rows(facts)))]
-    lines += ["## Quality gates", "", *_table(gates_table(checks, facts))]
     lines += ["## Cost and tokens", "", cell(cost_note(facts)), "", *_table(cost_table(facts))]
     lines += ["## Comparisons", "", cell(comparisons_sentence(checks)), ""]
-    if checks.tally.error_codes:
-        lines += _table(error_code_table(checks))
+    codes = error_code_table(checks)
+    if codes is not None:
+        lines += _table(codes)
     scale, caption = scale_to_show(facts, checks)
     lines += ["## Bradley–Terry scale", "", cell(caption), ""]
     if scale:

@@ -1,15 +1,56 @@
-"""Terminal rendering of plan mode (rich)."""
+"""Terminal rendering of plan mode (rich).
+
+The view reads plan mode's result through :class:`PlanData`, a protocol of the attributes it
+shows: ``modes.plan.PlanResult`` satisfies it, and the report never imports a mode.
+"""
 
 from __future__ import annotations
+
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from eng5_np.analysis.power import PowerPlan
-from eng5_np.modes.plan import PlanResult
+from eng5_np.dataset.inventory import Inventory
 from eng5_np.reference.judge_profiles import JudgeProfile
-from eng5_np.request.budget import MIN_COMPARISONS_PER_ESSAY
+from eng5_np.reference.llm_models import ModelEntry
+from eng5_np.request.budget import (
+    MIN_COMPARISONS_PER_ESSAY,
+    ComparisonBudget,
+    CostEstimate,
+    anchor_align_budget,
+    expected_anchor_align_width,
+    resampling_ceiling,
+)
+from eng5_np.request.overrides import JudgeOverrides
+from eng5_np.settings import RunSettings
+
+
+class PlanData(Protocol):
+    """What plan mode found, as the view reads it (``modes.plan.PlanResult``)."""
+
+    @property
+    def settings(self) -> RunSettings: ...
+    @property
+    def inventory(self) -> Inventory: ...
+    @property
+    def budget(self) -> ComparisonBudget: ...
+    @property
+    def llm_overrides(self) -> dict[str, Any] | None: ...
+    @property
+    def model(self) -> ModelEntry | None: ...
+    @property
+    def cost(self) -> CostEstimate | None: ...
+    @property
+    def model_warnings(self) -> list[str]: ...
+    @property
+    def judge_overrides(self) -> JudgeOverrides: ...
+    @property
+    def power(self) -> PowerPlan | None: ...
+    @property
+    def power_note(self) -> str | None: ...
 
 
 def power_lines(plan: PowerPlan) -> list[str]:
@@ -60,7 +101,7 @@ def sweep_power_lines(
     return lines
 
 
-def render_plan(result: PlanResult, console: Console) -> None:
+def render_plan(result: PlanData, console: Console) -> None:
     """Print the inventory, problems and what execute would send."""
     inventory = result.inventory
     settings = result.settings
@@ -110,9 +151,23 @@ def render_plan(result: PlanResult, console: Console) -> None:
         else "no --max-comparisons (the CJ service's own budget applies)"
     )
     console.print(
-        f"Comparisons: {cap}; at most {budget.planned} of {budget.all_pairs} possible pairs, "
+        f"Comparisons: {cap}; at most {budget.planned} over {budget.all_pairs} distinct pairs, "
         f"≈{budget.per_essay:.1f} per essay."
     )
+    anchors = len(inventory.anchors)
+    if anchors >= 2:
+        default = anchor_align_budget(anchors)
+        width = expected_anchor_align_width(anchors, default)
+        expected = (
+            f"; measured at this size, its 95 % τ-b interval is about {width:.2f} wide "
+            "(median of benchmarks/bench_designs.py, simulated judge)"
+            if width is not None
+            else "; its τ-b interval width is measured for 9 anchors only (bench_designs.py)"
+        )
+        console.print(
+            f"Anchor-align (--mode anchor-align) of these {anchors} anchors asks for "
+            f"{default} comparisons by default, every pair in both orders{expected}."
+        )
     if result.power is not None:
         for line in power_lines(result.power):
             console.print(escape(line))
@@ -125,11 +180,12 @@ def render_plan(result: PlanResult, console: Console) -> None:
     if result.power_note is not None:
         console.print(escape(result.power_note))
     if not budget.gate_reachable:
+        ceiling = resampling_ceiling(budget.essays)
         console.print(
             f"[yellow]warn[/yellow]: the quality gate asks ≥{MIN_COMPARISONS_PER_ESSAY} "
-            f"comparisons per essay, which no budget can meet here: {budget.essays} essays "
-            f"have only {budget.all_pairs} possible pairs ({max(budget.essays - 1, 0)} per "
-            f"essay); add essays (at least {MIN_COMPARISONS_PER_ESSAY + 1}) to reach it."
+            f"comparisons per essay, which the platform cannot meet here: for {budget.essays} "
+            f"essays it makes at most {ceiling} comparisons (every pair, then its resampling "
+            f"pass), {2 * ceiling / max(budget.essays, 1):.1f} per essay; add essays to reach it."
         )
     elif not budget.meets_gate:
         console.print(

@@ -67,14 +67,15 @@ def render_reports(
 
 def write_reports(
     artefact_path: Path,
-    artefact: dict[str, Any] | None = None,
+    artefact: Mapping[str, Any] | None = None,
     *,
     changed: str | None = None,
 ) -> tuple[Path, Path]:
     """Render both reports of the artefact and write them next to it; returns their paths.
 
-    ``artefact`` is the document already loaded by :func:`load_artefact` (read from the path
-    when None); ``changed`` is passed on to :func:`render_reports`.
+    ``artefact`` is the document already loaded by :func:`load_artefact`, or as the run just
+    sealed and wrote it (schema-checked then); read from the path when None. ``changed`` is
+    passed on to :func:`render_reports`.
     """
     document = load_artefact(artefact_path) if artefact is None else artefact
     markdown, page = render_reports(document, changed=changed)

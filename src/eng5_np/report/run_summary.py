@@ -1,19 +1,18 @@
 """One run reduced to the numbers an experiment compares (SPEC §12): settings and results.
 
-Pure: a schema-valid artefact dict in, a frozen :class:`RunSummary` out. Where the artefact
-carries a figure the runner computed when it wrote it, that figure is used:
+Pure: a schema-valid artefact dict in, a frozen :class:`RunSummary` out. Every figure is the
+one the runner stored when it wrote the artefact — nothing is computed here:
 
 - ``alignment`` (the anchor-alignment block: τ-b with its interval, inversions, anchors
-  that never won) — when the block is missing (older artefacts), τ, inversions and zero-win
-  anchors come from the report's own check of the comparisons (:mod:`eng5_np.report.checks`),
-  without an interval;
-- ``validation.analysis`` (scale separation and split-half reliability) — when missing, the
-  report's checks compute both from the comparisons.
+  that never won);
+- ``validation.analysis`` (scale separation and split-half reliability, position bias, the
+  runner's θ per essay for the ranks).
 
-Position bias is always computed from ``llm_comparisons`` (share of "Essay A" wins). Essays
-are keyed across runs by their path in the dataset (``source_path``), because wire essay ids
-are new in every run and two essays may have the same text (so the same checksum); their
-label is the display name when the artefact has one, else the file name.
+A figure the artefact does not hold is None, with the reason in ``reasons`` ("not recorded"
+for an artefact written before the figure was stored). Essays are keyed across runs by their
+path in the dataset (``source_path``), because wire essay ids are new in every run and two
+essays may have the same text (so the same checksum); their label is the display name when
+the artefact has one, else the file name.
 """
 
 from __future__ import annotations
@@ -27,13 +26,8 @@ from eng5_np.analysis.comparisons import ComparisonOutcome
 from eng5_np.analysis.differences import RunComparisons
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.reference.grades import get_scale
-from eng5_np.report.checks import (
-    AlignmentCheck,
-    RefitCheck,
-    RunChecks,
-    compute_checks,
-)
-from eng5_np.report.gates import NotComputable
+from eng5_np.report.checks import RefitCheck, RunChecks, compute_checks
+from eng5_np.report.gates import NOT_RECORDED, NotComputable
 
 SETTING_OPTIONS = (
     ("mode", None),
@@ -87,7 +81,7 @@ class RunSummary:
     tau: float | None
     tau_ci: tuple[float, float] | None
     tau_source: str
-    """Where τ came from: ``alignment block`` or ``report check (no interval)``."""
+    """Where τ came from: ``alignment block``, or ``not recorded``."""
     inversions: int | None
     never_won: tuple[str, ...] | None
     """Labels of anchors that took part and never won; None when not computable."""
@@ -95,8 +89,8 @@ class RunSummary:
     split_half: float | None
     essay_a_share: float | None
     """Share of successful comparisons won by the essay shown first (0.5 = no bias)."""
-    ranks: dict[str, float]
-    """Essay source path → rank by the runner's θ (1 = best; ties share the mean rank)."""
+    theta: dict[str, float]
+    """Essay source path → the runner's stored θ (the experiments rank essays by it)."""
     essays: dict[str, EssayKey]
     reasons: tuple[str, ...]
     """Why a figure is missing, one line each."""
@@ -112,7 +106,14 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
     essays, by_id = _essays(artefact["inputs"])
     reasons: list[str] = []
     tau, tau_ci, source, inversions, never_won = _alignment(artefact, checks, by_id, reasons)
-    ssr, split_half = _reliability(artefact, checks, reasons)
+    tally = checks.tally
+    if isinstance(tally, NotComputable):
+        records = artefact["llm_comparisons"]
+        succeeded = sum(1 for r in records if r["status"] == "succeeded")
+        counts = (succeeded, len(records) - succeeded)
+    else:
+        counts = (tally.succeeded, tally.failed)
+    ssr, split_half = _reliability(artefact, reasons)
     bias = checks.position_bias
     return RunSummary(
         path=path,
@@ -123,8 +124,8 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
         inventory_hash=metadata["inventory_hash"],
         grade_scale=metadata["grade_scale"],
         settings=run_settings(metadata),
-        comparisons=checks.tally.succeeded,
-        failures=checks.tally.failed,
+        comparisons=counts[0],
+        failures=counts[1],
         cost_usd=float(artefact["costs"]["total_usd"]),
         tau=tau,
         tau_ci=tau_ci,
@@ -134,7 +135,7 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
         ssr=ssr,
         split_half=split_half,
         essay_a_share=None if isinstance(bias, NotComputable) else bias.essay_a_win_share,
-        ranks=_ranks(checks, by_id),
+        theta=_theta(checks, by_id),
         essays=essays,
         reasons=tuple(reasons),
         comparisons_on_anchors=run_comparisons(artefact),
@@ -247,16 +248,9 @@ def _alignment(
             never,
         )
     check = checks.alignment
-    source = "report check (no interval)"
-    if not isinstance(check, AlignmentCheck):
-        reasons.append(f"anchor alignment: {check.reason}")
-        return None, None, source, None, None
-    if isinstance(check.kendall_tau, NotComputable):
-        reasons.append(f"Kendall's τ: {check.kendall_tau.reason}")
-        never_won = tuple(_name(essay_id, by_id) for essay_id in check.never_winning)
-        return None, None, source, None, never_won  # no τ: no grade order to invert
-    never_won = tuple(_name(essay_id, by_id) for essay_id in check.never_winning)
-    return check.kendall_tau, None, source, len(check.inversions), never_won
+    reason = check.reason if isinstance(check, NotComputable) else NOT_RECORDED
+    reasons.append(f"anchor alignment: {reason}")
+    return None, None, "not recorded", None, None
 
 
 def _name(essay_id: str, by_id: Mapping[str, EssayKey]) -> str:
@@ -265,7 +259,7 @@ def _name(essay_id: str, by_id: Mapping[str, EssayKey]) -> str:
 
 
 def _reliability(
-    artefact: Mapping[str, Any], checks: RunChecks, reasons: list[str]
+    artefact: Mapping[str, Any], reasons: list[str]
 ) -> tuple[float | None, float | None]:
     analysis = artefact["validation"].get("analysis")
     if isinstance(analysis, Mapping):
@@ -275,35 +269,12 @@ def _reliability(
             analysis.get("split_half_reliability"),
         )
         return (None if ssr is None else float(ssr), None if split is None else float(split))
-    values: list[float | None] = []
-    for name, value in (("SSR", checks.ssr), ("split-half", checks.split_half)):
-        if isinstance(value, NotComputable):
-            reasons.append(f"{name}: {value.reason}")
-            values.append(None)
-        else:
-            values.append(value)
-    return values[0], values[1]
+    reasons.append(f"reliability: {NOT_RECORDED}")
+    return None, None
 
 
-def _ranks(checks: RunChecks, by_id: Mapping[str, EssayKey]) -> dict[str, float]:
-    """Ranks by the runner's own θ (one consistent fit, SPEC §8), keyed by source path."""
+def _theta(checks: RunChecks, by_id: Mapping[str, EssayKey]) -> dict[str, float]:
+    """The runner's stored θ (one consistent fit, SPEC §8), keyed by source path."""
     if not isinstance(checks.refit, RefitCheck):
         return {}
-    theta = {by_id[e].source_path: t for e, t in checks.refit.theta.items() if e in by_id}
-    return rank_descending(theta)
-
-
-def rank_descending(values: Mapping[str, float]) -> dict[str, float]:
-    """Rank 1 for the highest value; tied values share the mean of their ranks."""
-    ordered = sorted(values.items(), key=lambda item: -item[1])
-    ranks: dict[str, float] = {}
-    start = 0
-    while start < len(ordered):
-        end = start
-        while end + 1 < len(ordered) and ordered[end + 1][1] == ordered[start][1]:
-            end += 1
-        shared = (start + end) / 2 + 1
-        for key, _ in ordered[start : end + 1]:
-            ranks[key] = shared
-        start = end + 1
-    return ranks
+    return {by_id[e].source_path: t for e, t in checks.refit.theta.items() if e in by_id}

@@ -19,6 +19,7 @@ from eng5_np.report.checks import (
 )
 from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import NotComputable
+from eng5_np.report.headline import HEADLINE_HEADERS, headline_rows, tau_text
 
 SIMULATED_BANNER = "Simulated judge: not LLM judgements"
 ANCHOR_ALIGN_MODE = "anchor-align"
@@ -61,7 +62,17 @@ def banners(facts: RunFacts, checks: RunChecks) -> list[Banner]:
         found.append(Banner("warning", RESULT_NEVER_CAME, RESULT_NEVER_CAME_DETAIL))
     if checks.nothing_to_analyse is not None:
         found.append(Banner("info", "Nothing to analyse", checks.nothing_to_analyse))
+    if status.pairing_design == "adaptive":
+        found.append(Banner("info", "Adaptive pairing", ADAPTIVE_NOTE))
     return found
+
+
+ADAPTIVE_NOTE = (
+    "the CJ service chose pairs adaptively (similar essays together), which inflates scale "
+    "separation reliability and shrinks SEs (Bramley & Vitello 2019): this run's SSR is not "
+    "comparable with a non-adaptive run's; the design's precision measured against a known "
+    "truth is in benchmarks/README.md (bench_designs.py)"
+)
 
 
 def number(value: float | None, digits: int = 3) -> str:
@@ -96,6 +107,8 @@ def run_rows(facts: RunFacts) -> list[tuple[str, str]]:
     status = facts.status
     if status.stop_reason:
         rows.append(("stopped because", status.stop_reason))
+    if status.batch_stop:
+        rows.append(("CJ stopped the batch", status.batch_stop))
     if status.elapsed_seconds is not None:
         limit = f" of {status.timeout_seconds:g} s allowed" if status.timeout_seconds else ""
         rows.append(("collection time", f"{status.elapsed_seconds:.1f} s{limit}"))
@@ -150,7 +163,9 @@ def _check_rows(checks: RunChecks) -> list[tuple[str, str]]:
     rows.append(
         (
             "successful comparisons per essay",
-            f"min {spread.minimum} · median {spread.median:g} · max {spread.maximum}",
+            str(spread)
+            if isinstance(spread, NotComputable)
+            else f"min {spread.minimum} · median {spread.median:g} · max {spread.maximum}",
         )
     )
     rows.extend(_bias_rows(checks))
@@ -160,6 +175,14 @@ def _check_rows(checks: RunChecks) -> list[tuple[str, str]]:
 
 
 def _bias_rows(checks: RunChecks) -> list[tuple[str, str]]:
+    rows = _share_rows(checks)
+    effect = checks.position_effect
+    if effect is not None:
+        rows.append(("first-position effect δ in the model (logits; 0 = none)", _delta(effect)))
+    return rows
+
+
+def _share_rows(checks: RunChecks) -> list[tuple[str, str]]:
     bias = checks.position_bias
     if isinstance(bias, NotComputable):
         return [("position bias", str(bias))]
@@ -178,9 +201,6 @@ def _bias_rows(checks: RunChecks) -> list[tuple[str, str]]:
             f"{bias.pairs_judged_both_orders} pairs kept their winner)"
         )
     rows.append(("order consistency (pairs judged both ways round)", consistency))
-    effect = checks.position_effect
-    if effect is not None:
-        rows.append(("first-position effect δ in the model (logits; 0 = none)", _delta(effect)))
     return rows
 
 
@@ -211,16 +231,14 @@ def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str
     )
     rows = [
         (
-            f"anchor alignment (Kendall's τ, {alignment.anchors_used} anchors)",
-            shown(alignment.kendall_tau),
+            f"anchor alignment (Kendall's τ-b, {alignment.anchors_used} anchors)",
+            tau_text(alignment.kendall_tau, alignment.tau_ci95),
         ),
         inversion_row,
-        ("anchors that never win", ", ".join(alignment.never_winning) or "none"),
+        ("anchors that never won", ", ".join(alignment.never_winning) or "none"),
     ]
     if alignment.not_compared:
         rows.append(("anchors never compared", ", ".join(alignment.not_compared)))
-    if alignment.off_scale:
-        rows.append(("anchors with a grade off the scale", ", ".join(alignment.off_scale)))
     return rows
 
 
@@ -238,7 +256,8 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
     """The scale rows to table and plot, and a caption saying where they come from.
 
     The service's scale when the artefact has a result; otherwise (timeout, failure) the
-    runner's refit of whatever comparisons arrived, so a partial run still shows its scale.
+    runner's own fit of whatever comparisons arrived, as the artefact stores it
+    (``validation.analysis.essays``), so a partial run still shows its scale.
     """
     if facts.scale and facts.status.service_result_missing:
         return facts.scale, (
@@ -253,7 +272,7 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
         )
     refit = checks.refit
     if not isinstance(refit, RefitCheck):
-        return (), f"No scale: the artefact has no result and the refit is {refit}."
+        return (), f"No scale: the artefact has no result and the runner's fit is {refit}."
     grades = {e.essay_id: e.grade for e in facts.essays if e.is_anchor}
     counts = {e.essay_id: e.successful for e in checks.essays}
     ordered = sorted(refit.theta, key=lambda essay_id: (-refit.theta[essay_id], essay_id))
@@ -272,8 +291,8 @@ def scale_to_show(facts: RunFacts, checks: RunChecks) -> tuple[tuple[ScaleRow, .
         for rank, essay_id in enumerate(ordered, start=1)
     )
     return rows, (
-        "The artefact has no result from the CJ service: θ, SE and rank below are the runner's "
-        "own refit of the comparisons that arrived."
+        "The artefact has no result from the CJ service: θ, SE and rank below are from the "
+        "runner's own fit of the comparisons that arrived, as the artefact stores it."
     )
 
 
@@ -295,12 +314,14 @@ def pairs_table(
     return Table(headers, tuple(rows))
 
 
-def gates_table(checks: RunChecks, facts: RunFacts) -> Table:
-    """The quality gates (essays they name by display name)."""
+def headline_table(checks: RunChecks, facts: RunFacts) -> Table:
+    """The headline figures with their gates (essays by display name): the report opens with
+    them (:mod:`eng5_np.report.headline`)."""
     return Table(
-        ("gate", "requirement", "observed", "status"),
+        HEADLINE_HEADERS,
         tuple(
-            (g.name, g.requirement, facts.named(g.observed), g.status.value) for g in checks.gates
+            (row.figure, facts.named(row.value), row.target, row.status.value)
+            for row in headline_rows(checks, facts.name)
         ),
     )
 
@@ -339,11 +360,14 @@ def cost_table(facts: RunFacts) -> Table:
     )
 
 
-def error_code_table(checks: RunChecks) -> Table:
-    """Failed comparisons per error code."""
+def error_code_table(checks: RunChecks) -> Table | None:
+    """Failed comparisons per error code; None when none failed (or it is not recorded)."""
+    tally = checks.tally
+    if isinstance(tally, NotComputable) or not tally.error_codes:
+        return None
     return Table(
         ("error code", "failed comparisons"),
-        tuple((code, str(count)) for code, count in checks.tally.error_codes),
+        tuple((code, str(count)) for code, count in tally.error_codes),
         frozenset({1}),
     )
 
@@ -351,6 +375,8 @@ def error_code_table(checks: RunChecks) -> Table:
 def comparisons_sentence(checks: RunChecks) -> str:
     """Total, succeeded and failed comparisons in one sentence."""
     tally = checks.tally
+    if isinstance(tally, NotComputable):
+        return f"Comparisons by status: {tally}."
     text = f"{tally.total} comparisons: {tally.succeeded} succeeded, {tally.failed} failed."
     if tally.unusable:
         text += f" {tally.unusable} succeeded record(s) name no consistent winner: left out."

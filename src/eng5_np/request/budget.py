@@ -5,9 +5,63 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eng5_np.reference.token_model import MEAN_COMPLETION_TOKENS, comparison_prompt_tokens
+from eng5_np.settings import RunMode, RunSettings
 
 MIN_COMPARISONS_PER_ESSAY = 10
 """The quality gate of SPEC §8: at least this many comparisons per essay."""
+SMALL_NET_ESSAYS = 3
+"""Nets of at most this many essays get more resampling passes on the platform (SPEC §11.6)."""
+RESAMPLING_PASSES = 1
+SMALL_NET_RESAMPLING_PASSES = 4
+
+
+def resampling_ceiling(essays: int) -> int:
+    """The most comparisons the platform makes for ``essays`` essays (SPEC §11.6).
+
+    Every pair once (coverage), then its resampling passes of every pair again: one pass
+    for a regular batch, four for a net of at most three essays. 9 anchors → 72.
+    """
+    all_pairs = essays * (essays - 1) // 2
+    passes = SMALL_NET_RESAMPLING_PASSES if essays <= SMALL_NET_ESSAYS else RESAMPLING_PASSES
+    return all_pairs * (1 + passes)
+
+
+MEASURED_ANCHOR_COUNT = 9
+"""The anchor count ``benchmarks/bench_designs.py`` measures anchor-align budgets at."""
+MEASURED_TAU_WIDTH_AT_72 = 0.141
+"""Median width of the 95 % τ-b interval after 72 comparisons of 9 anchors under the
+``platform`` design, measured by ``python benchmarks/bench_designs.py`` (20 seeds; simulated
+judge, 0.75 logits per grade step): ``anchors.platform.at_72.tau_width_median 0.141`` on
+2026-12-08 (balanced 0.172, adaptive 0.111). The interval is clipped at τ-b = 1, so it is
+narrow whenever the fitted order is near perfect; read it as a lower bound."""
+
+
+def expected_anchor_align_width(anchors: int, budget: int) -> float | None:
+    """The measured τ-b interval width for this anchor count and budget, or None if unmeasured.
+
+    Only 9 anchors at 72 comparisons (the default budget) are measured; ``analysis/power.py``
+    (a planner for any count) is not part of this project yet.
+    """
+    if anchors == MEASURED_ANCHOR_COUNT and budget == anchor_align_budget(anchors):
+        return MEASURED_TAU_WIDTH_AT_72
+    return None
+
+
+def requested_max_comparisons(settings: RunSettings, essays: int) -> int | None:
+    """The ``metadata.max_comparisons`` a run sends: ``--max-comparisons``, else for an
+    anchor-align run :func:`anchor_align_budget`, else none (the service's own budget)."""
+    if settings.max_comparisons is not None:
+        return settings.max_comparisons
+    if settings.mode is RunMode.ANCHOR_ALIGN and essays >= 2:
+        return anchor_align_budget(essays)
+    return None
+
+
+def anchor_align_budget(anchors: int) -> int:
+    """``max_comparisons`` an anchor-align run sends when none is given: every pair of anchors
+    in both orders, n(n − 1) — the most the platform makes for a regular batch (SPEC §11.6);
+    9 anchors → 72. ``benchmarks/bench_designs.py`` measures the τ-b interval width it buys."""
+    return anchors * (anchors - 1)
 
 
 @dataclass(frozen=True)
@@ -24,10 +78,12 @@ class ComparisonBudget:
 
     @property
     def planned(self) -> int:
-        """Comparisons the batch can use: the budget, capped at all pairs."""
+        """Comparisons the batch can use: the budget, capped where the platform stops
+        (every pair, then its resampling pass: :func:`resampling_ceiling`); all pairs
+        without a budget."""
         if self.max_comparisons is None:
             return self.all_pairs
-        return min(self.max_comparisons, self.all_pairs)
+        return min(self.max_comparisons, resampling_ceiling(self.essays))
 
     @property
     def promised(self) -> int | None:
@@ -38,12 +94,12 @@ class ComparisonBudget:
         """
         if self.max_comparisons is None:
             return None
-        return min(self.max_comparisons, self.all_pairs)
+        return self.planned
 
     @property
     def gate_reachable(self) -> bool:
-        """Whether any budget can meet the quality gate: each essay has ``essays - 1`` pairs."""
-        return self.essays - 1 >= MIN_COMPARISONS_PER_ESSAY
+        """Whether any budget can meet the quality gate within the platform's ceiling."""
+        return 2 * resampling_ceiling(self.essays) >= MIN_COMPARISONS_PER_ESSAY * self.essays
 
     @property
     def per_essay(self) -> float:

@@ -20,6 +20,7 @@ from eng5_np.contracts import (
     utc_now,
 )
 from eng5_np.dataset.inventory import EssayFile
+from eng5_np.request.budget import requested_max_comparisons
 from eng5_np.settings import RunSettings
 
 
@@ -79,8 +80,9 @@ def compose_request(
         "runner_mode": settings.mode.value,
         "grade_scale": settings.grade_scale.value,
     }
-    if settings.max_comparisons is not None:
-        metadata["max_comparisons"] = settings.max_comparisons
+    max_comparisons = requested_max_comparisons(settings, len(essays))
+    if max_comparisons is not None:
+        metadata["max_comparisons"] = max_comparisons
     if settings.llm_batching_mode is not None:
         metadata["llm_batching_mode_hint"] = settings.llm_batching_mode.value
     return build_envelope(

@@ -116,8 +116,14 @@ def comparison_tasks(
     metadata: Mapping[str, Any],
     *,
     key_prefix: str,
+    first_index: int = 0,
 ) -> list[tuple[PlannedPair, JudgeTask]]:
-    """One task per pair: ``essay_a_id``/``essay_b_id`` plus the batch's ``metadata`` keys."""
+    """One task per pair: ``essay_a_id``/``essay_b_id`` plus the batch's ``metadata`` keys.
+
+    Task keys are ``<key_prefix>:<index>`` counting from ``first_index``: a batch judged in
+    waves passes the comparisons made so far, so a pair judged again gets a key (and so a
+    ``request_id``) of its own.
+    """
     return [
         (
             pair,
@@ -133,5 +139,5 @@ def comparison_tasks(
                 key=f"{key_prefix}:{index}",
             ),
         )
-        for index, pair in enumerate(pairs)
+        for index, pair in enumerate(pairs, start=first_index)
     ]

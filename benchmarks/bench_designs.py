@@ -1,0 +1,261 @@
+"""What precision each pairing design buys per comparison (issue 17), against a known truth.
+
+The three designs of the local stack (:mod:`eng5_np.localstack.designs`: ``platform``,
+``balanced``, ``adaptive``) are driven directly — the same :func:`run_design` loop the reference
+CJ service runs, no Kafka — by the simulated judge's model with known latent qualities:
+P(A wins) = σ(k · (q_A − q_B)), k = ``DEFAULT_SLOPE`` (0.75 logits per grade step, as in
+:mod:`eng5_np.localstack.judge`), one seeded draw per comparison.
+
+Batches:
+
+- **anchors**: 9 anchors at grade positions 0…8 (an anchor-align run: the adaptive design aims
+  at the order);
+- **mixed**: the same 9 anchors and 14 students whose qualities are drawn uniformly on
+  [−0.5, 8.5] per seed (an execute: the adaptive design aims at the scale's precision).
+
+After every wave the benchmark refits Bradley–Terry and records (a) the width of the 95 %
+interval of τ-b between the anchors' grades and their θ
+(:func:`eng5_np.localstack.designs.precision.tau_interval_width`, 200 posterior draws: the one
+call site of :func:`eng5_np.analysis.tau_interval.tau_b_interval`; no interval = infinitely
+wide) and (b) the
+Spearman correlation of every essay's θ with its true quality. Per design it prints the
+comparisons needed for (a) ≤ 0.3 — the median width over seeds — and (b) ≥ 0.9 — the mean
+correlation over seeds — interpolated linearly between the two waves around the crossing, and
+the precision reached at fixed budgets, with SSR beside the true reliability (the squared
+correlation of θ with the truth) to show how far each design's SSR flatters it. Target:
+``adaptive`` needs ≥ 30 % fewer comparisons than ``balanced`` for each figure in each batch.
+
+The platform design stops on its own rules (anchors: every pair twice, 72; mixed: its budget or
+stable scores), so its curve ends there.
+
+Usage: ``python benchmarks/bench_designs.py [--seeds N] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from eng5_np.analysis import fit_bradley_terry, scale_separation_reliability
+from eng5_np.localstack.designs import Judgement, PairingDesign, run_design
+from eng5_np.localstack.designs.adaptive import AdaptiveDesign, Objective
+from eng5_np.localstack.designs.balanced import BalancedDesign
+from eng5_np.localstack.designs.platform import PlatformDesign
+from eng5_np.localstack.designs.precision import tau_interval_width
+from eng5_np.localstack.judge import DEFAULT_SLOPE
+from eng5_np.localstack.pairing import PlannedPair
+
+TARGET_WIDTH = 0.3
+TARGET_SPEARMAN = 0.9
+TARGET_SAVING = 0.30
+DESIGN_NAMES = ("platform", "balanced", "adaptive")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch with a known truth."""
+
+    name: str
+    students: int
+    budget: int
+    fixed: tuple[int, ...]
+    """Budgets at which the precision reached is printed."""
+    objective: Objective
+
+    def truth(self, seed: int) -> dict[str, float]:
+        """Anchors at their grade positions, students drawn for this seed."""
+        qualities = {f"anchor_{grade}": float(grade) for grade in range(9)}
+        rng = random.Random(f"truth:{seed}")
+        for index in range(self.students):
+            qualities[f"student_{index:02d}"] = rng.uniform(-0.5, 8.5)
+        return qualities
+
+
+@dataclass
+class Curve:
+    """Per comparison count reached after a wave: the figures of one run."""
+
+    width: dict[int, float] = field(default_factory=dict)
+    spearman: dict[int, float] = field(default_factory=dict)
+    mean_se: dict[int, float] = field(default_factory=dict)
+    ssr: dict[int, float] = field(default_factory=dict)
+    true_reliability: dict[int, float] = field(default_factory=dict)
+
+
+def _ranks(values: Sequence[float]) -> np.ndarray:
+    """Ranks, ties sharing their average rank (essays not compared yet all have θ 0)."""
+    _, inverse, counts = np.unique(np.asarray(values), return_inverse=True, return_counts=True)
+    average = np.cumsum(counts) - (counts - 1) / 2.0
+    return np.asarray(average[inverse], dtype=np.float64)
+
+
+def spearman(first: Sequence[float], second: Sequence[float]) -> float:
+    """Spearman's ρ: Pearson's r of the (average) ranks; 0 when one side is constant."""
+    x, y = _ranks(first), _ranks(second)
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def build(name: str, batch: Batch, essays: list[str], seed: int) -> PairingDesign:
+    anchors = [e for e in essays if e.startswith("anchor_")]
+    if name == "platform":
+        return PlatformDesign(essays, budget=batch.budget, seed=seed)
+    if name == "balanced":
+        return BalancedDesign(essays, anchors, budget=batch.budget, seed=seed)
+    return AdaptiveDesign(
+        essays, anchors, objective=batch.objective, budget=batch.budget, seed=seed
+    )
+
+
+def run_one(name: str, batch: Batch, seed: int, replicates: int) -> Curve:
+    """One design on one seed's truth, measured after every wave."""
+    truth = batch.truth(seed)
+    essays = sorted(truth)
+    anchors = {e: int(truth[e]) for e in essays if e.startswith("anchor_")}
+    design = build(name, batch, essays, seed)
+    rng = random.Random(f"judge:{seed}")
+    curve = Curve()
+
+    async def judge(wave: list[PlannedPair]) -> list[Judgement]:
+        judged = []
+        for pair in wave:
+            gap = truth[pair.essay_a_id] - truth[pair.essay_b_id]
+            a_wins = rng.random() < 1.0 / (1.0 + math.exp(-DEFAULT_SLOPE * gap))
+            judged.append(Judgement(pair, pair.essay_a_id if a_wins else pair.essay_b_id))
+        return judged
+
+    after_wave = design.after_wave
+
+    def measured(judged: Sequence[Judgement], waves: int):  # type: ignore[no-untyped-def]
+        stop = after_wave(judged, waves)
+        outcomes = design.ledger.outcomes  # type: ignore[attr-defined]
+        count = design.ledger.submitted  # type: ignore[attr-defined]
+        width = tau_interval_width(outcomes, anchors, replicates=replicates, seed=seed)
+        curve.width[count] = math.inf if width is None else width
+        fit = fit_bradley_terry(outcomes, essay_ids=essays)
+        theta = [fit.theta.get(e, 0.0) for e in essays]
+        curve.spearman[count] = spearman([truth[e] for e in essays], theta)
+        if len(fit.theta) == len(essays):
+            curve.mean_se[count] = statistics.fmean(fit.standard_error.values())
+            curve.ssr[count] = scale_separation_reliability(fit.theta, fit.standard_error)
+            curve.true_reliability[count] = (
+                float(np.corrcoef([truth[e] for e in essays], theta)[0, 1]) ** 2
+            )
+        return stop
+
+    design.after_wave = measured  # type: ignore[method-assign]
+    asyncio.run(run_design(design, judge))
+    return curve
+
+
+def aggregate(
+    curves: Sequence[Curve], pick: Callable[[Curve], dict[int, float]], centre: str
+) -> dict[int, float]:
+    """Per comparison count reached by every run: the median or mean over seeds."""
+    shared = set.intersection(*(set(pick(curve)) for curve in curves))
+    reduce = statistics.median if centre == "median" else statistics.fmean
+    return {count: reduce([pick(curve)[count] for curve in curves]) for count in sorted(shared)}
+
+
+def needed(series: dict[int, float], target: float, *, below: bool) -> float | None:
+    """Comparisons where the series first meets ``target``, interpolated between waves."""
+    previous: tuple[int, float] | None = None
+    for count, value in sorted(series.items()):
+        met = value <= target if below else value >= target
+        if met:
+            if previous is None or not math.isfinite(previous[1]):
+                return float(count)
+            (x0, y0), (x1, y1) = previous, (count, value)
+            return x0 + (target - y0) * (x1 - x0) / (y1 - y0)
+        previous = (count, value)
+    return None
+
+
+def at_budget(series: dict[int, float], budget: int) -> float | None:
+    """The value at the last wave that ended at or before ``budget``."""
+    counts = [count for count in series if count <= budget]
+    return series[max(counts)] if counts else None
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "nan"
+    return "inf" if math.isinf(value) else f"{value:.{digits}f}"
+
+
+def report(batch: Batch, seeds: int, replicates: int) -> list[bool]:
+    """Run every design on ``seeds`` seeds; print the figures; the verdicts."""
+    started = time.monotonic()
+    results: dict[str, dict[str, float | None]] = {}
+    for name in DESIGN_NAMES:
+        curves = [run_one(name, batch, seed, replicates) for seed in range(seeds)]
+        width = aggregate(curves, lambda c: c.width, "median")
+        rho = aggregate(curves, lambda c: c.spearman, "mean")
+        results[name] = {
+            "width": needed(width, TARGET_WIDTH, below=True),
+            "spearman": needed(rho, TARGET_SPEARMAN, below=False),
+        }
+        for figure, label in (("width", "width_0.3"), ("spearman", "spearman_0.9")):
+            value = _fmt(results[name][figure], 1)
+            print(f"{batch.name}.{name}.comparisons_to_{label} {value} comparisons")
+        mean_se = aggregate(curves, lambda c: c.mean_se, "mean")
+        ssr = aggregate(curves, lambda c: c.ssr, "mean")
+        truth = aggregate(curves, lambda c: c.true_reliability, "mean")
+        for budget in batch.fixed:
+            prefix = f"{batch.name}.{name}.at_{budget}"
+            print(f"{prefix}.tau_width_median {_fmt(at_budget(width, budget))} width")
+            print(f"{prefix}.spearman_mean {_fmt(at_budget(rho, budget))} rho")
+            print(f"{prefix}.mean_se {_fmt(at_budget(mean_se, budget))} logits")
+            print(f"{prefix}.ssr_mean {_fmt(at_budget(ssr, budget))} ssr")
+            print(f"{prefix}.true_reliability_mean {_fmt(at_budget(truth, budget))} r2")
+    verdicts = []
+    for figure in ("width", "spearman"):
+        balanced, adaptive = results["balanced"][figure], results["adaptive"][figure]
+        saving = None if balanced is None or adaptive is None else 1.0 - adaptive / balanced
+        ok = saving is not None and saving >= TARGET_SAVING
+        verdicts.append(ok)
+        print(
+            f"saving {batch.name} {figure} adaptive/balanced {_fmt(saving)} "
+            f"(target >= {TARGET_SAVING}: {'PASS' if ok else 'MISS'})"
+        )
+    print(f"{batch.name}.elapsed {time.monotonic() - started:.1f} s")
+    return verdicts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--replicates", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="a tiny run for the smoke test")
+    args = parser.parse_args(argv)
+    if args.quick:
+        batches = [
+            Batch("anchors", 0, 48, (36,), Objective.ORDER),
+            Batch("mixed", 14, 66, (66,), Objective.SCALE),
+        ]
+        seeds, replicates = 2, 50
+    else:
+        batches = [
+            Batch("anchors", 0, 144, (36, 72, 144), Objective.ORDER),
+            Batch("mixed", 14, 264, (66, 132, 264), Objective.SCALE),
+        ]
+        seeds, replicates = args.seeds, args.replicates
+    print(f"seeds {seeds} runs")
+    print(f"replicates {replicates} replicates")
+    for batch in batches:
+        report(batch, seeds, replicates)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The balanced design spends any budget (repeats in the other order); the adaptive design
+puts its comparisons where they inform and stops at its target."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections import Counter
+
+from eng5_np.analysis import fit_bradley_terry
+from eng5_np.localstack.designs import (
+    AdaptiveSettings,
+    Judgement,
+    PairingConfig,
+    StopReason,
+    run_design,
+)
+from eng5_np.localstack.designs.adaptive import AdaptiveDesign, Objective
+from eng5_np.localstack.designs.balanced import BalancedDesign, balanced_plan
+from eng5_np.localstack.pairing import PlannedPair
+
+ANCHORS = [f"anchor_{index}" for index in range(9)]
+TRUTH = {anchor: 0.75 * index for index, anchor in enumerate(ANCHORS)}
+
+
+def _judge(seed: int = 0):  # type: ignore[no-untyped-def]
+    rng = random.Random(seed)
+
+    async def judge(wave: list[PlannedPair]) -> list[Judgement]:
+        out = []
+        for pair in wave:
+            gap = TRUTH[pair.essay_a_id] - TRUTH[pair.essay_b_id]
+            a_wins = rng.random() < 1.0 / (1.0 + math.exp(-gap))
+            out.append(Judgement(pair, pair.essay_a_id if a_wins else pair.essay_b_id))
+        return out
+
+    return judge
+
+
+def test_a_balanced_budget_of_twice_all_pairs_judges_every_pair_once_each_way() -> None:
+    plan = balanced_plan(ANCHORS, set(), 72, seed=4)
+    assert len(plan) == 72
+    orders = Counter((pair.essay_a_id, pair.essay_b_id) for pair in plan)
+    assert set(orders.values()) == {1}
+    assert all((b, a) in orders for a, b in orders)  # every pair in both orders
+    # Beyond two passes the repeats stay balanced: 100 comparisons, counts within one or two.
+    counts = Counter(
+        e
+        for pair in balanced_plan(ANCHORS, set(), 100, 4)
+        for e in (pair.essay_a_id, pair.essay_b_id)
+    )
+    assert max(counts.values()) - min(counts.values()) <= 2
+
+
+def test_the_balanced_design_submits_its_plan_in_waves_and_spends_its_budget() -> None:
+    design = BalancedDesign(ANCHORS, budget=50, seed=1)
+    stop = asyncio.run(run_design(design, _judge()))
+    assert stop.reason is StopReason.BUDGET_SPENT
+    assert stop.waves == 13  # ⌈50 / 4⌉
+    assert design.ledger.submitted == 50
+
+
+def test_adaptive_order_puts_its_comparisons_on_neighbours() -> None:
+    design = AdaptiveDesign(ANCHORS, objective=Objective.ORDER, budget=400, seed=0)
+    # A settled order: every pair judged 4 times, the better essay winning 3 of them.
+    history = []
+    for i, a in enumerate(ANCHORS):
+        for b in ANCHORS[i + 1 :]:
+            history += [Judgement(PlannedPair(a, b), b)] * 3 + [Judgement(PlannedPair(a, b), a)]
+    design.ledger.record(history)
+    design.ledger.submitted = len(history)
+    wave = design.next_wave()
+    assert len(wave) == 4
+    rank = {anchor: index for index, anchor in enumerate(ANCHORS)}
+    gaps = [abs(rank[p.essay_a_id] - rank[p.essay_b_id]) for p in wave]
+    assert max(gaps) <= 2, gaps  # neighbouring essays, not pairs many grades apart
+    assert min(gaps) == 1
+
+
+def test_adaptive_scale_stops_at_its_target_mean_se() -> None:
+    settings = AdaptiveSettings(target_precision=0.9)
+    design = AdaptiveDesign(ANCHORS, budget=500, seed=0, settings=settings)
+    stop = asyncio.run(run_design(design, _judge(3)))
+    assert stop.reason is StopReason.TARGET_REACHED
+    assert design.precision is not None
+    assert design.precision <= 0.9
+    fit = fit_bradley_terry(design.ledger.outcomes)
+    assert sum(fit.standard_error.values()) / len(ANCHORS) <= 0.9
+    assert design.ledger.submitted < 500
+
+
+def test_adaptive_order_stops_at_its_target_width_or_budget() -> None:
+    settings = AdaptiveSettings(target_precision=0.5, bootstrap_replicates=100)
+    design = AdaptiveDesign(
+        ANCHORS, objective=Objective.ORDER, budget=200, seed=0, settings=settings
+    )
+    stop = asyncio.run(run_design(design, _judge(5)))
+    assert stop.reason is StopReason.TARGET_REACHED
+    assert "τ-b interval width" in stop.detail
+    # Without a target the design spends its budget.
+    design = AdaptiveDesign(ANCHORS, objective=Objective.ORDER, budget=20, seed=0)
+    assert asyncio.run(run_design(design, _judge(5))).reason is StopReason.BUDGET_SPENT
+
+
+def test_the_config_builds_the_named_design_and_describes_it() -> None:
+    config = PairingConfig(design="adaptive", adaptive=AdaptiveSettings(target_precision=0.3))
+    built = config.build(ANCHORS, (), budget=None, seed=0, runner_mode="anchor-align")
+    assert isinstance(built, AdaptiveDesign)
+    assert built.objective is Objective.ORDER
+    assert built.budget == 120
+    assert config.describe()["settings"]["target_precision"] == 0.3
+    execute = config.build(ANCHORS, (), budget=30, seed=0, runner_mode="execute")
+    assert isinstance(execute, AdaptiveDesign)
+    assert execute.objective is Objective.SCALE
+    assert PairingConfig().describe()["design"] == "platform"
+    assert PairingConfig(design="balanced").build(ANCHORS, (), budget=None, seed=0).budget == 36
