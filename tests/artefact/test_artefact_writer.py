@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from eng5_np.artefact.checksum import compute_checksum
-from eng5_np.artefact.writer import seal_and_write
+from eng5_np.artefact.writer import canonical_list_bytes, seal_and_write
 from eng5_np.errors import ArtefactInvalid
 from eng5_np.primitives.atomic import atomic_write_bytes
 
@@ -61,3 +61,57 @@ def test_failed_rename_leaves_no_temp_file(tmp_path: Path) -> None:
         atomic_write_bytes(path, b"payload")
     assert leftovers(tmp_path) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["artefact.json"]
+
+
+def _record(sequence: int) -> dict[str, Any]:
+    """A comparison record as the hydrator builds it (text with quotes and non-ASCII)."""
+    return {
+        "sequence": sequence,
+        "request_id": f"req-{sequence}",
+        "correlation_id": "00000000-0000-4000-8000-000000000001",
+        "essay_a_id": "A",
+        "essay_b_id": "B",
+        "winner_id": "A",
+        "loser_id": "B",
+        "prompt_hash": "0" * 64,
+        "provider": "mock",
+        "model": "m",
+        "tokens_prompt": 1,
+        "tokens_completion": 2,
+        "tokens_total": 3,
+        "cost_usd": 0.25,
+        "response_time_ms": 7,
+        "started_at": "2026-12-07T00:00:00+00:00",
+        "completed_at": "2026-12-07T00:00:01+00:00",
+        "status": "succeeded",
+        "confidence": 4.0,
+        "justification": 'says "llm_comparisons":[] and ünïcode',
+    }
+
+
+def test_records_serialised_once_give_the_same_file_and_checksum(
+    run_dir: Path, stub_document: dict[str, Any]
+) -> None:
+    stub_document["llm_comparisons"] = [_record(1), _record(2)]
+    whole, spliced = run_dir / "whole.json", run_dir / "spliced.json"
+    expected = seal_and_write(whole, copy.deepcopy(stub_document), validate=False)
+    records = canonical_list_bytes(stub_document["llm_comparisons"])
+    checksum = seal_and_write(spliced, stub_document, validate=False, comparisons_json=records)
+    assert checksum == expected
+    assert spliced.read_bytes() == whole.read_bytes()
+    assert compute_checksum(json.loads(spliced.read_bytes())) == checksum
+
+
+def test_a_second_comparisons_key_falls_back_to_serialising_everything(
+    run_dir: Path, stub_document: dict[str, Any]
+) -> None:
+    # The splice needs the empty list's text to be unique; a nested key of that name is not.
+    stub_document["llm_comparisons"] = [_record(1)]
+    stub_document["inputs"]["llm_comparisons"] = []
+    whole, spliced = run_dir / "whole.json", run_dir / "spliced.json"
+    expected = seal_and_write(whole, copy.deepcopy(stub_document), validate=False)
+    stale = canonical_list_bytes([_record(9)])  # bytes that would be wrong if spliced in
+    assert seal_and_write(spliced, stub_document, validate=False, comparisons_json=stale) == (
+        expected
+    )
+    assert spliced.read_bytes() == whole.read_bytes()

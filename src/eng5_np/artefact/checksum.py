@@ -18,8 +18,8 @@ MANIFEST_FOLDERS = ("requests", "events")
 _CHUNK = 1 << 20
 
 
-def canonical_bytes(document: dict[str, Any]) -> bytes:
-    """The canonical serialisation used for checksums."""
+def canonical_bytes(document: dict[str, Any] | list[Any]) -> bytes:
+    """The canonical serialisation used for checksums (of a document, or of one list in it)."""
     return json.dumps(
         document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")

@@ -164,17 +164,13 @@ class Hydrator:
             self.observed.duplicates += 1
             return Decision(Outcome.DUPLICATE)
         prompt_hash = callback.prompt_sha256
-        if (
-            essay_a is None
-            or essay_b is None
-            or prompt_hash is None
-            or not _SHA256.match(prompt_hash)
-        ):
+        hash_ok = prompt_hash is not None and _SHA256.match(prompt_hash) is not None
+        if essay_a is None or essay_b is None or prompt_hash is None or not hash_ok:
             missing = [
                 name for name, value in (("essay_a_id", essay_a), ("essay_b_id", essay_b))
                 if value is None
             ]  # fmt: skip
-            if prompt_hash is None or not _SHA256.match(prompt_hash):
+            if not hash_ok:
                 missing.append("prompt_sha256 (64 lower-case hex)")
             raise MetadataIncomplete(
                 f"comparison {callback.request_id} lacks request_metadata {', '.join(missing)}"
@@ -184,7 +180,8 @@ class Hydrator:
             raise ContractError(
                 f"comparison {callback.request_id} compares essay {essay_a} with itself"
             )
-        line = self.costs.get((callback.provider.value, callback.model))
+        cost_key = (callback.provider.value, callback.model)
+        line = self.costs.get(cost_key)
         if not math.isfinite((line.usd if line else 0.0) + callback.cost_estimate):
             # Each cost is finite, but a sum past 1.8e308 is not: stored, it would make every
             # later write of the artefact fail, on this run and on each resume.
@@ -192,12 +189,20 @@ class Hydrator:
                 f"data.cost_estimate: {callback.cost_estimate!r} makes the cost total non-finite"
             )
         self._seen_requests.add(callback.request_id)
-        self._add_comparison(callback, essay_a, essay_b, prompt_hash)
+        if line is None:
+            line = self.costs[cost_key] = CostLine()
+        self._add_comparison(callback, essay_a, essay_b, prompt_hash, line)
         return Decision(Outcome.COMPARISON, COMPARISONS, one_line(raw))
 
     def _add_comparison(
-        self, callback: LLMComparisonResultV1, essay_a: str, essay_b: str, prompt_hash: str
+        self,
+        callback: LLMComparisonResultV1,
+        essay_a: str,
+        essay_b: str,
+        prompt_hash: str,
+        line: CostLine,
     ) -> None:
+        """Append the artefact record of an accepted comparison; add it to its cost ``line``."""
         self.observed.llm_comparisons += 1
         usage = callback.token_usage
         record: dict[str, Any] = {
@@ -235,7 +240,6 @@ class Hydrator:
             record["failure_reason"] = detail.message if detail else "no winner in callback"
             record["error_code"] = detail.error_code if detail else "UNKNOWN"
         self.comparisons.append(record)
-        line = self.costs.setdefault((record["provider"], record["model"]), CostLine())
         line.prompt_tokens += usage.prompt_tokens
         line.completion_tokens += usage.completion_tokens
         line.usd += callback.cost_estimate
