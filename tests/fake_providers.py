@@ -7,6 +7,14 @@ every request (path, headers, JSON body) and answers from a script of :class:`St
 script empty it answers as a judge that prefers the longer essay (so the right answer is known
 in both A/B positions). Errors have each provider's error body, ``Retry-After`` when asked.
 
+``cache_read_tokens``/``cache_write_tokens`` report that share of the prompt tokens as
+cached in each provider's usage format (Anthropic ``cache_read_input_tokens`` /
+``cache_creation_input_tokens``, counted apart from ``input_tokens``; OpenAI
+``prompt_tokens_details.cached_tokens``, a share of ``prompt_tokens``). ``rejects`` makes an
+OpenAI-format server answer 400 to a request whose ``response_format`` type it names, as an
+Ollama that does not know ``json_schema`` does; ``plain_prose`` wraps an answer sent without a
+``response_format`` in prose, as a local model asked only by the prompt may.
+
 ``latency_s`` delays every answer; ``max_per_second`` turns the server into a rate-limited
 provider, limited the way Anthropic documents it: a token bucket of one second's worth,
 refilled continuously; a request finding it empty gets 429 with ``Retry-After``.
@@ -26,6 +34,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from eng5_np.localstack.lifecycle import serve_app
+from fake_batches import FakeBatches
 
 Kind = Literal["anthropic", "openai", "google"]
 ESSAY = re.compile(
@@ -58,7 +67,8 @@ class Seen:
 
 @dataclass
 class FakeProvider:
-    """A started fake provider; use ``async with FakeProvider("anthropic", key) as fake``."""
+    """A started fake provider; use ``async with FakeProvider("anthropic", key) as fake``
+    (key ``""``: a local server that checks no key)."""
 
     kind: Kind
     api_key: str
@@ -67,6 +77,16 @@ class FakeProvider:
     prompt_tokens: int = 700
     completion_tokens: int = 80
     reasoning_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    rejects: frozenset[str] = frozenset()
+    plain_prose: bool = False
+    rejected: int = 0
+    batch_polls_to_finish: int = 1
+    batch_hold: bool = False
+    batch_expired: int = 0
+    batches: FakeBatches | None = None
+    """The batch APIs' state (:mod:`fake_batches`), set when the server starts."""
     script: deque[Step] = field(default_factory=deque)
     requests: list[Seen] = field(default_factory=list)
     answered: int = 0
@@ -78,6 +98,8 @@ class FakeProvider:
 
     async def __aenter__(self) -> FakeProvider:
         app = web.Application(client_max_size=16 * 1024 * 1024)
+        self.batches = FakeBatches(self)
+        self.batches.routes(app)
         app.router.add_post("/{tail:.*}", self._handle)
         self._runner, self.origin = await serve_app(app, "127.0.0.1", 0)
         return self
@@ -99,6 +121,8 @@ class FakeProvider:
     # -- request handling -------------------------------------------------------------------
 
     def _authorised(self, request: web.Request) -> bool:
+        if not self.api_key:  # a local server (Ollama, vLLM) that checks no key
+            return True
         bearer = request.headers.get("Authorization", "")
         if self.kind == "anthropic":
             return self.api_key in (
@@ -132,6 +156,19 @@ class FakeProvider:
         if self._over_rate():
             self.rate_limited += 1
             return self._error(429, "rate limit exceeded", "1")
+        if self.kind == "openai" and self._rejected_format(body):
+            self.rejected += 1
+            return web.json_response(
+                {
+                    "error": {
+                        "message": "invalid response_format type",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": None,
+                    }
+                },
+                status=400,
+            )
         step = self.script.popleft() if self.script else Step()
         if self.latency_s or step.delay_s:
             await asyncio.sleep(self.latency_s + step.delay_s)
@@ -151,7 +188,15 @@ class FakeProvider:
             "justification": f"  {winner} develops its argument more fully.  ",
             "confidence": 4,
         }
-        return web.json_response(self._answer(body, json.dumps(answer), as_tool=True))
+        text = json.dumps(answer)
+        if self.plain_prose and "response_format" not in body:
+            text = f"Having read both essays, here is my verdict:\n{text}\nThank you."
+        return web.json_response(self._answer(body, text, as_tool=True))
+
+    def _rejected_format(self, body: dict[str, Any]) -> bool:
+        response_format = body.get("response_format")
+        kind = response_format.get("type") if isinstance(response_format, dict) else None
+        return kind in self.rejects
 
     def _error(self, status: int, message: str, retry_after: str | None) -> web.Response:
         headers = {"retry-after": retry_after} if retry_after is not None else {}
@@ -200,13 +245,17 @@ class FakeProvider:
                 "stop_reason": "tool_use" if as_tool else "end_turn",
                 "stop_sequence": None,
                 "usage": {
-                    "input_tokens": prompt,
+                    "input_tokens": prompt - self.cache_read_tokens - self.cache_write_tokens,
+                    "cache_read_input_tokens": self.cache_read_tokens,
+                    "cache_creation_input_tokens": self.cache_write_tokens,
                     "output_tokens": completion,
                     "output_tokens_details": {"thinking_tokens": reasoning},
                 },
             }
         if self.kind == "openai":
-            return _chat_completion(model, text, None, prompt, completion, reasoning)
+            reply = _chat_completion(model, text, None, prompt, completion, reasoning)
+            reply["usage"]["prompt_tokens_details"] = {"cached_tokens": self.cache_read_tokens}
+            return reply
         return {
             "candidates": [
                 {
@@ -246,6 +295,19 @@ class FakeProvider:
         }
 
 
+def judgement(provider: FakeProvider, body: dict[str, Any]) -> dict[str, Any]:
+    """The live endpoint's successful answer to ``body`` (the longer essay wins, or the next
+    scripted step's winner); what a batch result holds."""
+    step = provider.script.popleft() if provider.script else Step()
+    winner = step.winner or _longer(_prompt_text(provider.kind, body))
+    answer = {
+        "winner": winner,
+        "justification": f"  {winner} develops its argument more fully.  ",
+        "confidence": 4,
+    }
+    return provider._answer(body, json.dumps(answer), as_tool=True)
+
+
 def _chat_completion(
     model: str, text: str | None, refusal: str | None, prompt: int, completion: int, reasoning: int
 ) -> dict[str, Any]:
@@ -275,7 +337,9 @@ def _prompt_text(kind: Kind, body: dict[str, Any]) -> str:
     """The user message of a request, whatever the provider's format."""
     if kind == "anthropic":
         content = body["messages"][0]["content"]
-        return content if isinstance(content, str) else content[0]["text"]
+        if isinstance(content, str):
+            return content
+        return "\n\n".join(block["text"] for block in content if block.get("type") == "text")
     if kind == "openai":
         return str(body["messages"][-1]["content"])
     return str(body["contents"][0]["parts"][0]["text"])

@@ -109,3 +109,11 @@ def test_public_options_are_json_ready() -> None:
     assert options["output_dir"] == "/tmp/somewhere"
     assert options["max_comparisons"] == 5
     assert options["mode"] == "plan"
+
+
+def test_a_judge_servers_url_is_kept_as_scheme_and_host_only() -> None:
+    url = "https://user:pw-secret@llm.internal:8443/v1/key-in-path?token=t0k3n"
+    options = RunSettings(judge_base_url=url).public_options()
+    assert options["judge_base_url"] == "https://llm.internal:8443"
+    assert "secret" not in json.dumps(options)
+    assert "t0k3n" not in json.dumps(options)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -34,8 +35,9 @@ DEFAULT_COURSE_ID = UUID("00000000-0000-4000-8000-0000000e5c01")
 DEFAULT_USER_ID = "eng5_np_research_runner"
 DEFAULT_CONTENT_SERVICE_URL = "http://localhost:8001/v1/content"
 DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092"
-JUDGE_PATTERN = re.compile(r"^[A-Za-z]+:\S+$")
-"""``<provider>:<model>`` of a real judge; the provider and model are checked by the stack."""
+JUDGE_PATTERN = re.compile(r"^[A-Za-z-]+:\S+$")
+"""``<provider>:<model>`` of a real judge (``openai-compatible`` has a hyphen; a panel is
+``A,B``); the provider and model are checked by the stack."""
 BATCH_LABEL_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 UPLOAD_ATTEMPTS = 12
 """Default tries per upload. A service failing 30% of requests fails one text with
@@ -209,7 +211,8 @@ class RunSettings(BaseModel):
     """JSON judge profile of the simulated judge (only with --local-stack; None = built-in)."""
     # The local stack's judge (SPEC §13; only with --local-stack).
     judge: str = "simulated"
-    """``simulated`` or ``<provider>:<model>``, a real LLM judge (checked by the stack)."""
+    """``simulated``, ``<provider>:<model>`` (a real LLM judge) or a comma-separated panel of
+    them (checked by the stack)."""
     judge_concurrency: int = Field(default=8, ge=1, le=256)
     """Comparisons the judge works on at the same time."""
     judge_rpm: int | None = Field(default=None, ge=1)
@@ -222,6 +225,16 @@ class RunSettings(BaseModel):
     """The local stack's pairing design (``--pairing``, only with --local-stack)."""
     target_precision: float | None = Field(default=None, gt=0)
     """The ``adaptive`` design's stop: mean SE (execute) or τ-b interval width (anchor-align)."""
+    judge_base_url: str | None = None
+    """Base URL of an OpenAI-compatible judge server (``--judge-base-url``)."""
+    judge_price: str | None = None
+    """``IN,OUT`` USD per million tokens pricing an OpenAI-compatible judge (``--judge-price``)."""
+    judge_mode: str = Field(default="live", pattern=r"^(live|batch)$")
+    """``--judge-mode``: ``live`` calls, or the provider's batch API (50 %; resumable)."""
+    judge_batch_poll: float | None = Field(default=None, gt=0)
+    """``--judge-batch-poll``: first wait between polls of a provider batch (s)."""
+    judge_panel: str = Field(default="split", pattern=r"^(split|all)$")
+    """A judge panel's dealing (``--panel``): ``split`` one member per comparison, ``all``."""
     kafka_bootstrap_explicit: bool = False
     """True when --kafka-bootstrap or KAFKA_BOOTSTRAP_SERVERS was given (wins over the stack)."""
     content_service_url_explicit: bool = False
@@ -309,4 +322,9 @@ class RunSettings(BaseModel):
         for key in ("content_service_url", "cj_service_url", "llm_provider_url"):
             if isinstance(data.get(key), str):
                 data[key] = redact_url(data[key])
+        if isinstance(data.get("judge_base_url"), str):
+            # A judge server's URL may carry a key in its path or query: scheme and host only.
+            parts = urlsplit(data["judge_base_url"])
+            port = f":{parts.port}" if parts.port is not None else ""
+            data["judge_base_url"] = f"{parts.scheme}://{parts.hostname or ''}{port}"
         return data

@@ -73,10 +73,31 @@ NEEDS_API_KEY_REASON = (
     "verbatim with a made-up key and ANTHROPIC_BASE_URL pointing at a fake Anthropic server on "
     "127.0.0.1 that speaks the real HTTP format"
 )
+BATCH_JUDGE_EXECUTE = (
+    "eng5-runner --mode execute --local-stack --await-completion "
+    "--judge anthropic:claude-haiku-4-5-20251001 --judge-mode batch --max-comparisons 60"
+)
 NEEDS_API_KEY: Mapping[str, str] = MappingProxyType(
-    {REAL_JUDGE_EXECUTE: NEEDS_API_KEY_REASON, REAL_JUDGE_STACK_UP: NEEDS_API_KEY_REASON}
+    {
+        REAL_JUDGE_EXECUTE: NEEDS_API_KEY_REASON,
+        REAL_JUDGE_STACK_UP: NEEDS_API_KEY_REASON,
+        BATCH_JUDGE_EXECUTE: NEEDS_API_KEY_REASON + " (Message Batches routes included); "
+        "test_documented_judges runs it",
+    }
 )
 """Documented commands that need a provider's API key (a real LLM judge, SPEC §13)."""
+LOCAL_MODEL_EXECUTE = (
+    "eng5-runner --mode execute --local-stack --await-completion --judge ollama:llama3.1:8b "
+    "--max-comparisons 60"
+)
+NEEDS_LOCAL_SERVER: Mapping[str, str] = MappingProxyType(
+    {
+        LOCAL_MODEL_EXECUTE: "needs an Ollama server with llama3.1:8b at 127.0.0.1:11434; "
+        "test_documented_judges runs it verbatim with OPENAI_BASE_URL pointing at an "
+        "Ollama-like fake on 127.0.0.1 (one that rejects json_schema response formats)"
+    }
+)
+"""Documented commands that need a local model server (an OpenAI-compatible judge)."""
 PROVIDER_ENV = re.compile(r"^(ANTHROPIC_|OPENAI_|OPENROUTER_|GEMINI_|GOOGLE_)")
 """Variables of the LLM providers: never inherited by a documented command run here."""
 

@@ -33,6 +33,7 @@ from doc_commands import (
     COMMAND_TIMEOUT_S,
     DOCKER_REASON,
     NEEDS_API_KEY,
+    NEEDS_LOCAL_SERVER,
     NOT_RUN,
     REAL_JUDGE_EXECUTE,
     REAL_JUDGE_STACK_UP,
@@ -231,6 +232,7 @@ def test_every_documented_command_is_run_or_classified() -> None:
         if c.text not in RUN_HERE
         and c.text not in NOT_RUN
         and c.text not in NEEDS_API_KEY
+        and c.text not in NEEDS_LOCAL_SERVER
         and not is_docker(c.text)
     ]
     assert not unclassified, (
@@ -238,7 +240,8 @@ def test_every_documented_command_is_run_or_classified() -> None:
         f"doc_commands.NOT_RUN with the reason): {unclassified}"
     )
     quoted = {c.text for c in commands}
-    stale = sorted((RUN_HERE | set(NOT_RUN) | set(NEEDS_API_KEY)) - quoted)
+    classified = RUN_HERE | set(NOT_RUN) | set(NEEDS_API_KEY) | set(NEEDS_LOCAL_SERVER)
+    stale = sorted(classified - quoted)
     assert not stale, f"classified here but no longer in the docs: {stale}"
     docker = [c for c in commands if is_docker(c.text)]
     assert len(docker) >= 5, DOCKER_REASON
@@ -675,8 +678,9 @@ async def test_the_real_judge_commands_run_against_a_fake_anthropic_server(tmp_p
     try:
         ready = stack.stdout_path.read_text()
         assert (
-            "Local stack is running (real LLM judge anthropic:claude-haiku-4-5-20251001, "
-            "concurrency 8, 50 requests/min, cost limit $5; every comparison is paid)." in ready
+            "Local stack is running (real LLM judge anthropic:claude-haiku-4-5-20251001 "
+            "(provider API), concurrency 8, 50 requests/min, cost limit $5; every comparison "
+            "is paid)." in ready
         )
         stack.process.send_signal(signal.SIGINT)
         assert stack.process.wait(timeout=STACK_STOP_S) == 0

@@ -313,8 +313,7 @@ def test_a_sweep_above_its_cost_limit_starts_nothing(tmp_path: Path) -> None:
     out = tmp_path / "expensive"
     ran = _run(
         tmp_path,
-        "sweep",
-        "--local-stack",
+        "sweep",  # on the platform: there --llm-model does change the judge
         "--llm-model",
         "claude-opus-4-1-20250805,gpt-5",
         "--repeats",
@@ -328,3 +327,11 @@ def test_a_sweep_above_its_cost_limit_starts_nothing(tmp_path: Path) -> None:
     assert "above --cost-limit $0.01; nothing was started" in ran.stderr
     assert "local stack started" not in ran.stderr
     assert not out.exists()
+
+
+def test_a_model_sweep_on_the_local_stack_is_refused(tmp_path: Path) -> None:
+    ran = _run(tmp_path, "sweep", "--local-stack", "--llm-model", "gpt-5,gpt-4.1")
+    assert ran.returncode == 2
+    assert "would run the same judge in every cell" in ran.stderr
+    assert "--judge A --judge B" in ran.stderr
+    assert "local stack started" not in ran.stderr

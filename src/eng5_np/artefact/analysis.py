@@ -54,6 +54,7 @@ from eng5_np.analysis.reliability import scale_separation_reliability
 from eng5_np.analysis.reliability_figures import ReliabilityFigures, reliability_figures
 from eng5_np.artefact.alignment import align, anchor_grades
 from eng5_np.artefact.essays import EssayDirectory
+from eng5_np.artefact.judges import judges_block
 from eng5_np.artefact.results import build_bt_summary, build_grade_projections
 from eng5_np.contracts import AssessmentResultV1
 from eng5_np.logs import get_logger
@@ -248,6 +249,12 @@ def _figures(
     )
     if figures is not None:
         block.update(figures_fields(figures))
+    if fit is not None:
+        judges = _guarded(
+            "judge figures", errors, lambda: judges_block(comparisons, fit, directory, scale)
+        )
+        if judges:
+            block["judges"] = judges
     not_computable: dict[str, str] = block.setdefault("not_computable", {})
     aligned = _guarded(
         "anchor alignment",

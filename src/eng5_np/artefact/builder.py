@@ -40,6 +40,9 @@ class StackInfo:
     judge_profile: dict[str, Any] | None = None
     """The simulated judge's profile: ``name``, ``sha256`` (and, from the CJ service's result,
     the ``rule`` and ``parameters`` it used)."""
+    judges: tuple[dict[str, Any], ...] = ()
+    """Each real judge's provenance: endpoint (scheme and host), SDK and version, whether the
+    endpoint is the provider's public API, pricing (``metadata.stack.judges``)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The artefact's ``metadata.stack`` block (optional keys only when known)."""
@@ -56,6 +59,8 @@ class StackInfo:
             block["pairing"] = self.pairing
         if self.judge_profile is not None:
             block["judge_profile"] = dict(self.judge_profile)
+        if self.judges:
+            block["judges"] = [dict(judge) for judge in self.judges]
         return block
 
 

@@ -25,6 +25,7 @@ from eng5_np.artefact.event_log import (
     REJECTED,
     one_line,
 )
+from eng5_np.artefact.judge_facts import judge_facts
 from eng5_np.contracts import (
     ASSESSMENT_RESULT_TOPIC,
     CJ_COMPLETED_TOPIC,
@@ -68,6 +69,10 @@ class CostLine:
     completion_tokens: int = 0
     usd: float = 0.0
     comparisons: int = 0
+    unpriced: int = 0
+    """Comparisons by an unpriced judge: their ``cost_estimate`` 0 is no price."""
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 @dataclass
@@ -224,6 +229,9 @@ class Hydrator:
             "started_at": callback.requested_at.isoformat(),
             "completed_at": callback.completed_at.isoformat(),
         }
+        facts = judge_facts(callback.request_metadata)
+        if facts is not None:
+            record["judge"] = facts
         winner = callback.winner
         if winner is not None:
             a_won = winner is EssayComparisonWinner.ESSAY_A
@@ -244,6 +252,10 @@ class Hydrator:
         line.completion_tokens += usage.completion_tokens
         line.usd += callback.cost_estimate
         line.comparisons += 1
+        if facts is not None:
+            line.unpriced += facts.get("priced") is False
+            line.cache_read_tokens += facts.get("cache_read_tokens", 0)
+            line.cache_write_tokens += facts.get("cache_write_tokens", 0)
 
     def _first_time(self, envelope: EventEnvelope[Any], job_key: str | None = None) -> bool:
         """Whether this event is new, by ``event_id`` and — for results and completions — by
@@ -329,9 +341,15 @@ class Hydrator:
     # -- views -------------------------------------------------------------------------
 
     def cost_block(self) -> dict[str, Any]:
-        """The artefact's ``costs`` block."""
-        lines = [
-            {
+        """The artefact's ``costs`` block.
+
+        Comparisons by an unpriced judge are counted in ``unpriced_comparisons`` (and their
+        line says ``priced`` false): ``total_usd`` then covers the priced ones only, and the
+        reports show the cost as unknown. Cached prompt tokens are shown per line when any.
+        """
+        lines: list[dict[str, Any]] = []
+        for (provider, model), line in sorted(self.costs.items()):
+            entry: dict[str, Any] = {
                 "provider": provider,
                 "model": model,
                 "prompt_tokens": line.prompt_tokens,
@@ -339,12 +357,27 @@ class Hydrator:
                 "usd": round(line.usd, 10),
                 "comparisons": line.comparisons,
             }
-            for (provider, model), line in sorted(self.costs.items())
-        ]
-        return {
+            if line.unpriced:
+                entry["priced"] = False
+            if line.cache_read_tokens or line.cache_write_tokens:
+                entry["cache_read_tokens"] = line.cache_read_tokens
+                entry["cache_write_tokens"] = line.cache_write_tokens
+            lines.append(entry)
+        block: dict[str, Any] = {
             "total_usd": round(sum(c.usd for c in self.costs.values()), 10),
             "token_counts": lines,
         }
+        unpriced = sum(line.unpriced for line in self.costs.values())
+        if unpriced:
+            block["unpriced_comparisons"] = unpriced
+        return block
+
+    @property
+    def known_cost_usd(self) -> float | None:
+        """The summed cost, or None when an unpriced judge made any comparison (unknown)."""
+        if any(line.unpriced for line in self.costs.values()):
+            return None
+        return sum(line.usd for line in self.costs.values())
 
     def run_essay_ids_sorted(self) -> list[str]:
         """The essay ids this run sent, sorted."""

@@ -3,6 +3,9 @@ then the outcome's exit code (the local stack started around it when asked)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from rich.console import Console
 
 from eng5_np.cli.common import LOCAL_STACK_NO_RESUME, fail, run_async, stderr_console
@@ -107,8 +110,10 @@ def execute_with_progress(settings: RunSettings, console: Console) -> None:
         result.raise_for_outcome()
     except RunnerError as error:
         if settings.local_stack and isinstance(error, CollectionTimeout):
-            # "re-run to resume" is false here: the batch lived on the stack that just stopped.
-            error.advice = LOCAL_STACK_NO_RESUME
+            # "re-run to resume" is false here — the batch lived on the stack that just
+            # stopped — except for a provider batch, which the run folder keeps.
+            batch = settings.judge_mode == "batch"
+            error.advice = BATCH_RESUME if batch else LOCAL_STACK_NO_RESUME
         raise fail(error) from None
 
 
@@ -133,6 +138,31 @@ def _set_aside_gone_stack_attempt(settings: RunSettings) -> None:
             f"kept it as {aside.name} and starting afresh",
             markup=False,
         )
+        _carry_provider_batches(settings, aside, run_dir)
+
+
+def _carry_provider_batches(settings: RunSettings, aside: Path, run_dir: Path) -> None:
+    """With ``--judge-mode batch``, the set-aside attempt's provider batches come along: the
+    new stack's judge finds them and polls them again instead of submitting (and paying)
+    again. The attempt keeps its copy."""
+    saved = aside / JUDGE_BATCHES
+    if settings.judge_mode != "batch" or not saved.is_dir():
+        return
+    shutil.copytree(saved, run_dir / JUDGE_BATCHES)
+    stderr_console().print(
+        f"{run_dir}: its provider batch ids came along ({JUDGE_BATCHES}/): the judge resumes "
+        "polling them",
+        markup=False,
+    )
+
+
+JUDGE_BATCHES = "judge-batches"
+"""Where ``--judge-mode batch`` keeps its provider batch ids in the run folder."""
+BATCH_RESUME = (
+    "re-run the same command: the judge's provider batch ids are kept in the run folder "
+    f"({JUDGE_BATCHES}/) and come along to the new attempt, whose judge polls them again "
+    "instead of submitting (and paying) again."
+)
 
 
 def _no_collection_reason(settings: RunSettings) -> str:

@@ -240,7 +240,9 @@ def sweep_command(
     upload_cache_dir: Annotated[
         Path | None, typer.Option(envvar="ENG5_UPLOAD_CACHE_DIR", help="Upload cache folder.")
     ] = None,
-    local_stack: Annotated[bool, typer.Option(help="One embedded stack for the sweep.")] = False,
+    local_stack: Annotated[
+        bool, typer.Option(help="One embedded stack for the sweep (one per batch with --judge).")
+    ] = False,
     judge_seed: Annotated[int | None, typer.Option(help="Seed of the simulated judge.")] = None,
     pairing: Annotated[
         PairingDesignName | None,
@@ -257,8 +259,27 @@ def sweep_command(
         float | None,
         typer.Option(metavar="TAU", help="τ-b difference the power estimate targets (0.1)."),
     ] = None,
+    judge: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="JUDGE",
+            help="With --local-stack: a real judge per cell; repeat the flag (A,B = a panel).",
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="OpenAI-compatible judges' base URL.")
+    ] = None,
+    judge_price: Annotated[
+        str | None,
+        typer.Option(metavar="IN,OUT", help="USD per million tokens, compatible judges."),
+    ] = None,
+    panel: Annotated[
+        str | None, typer.Option(metavar="MODE", help="Judge panels' dealing: split or all.")
+    ] = None,
 ) -> None:
-    """Run models × reasoning efforts × system prompts × rubrics as one resumable experiment."""
+    """Run judges × models × reasoning efforts × system prompts × rubrics as one resumable
+    experiment."""
+    from eng5_np.cli.sweep_judges import check_judges, on_own_stack, per_batch_stacks
     from eng5_np.experiments.sweep import (
         SweepResult,
         build_cells,
@@ -267,6 +288,7 @@ def sweep_command(
         run_sweep,
         split_list,
     )
+    from eng5_np.experiments.sweep_judges import check_llm_models_on_stack
     from eng5_np.report.compare_view_terminal import render_comparison
 
     settings = build_settings(
@@ -289,25 +311,38 @@ def sweep_command(
             "pairing": pairing,
             "judge_profile": judge_profile,
             "detect_difference": detect_difference,
+            "judge_base_url": judge_base_url,
+            "judge_price": judge_price,
+            "judge_panel": panel,
             "await_completion": True,
         }
     )
     console = _console()
+    judges = list(dict.fromkeys(j.strip() for j in judge or []))
     try:
-        if judge_seed is not None and not local_stack:
-            raise UsageError("--judge-seed only applies with --local-stack")
-        if pairing is not None and not local_stack:
-            raise UsageError("--pairing only applies with --local-stack")
-        if judge_profile is not None and not local_stack:
-            raise UsageError("--judge-profile only applies with --local-stack")
+        stack_only = {
+            "--judge-seed": judge_seed,
+            "--pairing": pairing,
+            "--judge-profile": judge_profile,
+            "--judge": judge or None,
+            "--panel": panel,
+        }
+        given = [flag for flag, value in stack_only.items() if value is not None]
+        if given and not local_stack:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise UsageError(f"{', '.join(given)} only {verb} with --local-stack")
         from eng5_np.experiments.modes import experiment_runner
 
         experiment_runner(settings.mode)
+        models = split_list("--llm-model", llm_model)
+        check_llm_models_on_stack(settings, models)
+        check_judges(settings, judges)
         cells = build_cells(
-            split_list("--llm-model", llm_model),
+            models,
             split_list("--reasoning-effort", reasoning_effort),
             split_list("--system-prompt", system_prompt),
             split_list("--rubric", rubric),
+            judges,
         )
         plan = plan_sweep(settings, cells, repeats)
         _print_plan(console, plan)
@@ -326,7 +361,22 @@ def sweep_command(
             notify=_notify(console),
         )
 
-    result = run_async(lambda: _with_stack(settings, body))
+    if judges:  # each batch on a stack of its own, with its cell's judge
+        run = _run_one(settings, console)
+        result = run_async(
+            lambda: run_sweep(
+                settings,
+                plan,
+                stack=per_batch_stacks(),
+                label_explicit=batch_id is not None,
+                cost_limit=cost_limit,
+                run_one=on_own_stack(run),
+                notify=_notify(console),
+            ),
+            local_stack=True,
+        )
+    else:
+        result = run_async(lambda: _with_stack(settings, body))
     console.print(f"sweep: {result.folder / 'sweep.json'}", markup=False)
     if result.comparison is not None:
         render_comparison(console, result.comparison.comparison)

@@ -312,8 +312,9 @@ def main_command(
         typer.Option(
             metavar="JUDGE",
             help="With --local-stack: simulated (default) or a real LLM judge "
-            "<provider>:<model>, provider anthropic, openai, openrouter or google; its API key "
-            "from the environment.",
+            "<provider>:<model>, provider anthropic, openai, openrouter or google (its API key "
+            "from the environment), or openai-compatible, ollama or vllm (a local server); "
+            "a panel: several, comma-separated.",
         ),
     ] = None,
     judge_concurrency: Annotated[
@@ -352,6 +353,46 @@ def main_command(
             metavar="X",
             help="With --pairing adaptive: stop at this mean SE (execute) or τ-b interval "
             "width (anchor-align), or at the budget.",
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="With --local-stack: base URL of an OpenAI-compatible judge server "
+            "(else OPENAI_BASE_URL; ollama: http://127.0.0.1:11434/v1).",
+        ),
+    ] = None,
+    judge_price: Annotated[
+        str | None,
+        typer.Option(
+            metavar="IN,OUT",
+            help="With --local-stack: USD per million input,output tokens of an "
+            "OpenAI-compatible judge (unpriced without it).",
+        ),
+    ] = None,
+    judge_mode: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODE",
+            help="With --local-stack and an anthropic: or openai: judge: live (default) or "
+            "batch (the provider's batch API at half price; a killed run re-run resumes "
+            "polling).",
+        ),
+    ] = None,
+    judge_batch_poll: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="With --judge-mode batch: first wait between polls (10; grows to 60).",
+        ),
+    ] = None,
+    panel: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODE",
+            help="With --local-stack and --judge A,B (a panel): split (each comparison by "
+            "one judge, dealt evenly; default) or all (by every judge).",
         ),
     ] = None,
     verbose: Annotated[
@@ -436,6 +477,11 @@ def main_command(
             "judge_both_orders": judge_both_orders,
             "pairing": pairing,
             "target_precision": target_precision,
+            "judge_base_url": judge_base_url,
+            "judge_price": judge_price,
+            "judge_panel": panel,
+            "judge_mode": judge_mode,
+            "judge_batch_poll": judge_batch_poll,
             "verbose": verbose,
             "log_format": log_format,
         }
@@ -451,6 +497,11 @@ def main_command(
         "--judge-both-orders": judge_both_orders,
         "--pairing": pairing,
         "--target-precision": target_precision,
+        "--judge-base-url": judge_base_url,
+        "--judge-price": judge_price,
+        "--panel": panel,
+        "--judge-mode": judge_mode,
+        "--judge-batch-poll": judge_batch_poll,
     }
     given = [flag for flag, value in stack_only.items() if value is not None]
     if given and not local_stack:

@@ -114,7 +114,8 @@ def stack_up(
     ] = 0,
     admin_faults: Annotated[str | None, typer.Option(help=ADMIN_FAULTS_HELP)] = None,
     judge: Annotated[
-        str, typer.Option(help="simulated, or a real LLM judge <provider>:<model> (SPEC §13).")
+        str,
+        typer.Option(help="simulated, or a real LLM judge <provider>:<model> (SPEC §13)."),
     ] = "simulated",
     judge_concurrency: Annotated[
         int, typer.Option(min=1, max=256, help="Comparisons judged at the same time.")
@@ -143,6 +144,19 @@ def stack_up(
             help="JSON judge profile: the simulated judge's effects per model, effort, prompt.",
         ),
     ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option(metavar="URL", help="OpenAI-compatible judge server's base URL."),
+    ] = None,
+    judge_price: Annotated[
+        str | None,
+        typer.Option(
+            metavar="IN,OUT", help="USD per million tokens of an OpenAI-compatible judge."
+        ),
+    ] = None,
+    panel: Annotated[
+        str, typer.Option(metavar="MODE", help="A judge panel's dealing: split or all.")
+    ] = "split",
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
@@ -156,6 +170,9 @@ def stack_up(
             rpm=judge_rpm,
             cost_limit=cost_limit,
             both_orders=judge_both_orders,
+            base_url=judge_base_url,
+            price=judge_price,
+            panel=panel,
         )
     except RunnerError as error:
         Console(stderr=True, highlight=False, soft_wrap=True).print(

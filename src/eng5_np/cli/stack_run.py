@@ -94,12 +94,19 @@ def judging_config(
     rpm: int | None = None,
     cost_limit: float | None = None,
     both_orders: float = 0.0,
+    base_url: str | None = None,
+    price: str | None = None,
+    panel: str = "split",
+    mode: str = "live",
+    batch_poll_s: float | None = None,
+    run_dir: Path | None = None,
 ) -> JudgingConfig:
     """The stack's judge from CLI values; a bad ``--judge`` or a missing key → exit 2.
 
     Called before anything starts, so a missing API key costs nothing.
     """
     from eng5_np.localstack.llm_judge import JudgingConfig
+    from eng5_np.localstack.llm_judge.runtime import DEFAULT_BATCH_POLL_S
 
     return JudgingConfig.from_options(
         judge,
@@ -108,6 +115,12 @@ def judging_config(
         rpm=rpm,
         cost_limit_usd=cost_limit,
         both_orders=both_orders,
+        base_url=base_url,
+        price=price,
+        panel=panel,
+        mode=mode,
+        batch_poll_s=batch_poll_s if batch_poll_s is not None else DEFAULT_BATCH_POLL_S,
+        run_dir=run_dir,
     )
 
 
@@ -119,6 +132,12 @@ def settings_judging(settings: RunSettings) -> JudgingConfig:
         rpm=settings.judge_rpm,
         cost_limit=settings.cost_limit,
         both_orders=settings.judge_both_orders,
+        base_url=settings.judge_base_url,
+        price=settings.judge_price,
+        panel=settings.judge_panel,
+        mode=settings.judge_mode,
+        batch_poll_s=settings.judge_batch_poll,
+        run_dir=settings.resolved_output_dir,
     )
 
 
@@ -209,7 +228,8 @@ class LocalStackRun:
 
         model = self._judging.choice.model
         pairing = self._pairing.describe()
-        if model is not None:
+        provenance = self._judging.provenance
+        if model is not None and provenance is not None:
             return StackInfo(
                 "local",
                 "llm",
@@ -218,6 +238,7 @@ class LocalStackRun:
                 provider=model.provider.value,
                 model=model.model_id,
                 pairing=pairing,
+                judges=tuple(where.as_dict() for where in self._judging.provenances),
             )
         faults = self._settings.judge_faults or "none"
         profile = self._judge.profile

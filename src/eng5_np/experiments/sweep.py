@@ -1,4 +1,4 @@
-"""``eng5-runner sweep``: models × reasoning efforts × system prompts × rubrics (SPEC §12).
+"""``eng5-runner sweep``: judges × models × reasoning efforts × system prompts × rubrics.
 
 Every combination is a *cell*; each cell is a repeats experiment (:mod:`.repeats`) in its own
 readably named sub-folder of one sweep folder::
@@ -15,6 +15,14 @@ model, the simulated judge's manifest price); it is an upper bound when no
 ``--max-comparisons`` caps the batch (the platform may stop earlier) and leaves out reasoning
 tokens, which no manifest prices.
 A sweep is resumable like its cells: re-running the same command skips complete repeats.
+
+Judges (``--judge``, repeated; one value may be a comma-separated panel) are a dimension of a
+local-stack sweep: a judge cell's batches each run on a stack of their own with that judge. A
+judge cell is priced from the manifest (a panel at the mean of its members' prices when it
+splits the comparisons, the sum with ``--panel all``); an OpenAI-compatible server's model by
+``--judge-price`` or not at all. Several ``--llm-model`` values on the local stack are refused
+unless the simulated judge's profile differs by model: otherwise they only rename the request
+(``--judge`` chooses a real judge).
 """
 
 from __future__ import annotations
@@ -37,11 +45,12 @@ from eng5_np.experiments.compare import CompareResult, compare_groups, experimen
 from eng5_np.experiments.modes import RunOne
 from eng5_np.experiments.record import load_record, repeat_label, save_record
 from eng5_np.experiments.repeats import run_repeats
+from eng5_np.experiments.sweep_judges import judge_cell_updates, judge_estimate
 from eng5_np.experiments.sweep_power import plan_sweep_power
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
 from eng5_np.primitives.hashing import sha256_text
 from eng5_np.reference.judge_profiles import JudgeParameters, JudgeProfile
-from eng5_np.reference.llm_models import validate_override
+from eng5_np.reference.llm_models import ModelEntry, validate_override
 from eng5_np.request.budget import ComparisonBudget, estimate_cost, requested_max_comparisons
 from eng5_np.settings import RunSettings
 
@@ -154,9 +163,14 @@ def build_cells(
     efforts: Sequence[str],
     prompts: Sequence[str],
     rubrics: Sequence[str],
+    judges: Sequence[str] = (),
 ) -> list[SweepCell]:
     """Every combination of the given values (a dimension not given is not swept)."""
     dimensions: list[list[tuple[str, str, str, dict[str, Any]]]] = []
+    if judges:
+        dimensions.append(
+            [("judge", j, _slug(j.replace(",", "+")), judge_cell_updates(j)) for j in judges]
+        )
     if models:
         dimensions.append([("model", m, _slug(m), {"llm_model": m}) for m in models])
     if efforts:
@@ -227,22 +241,31 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
     mean_words = sum(e.word_count for e in essays) / len(essays) if essays else 0.0
     prompt_words = len(inventory.prompt.content.split()) if inventory.prompt else 0
     priced: list[SweepCell] = []
+
+    def estimate(entry: ModelEntry) -> float:
+        return estimate_cost(
+            budget,
+            mean_words,
+            prompt_words,
+            entry.input_per_million,
+            entry.output_per_million,
+            both_orders=settings.judge_both_orders,
+        ).usd
+
     for cell in cells:
+        judge = cell.updates.get("judge")
+        if judge is not None:
+            usd, priced_as = judge_estimate(judge, settings, estimate)
+            usd = None if usd is None else usd * repeats
+            priced.append(SweepCell(cell.name, cell.values, cell.updates, usd, priced_as))
+            continue
         model_id = cell.updates.get("llm_model", settings.llm_model)
         if model_id is None and settings.local_stack:
             model_id = SIMULATED_JUDGE_MODEL
         entry = validate_override(settings.llm_provider, model_id)[0] if model_id else None
         usd = None
         if entry is not None:
-            one = estimate_cost(
-                budget,
-                mean_words,
-                prompt_words,
-                entry.input_per_million,
-                entry.output_per_million,
-                both_orders=settings.judge_both_orders,
-            )
-            usd = one.usd * repeats
+            usd = estimate(entry) * repeats
         priced.append(
             SweepCell(cell.name, cell.values, cell.updates, usd, entry.model_id if entry else None)
         )
@@ -255,7 +278,9 @@ def plan_sweep(settings: RunSettings, cells: Sequence[SweepCell], repeats: int) 
         + f", {repeats} repeat(s) per cell; reasoning tokens are not priced.",
     ]
     if any(c is None for c in costs):
-        notes.append("No --llm-model for some cells: their cost cannot be estimated.")
+        notes.append(
+            "No --llm-model for some cells, or an unpriced judge: their cost cannot be estimated."
+        )
     return SweepPlan(
         tuple(priced),
         repeats,

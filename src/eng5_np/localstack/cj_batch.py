@@ -306,7 +306,7 @@ async def _assess(batch: _Batch) -> None:
         "judge_profile": profile_metadata(batch.judge_config.profile, judge),
     }
     if not batch.judging.config.choice.is_simulated:
-        judge_metadata = {"simulated": False, "judge": batch.judging.config.choice.label}
+        judge_metadata = {"simulated": False, "judge": batch.judging.config.label}
     assessment = assess_batch(
         batch.context,
         essay_ids=essay_ids,

@@ -236,7 +236,7 @@ async def collect(
                 hydrator.observed.llm_comparisons,
                 expected_comparisons,
                 now - start,
-                sum(line.usd for line in hydrator.costs.values()),
+                hydrator.known_cost_usd,
             )
     finally:
         heap.__exit__(None, None, None)

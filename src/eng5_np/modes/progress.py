@@ -12,9 +12,10 @@ class ProgressSink(Protocol):
         """Upload progress after each essay."""
 
     def callbacks(
-        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float
+        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float | None
     ) -> None:
-        """Callback progress after each poll; ``expected`` is None when no total is known."""
+        """Callback progress after each poll; ``expected`` is None when no total is known,
+        ``cost_usd`` None when an unpriced judge made some comparisons (cost unknown)."""
 
     def note(self, message: str) -> None:
         """A one-line notice (warnings such as 'no callback for 60 s')."""
@@ -27,7 +28,7 @@ class SilentProgress:
         """Ignore upload progress."""
 
     def callbacks(
-        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float
+        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float | None
     ) -> None:
         """Ignore callback progress."""
 

@@ -37,12 +37,41 @@ class ModelEntry(BaseModel):
     )
     input_per_million: float = Field(ge=0, description="USD per million prompt tokens")
     output_per_million: float = Field(ge=0, description="USD per million completion tokens")
+    cache_read_per_million: float | None = Field(
+        default=None, ge=0, description="USD per million prompt tokens read from the cache"
+    )
+    cache_write_per_million: float | None = Field(
+        default=None, ge=0, description="USD per million prompt tokens written to the cache"
+    )
     deprecated: bool = False
 
-    def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
-        """Price of one call with these token counts."""
+    def cost_usd(
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        *,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> float:
+        """Price of one call with these token counts.
+
+        ``prompt_tokens`` counts every prompt token, cached ones included; the
+        ``cache_read_tokens`` and ``cache_write_tokens`` among them are priced at the cache
+        rates (the input price where the manifest names none).
+        """
+        read = min(cache_read_tokens, prompt_tokens)
+        write = min(cache_write_tokens, prompt_tokens - read)
+        read_rate = self.input_per_million
+        if self.cache_read_per_million is not None:
+            read_rate = self.cache_read_per_million
+        write_rate = self.input_per_million
+        if self.cache_write_per_million is not None:
+            write_rate = self.cache_write_per_million
         return (
-            prompt_tokens * self.input_per_million + completion_tokens * self.output_per_million
+            (prompt_tokens - read - write) * self.input_per_million
+            + read * read_rate
+            + write * write_rate
+            + completion_tokens * self.output_per_million
         ) / 1_000_000
 
 

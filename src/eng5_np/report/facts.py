@@ -81,6 +81,8 @@ class CostLine:
     completion_tokens: int
     usd: float
     comparisons: int | None
+    priced: bool = True
+    """False: an unpriced judge's line; ``usd`` is not its cost."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,8 @@ class RunFacts:
     """The simulated judge's profile, ``name · sha256[:12]`` (rule and effects when known)."""
     changed: str | None = None
     """Set when the artefact no longer matches its checksum and was rendered with --force."""
+    judges: tuple[Mapping[str, Any], ...] = ()
+    """A judge panel's stored per-judge figures (``validation.analysis.judges``)."""
 
     def name(self, essay_id: str) -> str:
         """The display name of ``essay_id`` (the id itself when the run has none for it)."""
@@ -247,6 +251,7 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
                 completion_tokens=line["completion_tokens"],
                 usd=float(line["usd"]),
                 comparisons=line.get("comparisons"),
+                priced=line.get("priced", True),
             )
             for line in costs["token_counts"]
         ),
@@ -264,6 +269,9 @@ def read_facts(artefact: Mapping[str, Any]) -> RunFacts:
             for kind, o in (metadata.get("overrides") or {}).items()
         ),
         judge_identity=_judge_identity(metadata),
+        judges=tuple(
+            ((artefact.get("validation") or {}).get("analysis") or {}).get("judges") or ()
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts, ScaleRow
 from eng5_np.report.gates import GateStatus
 from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
+from eng5_np.report.judges_section import JUDGES_HEADING, JUDGES_INTRO, judges_table
 from eng5_np.report.svg import ticks
 from eng5_np.report.wording import (
     ANCHOR_ALIGN_MODE,
@@ -230,6 +231,9 @@ def render_html(
     codes = error_code_table(checks)
     if codes is not None:
         out.append(_table(codes))
+    judges = judges_table(facts.judges)
+    if judges is not None:
+        out += [f"<h2>{JUDGES_HEADING}</h2>", f"<p>{_e(JUDGES_INTRO)}</p>", _table(judges)]
     scale, caption = scale_to_show(facts, checks)
     out += ["<h2>Bradley–Terry scale</h2>", f'<p class="caption">{_e(caption)}</p>']
     if scale:

@@ -14,6 +14,7 @@ from eng5_np.report.alignment_section import ALIGNMENT_HEADING, AlignmentSection
 from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts
 from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
+from eng5_np.report.judges_section import JUDGES_HEADING, JUDGES_INTRO, judges_table
 from eng5_np.report.wording import (
     ANCHOR_ALIGN_MODE,
     CHECKS_HEADING,
@@ -94,6 +95,9 @@ def render_markdown(
     codes = error_code_table(checks)
     if codes is not None:
         lines += _table(codes)
+    judges = judges_table(facts.judges)
+    if judges is not None:
+        lines += [f"## {JUDGES_HEADING}", "", cell(JUDGES_INTRO), "", *_table(judges)]
     scale, caption = scale_to_show(facts, checks)
     lines += ["## Bradley–Terry scale", "", cell(caption), ""]
     if scale:

@@ -54,10 +54,11 @@ class RichProgress:
         self._progress.update(self._uploads, completed=done, total=total, detail=detail)
 
     def callbacks(
-        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float
+        self, collected: int, expected: int | None, elapsed_s: float, cost_usd: float | None
     ) -> None:
         """Update the callback bar; without a known total it counts with no denominator."""
-        detail = f"{elapsed_s:6.1f} s · ${cost_usd:.4f}"
+        cost = "cost unknown (unpriced judge)" if cost_usd is None else f"${cost_usd:.4f}"
+        detail = f"{elapsed_s:6.1f} s · {cost}"
         # The service may stop below a promised total (failed pairs) but never above it.
         total = None if expected is None else max(expected, collected)
         if self._callbacks is None:

@@ -89,11 +89,13 @@ def render_summary(
         f"foreign {observed.foreign}",
     )
     for (provider, model), line in sorted(hydrator.costs.items()):
+        usd = "cost unknown (unpriced judge)" if line.unpriced else f"${line.usd:.4f}"
         table.add_row(
             f"est. cost {provider}/{model}",
-            f"${line.usd:.4f} · tokens {line.prompt_tokens} in / {line.completion_tokens} out",
+            f"{usd} · tokens {line.prompt_tokens} in / {line.completion_tokens} out",
         )
-    total = f"${sum(c.usd for c in hydrator.costs.values()):.4f}"
+    known = hydrator.known_cost_usd
+    total = "unknown (an unpriced judge; give --judge-price)" if known is None else f"${known:.4f}"
     if simulated:
         total += " (what the named model would cost; simulated judge: no money spent)"
     table.add_row("estimated cost", total)

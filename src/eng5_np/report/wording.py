@@ -333,10 +333,17 @@ def cost_note(facts: RunFacts) -> str:
             "Estimated cost: what these comparisons would cost with the named model at the "
             "model manifest's prices. The judge was simulated: no money was spent."
         )
-    return (
+    note = (
         "Estimated cost: the sum of each callback's cost_estimate as the LLM provider reported "
         "it — an estimate, not an invoice."
     )
+    unpriced = sum(c.comparisons or 0 for c in facts.costs if not c.priced)
+    if unpriced:
+        note += (
+            f" {unpriced} comparison(s) were judged by an unpriced judge (a model on an "
+            "OpenAI-compatible server without --judge-price): their cost is unknown, not $0."
+        )
+    return note
 
 
 def cost_table(facts: RunFacts) -> Table:
@@ -348,11 +355,12 @@ def cost_table(facts: RunFacts) -> Table:
             "—" if c.comparisons is None else str(c.comparisons),
             f"{c.prompt_tokens:,}",
             f"{c.completion_tokens:,}",
-            f"${c.usd:.4f}",
+            f"${c.usd:.4f}" if c.priced else "unknown",
         )
         for c in facts.costs
     ]
-    rows.append(("total", "", "", "", "", f"${facts.total_usd:.4f}"))
+    priced = all(c.priced for c in facts.costs)
+    rows.append(("total", "", "", "", "", f"${facts.total_usd:.4f}" if priced else "unknown"))
     return Table(
         ("provider", "model", "comparisons", "prompt tokens", "completion tokens", "est. USD"),
         tuple(rows),

@@ -113,3 +113,17 @@ def task(essay_a: JudgeEssay = SHORT, essay_b: JudgeEssay = LONG) -> JudgeTask:
         correlation_id=uuid.uuid4(),
         key="k",
     )
+
+
+MIDDLE = JudgeEssay("m3", "A middling essay about phones, of middling length.")
+
+
+def tasks(count: int) -> list[tuple[int, JudgeTask]]:
+    """``count`` comparisons over three essays of different lengths, keyed ``texts:<i>``."""
+    essays = (SHORT, LONG, MIDDLE)
+    out = []
+    for index in range(count):
+        a, b = essays[index % 3], essays[(index + 1) % 3]
+        metadata = {"essay_a_id": a.essay_id, "essay_b_id": b.essay_id}
+        out.append((index, JudgeTask(a, b, metadata, uuid.uuid4(), f"texts:{index}")))
+    return out

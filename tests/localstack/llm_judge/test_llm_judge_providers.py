@@ -57,7 +57,8 @@ async def test_correct_answers_in_both_positions_with_usage_and_cost(name: str) 
 
 def _system_and_user(name: str, body: dict[str, Any]) -> tuple[str, str]:
     if name == "anthropic":
-        return body["system"], body["messages"][0]["content"]
+        blocks = body["messages"][0]["content"]
+        return body["system"], "\n\n".join(block["text"] for block in blocks)
     if name in ("openai", "openrouter"):
         return body["messages"][0]["content"], body["messages"][1]["content"]
     return body["systemInstruction"]["parts"][0]["text"], body["contents"][0]["parts"][0]["text"]
@@ -89,6 +90,14 @@ async def test_what_the_sdk_sent(name: str) -> None:
         assert body["tool_choice"] == {"type": "auto"}
         assert body["tools"][0]["input_schema"] == ANSWER_SCHEMA
         assert body["max_tokens"] == 600 + 4096
+        # Prompt caching: the shared prefix (assignment, instructions, rubric) is its own
+        # block, marked for the cache; the essays follow in an unmarked one.
+        prefix, rest = body["messages"][0]["content"]
+        assert prefix["cache_control"] == {"type": "ephemeral"}
+        assert prefix["text"].startswith("**Student assignment:**")
+        assert prefix["text"].endswith(CONTEXT.rubric)
+        assert "cache_control" not in rest
+        assert rest["text"].startswith(f"**Essay A (ID: {SHORT.essay_id}):**")
     elif name == "openai":
         assert seen.path == "/v1/chat/completions"
         assert body["model"] == MODELS[name][1]
@@ -98,6 +107,8 @@ async def test_what_the_sdk_sent(name: str) -> None:
         assert schema["json_schema"]["strict"] is True
         assert schema["json_schema"]["schema"] == ANSWER_SCHEMA
         assert body["max_completion_tokens"] == 600
+        # One cache key per shared prefix, so the batch's requests share OpenAI's cache.
+        assert len(body["prompt_cache_key"]) == 32
     elif name == "openrouter":
         assert body["model"] == "openai/gpt-5-mini"
         assert body["response_format"] == {"type": "json_object"}

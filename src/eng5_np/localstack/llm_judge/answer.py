@@ -1,7 +1,9 @@
 """Validate a judge's structured answer into winner, justification and confidence (SPEC §13).
 
 The providers return the answer as a tool input (Anthropic), JSON text (OpenAI, OpenRouter,
-Google) or, rarely, JSON inside a Markdown code fence. :func:`parse_answer` accepts a mapping
+Google) or, rarely, JSON inside a Markdown code fence; a local model asked without a
+``response_format`` (a *plain* answer) may wrap the object in prose, and then the first
+well-formed JSON object in the text is taken. :func:`parse_answer` accepts a mapping
 or such text and returns a :class:`JudgeAnswer`, or raises :class:`UnusableAnswer` naming
 what is wrong. Accepted:
 
@@ -68,10 +70,28 @@ def _as_mapping(raw: object) -> Mapping[str, Any]:
     try:
         decoded = json.loads(text)
     except json.JSONDecodeError as error:
-        raise UnusableAnswer(f"the answer is not valid JSON ({error.msg})") from None
+        embedded = _embedded_object(text)
+        if embedded is None:
+            raise UnusableAnswer(f"the answer is not valid JSON ({error.msg})") from None
+        decoded = embedded
     if not isinstance(decoded, Mapping):
         raise UnusableAnswer("the answer is JSON but not an object")
     return decoded
+
+
+def _embedded_object(text: str) -> Mapping[str, Any] | None:
+    """The first JSON object inside prose, e.g. ``Sure! {"winner": …} Hope that helps``."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            found, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            found = None
+        if isinstance(found, Mapping):
+            return found
+        start = text.find("{", start + 1)
+    return None
 
 
 def _winner(value: object, essay_a_id: str, essay_b_id: str) -> EssayComparisonWinner:

@@ -9,8 +9,15 @@ prompt's response instructions ask for it — a text answer holding the JSON is 
 No temperature is sent: the SDK's Messages API (anthropic 2.x) has no such parameter, so a
 ``temperature_override`` does not apply to Anthropic judges.
 
-Usage: ``input_tokens`` → prompt, ``output_tokens`` (thinking included, as billed) →
-completion, ``output_tokens_details.thinking_tokens`` → reasoning tokens.
+Prompt caching (SPEC §13.1): the user message is two content blocks, the batch's shared prefix
+(assignment, instructions, rubric) marked ``cache_control: {"type": "ephemeral"}`` — which
+caches tools, system prompt and that block — then the essays and response instructions. A
+prefix shorter than the model's minimum is simply not cached.
+
+Usage: ``input_tokens`` + ``cache_read_input_tokens`` + ``cache_creation_input_tokens`` →
+prompt (Anthropic counts the three apart; the callback's ``prompt_tokens`` are all of them),
+the two cache counts kept apart to be priced at the cache rates; ``output_tokens`` (thinking
+included, as billed) → completion; ``output_tokens_details.thinking_tokens`` → reasoning tokens.
 ``stop_reason == "refusal"`` is a refusal.
 """
 
@@ -34,9 +41,54 @@ from eng5_np.localstack.llm_judge.prompt import ANSWER_SCHEMA, ANSWER_TOOL_NAME,
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
-__all__ = ["AnthropicClient"]
+__all__ = ["AnthropicClient", "reply_from_message"]
 
 TOOL_DESCRIPTION = "Record which essay is better, why, and how confident you are."
+
+
+def _user_content(prompt: JudgePrompt) -> str | list[dict[str, Any]]:
+    """The user message: the shared prefix as a cached block, then the rest."""
+    if not prompt.user_prefix:
+        return prompt.user
+    return [
+        {"type": "text", "text": prompt.user_prefix, "cache_control": {"type": "ephemeral"}},
+        {"type": "text", "text": prompt.user_rest},
+    ]
+
+
+def reply_from_message(message: Any) -> ProviderReply:
+    """A :class:`ProviderReply` from a Messages API ``Message`` (live or a batch result)."""
+    usage = message.usage
+    details = getattr(usage, "output_tokens_details", None)
+    reasoning = getattr(details, "thinking_tokens", 0) or 0
+    answer: object = None
+    texts: list[str] = []
+    for block in message.content:
+        if block.type == "tool_use" and block.name == ANSWER_TOOL_NAME:
+            answer = block.input
+            break
+        if block.type == "text":
+            texts.append(block.text)
+    if answer is None and texts:
+        answer = "".join(texts)
+    refusal = None
+    if message.stop_reason == "refusal":
+        refusal = "".join(texts) or "the model refused to answer"
+    read = usage.cache_read_input_tokens or 0
+    written = usage.cache_creation_input_tokens or 0
+    return ProviderReply(
+        answer=answer,
+        usage=ProviderUsage(
+            prompt_tokens=usage.input_tokens + read + written,
+            completion_tokens=usage.output_tokens,
+            reasoning_tokens=reasoning,
+            cache_read_tokens=read,
+            cache_write_tokens=written,
+        ),
+        refusal=refusal,
+        response_model=message.model,
+        structured_output="tool" if isinstance(answer, dict) else "plain",
+    )
 
 
 class AnthropicClient:
@@ -68,7 +120,7 @@ class AnthropicClient:
         kwargs: dict[str, Any] = {
             "model": self._settings.model,
             "system": prompt.system,
-            "messages": [{"role": "user", "content": prompt.user}],
+            "messages": [{"role": "user", "content": _user_content(prompt)}],
             "tools": [tool],
             "max_tokens": options.max_tokens,
         }
@@ -101,32 +153,12 @@ class AnthropicClient:
             raise ProviderFailure(
                 "LLM_PROVIDER_SERVICE_ERROR", redact(str(error), secret), retryable=True
             ) from None
-        usage = message.usage
-        details = getattr(usage, "output_tokens_details", None)
-        reasoning = getattr(details, "thinking_tokens", 0) or 0
-        answer: object = None
-        texts: list[str] = []
-        for block in message.content:
-            if block.type == "tool_use" and block.name == ANSWER_TOOL_NAME:
-                answer = block.input
-                break
-            if block.type == "text":
-                texts.append(block.text)
-        if answer is None and texts:
-            answer = "".join(texts)
-        refusal = None
-        if message.stop_reason == "refusal":
-            refusal = "".join(texts) or "the model refused to answer"
-        return ProviderReply(
-            answer=answer,
-            usage=ProviderUsage(
-                prompt_tokens=usage.input_tokens,
-                completion_tokens=usage.output_tokens,
-                reasoning_tokens=reasoning,
-            ),
-            refusal=refusal,
-            response_model=message.model,
-        )
+        return reply_from_message(message)
+
+    @property
+    def sdk(self) -> AsyncAnthropic:
+        """The SDK client (the batch judge submits through it)."""
+        return self._client
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP connections."""

@@ -59,6 +59,8 @@ class ProviderSettings:
     base_url: str | None = None
     """None → the SDK's default (or its own base-URL environment variable)."""
     timeout_s: float = 60.0
+    compatible: bool = False
+    """An OpenAI-compatible server (Ollama, vLLM, …): structured output is negotiated."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ class ProviderUsage:
     """Every billed output token, reasoning included."""
     reasoning_tokens: int = 0
     """The reasoning share of ``completion_tokens``, when the provider reports it."""
+    cache_read_tokens: int = 0
+    """The share of ``prompt_tokens`` read from the provider's prompt cache."""
+    cache_write_tokens: int = 0
+    """The share of ``prompt_tokens`` written to the prompt cache (Anthropic)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,9 @@ class ProviderReply:
     """The model's refusal, when it refused."""
     response_model: str | None = None
     """The model id the provider says answered."""
+    structured_output: str | None = None
+    """How the answer was constrained: ``tool``, ``json_schema``, ``json_object``,
+    ``response_schema`` or ``plain`` (a parsed plain answer)."""
 
 
 class ProviderFailure(Exception):

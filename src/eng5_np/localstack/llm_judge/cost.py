@@ -123,15 +123,30 @@ class CostGuard:
             await settled.wait()
 
     def settle(
-        self, reservation: Reservation, prompt_tokens: int = 0, completion_tokens: int = 0
+        self,
+        reservation: Reservation,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        *,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> float:
-        """Replace a reservation by the real price of the call; return that price."""
+        """Replace a reservation by the real price of the call; return that price.
+
+        Cached prompt tokens (a share of ``prompt_tokens``) are priced at the manifest's cache
+        rates (:meth:`~eng5_np.reference.llm_models.ModelEntry.cost_usd`).
+        """
         self.reserved_usd = max(0.0, self.reserved_usd - reservation.usd)
         self.in_flight = max(0, self.in_flight - 1)
         # Wake every waiter of acquire(); later ones wait on a fresh event.
         self._settled.set()
         self._settled = asyncio.Event()
-        price = self.model.cost_usd(prompt_tokens, completion_tokens)
+        price = self.model.cost_usd(
+            prompt_tokens,
+            completion_tokens,
+            cache_read_tokens=cache_read_tokens,
+            cache_write_tokens=cache_write_tokens,
+        )
         self.spent_usd += price
         if completion_tokens:
             self._completions.append(completion_tokens)

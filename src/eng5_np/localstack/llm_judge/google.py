@@ -146,7 +146,11 @@ class GoogleClient:
             refusal = f"answer stopped: {finish_name}"
         text = None if refusal is not None else _text(response)
         return ProviderReply(
-            answer=text, usage=usage, refusal=refusal, response_model=response.model_version
+            answer=text,
+            usage=usage,
+            refusal=refusal,
+            response_model=response.model_version,
+            structured_output="response_schema",
         )
 
     async def aclose(self) -> None:

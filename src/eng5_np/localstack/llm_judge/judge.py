@@ -14,7 +14,13 @@ paid for in the open), ``cost_estimate`` = those tokens × the manifest's prices
 ``response_time_ms`` = the time spent in provider calls (not queueing or backing off).
 ``request_metadata`` echoes the CJ service's keys and adds ``prompt_sha256``,
 ``reasoning_tokens`` (the reasoning share of ``completion_tokens``), ``answer_attempts`` and,
-when set, ``reasoning_effort`` — unknown keys the runner keeps without relying on them.
+when set, ``reasoning_effort`` — unknown keys the runner keeps without relying on them — and
+the judge's facts under :data:`JUDGE_FACTS_KEY` (``judge``): its label (``ollama:llama3.1:8b``),
+``priced`` (false: an unpriced compatible server, ``cost_estimate`` 0 is no price),
+``cache_read_tokens`` / ``cache_write_tokens`` (the cached share of ``prompt_tokens``, priced at
+the cache rates) and ``structured_output`` (how the answer was constrained). The runner copies
+them into the artefact's comparison records (``judge``). The wire fields themselves stay
+exactly the platform's (SPEC §4.5).
 """
 
 from __future__ import annotations
@@ -43,12 +49,13 @@ from eng5_np.localstack.llm_judge.base import (
     ProviderReply,
 )
 from eng5_np.localstack.llm_judge.cost import CostGuard, CostLimitReached
-from eng5_np.localstack.llm_judge.prompt import PromptContext, build_prompt
+from eng5_np.localstack.llm_judge.prompt import JudgePrompt, PromptContext, build_prompt
 from eng5_np.localstack.llm_judge.protocol import JudgeTask
-from eng5_np.localstack.llm_judge.throttle import Throttle
+from eng5_np.localstack.llm_judge.throttle import JudgeStats, Throttle
+from eng5_np.primitives.redaction import redact_text
 from eng5_np.reference.llm_models import ModelEntry
 
-__all__ = ["ANSWER_ATTEMPTS", "INVALID_RESPONSE", "LLMJudge"]
+__all__ = ["ANSWER_ATTEMPTS", "INVALID_RESPONSE", "JUDGE_FACTS_KEY", "LLMJudge"]
 
 ANSWER_ATTEMPTS: Final = 2
 """An unusable answer is asked for once more."""
@@ -56,6 +63,7 @@ INVALID_RESPONSE: Final = "INVALID_RESPONSE"
 """Error code of a comparison whose answers were unusable."""
 LLM_PROVIDER_SERVICE: Final = "llm_provider_service"
 OPERATION: Final = "generate_comparison"
+JUDGE_FACTS_KEY: Final = "judge"
 
 logger = structlog.get_logger(__name__)
 
@@ -65,6 +73,9 @@ class _Spend:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     reasoning_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    structured_output: str | None = None
     cost_usd: float = 0.0
     provider_s: float = 0.0
     attempts: int = 0
@@ -88,9 +99,14 @@ class LLMJudge:
         guard: CostGuard,
         context: PromptContext,
         options: CallOptions,
+        *,
+        label: str | None = None,
+        priced: bool = True,
     ) -> None:
         self._client = client
         self._model = model
+        self._label = label or f"{model.provider.value}:{model.model_id}"
+        self._priced = priced
         self._throttle = throttle
         self._guard = guard
         self._context = context
@@ -106,15 +122,96 @@ class LLMJudge:
         """The model every callback names."""
         return self._model.model_id
 
-    async def compare(self, task: JudgeTask) -> JudgeVerdict:
-        """Judge one pair; :class:`CostLimitReached` when the limit forbids starting it."""
-        prompt = build_prompt(
+    @property
+    def label(self) -> str:
+        """The judge as ``--judge`` named it."""
+        return self._label
+
+    @property
+    def stats(self) -> JudgeStats:
+        """The counters this judge reports into (shared by a stack's judges)."""
+        return self._throttle.stats
+
+    @property
+    def client(self) -> ProviderClient:
+        """The SDK client this judge asks through."""
+        return self._client
+
+    @property
+    def options(self) -> CallOptions:
+        """The batch's generation options."""
+        return self._options
+
+    def prompt_for(self, task: JudgeTask) -> JudgePrompt:
+        """The prompt of one comparison."""
+        return build_prompt(
             self._context,
             essay_a_id=task.essay_a.essay_id,
             essay_a_text=task.essay_a.text,
             essay_b_id=task.essay_b.essay_id,
             essay_b_text=task.essay_b.text,
         )
+
+    def batch_verdict(
+        self,
+        task: JudgeTask,
+        prompt: JudgePrompt,
+        outcome: ProviderReply | ProviderFailure,
+        *,
+        price_factor: float,
+        request_id: str,
+        requested_at: Any,
+        facts: dict[str, Any],
+    ) -> JudgeVerdict:
+        """The callback of a comparison answered in a provider batch: one answer, no retry
+        (asking again would take another batch), priced at ``price_factor`` × the manifest's
+        prices; ``facts`` join ``request_metadata.judge``."""
+        spend = _Spend(attempts=1)
+        answer: JudgeAnswer | None = None
+        failure: _Failure | None = None
+        if isinstance(outcome, ProviderFailure):
+            details = {"http_status": outcome.status} if outcome.status is not None else {}
+            failure = _Failure(outcome.code, redact_text(outcome.message), details)
+        else:
+            usage = outcome.usage
+            spend.prompt_tokens = usage.prompt_tokens
+            spend.completion_tokens = usage.completion_tokens
+            spend.reasoning_tokens = usage.reasoning_tokens
+            spend.cache_read_tokens = usage.cache_read_tokens
+            spend.cache_write_tokens = usage.cache_write_tokens
+            spend.structured_output = outcome.structured_output
+            spend.cost_usd = price_factor * self._model.cost_usd(
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            )
+            try:
+                if outcome.refusal is not None:
+                    raise UnusableAnswer(f"refused: {outcome.refusal}", refused=True)
+                answer = parse_answer(
+                    outcome.answer,
+                    essay_a_id=task.essay_a.essay_id,
+                    essay_b_id=task.essay_b.essay_id,
+                )
+            except UnusableAnswer as unusable:
+                failure = _Failure(
+                    INVALID_RESPONSE,
+                    f"unusable answer: {unusable.reason}",
+                    {"refused": unusable.refused, "not_retried": "answered in a provider batch"},
+                )
+        stats = self._throttle.stats
+        stats.comparisons += 1
+        stats.spent_usd += spend.cost_usd
+        callback = self._callback(
+            task, prompt.sha256, spend, requested_at, answer, failure, request_id=request_id
+        )
+        callback.request_metadata[JUDGE_FACTS_KEY].update(facts)
+        return JudgeVerdict(callback=callback, duplicate=False)
+
+    async def compare(self, task: JudgeTask) -> JudgeVerdict:
+        """Judge one pair; :class:`CostLimitReached` when the limit forbids starting it."""
+        prompt = self.prompt_for(task)
         spend = _Spend()
         requested_at = utc_now()
         answer: JudgeAnswer | None = None
@@ -131,7 +228,7 @@ class LLMJudge:
             except ProviderFailure as error:
                 failure = _Failure(
                     error.code,
-                    error.message,
+                    redact_text(error.message),  # a base URL's credentials, should it echo one
                     {"http_status": error.status} if error.status is not None else {},
                 )
                 break
@@ -156,7 +253,7 @@ class LLMJudge:
                     logger.info("llm_judge.answer_retried", reason=unusable.reason)
         stats = self._throttle.stats
         stats.comparisons += 1
-        stats.spent_usd = self._guard.spent_usd
+        stats.spent_usd += spend.cost_usd  # stats may be shared by a panel's judges
         return JudgeVerdict(
             callback=self._callback(task, prompt.sha256, spend, requested_at, answer, failure),
             duplicate=False,
@@ -188,8 +285,15 @@ class LLMJudge:
         spend.prompt_tokens += usage.prompt_tokens
         spend.completion_tokens += usage.completion_tokens
         spend.reasoning_tokens += usage.reasoning_tokens
+        spend.cache_read_tokens += usage.cache_read_tokens
+        spend.cache_write_tokens += usage.cache_write_tokens
+        spend.structured_output = reply.structured_output or spend.structured_output
         spend.cost_usd += self._guard.settle(
-            reservation, usage.prompt_tokens, usage.completion_tokens
+            reservation,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
         )
         return reply
 
@@ -201,6 +305,8 @@ class LLMJudge:
         requested_at: Any,
         answer: JudgeAnswer | None,
         failure: _Failure | None,
+        *,
+        request_id: str | None = None,
     ) -> LLMComparisonResultV1:
         response_ms = int(spend.provider_s * 1000)
         completed_at = max(utc_now(), requested_at + timedelta(milliseconds=response_ms))
@@ -212,8 +318,17 @@ class LLMJudge:
         }
         if self._options.reasoning_effort is not None:
             metadata["reasoning_effort"] = self._options.reasoning_effort.value
+        facts: dict[str, Any] = {
+            "label": self._label,
+            "priced": self._priced,
+            "cache_read_tokens": spend.cache_read_tokens,
+            "cache_write_tokens": spend.cache_write_tokens,
+        }
+        if spend.structured_output is not None:
+            facts["structured_output"] = spend.structured_output
+        metadata[JUDGE_FACTS_KEY] = facts
         common: dict[str, Any] = {
-            "request_id": str(uuid.uuid4()),
+            "request_id": request_id or str(uuid.uuid4()),
             "correlation_id": task.correlation_id,
             "provider": self._model.provider,
             "model": self._model.model_id,

@@ -10,6 +10,11 @@ The user message has, in this order, each section only when it has text:
    wire ids of SPEC §3, never display names;
 5. the fixed response instructions (:data:`RESPONSE_INSTRUCTIONS`).
 
+Sections 1–3 are the same for every comparison of a batch and come first, so with the system
+prompt they form a shared prefix a provider's prompt cache can hold (SPEC §13.1): the
+:attr:`JudgePrompt.user_prefix` (Anthropic requests mark its end with ``cache_control``; OpenAI
+caches it by itself once it is ≥ 1,024 tokens). The essays and the response instructions follow.
+
 The system prompt is ``system_prompt_override`` when the request sent one, else
 :data:`DEFAULT_SYSTEM_PROMPT`. ``prompt_sha256`` of a callback is the SHA-256 of
 :meth:`JudgePrompt.canonical_text` (system prompt, a blank line, the user message).
@@ -96,6 +101,20 @@ class JudgePrompt:
 
     system: str
     user: str
+    user_prefix: str = ""
+    """The start of ``user`` shared by every comparison of the batch (may be empty)."""
+
+    @property
+    def user_rest(self) -> str:
+        """``user`` after the shared prefix (and the blank line that ends it)."""
+        if not self.user_prefix:
+            return self.user
+        return self.user[len(self.user_prefix) :].removeprefix("\n\n")
+
+    @property
+    def prefix_sha256(self) -> str:
+        """SHA-256 of the system prompt and the shared prefix: one cache, one batch."""
+        return sha256_text(f"{self.system}\n\n{self.user_prefix}")
 
     def canonical_text(self) -> str:
         """System prompt and user message as one text; its SHA-256 is ``prompt_sha256``."""
@@ -121,16 +140,20 @@ def build_prompt(
     essay_b_text: str,
 ) -> JudgePrompt:
     """The prompt for one comparison (see the module docstring for its layout)."""
-    sections = [
+    shared = [
         _section("Student assignment", context.student_prompt),
         _section("Assessment instructions", context.instructions),
         _section("Judge rubric", context.rubric),
+    ]
+    own = [
         f"**Essay A (ID: {essay_a_id}):**\n{essay_a_text.strip()}",
         f"**Essay B (ID: {essay_b_id}):**\n{essay_b_text.strip()}",
         RESPONSE_INSTRUCTIONS,
     ]
+    prefix = "\n\n".join(section for section in shared if section is not None)
     system = context.system_prompt_override
     return JudgePrompt(
         system=system if system and system.strip() else DEFAULT_SYSTEM_PROMPT,
-        user="\n\n".join(section for section in sections if section is not None),
+        user="\n\n".join([prefix, *own] if prefix else own),
+        user_prefix=prefix,
     )

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from pathlib import Path
+from typing import Final, Literal
 
-from eng5_np.contracts import LLMConfigOverrides
+from eng5_np.contracts import LLMConfigOverrides, LLMProviderType
 from eng5_np.errors import JudgeMisconfigured
 from eng5_np.localstack.judge import SimulatedJudge
 from eng5_np.localstack.llm_judge.base import (
@@ -27,9 +28,16 @@ from eng5_np.localstack.llm_judge.base import (
     ProviderSettings,
 )
 from eng5_np.localstack.llm_judge.cost import CostGuard
+from eng5_np.localstack.llm_judge.panel import PANEL_MODES, PanelMode
 from eng5_np.localstack.llm_judge.prompt import PromptContext
 from eng5_np.localstack.llm_judge.protocol import PairJudge, SimulatedPairJudge
-from eng5_np.localstack.llm_judge.spec import JudgeChoice, parse_judge, provider_settings
+from eng5_np.localstack.llm_judge.provenance import JudgeProvenance, judge_provenance
+from eng5_np.localstack.llm_judge.spec import (
+    JudgeChoice,
+    parse_panel,
+    parse_price,
+    provider_settings,
+)
 from eng5_np.localstack.llm_judge.throttle import JudgeStats, RetryPolicy, Throttle
 
 __all__ = [
@@ -43,6 +51,9 @@ __all__ = [
 
 DEFAULT_JUDGE_CONCURRENCY: Final = 8
 DEFAULT_REQUEST_TIMEOUT_S: Final = 120.0
+DEFAULT_BATCH_POLL_S: Final = 10.0
+JudgeMode = Literal["live", "batch"]
+JUDGE_MODES: Final[tuple[JudgeMode, ...]] = ("live", "batch")
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,53 @@ class JudgingConfig:
     both_orders: float = 0.0
     """Share of pairs judged a second time with A and B swapped."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    more_judges: tuple[tuple[JudgeChoice, ProviderSettings], ...] = ()
+    """A panel's members after the first (``choice``), with their settings."""
+    panel_mode: PanelMode = "split"
+    """``split``: each comparison by one member; ``all``: by every member."""
+    mode: JudgeMode = "live"
+    """``live``: one call per comparison; ``batch``: the provider's batch API at 50 %."""
+    run_dir: Path | None = None
+    """The run folder (``--judge-mode batch`` keeps its batch ids in ``judge-batches/``)."""
+    batch_poll_s: float = DEFAULT_BATCH_POLL_S
+    """The first wait between polls of a provider batch (growing ×1.5 up to 60 s)."""
+
+    @property
+    def members(self) -> tuple[tuple[JudgeChoice, ProviderSettings], ...]:
+        """Every real judge with its settings (one, or a panel's members); () if simulated."""
+        if self.choice.is_simulated or self.provider is None:
+            return ()
+        return ((self.choice, self.provider), *self.more_judges)
+
+    @property
+    def is_panel(self) -> bool:
+        """Whether several judges share the comparisons."""
+        return len(self.members) > 1
+
+    @property
+    def label(self) -> str:
+        """The judge (or the panel, comma-separated) as ``--judge`` named it."""
+        members = self.members
+        if not members:
+            return self.choice.label
+        return ",".join(choice.label for choice, _ in members)
+
+    @property
+    def priced(self) -> bool:
+        """Whether every judge has a price."""
+        return all(choice.priced for choice, _ in self.members)
+
+    @property
+    def provenance(self) -> JudgeProvenance | None:
+        """Where the (first) real judge is (None for the simulated judge)."""
+        if self.choice.is_simulated or self.provider is None:
+            return None
+        return judge_provenance(self.choice, self.provider)
+
+    @property
+    def provenances(self) -> tuple[JudgeProvenance, ...]:
+        """Where each real judge is."""
+        return tuple(judge_provenance(choice, settings) for choice, settings in self.members)
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -80,18 +138,62 @@ class JudgingConfig:
         rpm: int | None = None,
         cost_limit_usd: float | None = None,
         both_orders: float = 0.0,
+        base_url: str | None = None,
+        price: str | None = None,
+        panel: str = "split",
+        mode: str = "live",
+        batch_poll_s: float = DEFAULT_BATCH_POLL_S,
+        run_dir: Path | None = None,
     ) -> JudgingConfig:
-        """From ``--judge`` and friends; the key from ``environ`` (missing → exit 2)."""
-        choice = parse_judge(judge)
-        if choice.is_simulated and (rpm is not None or cost_limit_usd is not None):
+        """From ``--judge`` and friends; the key from ``environ`` (missing → exit 2).
+
+        ``base_url`` and ``price`` are ``--judge-base-url`` and ``--judge-price`` (OpenAI-
+        compatible servers only; with a panel they apply to each such member), ``panel`` is
+        ``--panel``. ``--cost-limit`` with an unpriced judge is refused: a limit
+        on a cost nobody knows would be a limit in name only.
+        """
+        choices = parse_panel(judge, price=parse_price(price) if price is not None else None)
+        choice = choices[0]
+        if choice.is_simulated and any(
+            value is not None for value in (rpm, cost_limit_usd, base_url, price)
+        ):
             raise JudgeMisconfigured(
-                "--judge-rpm and --cost-limit limit a real judge; the simulated judge calls "
-                "no provider",
+                "--judge-rpm and --cost-limit limit a real judge (--judge-base-url and "
+                "--judge-price reach and price one); the simulated judge calls no provider",
                 advice="Add --judge <provider>:<model>, or drop them.",
             )
-        provider = None
-        if not choice.is_simulated:
-            provider = provider_settings(choice, environ, DEFAULT_REQUEST_TIMEOUT_S)
+        unpriced = [c.label for c in choices if not c.priced]
+        if unpriced and cost_limit_usd is not None:
+            raise JudgeMisconfigured(
+                f"--cost-limit: judge {unpriced[0]} is unpriced, so its spend cannot be limited",
+                advice="Give --judge-price IN,OUT (USD per million tokens), or drop --cost-limit.",
+            )
+        if len(choices) > 1 and cost_limit_usd is not None:
+            raise JudgeMisconfigured(
+                "--cost-limit with a judge panel is not supported: each judge keeps its own "
+                "spend, and one session-wide limit over several price lists is not built",
+                advice="Limit one judge at a time, or drop --cost-limit.",
+            )
+        if panel not in PANEL_MODES:
+            raise JudgeMisconfigured(f"--panel {panel!r} is not one of {', '.join(PANEL_MODES)}")
+        if panel != "split" and len(choices) < 2:
+            raise JudgeMisconfigured(
+                f"--panel {panel} needs a panel: --judge A,B (several judges, comma-separated)"
+            )
+        _check_batch_mode(mode, choices, cost_limit_usd)
+        # A panel's --judge-base-url is for its OpenAI-compatible members (none: refused).
+        servers = any(c.server is not None for c in choices)
+        settings = [
+            provider_settings(
+                c,
+                environ,
+                DEFAULT_REQUEST_TIMEOUT_S,
+                base_url if c.server is not None or not servers else None,
+            )
+            for c in choices
+            if not c.is_simulated
+        ]
+        provider = settings[0] if settings else None
         return cls(
             choice=choice,
             provider=provider,
@@ -99,6 +201,11 @@ class JudgingConfig:
             rpm=rpm,
             cost_limit_usd=cost_limit_usd,
             both_orders=both_orders,
+            more_judges=tuple(zip(choices[1:], settings[1:], strict=True)),
+            panel_mode=panel,
+            mode="batch" if mode == "batch" else "live",
+            batch_poll_s=batch_poll_s,
+            run_dir=run_dir,
         )
 
     def describe(self) -> str:
@@ -110,7 +217,64 @@ class JudgingConfig:
             limits.append(f"{self.rpm} requests/min")
         if self.cost_limit_usd is not None:
             limits.append(f"cost limit ${self.cost_limit_usd:g}")
-        return f"real LLM judge {self.choice.label}, {', '.join(limits)}; every comparison is paid"
+        described = [
+            f"{where.label} ({where.where}; {where.pricing})" for where in self.provenances
+        ]
+        if len(described) == 1:
+            where = self.provenances[0]
+            return (
+                f"real LLM judge {where.label} ({where.where}), {', '.join(limits)}; "
+                f"{where.pricing}"
+            )
+        dealt = (
+            "every comparison judged by every member"
+            if self.panel_mode == "all"
+            else "each comparison judged by one member, dealt evenly"
+        )
+        return (
+            f"real LLM judge panel of {len(described)}: {', '.join(described)}; {dealt}; "
+            f"{', '.join(limits)}"
+        )
+
+
+def _check_batch_mode(
+    mode: str, choices: tuple[JudgeChoice, ...], cost_limit_usd: float | None
+) -> None:
+    """``--judge-mode batch`` is for one OpenAI or Anthropic judge (exit 2 otherwise)."""
+    if mode not in JUDGE_MODES:
+        raise JudgeMisconfigured(f"--judge-mode {mode!r} is not one of {', '.join(JUDGE_MODES)}")
+    if mode == "live":
+        return
+    choice = choices[0]
+    if choice.is_simulated:
+        raise JudgeMisconfigured(
+            "--judge-mode batch uses a provider's batch API; the simulated judge has none",
+            advice="Add --judge anthropic:<model> or openai:<model>, or drop --judge-mode.",
+        )
+    if len(choices) > 1:
+        raise JudgeMisconfigured("--judge-mode batch with a judge panel is not supported")
+    if cost_limit_usd is not None:
+        raise JudgeMisconfigured(
+            "--cost-limit with --judge-mode batch is not supported: a batch is paid as a whole "
+            "once submitted, so the limit could not stop it part-way",
+            advice="Drop --cost-limit (a batch costs 50 % of the live price), or judge live.",
+        )
+    assert choice.model is not None
+    provider = choice.model.provider
+    if provider is LLMProviderType.GOOGLE:
+        raise JudgeMisconfigured(
+            f"--judge-mode batch: Gemini batch mode is not built; judge {choice.label} live",
+            advice="Drop --judge-mode batch, or use an anthropic: or openai: judge.",
+        )
+    if choice.server is not None or provider not in (
+        LLMProviderType.ANTHROPIC,
+        LLMProviderType.OPENAI,
+    ):
+        raise JudgeMisconfigured(
+            f"--judge-mode batch: {choice.label} has no batch API (Anthropic Message Batches "
+            "and OpenAI Batch only)",
+            advice="Drop --judge-mode batch, or use an anthropic: or openai: judge.",
+        )
 
 
 def build_client(settings: ProviderSettings) -> ProviderClient:
@@ -165,38 +329,54 @@ class JudgeRuntime:
 
     def __init__(self, config: JudgingConfig) -> None:
         self.config = config
-        self.stats = JudgeStats()
-        self._client: ProviderClient | None = None
-        self._throttle: Throttle | None = None
-        self._guard: CostGuard | None = None
-        model = config.choice.model
-        if model is not None and config.provider is not None:
-            self._client = build_client(config.provider)
-            self._throttle = Throttle(
-                config.concurrency, config.rpm, config.retry, stats=self.stats
-            )
-            self._guard = CostGuard(model, config.cost_limit_usd)
+        self.stats = JudgeStats(priced=config.priced)
+        self._members: list[tuple[JudgeChoice, ProviderClient, Throttle, CostGuard]] = []
+        for choice, settings in config.members:
+            assert choice.model is not None
+            throttle = Throttle(config.concurrency, config.rpm, config.retry, stats=self.stats)
+            guard = CostGuard(choice.model, config.cost_limit_usd)
+            self._members.append((choice, build_client(settings), throttle, guard))
 
     @property
     def guard(self) -> CostGuard | None:
-        """The cost guard of a real judge."""
-        return self._guard
+        """The cost guard of a real judge (the first of a panel)."""
+        return self._members[0][3] if self._members else None
 
     def for_batch(
         self, simulated: SimulatedJudge, context: PromptContext, options: CallOptions
     ) -> PairJudge:
-        """The judge of one batch: the real one when configured, else ``simulated``."""
+        """The judge of one batch: the real one (or panel) when configured, else ``simulated``."""
         from eng5_np.localstack.llm_judge.judge import LLMJudge
+        from eng5_np.localstack.llm_judge.panel import PanelJudge
 
-        model = self.config.choice.model
-        if model is None or self._client is None:
+        judges = [
+            LLMJudge(
+                client,
+                choice.model,
+                throttle,
+                guard,
+                context,
+                options,
+                label=choice.label,
+                priced=choice.priced,
+            )
+            for choice, client, throttle, guard in self._members
+            if choice.model is not None
+        ]
+        if not judges:
             return SimulatedPairJudge(simulated, context.student_prompt)
-        assert self._throttle is not None
-        assert self._guard is not None
-        return LLMJudge(self._client, model, self._throttle, self._guard, context, options)
+        if len(judges) == 1 and self.config.mode == "batch":
+            from eng5_np.localstack.llm_judge.batch_judge import BatchJudge
+
+            if self.config.run_dir is None:
+                raise JudgeMisconfigured("--judge-mode batch needs a run folder for its batch ids")
+            return BatchJudge(judges[0], self.config.run_dir, poll_s=self.config.batch_poll_s)
+        if len(judges) == 1:
+            return judges[0]
+        return PanelJudge(judges, self.config.panel_mode)
 
     async def aclose(self) -> None:
-        """Close the SDK client; idempotent."""
-        client, self._client = self._client, None
-        if client is not None:
+        """Close the SDK clients; idempotent."""
+        members, self._members = self._members, []
+        for _, client, _, _ in members:
             await client.aclose()

@@ -5,7 +5,11 @@ judge each with the :class:`~eng5_np.localstack.llm_judge.protocol.PairJudge` an
 ``deliver`` with the verdict (the CJ service publishes it there). When the judge raises
 :class:`~eng5_np.localstack.llm_judge.cost.CostLimitReached`, no new comparison starts, those
 in flight still finish and are delivered, and the reason is returned. Any other error cancels
-the remaining workers and propagates.
+the remaining workers and propagates. A judge panel first deals the comparisons to its members
+(:meth:`~eng5_np.localstack.llm_judge.panel.PanelJudge.expand`; with ``--panel all`` each
+comparison is judged, and delivered, once per member). With ``--judge-mode batch`` the whole
+plan goes to the provider as one batch
+(:meth:`~eng5_np.localstack.llm_judge.batch_judge.BatchJudge.judge_batch`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,14 @@ async def judge_all(
     deliver: Callable[[ItemT, JudgeVerdict], Awaitable[None]],
 ) -> str | None:
     """Judge every comparison (see the module docstring); the cost-limit reason, if any."""
+    from eng5_np.localstack.llm_judge.batch_judge import BatchJudge
+    from eng5_np.localstack.llm_judge.panel import PanelJudge
+
+    if isinstance(pair_judge, BatchJudge):  # --judge-mode batch: one provider batch
+        await pair_judge.judge_batch(comparisons, deliver)
+        return None
+    if isinstance(pair_judge, PanelJudge):
+        comparisons = pair_judge.expand(comparisons)
     pending = list(reversed(comparisons))  # pop() from the end keeps the planned order
     stopped: list[str] = []
 

@@ -86,6 +86,10 @@ class JudgeStats:
     backoff_wait_s: float = 0.0
     """Time spent backing off before retries."""
     spent_usd: float = 0.0
+    priced: bool = True
+    """False for an unpriced judge: the spend is unknown, not $0."""
+    batches: dict[str, str] = field(default_factory=dict)
+    """``--judge-mode batch``: provider batch id → ``submitted N`` / ``finished k/N``."""
     in_flight: int = 0
 
     def rate(self, now: float | None = None) -> float:
@@ -100,7 +104,9 @@ class JudgeStats:
             f"{self.in_flight} in flight · retries {self.retries} "
             f"(429: {self.rate_limited}, unusable answers: {self.answer_retries}) · "
             f"waited {self.limiter_wait_s:.1f} s for the rate limit, "
-            f"{self.backoff_wait_s:.1f} s backing off · ${self.spent_usd:.4f}"
+            f"{self.backoff_wait_s:.1f} s backing off · "
+            f"{f'${self.spent_usd:.4f}' if self.priced else 'cost unknown (unpriced)'}"
+            + "".join(f" · batch {bid}: {where}" for bid, where in self.batches.items())
         )
 
 

@@ -1,0 +1,92 @@
+"""``--judge-mode batch`` end to end (issue 18): the runner as a subprocess, its stack's judge
+submitting the plan through the real Anthropic SDK to a fake Message Batches server on
+127.0.0.1, one provider batch per wave of the pairing design. The run costs half the live
+price, and a run SIGKILLed mid-poll, re-run with the same command, resumes polling its batch:
+the fake sees no second submission of it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+from pathlib import Path
+
+import pytest
+from test_local_stack_llm_judge import KEY, MODEL, RUN_DEADLINE_S, _artefact, _env, _execute
+
+from fake_providers import FakeProvider
+from runner_process import finish, start_runner, wait_for
+
+pytestmark = pytest.mark.e2e
+
+BUDGET = 24
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(tmp_path: Path) -> None:
+    out = tmp_path / "batch"
+    args = _execute(
+        out,
+        "--batch-id",
+        "batch-01",
+        "--judge",
+        f"anthropic:{MODEL}",
+        "--judge-mode",
+        "batch",
+        "--judge-batch-poll",
+        "0.2",
+        "--max-comparisons",
+        str(BUDGET),
+    )
+    async with FakeProvider("anthropic", KEY, batch_hold=True) as fake:
+        batches = fake.batches
+        assert batches is not None
+        env = _env(tmp_path, ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=fake.base_url)
+        first = await start_runner(*args, env=env, cwd=tmp_path)
+        await wait_for(
+            lambda: batches.submissions == 1 and batches.polls >= 2,
+            120,
+            "a submitted, polled batch",
+        )
+        (held,) = batches.batches  # the first wave's batch, submitted and being polled
+        started = re.search(r"broker pid (\d+)", first.stderr_path.read_text())
+        first.process.send_signal(signal.SIGKILL)
+        await first.process.wait()
+        if started is not None:  # the killed runner's broker outlives it: ours to stop
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(started.group(1)), signal.SIGKILL)
+            await wait_for(lambda: not _alive(int(started.group(1))), 30, "the old broker gone")
+        assert len(list((out / "judge-batches").glob("anthropic-*.json"))) == 1
+        fake.batch_hold = False
+        second = await start_runner(*args, env=env, cwd=tmp_path)
+        done = await finish(second, RUN_DEADLINE_S)
+        submissions = batches.submissions
+        live_calls = len(fake.requests)
+        waves = [batch.requests for batch in batches.batches.values()]
+    assert done.returncode == 0, done.stderr
+    assert live_calls == 0
+    assert "(resumed: polled, not submitted again)" in done.stderr
+    # The killed attempt is kept aside, as for any local-stack re-run; its batch ids came along.
+    assert "its provider batch ids came along (judge-batches/)" in done.stderr
+    assert (tmp_path / "batch.set-aside-1" / "judge-batches").is_dir()
+    document = _artefact(out)
+    comparisons = document["llm_comparisons"]
+    assert len(comparisons) == BUDGET
+    live_price = (700 * 1.0 + 80 * 5.0) / 1e6
+    assert all(c["cost_usd"] == pytest.approx(live_price / 2) for c in comparisons)
+    assert document["costs"]["total_usd"] == pytest.approx(BUDGET * live_price / 2)
+    assert {c["judge"]["mode"] for c in comparisons} == {"batch"}
+    # One provider batch per wave of the pairing design, each submitted once: the held one
+    # was polled again after the kill, not submitted (nor paid) a second time.
+    used = {c["judge"]["batch_id"] for c in comparisons}
+    assert held in used
+    assert submissions == len(used) == len(waves)
+    assert sum(len(requests) for requests in waves) == BUDGET
