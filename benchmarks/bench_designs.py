@@ -14,9 +14,10 @@ Batches:
   [−0.5, 8.5] per seed (an execute: the adaptive design aims at the scale's precision).
 
 After every wave the benchmark refits Bradley–Terry and records (a) the width of the 95 %
-bootstrap interval of τ-b between the anchors' grades and their θ
-(:func:`eng5_np.localstack.designs.precision.tau_interval_width`, 200 replicates: the one call
-site of :mod:`eng5_np.analysis.alignment_bootstrap`; no interval = infinitely wide) and (b) the
+interval of τ-b between the anchors' grades and their θ
+(:func:`eng5_np.localstack.designs.precision.tau_interval_width`, 200 posterior draws: the one
+call site of :func:`eng5_np.analysis.tau_interval.tau_b_interval`; no interval = infinitely
+wide) and (b) the
 Spearman correlation of every essay's θ with its true quality. Per design it prints the
 comparisons needed for (a) ≤ 0.3 — the median width over seeds — and (b) ≥ 0.9 — the mean
 correlation over seeds — interpolated linearly between the two waves around the crossing, and

@@ -103,7 +103,8 @@ def assert_anchor_table_equals_stored(document: Mapping[str, Any], rows: Sequenc
     by_name = {r[1]: r for r in rows if len(r) == 6 and r[0] in grades}
     for anchor in document["alignment"]["anchors"]:
         row = by_name[name(anchor["essay_id"])]
-        assert row[2] == ("—" if anchor["theta"] is None else f"{anchor['theta']:.3f}")
+        bound = {">=": "≥ ", "<=": "≤ "}.get(anchor.get("theta_bound") or "", "")
+        assert row[2] == ("—" if anchor["theta"] is None else f"{bound}{anchor['theta']:.3f}")
         assert row[3] == (
             "—" if anchor["standard_error"] is None else f"{anchor['standard_error']:.3f}"
         )

@@ -8,8 +8,8 @@ import math
 import pytest
 
 from eng5_np.analysis import (
-    BootstrapSettings,
     ComparisonOutcome,
+    IntervalSettings,
     JudgedComparison,
     analyse_alignment,
 )
@@ -23,7 +23,7 @@ ANCHOR_GRADES = {"anchor_a": "A", "anchor_b": "B", "anchor_c": "C+", "anchor_e":
 
 # --- analyse_alignment: the whole analysis from judged comparisons -------------------------
 
-FAST = BootstrapSettings(replicates=200, seed=3)
+FAST = IntervalSettings(draws=1000, seed=3)
 
 
 def _judged(wins: dict[tuple[str, str], tuple[int, int]]) -> list[JudgedComparison]:

@@ -143,3 +143,20 @@ def test_bench_compare_prints_star_shares_and_the_planners_prediction() -> None:
         "real_repeats_tau_star_share",
         "plan_seconds",
     )
+
+
+def test_bench_coverage_prints_coverage_per_scenario_and_method() -> None:
+    output = run_quick("bench_coverage.py")
+    assert re.search(r"^seed 16, 12 datasets per scenario", output, re.MULTILINE)
+    assert len(re.findall(r"^scenario gap ", output, re.MULTILINE)) == 12
+    for method in ("hybrid", "percentile", "basic", "basic99", "boot-basic"):
+        verdict = rf"^worst_coverage_{method} {NUMBER} share \(target >= 0.93: (PASS|MISS)\)$"
+        assert re.search(verdict, output, re.MULTILINE)
+    assert re.search(rf"^elapsed {NUMBER} s$", output, re.MULTILINE)
+
+
+def test_bench_position_effect_prints_one_line_per_scenario() -> None:
+    output = run_quick("bench_position_effect.py")
+    lines = re.findall(r"^per-anchor (10|20|40) δ (0|0\.5): estimated in .*$", output, re.MULTILINE)
+    assert len(lines) == 6
+    assert re.search(rf"^elapsed {NUMBER} s$", output, re.MULTILINE)

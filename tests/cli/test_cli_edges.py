@@ -16,6 +16,7 @@ Invoke = Callable[..., Result]
     [
         ("--help",),
         ("verify", "--help"),
+        ("analyse", "--help"),
         ("report", "--help"),
         ("stack", "up", "--help"),
         ("stack", "cj-service", "--help"),

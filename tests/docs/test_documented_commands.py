@@ -120,9 +120,13 @@ EXPORT = (
     "eng5-runner export eng5_runs/repeats-01 eng5_runs/sweep-01 --format parquet "
     "--output-dir eng5_runs/tables-01"
 )
+ANALYSE = "eng5-runner analyse comparisons.csv --essays essays.csv"
+ANALYSE_JSON = "eng5-runner analyse comparisons.csv --essays essays.csv --json"
 RUN_HERE = frozenset(
     {
         EXPORT,
+        ANALYSE,
+        ANALYSE_JSON,
         ASSIGNMENT_SETUP,
         ANCHORS_REGISTER,
         ANCHORS_LIST,
@@ -292,6 +296,37 @@ def test_dry_run_with_a_batch_id_then_verify(tmp_path: Path) -> None:
     verified = run_documented(VERIFY_PILOT, tmp_path, env)
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("OK eng5_runs/pilot-01/assessment_run.dry-run.json")
+
+
+def test_analyse_a_hand_written_comparisons_table(tmp_path: Path) -> None:
+    # The RUNBOOK's two files, as a researcher writes them: three anchors, one student.
+    (tmp_path / "essays.csv").write_text(
+        "essay_id,role,grade\nanchor_b,anchor,B\nanchor_c,anchor,C+\nanchor_d,anchor,D+\n"
+        "student_1,student,\n",
+        encoding="utf-8",
+    )
+    order = ["anchor_b", "anchor_c", "student_1", "anchor_d"]
+    rows = [
+        f"{a},{b},{a if order.index(a) < order.index(b) or (n % 5 == 0) else b}"
+        for n, (a, b) in enumerate(
+            (first, second) for first in order for second in order if first != second
+        )
+    ]
+    (tmp_path / "comparisons.csv").write_text(
+        "essay_a,essay_b,winner\n" + "\n".join(rows * 2) + "\n", encoding="utf-8"
+    )
+
+    text = run_documented(ANALYSE, tmp_path, doc_env(tmp_path))
+    ran = run_documented(ANALYSE_JSON, tmp_path, doc_env(tmp_path))
+
+    assert text.returncode == 0, text.stderr
+    assert "comparisons.csv: 24 successful comparisons" in text.stdout
+    assert ran.returncode == 0, ran.stderr
+    figures = json.loads(ran.stdout)
+    assert figures["comparisons"] == 24
+    assert figures["tau_b"] is not None
+    assert {"tau_b_interval", "inversions", "ssr", "order_effect", "essays"} <= set(figures)
+    assert {e["essay_id"] for e in figures["essays"]} == set(order)
 
 
 def test_models_lists_the_manifest(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def test_a_failing_analysis_step_is_recorded_and_costs_nothing_else(
         raise RuntimeError("Did not converge after 100 iterations")
 
     # A fit that raises cannot be produced with real comparisons any more; the fault is.
-    monkeypatch.setattr(analysis, "fit_bradley_terry", broken_fit)
+    monkeypatch.setattr(analysis, "fit_net_of_position", broken_fit)
     path = writer.write(status, final=True)
 
     document = json.loads(path.read_text())
@@ -152,13 +152,13 @@ def test_the_collected_data_is_on_disk_before_the_analysis_starts(
 ) -> None:
     writer, settings, _ = _writer(tmp_path)
     seen: dict[str, Any] = {}
-    real = analysis.fit_bradley_terry
+    real = analysis.fit_net_of_position
 
     def watching_fit(*args: Any, **kwargs: Any) -> Any:
         seen.update(json.loads(writer.path.read_text()))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(analysis, "fit_bradley_terry", watching_fit)
+    monkeypatch.setattr(analysis, "fit_net_of_position", watching_fit)
     writer.write(run_status(settings, writer.hydrator, None, time.monotonic()), final=True)
 
     assert len(seen["llm_comparisons"]) == 4
@@ -178,6 +178,9 @@ def test_the_analysis_uses_one_fit_for_theta_se_and_ssr(tmp_path: Path) -> None:
         document["bt_summary"]
     )
     assert block["fit_method"].startswith("map-newton")
+    # Four comparisons cannot inform the first-position effect: it says so, δ = 0.
+    assert block["position_effect"]["estimate"] is None
+    assert "needs 20" in block["position_effect"]["reason"]
     # The service's θ stays as it was sent, beside the runner's.
     assert [e["theta"] for e in document["bt_summary"]] == [0.0, -1.0, -2.0]
 

@@ -30,7 +30,8 @@ from cj_player import (
     read_request,
     rich_result,
 )
-from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry
+from eng5_np.analysis import ComparisonOutcome
+from eng5_np.analysis.position_effect import fit_net_of_position
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.content_service import ContentServiceServer
 from eng5_np.logs import detach_run_log
@@ -216,7 +217,7 @@ async def test_every_kind_of_callback_is_classified_and_hydrated_exactly(
         for r in records
         if r["status"] == "succeeded"
     ]
-    fit = fit_bradley_terry(outcomes)
+    fit, _ = fit_net_of_position(outcomes)  # the fit a run reports: θ net of δ
     counts = Counter(e for o in outcomes for e in (o.essay_a_id, o.essay_b_id))
     summary = {e["essay_id"]: e for e in artefact["bt_summary"]}
     assert set(summary) == set(ids)

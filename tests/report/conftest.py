@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eng5_np.analysis import BootstrapSettings
+from eng5_np.analysis import IntervalSettings
 from eng5_np.artefact.analysis import analyse_document, analyse_run, no_analysis
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.modes.dry_run import DRY_RUN_REASON
@@ -25,7 +25,7 @@ as an artefact written before the figures were stored; ``runner_summary=True``: 
 Test modules re-declare this alias: importing ``conftest`` by name is ambiguous.
 """
 
-FAST_BOOTSTRAP = BootstrapSettings(replicates=100, seed=1)
+FAST_BOOTSTRAP = IntervalSettings(draws=1000, seed=1)
 """A small bootstrap: the report tests check rendering, not the interval's coverage."""
 WIRE_BATCH_ID = "0b5e6a5c-8f55-4f39-9e0c-0d3b9a1c2e41"
 STAMP = "2026-01-05T10:00:00+00:00"

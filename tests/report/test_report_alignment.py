@@ -5,19 +5,20 @@ an anchor-align run may have no students."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from eng5_np.analysis import BootstrapSettings
+from eng5_np.analysis import IntervalSettings
 from eng5_np.artefact.alignment import alignment_block
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.report.render import render_reports
 
 ArtefactFactory = Callable[..., dict[str, Any]]
 
-FAST = BootstrapSettings(replicates=100, seed=1)
+FAST = IntervalSettings(draws=1000, seed=1)
 ANCHORS = {"g_a": "A", "g_b": "B", "g_c": "C+", "g_e": "E-"}
 # b beats a 3:1 (one inversion); every other pair follows the grades 3:1; e never wins a.
 ORDER = ["g_a", "g_b", "g_c", "g_e"]
@@ -59,17 +60,23 @@ def test_the_block_is_schema_valid_and_has_the_documented_shape(artefact: dict[s
         "never_won",
         "adjacent_gaps",
         "reasons",
+        "order_probabilities",
     }
     assert [a["essay_id"] for a in block["anchors"]] == ["g_a", "g_b", "g_c", "g_e"]
     assert block["kendall_tau_b"] == pytest.approx(4 / 6, abs=1e-6)
     low, high = block["tau_ci95"]
     assert low <= block["kendall_tau_b"] <= high
-    assert block["bootstrap"]["replicates"] == 100
+    assert block["bootstrap"]["replicates"] == 1000
     assert block["bootstrap"]["seed"] == 1
     (inversion,) = block["inversions"]
     assert (inversion["higher_grade_id"], inversion["lower_grade_id"]) == ("g_a", "g_b")
     assert [d["winner_id"] for d in inversion["direct"]] == ["g_a", "g_b", "g_b", "g_b"]
     assert inversion["direct"][1]["justification"] == "g_b argues better."
+    # g_b beat g_a 3 of 4 times, so the grades' order (g_a above g_b) is the less likely one.
+    assert 0.0 < inversion["p_expert_order"] < 0.5
+    pairs = {(p["higher_grade_id"], p["lower_grade_id"]) for p in block["order_probabilities"]}
+    assert len(pairs) == 6  # four anchors of four grades: every pair once
+    assert ("g_a", "g_b") in pairs
 
 
 def test_no_block_without_a_compared_anchor(build_artefact: ArtefactFactory) -> None:
@@ -88,6 +95,7 @@ def test_the_report_of_an_anchor_align_run_starts_with_the_alignment(
     assert markdown.index("## Anchor alignment") < markdown.index("## Run")
     assert page.index("<h2>Anchor alignment</h2>") < page.index("<h2>Run</h2>")
     assert "Inversion: g_a (A) below g_b (B)" in markdown
+    assert re.search(r"g_b above g_a: P = 0\.\d\d", markdown)
     assert "g_b argues better." in page
 
 
@@ -115,3 +123,31 @@ def test_only_an_anchor_align_run_may_have_no_students(
     with_student = copy.deepcopy(artefact)
     with_student["inputs"]["students"] = build_artefact([], students=["s1"])["inputs"]["students"]
     assert validation_errors(with_student), "an anchor-align artefact lists no students"
+
+
+def test_a_separated_anchor_is_shown_as_a_bound_with_a_spread_warning(
+    build_artefact: ArtefactFactory,
+) -> None:
+    # g_a wins every one of its comparisons: its ML θ is +∞, the prior sets the value.
+    triples = [t for t in _triples() if "g_a" not in t[:2]]
+    triples += [("g_a", other, "g_a") for other in ORDER[1:] for _ in range(6)]
+    document = build_artefact(triples, anchors=ANCHORS, mode="anchor-align")
+    document["inputs"]["students"] = []
+    document["schema_version"] = "1.1.0"
+
+    block = alignment_block(document, FAST)
+
+    assert block is not None
+    document["alignment"] = block
+    assert validation_errors(document) == []
+    bounds = {a["essay_id"]: a.get("theta_bound") for a in block["anchors"]}
+    assert bounds == {"g_a": ">=", "g_b": None, "g_c": None, "g_e": None}
+    top = next(a for a in block["anchors"] if a["essay_id"] == "g_a")
+    markdown, _ = render_reports(document)
+    assert f"≥ {top['theta']:.3f}" in markdown
+    assert top["theta"] < 4.0  # four anchors do not spread past ±4 logits: no warning
+    assert "past ±4" not in markdown
+    # The same anchors drawn further apart by hand: the notes warn.
+    for anchor in block["anchors"]:
+        anchor["theta"] = anchor["theta"] * 2.0
+    assert "past ±4" in render_reports(document)[0]

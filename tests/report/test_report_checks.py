@@ -16,6 +16,7 @@ from eng5_np.report.checks import (
     compute_checks,
 )
 from eng5_np.report.gates import GateStatus, NotComputable, QualityThresholds
+from eng5_np.report.wording import _check_rows
 
 ArtefactFactory = Callable[..., dict[str, Any]]
 
@@ -275,3 +276,30 @@ def test_an_undefined_stored_ssr_warns_with_its_reason(build_artefact: ArtefactF
     assert checks.gates[0].status is GateStatus.WARN
     assert "unconnected" in checks.gates[0].observed
     assert checks.analysis_errors == ("reliability: ValueError: boom",)
+
+
+def test_the_stored_position_effect_is_shown_beside_the_a_win_share(
+    build_artefact: ArtefactFactory,
+) -> None:
+    document = build_artefact(_higher_wins() * 3, anchors=ANCHORS, students=["s"])
+    document["validation"]["analysis"] = {
+        "scale_separation_reliability": 0.9,
+        "split_half_reliability": None,
+        "reasons": [],
+        "errors": [],
+        "position_effect": {
+            "estimate": 0.412,
+            "standard_error": 0.157,
+            "interval": [0.104, 0.72],
+            "comparisons": 120,
+            "first_position_wins": 70,
+        },
+    }
+    assert validation_errors(document) == []
+
+    rows = dict(_check_rows(compute_checks(document)))
+
+    assert rows["first-position effect δ in the model (logits; 0 = none)"] == (
+        "0.412 [0.104, 0.720] (95% interval; θ reported net of it)"
+    )
+    assert "position bias" in rows  # not recorded in this hand-built block: says so

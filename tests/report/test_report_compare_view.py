@@ -115,6 +115,9 @@ def test_the_alignment_block_wins_with_its_interval_and_never_won_labels(
     }
     run = _summary(artefact, "with-block")
     assert (run.tau, run.tau_ci, run.inversions) == (0.82, (0.61, 0.95), 2)
+    # Estimate and bounds at one precision (issue 16: "0.944 [0.94, 1.00]" read as a tie).
+    table = results_table(compare_summaries([("with-block", "with-block", [run])]))
+    assert table.rows[0][table.headers.index(TAU_ONE_RUN)].startswith("0.820 [0.610, 0.950]")
     assert run.tau_source == "alignment block"
     assert run.never_won == ("anchor_f",)  # label from the file name, not the wire id
     assert (run.ssr, run.split_half) == (0.9, None)

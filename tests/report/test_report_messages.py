@@ -6,14 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eng5_np.analysis import BootstrapSettings
+from eng5_np.analysis import IntervalSettings
 from eng5_np.artefact.alignment import alignment_block
 from eng5_np.report.render import render_reports
 from eng5_np.report.run_summary import summarise_run
 
 ArtefactFactory = Callable[..., dict[str, Any]]
 
-FAST = BootstrapSettings(replicates=50, seed=1)
+FAST = IntervalSettings(draws=500, seed=1)
 
 
 def _same_grade_anchors(build_artefact: ArtefactFactory) -> dict[str, Any]:

@@ -8,8 +8,9 @@
 - ``reliability``: scale separation and split-half reliability, infit and misfits;
 - ``reliability_figures``: both reliability figures of one fit, with the reasons against them;
 - ``bias``: position bias;
-- ``alignment``, ``alignment_bootstrap``, ``kendall``: anchors' grades against their θ,
-  Kendall's τ-b and its bootstrap interval;
+- ``alignment``, ``tau_interval``, ``kendall``: anchors' grades against their θ, Kendall's
+  τ-b, its interval and the probability that each anchor pair is in order;
+- ``bt_batch``: many Bradley–Terry fits and τ-b values at once (simulation, benchmarks);
 - ``projection``: the runner's own grade projection from the anchors;
 - ``repeats``: the statistics across repeats of one batch (experiments).
 
@@ -30,7 +31,6 @@ from eng5_np.analysis.alignment import (
     JudgedComparison,
     analyse_alignment,
 )
-from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, TauInterval
 from eng5_np.analysis.bias import PositionBias, position_bias
 from eng5_np.analysis.bradley_terry import DEFAULT_PRIOR_SD, BTFit, fit_bradley_terry
 from eng5_np.analysis.comparisons import (
@@ -68,6 +68,13 @@ from eng5_np.analysis.reliability_figures import (
     reliability_figures,
     separation_reason,
 )
+from eng5_np.analysis.tau_interval import (
+    IntervalSettings,
+    OrderProbability,
+    TauBInterval,
+    order_probabilities,
+    tau_b_interval,
+)
 
 __all__ = [
     "DEFAULT_PRIOR_SD",
@@ -77,7 +84,6 @@ __all__ = [
     "AlignmentAnalysis",
     "AnchorStanding",
     "BTFit",
-    "BootstrapSettings",
     "ComparisonFigures",
     "ComparisonOutcome",
     "ComparisonTally",
@@ -87,10 +93,12 @@ __all__ = [
     "GradeGap",
     "GradeModel",
     "GradeProjection",
+    "IntervalSettings",
     "JudgedComparison",
+    "OrderProbability",
     "PositionBias",
     "ReliabilityFigures",
-    "TauInterval",
+    "TauBInterval",
     "analyse_alignment",
     "build_grade_model",
     "comparison_counts",
@@ -100,6 +108,7 @@ __all__ = [
     "flag_misfits",
     "infit",
     "kendall_tau_b",
+    "order_probabilities",
     "position_bias",
     "project_grades",
     "rank_correlation",
@@ -108,5 +117,6 @@ __all__ = [
     "scale_separation_reliability",
     "separation_reason",
     "split_half_reliability",
+    "tau_b_interval",
     "win_counts",
 ]

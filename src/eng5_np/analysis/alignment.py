@@ -4,14 +4,17 @@
 themselves — the one place τ-b and the inversions of a run are computed (issue 14 item 2: a
 second path with other tie rules once printed a second τ). On the run's one Bradley–Terry fit
 of every successful comparison (students included, so the anchors sit on the scale of the whole
-run):
+run; θ net of the judge's first-position effect where the data inform it,
+:mod:`~eng5_np.analysis.position_effect`):
 
 - Kendall's τ-b between grade position and θ over the anchors with a θ (ties: see
-  :mod:`~eng5_np.analysis.kendall`), with a bootstrap interval over comparisons
-  (:mod:`~eng5_np.analysis.alignment_bootstrap`);
+  :mod:`~eng5_np.analysis.kendall`), with its interval (:mod:`~eng5_np.analysis.tau_interval`);
+- for every pair of anchors with different grades, the probability under the fit's posterior
+  that they are in the grades' order;
 - every inversion — two anchors of different grades whose θ order contradicts the grades —
-  with the θ gap (θ of the lower-graded minus θ of the higher-graded, > 0) and the successful
-  comparisons between exactly those two anchors;
+  with the θ gap (θ of the lower-graded minus θ of the higher-graded, > 0), that pair's
+  probability of being in the grades' order (< 0.5) and the successful comparisons between
+  exactly those two anchors;
 - per anchor wins, comparisons and win rate, and the anchors that took part but never won;
 - the θ gap between adjacent grades present: mean θ of the upper grade's anchors minus mean θ
   of the lower grade's (negative when the two grades are inverted on average).
@@ -30,10 +33,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 
-from eng5_np.analysis.alignment_bootstrap import BootstrapSettings, bootstrap_tau_interval
-from eng5_np.analysis.bradley_terry import BTFit, fit_bradley_terry
+from eng5_np.analysis.bradley_terry import BTFit
 from eng5_np.analysis.comparisons import ComparisonOutcome, comparison_counts, win_counts
-from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
+from eng5_np.analysis.kendall import THETA_TIE
+from eng5_np.analysis.position_effect import fit_net_of_position
+from eng5_np.analysis.tau_interval import (
+    IntervalSettings,
+    OrderProbability,
+    order_probabilities,
+    tau_b_interval,
+)
 from eng5_np.reference.grades import GradeScale
 
 
@@ -60,6 +69,8 @@ class AnchorStanding:
     comparisons: int
     win_rate: float | None
     """wins / comparisons; None without comparisons."""
+    theta_bound: str | None = None
+    """``">="`` / ``"<="`` when the data separate the anchor (θ is then a bound, not a point)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class AlignedInversion:
     """θ(lower-graded) − θ(higher-graded), > 0."""
     direct: tuple[DirectComparison, ...]
     """Successful comparisons between the two, in sequence order."""
+    p_expert_order: float | None = None
+    """P(the higher-graded anchor is above the other) under the fit's posterior (< 0.5)."""
 
 
 @dataclass(frozen=True)
@@ -104,19 +117,21 @@ class AlignmentAnalysis:
     """Highest grade first; within a grade, highest θ first."""
     kendall_tau_b: float | None
     tau_ci95: tuple[float, float] | None
-    bootstrap: BootstrapSettings
+    interval_settings: IntervalSettings
     inversions: tuple[AlignedInversion, ...]
     never_won: tuple[str, ...]
     adjacent_gaps: tuple[GradeGap, ...]
     reasons: tuple[str, ...]
     """Why a figure is None or empty, and notes on the interval."""
+    order_probabilities: tuple[OrderProbability, ...] = ()
+    """Every pair of placed anchors with different grades: P(in the grades' order)."""
 
 
 def analyse_alignment(
     comparisons: Sequence[JudgedComparison],
     anchor_grades: Mapping[str, str],
     scale: GradeScale,
-    bootstrap: BootstrapSettings | None = None,
+    settings: IntervalSettings | None = None,
     fit: BTFit | None = None,
 ) -> AlignmentAnalysis:
     """Anchor alignment from the successful comparisons of a run (module docstring).
@@ -127,7 +142,7 @@ def analyse_alignment(
     these comparisons (the θ every other figure of the run uses); without it the comparisons
     are fitted here.
     """
-    spec = bootstrap or BootstrapSettings()
+    spec = settings or IntervalSettings()
     grades = {anchor: scale.normalise(grade) for anchor, grade in anchor_grades.items()}
     position = {anchor: scale.position(grade) for anchor, grade in grades.items()}
     outcomes = [c.outcome for c in comparisons]
@@ -151,19 +166,23 @@ def analyse_alignment(
         )
         placed = []
 
-    tau, interval = _tau_with_interval(
-        outcomes, {a: position[a] for a in placed}, theta, spec, reasons
+    placed_positions = {a: position[a] for a in placed}
+    tau, interval = _tau_with_interval(outcomes, placed_positions, fit, spec, reasons)
+    probabilities = (
+        order_probabilities(outcomes, placed_positions, fit) if fit is not None and placed else ()
     )
+    in_order = {(p.higher_grade_id, p.lower_grade_id): p.probability for p in probabilities}
     return AlignmentAnalysis(
         grade_scale=scale.name.value,
         anchors=standings,
         kendall_tau_b=tau,
         tau_ci95=interval,
-        bootstrap=spec,
-        inversions=_inversions(comparisons, placed, grades, position, theta),
+        interval_settings=spec,
+        inversions=_inversions(comparisons, placed, grades, position, theta, in_order),
         never_won=tuple(s.essay_id for s in standings if s.comparisons and not s.wins),
         adjacent_gaps=_adjacent_gaps(placed, grades, position, theta),
         reasons=tuple(reasons),
+        order_probabilities=probabilities,
     )
 
 
@@ -172,7 +191,7 @@ def _fit(outcomes: Sequence[ComparisonOutcome], reasons: list[str]) -> BTFit | N
         reasons.append("no successful comparison: nothing to fit, no θ")
         return None
     try:
-        return fit_bradley_terry(outcomes)
+        return fit_net_of_position(outcomes)[0]
     except (ValueError, RuntimeError) as error:
         reasons.append(f"the Bradley–Terry fit failed ({error}): no θ")
         return None
@@ -188,6 +207,7 @@ def _standings(
     counts = comparison_counts(outcomes)
     theta = fit.theta if fit is not None else {}
     errors = fit.standard_error if fit is not None else {}
+    bounds = fit.separation_bounds if fit is not None else {}
     rows = []
     for anchor, grade in grades.items():
         count = counts.get(anchor, 0)
@@ -201,6 +221,7 @@ def _standings(
                 wins=won,
                 comparisons=count,
                 win_rate=won / count if count else None,
+                theta_bound=bounds.get(anchor),
             )
         )
 
@@ -218,28 +239,20 @@ def _standings(
 def _tau_with_interval(
     outcomes: Sequence[ComparisonOutcome],
     positions: Mapping[str, int],
-    theta: Mapping[str, float],
-    spec: BootstrapSettings,
+    fit: BTFit | None,
+    spec: IntervalSettings,
     reasons: list[str],
 ) -> tuple[float | None, tuple[float, float] | None]:
-    if len(positions) < 2 or len(set(positions.values())) < 2:
-        reasons.append(
-            "Kendall's τ-b needs at least two anchors of different grades with a θ "
-            f"({len(positions)} placed, {len(set(positions.values()))} distinct grade(s))"
-        )
-        return None, None
-    anchors = sorted(positions)
-    tau = kendall_tau_b(
-        [positions[a] for a in anchors], [theta[a] for a in anchors], tie_tolerance=THETA_TIE
+    result = tau_b_interval(
+        outcomes,
+        positions,
+        fit=fit,
+        draws=spec.draws,
+        seed=spec.seed,
+        confidence=spec.confidence,
     )
-    if tau is None:
-        reasons.append("Kendall's τ-b is undefined: every anchor has the same θ")
-        return None, None
-    interval = bootstrap_tau_interval(outcomes, positions, tau, spec)
-    reasons.extend(interval.notes)
-    if interval.low is None or interval.high is None:
-        return tau, None
-    return tau, (interval.low, interval.high)
+    reasons.extend(result.reasons)
+    return result.estimate, result.interval
 
 
 def _inversions(
@@ -248,6 +261,7 @@ def _inversions(
     grades: Mapping[str, str],
     position: Mapping[str, int],
     theta: Mapping[str, float],
+    in_order: Mapping[tuple[str, str], float],
 ) -> tuple[AlignedInversion, ...]:
     found: list[AlignedInversion] = []
     by_pair: dict[frozenset[str], list[JudgedComparison]] = {}
@@ -271,6 +285,7 @@ def _inversions(
                 lower_grade=grades[lower],
                 theta_gap=theta[lower] - theta[higher],
                 direct=direct,
+                p_expert_order=in_order.get((higher, lower)),
             )
         )
     # Reading order of the anchor table: by the higher grade, then the lower, highest first.

@@ -9,7 +9,7 @@ aggregate gives the mean, the sample standard deviation (n − 1) and a 95 % Stu
 interval for the mean: ``mean ± t(0.975, n − 1) · SD / √n``. It treats the repeats as
 independent draws of the whole batch under the same settings, so it measures how much the
 *judge* varies from run to run — not the uncertainty from which essays were compared within
-one run (that is the alignment block's bootstrap interval of each run). It needs at least two
+one run (that is the alignment block's posterior interval of each run). It needs at least two
 repeats with the figure; with one, there is no spread and no interval. Identical repeats (a
 deterministic judge) give SD 0 and an interval of zero width: the aggregate says so rather
 than hiding it.

@@ -17,13 +17,13 @@ from typing import Any
 
 from eng5_np.analysis import (
     AlignmentAnalysis,
-    BootstrapSettings,
     BTFit,
     ComparisonOutcome,
+    IntervalSettings,
     JudgedComparison,
     analyse_alignment,
 )
-from eng5_np.analysis.alignment_bootstrap import METHOD
+from eng5_np.analysis.tau_interval import METHOD
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.reference.grades import GradeScale, get_scale
 
@@ -85,7 +85,7 @@ def anchor_grades(
 
 
 def alignment_block(
-    document: Mapping[str, Any], bootstrap: BootstrapSettings | None = None
+    document: Mapping[str, Any], settings: IntervalSettings | None = None
 ) -> dict[str, Any] | None:
     """The ``alignment`` block of a document, or None when no anchor took part in a successful
     comparison (fits the comparisons; a run's analysis passes its one fit to :func:`align`)."""
@@ -93,7 +93,7 @@ def alignment_block(
         document["llm_comparisons"],
         artefact_anchor_grades(document),
         get_scale(document["metadata"]["grade_scale"]),
-        bootstrap,
+        settings,
     )
     return block
 
@@ -102,7 +102,7 @@ def align(
     records: Sequence[Mapping[str, Any]],
     grades: Mapping[str, str],
     scale: GradeScale,
-    bootstrap: BootstrapSettings | None = None,
+    settings: IntervalSettings | None = None,
     fit: BTFit | None = None,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The ``alignment`` block on the run's one ``fit``, or (None, why there is none)."""
@@ -111,7 +111,7 @@ def align(
     on_scale = {a: g for a, g in grades.items() if scale.contains(g)}
     if not compared & set(on_scale):
         return None, "no anchor with a grade on the scale took part in a successful comparison"
-    analysis = analyse_alignment(judged, on_scale, scale, bootstrap, fit)
+    analysis = analyse_alignment(judged, on_scale, scale, settings, fit)
     off_scale = sorted(set(grades) - set(on_scale))
     extra = (
         [f"anchors with a grade off {scale.name.value} left out: {', '.join(off_scale)}"]
@@ -125,7 +125,7 @@ def block_from_analysis(
     analysis: AlignmentAnalysis, extra_reasons: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The analysis in the artefact schema's shape (optional keys omitted, never null)."""
-    spec = analysis.bootstrap
+    spec = analysis.interval_settings
     interval = analysis.tau_ci95
     return {
         "grade_scale": analysis.grade_scale,
@@ -139,6 +139,7 @@ def block_from_analysis(
                 "wins": a.wins,
                 "comparisons": a.comparisons,
                 "win_rate": _round(a.win_rate),
+                **({} if a.theta_bound is None else {"theta_bound": a.theta_bound}),
             }
             for a in analysis.anchors
         ],
@@ -146,7 +147,7 @@ def block_from_analysis(
         "tau_ci95": None if interval is None else [_round(interval[0]), _round(interval[1])],
         "bootstrap": {
             "method": METHOD,
-            "replicates": spec.replicates,
+            "replicates": spec.draws,
             "seed": spec.seed,
             "confidence": spec.confidence,
         },
@@ -162,8 +163,19 @@ def block_from_analysis(
                     _direct(d.sequence, d.winner_id, d.justification, d.confidence)
                     for d in i.direct
                 ],
+                **(
+                    {} if i.p_expert_order is None else {"p_expert_order": _round(i.p_expert_order)}
+                ),
             }
             for i in analysis.inversions
+        ],
+        "order_probabilities": [
+            {
+                "higher_grade_id": p.higher_grade_id,
+                "lower_grade_id": p.lower_grade_id,
+                "p_expert_order": _round(p.probability),
+            }
+            for p in analysis.order_probabilities
         ],
         "never_won": list(analysis.never_won),
         "adjacent_gaps": [

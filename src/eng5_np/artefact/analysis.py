@@ -10,7 +10,9 @@ store what they find, and the reports, compare and the experiments only read it.
 in order, all on one set of outcomes and one fit:
 
 1. the successful comparisons as outcomes (:func:`eng5_np.analysis.read_outcomes`);
-2. the runner's Bradley–Terry fit (:func:`eng5_np.analysis.fit_bradley_terry`);
+2. the runner's Bradley–Terry fit, θ net of the judge's first-position effect δ where the data
+   inform it (:func:`eng5_np.analysis.position_effect.fit_net_of_position`; the plain
+   :func:`eng5_np.analysis.fit_bradley_terry` otherwise), and δ itself;
 3. ``bt_summary`` (the service's θ and rank beside the runner's θ and SE of that fit; when
    the service's result never came, the runner's fit alone);
 4. ``grade_projections``;
@@ -25,7 +27,8 @@ The ``validation.analysis`` block: ``scale_separation_reliability`` and ``split_
 that failed), ``separated`` (essay ids), ``fit_method``, ``prior_sd``, ``components``; and
 (since this change, optional in the schema) ``tally``, ``essays`` (per essay: comparisons,
 failed, wins, runner θ and SE, infit, misfit), ``comparisons_per_essay``, ``infit_cutoff``,
-``rank_correlation``, ``position_bias`` and ``not_computable`` (figure → why it is null or
+``rank_correlation``, ``position_bias``, ``position_effect`` (:func:`position_effect_block`)
+and ``not_computable`` (figure → why it is null or
 absent). An artefact without one of them was written before it existed: the reports say "not
 recorded" rather than computing it.
 """
@@ -38,15 +41,15 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from eng5_np.analysis import (
-    BootstrapSettings,
     BTFit,
     ComparisonFigures,
     ComparisonOutcome,
     ComparisonTally,
+    IntervalSettings,
     comparison_figures,
-    fit_bradley_terry,
     read_outcomes,
 )
+from eng5_np.analysis.position_effect import PositionEffect, fit_net_of_position
 from eng5_np.analysis.reliability import scale_separation_reliability
 from eng5_np.analysis.reliability_figures import ReliabilityFigures, reliability_figures
 from eng5_np.artefact.alignment import align, anchor_grades
@@ -90,14 +93,14 @@ def analyse_run(
     scale: GradeScale,
     *,
     service_grades: bool,
-    bootstrap: BootstrapSettings | None = None,
+    bootstrap: IntervalSettings | None = None,
     result_never_came: Sequence[str] | None = None,
 ) -> RunAnalysis:
     """Compute every figure of a run once, every step guarded; never raises (module docstring).
 
     ``directory`` says who each essay id is (anchors and their grades); ``service_grades``
     whether the service's letter grades mean anything (see :mod:`eng5_np.artefact.results`);
-    ``bootstrap`` the τ-b interval's settings (default :class:`BootstrapSettings`).
+    ``bootstrap`` the τ-b interval's settings (default :class:`IntervalSettings`).
     ``result_never_came``: the batch completed but the service's result did not come (issue
     14); the essay ids sent — the analysis is then the runner's own, from the comparisons
     alone (``theta`` null, ranks and every projection the runner's).
@@ -106,7 +109,7 @@ def analyse_run(
     read = _guarded("outcomes", errors, lambda: read_outcomes(comparisons))
     if read is None:
         return RunAnalysis(block=no_analysis("the comparisons could not be read", errors))
-    outcomes, fit = _fit(read[0], errors)
+    outcomes, fit, effect = _fit(read[0], errors)
     summary = projections = None
     service_or_own = result is not None or result_never_came is not None
     if service_or_own and fit is not None:
@@ -129,12 +132,14 @@ def analyse_run(
             lambda: build_grade_projections(result, summary, scale, service_grades=service_grades),
         )
     block = _reliability_block(outcomes, fit, summary, errors, no_result=not service_or_own)
+    if effect is not None:
+        block["position_effect"] = position_effect_block(effect)
     alignment = _figures(block, comparisons, read, directory, summary or [], scale, fit, bootstrap)
     return RunAnalysis(summary or [], projections or [], block, alignment)
 
 
 def analyse_document(
-    document: Mapping[str, Any], bootstrap: BootstrapSettings | None = None
+    document: Mapping[str, Any], bootstrap: IntervalSettings | None = None
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """``validation.analysis`` and the ``alignment`` block of a saved artefact, from its data.
 
@@ -145,8 +150,10 @@ def analyse_document(
     comparisons: Sequence[Mapping[str, Any]] = document["llm_comparisons"]
     summary: Sequence[Mapping[str, Any]] = document["bt_summary"]
     read = read_outcomes(comparisons)
-    outcomes, fit = _fit(read[0], errors)
+    outcomes, fit, effect = _fit(read[0], errors)
     block = _reliability_block(outcomes, fit, summary, errors, no_result=not summary)
+    if effect is not None:
+        block["position_effect"] = position_effect_block(effect)
     directory = EssayDirectory.from_artefact(document)
     scale = get_scale(document["metadata"]["grade_scale"])
     return block, _figures(block, comparisons, read, directory, summary, scale, fit, bootstrap)
@@ -154,10 +161,34 @@ def analyse_document(
 
 def _fit(
     outcomes: list[ComparisonOutcome], errors: list[str]
-) -> tuple[list[ComparisonOutcome], BTFit | None]:
+) -> tuple[list[ComparisonOutcome], BTFit | None, PositionEffect | None]:
+    """The run's one fit (θ net of δ where δ is estimated) and δ, or Nones."""
     if not outcomes:
-        return outcomes, None
-    return outcomes, _guarded("Bradley–Terry fit", errors, lambda: fit_bradley_terry(outcomes))
+        return outcomes, None, None
+    fitted = _guarded("Bradley–Terry fit", errors, lambda: fit_net_of_position(outcomes))
+    if fitted is None:
+        return outcomes, None, None
+    return outcomes, fitted[0], fitted[1]
+
+
+def position_effect_block(effect: PositionEffect) -> dict[str, Any]:
+    """δ for ``validation.analysis.position_effect``: estimate, SE and 95 % interval (null
+    when not estimated, with the reason), comparisons and first-position wins."""
+    interval = effect.interval
+    block: dict[str, Any] = {
+        "estimate": _rounded(effect.estimate),
+        "standard_error": _rounded(effect.standard_error),
+        "interval": None if interval is None else [_rounded(interval[0]), _rounded(interval[1])],
+        "comparisons": effect.comparisons,
+        "first_position_wins": effect.first_position_wins,
+    }
+    if effect.reason is not None:
+        block["reason"] = effect.reason
+    return block
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 def _reliability_block(
@@ -201,7 +232,7 @@ def _figures(
     summary: Sequence[Mapping[str, Any]],
     scale: GradeScale,
     fit: BTFit | None,
-    bootstrap: BootstrapSettings | None,
+    bootstrap: IntervalSettings | None,
 ) -> dict[str, Any] | None:
     """Add the figures beside the fit to ``block``; return the ``alignment`` block."""
     errors: list[str] = block.setdefault("errors", [])

@@ -5,6 +5,7 @@
 - ``help``: how ``--help`` reads (no value placeholders, choices as typed, 80 columns);
 - ``execute``: an execute or anchor-align run with progress, summary and exit code;
 - ``actions``: ``verify``, ``report``, ``models``, ``schema``;
+- ``analyse``: the runner's statistics for any comparisons table;
 - ``admin``: ``assignment setup``, ``anchors register|list``;
 - ``experiments``: ``--repeats``, ``sweep``, ``compare``;
 - ``export``: ``export``, the tidy tables;

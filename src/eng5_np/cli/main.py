@@ -15,6 +15,7 @@ from rich.console import Console
 from eng5_np import __version__
 from eng5_np.cli.actions import models_command, report_command, schema_command, verify_command
 from eng5_np.cli.admin import anchors_app, assignment_app
+from eng5_np.cli.analyse import analyse_command
 from eng5_np.cli.common import build_settings, fail, run_async
 from eng5_np.cli.execute import execute_with_progress
 from eng5_np.cli.experiments import compare_command, run_repeats_command, sweep_command
@@ -561,6 +562,7 @@ app.command("export", cls=HelpCommand)(export_command)
 
 
 app.command("verify", cls=HelpCommand)(verify_command)
+app.command("analyse", cls=HelpCommand)(analyse_command)
 app.command("report", cls=HelpCommand)(report_command)
 app.command("models", cls=HelpCommand)(models_command)
 app.command("schema", cls=HelpCommand)(schema_command)

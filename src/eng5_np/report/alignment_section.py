@@ -19,6 +19,8 @@ from eng5_np.report.headline import TARGET_MAX_INVERSIONS, TARGET_TAU, tau_text
 from eng5_np.report.wording import NO_VALUE, Table, number
 
 ALIGNMENT_HEADING = "Anchor alignment"
+SPREAD_WARNING = 4.0
+"""|θ| of an anchor beyond this many logits: the notes warn that the prior set it."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
         for r in artefact["llm_comparisons"]
         if r["sequence"] in wanted
     }
+    notes = [*block["reasons"], *_spread_warning(block["anchors"])]
     return AlignmentSection(
         intro=(
             f"The anchors' expert grades ({block['grade_scale']}) against θ from the runner's "
@@ -69,7 +72,7 @@ def alignment_section(artefact: Mapping[str, Any]) -> AlignmentSection | None:
         anchors=_anchor_table(block["anchors"], name),
         inversions=tuple(_inversion(i, name, shown) for i in block["inversions"]),
         gaps=_gap_table(block["adjacent_gaps"]),
-        notes=tuple(block["reasons"]),
+        notes=tuple(notes),
         plot=_plot(block, name),
     )
 
@@ -131,12 +134,28 @@ def _summary_rows(block: Mapping[str, Any], never_won: Sequence[str]) -> list[tu
     ]
 
 
+def _spread_warning(anchors: Sequence[Mapping[str, Any]]) -> list[str]:
+    spread = max((abs(a["theta"]) for a in anchors if a["theta"] is not None), default=0.0)
+    if spread <= SPREAD_WARNING:
+        return []
+    return [
+        f"WARNING: anchor θ spread to ±{spread:.1f} logits (past ±{SPREAD_WARNING:g}): such "
+        "extremes are set mostly by the prior, not the comparisons"
+    ]
+
+
+def _theta(anchor: Mapping[str, Any]) -> str:
+    """θ, or a bound (``≥ 4.469`` / ``≤ -4.328``) for an anchor the data separate."""
+    bound = {">=": "≥ ", "<=": "≤ "}.get(anchor.get("theta_bound") or "", "")
+    return f"{bound}{number(anchor['theta'])}"
+
+
 def _anchor_table(anchors: Sequence[Mapping[str, Any]], name: Callable[[str], str]) -> Table:
     rows = tuple(
         (
             a["grade"],
             name(a["essay_id"]),
-            number(a["theta"]),
+            _theta(a),
             number(a["standard_error"]),
             f"{a['wins']}/{a['comparisons']}",
             "—" if a["win_rate"] is None else f"{a['win_rate']:.0%}",
@@ -156,6 +175,12 @@ def _inversion(
         f"{name(inversion['lower_grade_id'])} ({inversion['lower_grade']}): "
         f"θ gap {inversion['theta_gap']:.3f}"
     )
+    if inversion.get("p_expert_order") is not None:
+        # The inversion's own evidence: how likely the judge really puts these two this way.
+        title += (
+            f"; {name(inversion['lower_grade_id'])} above "
+            f"{name(inversion['higher_grade_id'])}: P = {1.0 - inversion['p_expert_order']:.2f}"
+        )
     direct = inversion["direct"]
     if not direct:
         return InversionView(f"{title} — they were never compared directly", None)

@@ -118,6 +118,8 @@ class RunChecks:
     """Why a reliability figure is not computable or its gate warns (the artefact's reasons)."""
     analysis_errors: tuple[str, ...] = ()
     """Analysis steps that failed when the artefact was written."""
+    position_effect: Mapping[str, Any] | None = None
+    """The stored ``validation.analysis.position_effect`` block (δ in the model), if any."""
 
 
 def compute_checks(
@@ -147,6 +149,7 @@ def compute_checks(
         nothing_to_analyse=nothing,
         reliability_reasons=figures.reasons,
         analysis_errors=figures.errors,
+        position_effect=(artefact["validation"].get("analysis") or {}).get("position_effect"),
     )
 
 

@@ -5,7 +5,7 @@ groups that :func:`eng5_np.experiments.compare.compare_summaries` computed, in; 
 :class:`Comparison` out; the terminal, Markdown and HTML views only render it. A group is one
 run, or the repeats of one experiment, shown as one row: counts and cost are summed over its
 runs, every statistic is the mean over its runs, and τ's interval is the Student-t interval
-across the repeats (two or more repeats) or the run's own bootstrap interval (a single run) —
+across the repeats (two or more repeats) or the run's own posterior interval (a single run) —
 see :mod:`eng5_np.analysis.repeats`.
 
 Runs are compared only when they share a dataset (``metadata.inventory_hash``) and a grade

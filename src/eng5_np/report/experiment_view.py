@@ -101,7 +101,7 @@ def repeats_table(view: ExperimentView) -> Table:
             continue
         tau = _fixed(run.tau)
         if run.tau_ci is not None:
-            tau += f" {_interval(run.tau_ci, 2)}"
+            tau += f" {_interval(run.tau_ci)}"
         rows.append(
             (
                 repeat.name,
@@ -230,7 +230,7 @@ def summary_lines(view: ExperimentView) -> list[str]:
 METHOD_NOTE = (
     "Interval across repeats: mean ± t(0.975, n−1)·SD/√n over the complete repeats, treating each "
     "repeat as an independent run of the same batch; it measures the judge's run-to-run variation. "
-    "A single run's τ interval (in its own report) is the bootstrap over that run's comparisons. "
+    "A single run's τ interval (in its own report) comes from the posterior of that run's fit. "
     "Ranks are by the runner's own Bradley–Terry θ of each repeat (1 = best, ties share the mean "
     "rank); essays are matched across repeats by their file in the dataset."
 )

@@ -3,7 +3,7 @@
 Pure: a schema-valid artefact dict in, a frozen :class:`RunSummary` out. Every figure is the
 one the runner stored when it wrote the artefact — nothing is computed here:
 
-- ``alignment`` (the anchor-alignment block: τ-b with its bootstrap CI, inversions, anchors
+- ``alignment`` (the anchor-alignment block: τ-b with its interval, inversions, anchors
   that never won);
 - ``validation.analysis`` (scale separation and split-half reliability, position bias, the
   runner's θ per essay for the ranks).

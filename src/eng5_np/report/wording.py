@@ -6,7 +6,9 @@ here so the two reports can never disagree. Text is unescaped: each renderer esc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from eng5_np.analysis import SPLIT_HALF_SEED
 from eng5_np.report.checks import (
@@ -173,6 +175,14 @@ def _check_rows(checks: RunChecks) -> list[tuple[str, str]]:
 
 
 def _bias_rows(checks: RunChecks) -> list[tuple[str, str]]:
+    rows = _share_rows(checks)
+    effect = checks.position_effect
+    if effect is not None:
+        rows.append(("first-position effect δ in the model (logits; 0 = none)", _delta(effect)))
+    return rows
+
+
+def _share_rows(checks: RunChecks) -> list[tuple[str, str]]:
     bias = checks.position_bias
     if isinstance(bias, NotComputable):
         return [("position bias", str(bias))]
@@ -192,6 +202,17 @@ def _bias_rows(checks: RunChecks) -> list[tuple[str, str]]:
         )
     rows.append(("order consistency (pairs judged both ways round)", consistency))
     return rows
+
+
+def _delta(effect: Mapping[str, Any]) -> str:
+    """``0.412 [0.105, 0.719]`` (δ with its 95 % interval), or why δ was not estimated."""
+    interval = effect["interval"]
+    if effect["estimate"] is None or interval is None:
+        return str(effect.get("reason") or "not estimated; θ assumes δ = 0")
+    return (
+        f"{effect['estimate']:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] "
+        "(95% interval; θ reported net of it)"
+    )
 
 
 def _alignment_rows(alignment: AlignmentCheck | NotComputable) -> list[tuple[str, str]]:

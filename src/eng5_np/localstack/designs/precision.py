@@ -1,18 +1,16 @@
 """How precise a batch's result is: the figures the designs stop on and the benchmark measures.
 
-:func:`tau_interval_width` is this package's one call site of the τ-b bootstrap
-(:func:`eng5_np.analysis.alignment_bootstrap.bootstrap_tau_interval`), so the interval the
-adaptive design stops on and the one ``benchmarks/bench_designs.py`` measures can be swapped
-for another in one place.
+:func:`tau_interval_width` is this package's one call site of the runner's τ-b interval
+(:func:`eng5_np.analysis.tau_interval.tau_b_interval`, the hybrid interval over Laplace
+posterior draws), so the interval the adaptive design stops on and the one
+``benchmarks/bench_designs.py`` measures can be swapped for another in one place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from eng5_np.analysis import BootstrapSettings, ComparisonOutcome, fit_bradley_terry
-from eng5_np.analysis.alignment_bootstrap import bootstrap_tau_interval
-from eng5_np.analysis.kendall import THETA_TIE, kendall_tau_b
+from eng5_np.analysis import ComparisonOutcome, fit_bradley_terry, tau_b_interval
 
 __all__ = ["mean_standard_error", "tau_interval_width"]
 
@@ -24,31 +22,25 @@ def tau_interval_width(
     replicates: int = 200,
     seed: int = 0,
 ) -> float | None:
-    """Width of the 95 % bootstrap interval of τ-b between ``positions`` and the refit θ.
+    """Width of the runner's 95 % interval of τ-b between ``positions`` and the fit's θ.
 
-    None when there is no interval: an essay of ``positions`` without a comparison, the
-    essays not on one scale, τ-b undefined, or too few usable replicates.
+    ``replicates`` posterior draws with ``seed``. None when there is no interval: an essay of
+    ``positions`` without a comparison, the essays not on one scale, or τ-b undefined.
     """
     fit = fit_bradley_terry(outcomes)
     essays = sorted(positions)
     if any(essay not in fit.theta for essay in essays) or not fit.is_connected:
         return None
-    point = kendall_tau_b(
-        [float(positions[e]) for e in essays],
-        [fit.theta[e] for e in essays],
-        tie_tolerance=THETA_TIE,
-    )
-    if point is None:
-        return None
-    interval = bootstrap_tau_interval(
+    result = tau_b_interval(
         outcomes,
         {essay: positions[essay] for essay in essays},
-        point,
-        BootstrapSettings(replicates=replicates, seed=seed),
+        fit=fit,
+        draws=replicates,
+        seed=seed,
     )
-    if interval.low is None or interval.high is None:
+    if result.interval is None:
         return None
-    return interval.high - interval.low
+    return result.interval[1] - result.interval[0]
 
 
 def mean_standard_error(outcomes: Sequence[ComparisonOutcome], essays: Sequence[str]) -> float:
