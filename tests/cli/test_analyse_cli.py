@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -209,4 +210,37 @@ def test_bad_essays_and_unknown_essays_are_refused_with_the_file_named(
     assert (graded.exit_code, unknown.exit_code, parquet.exit_code) == (2, 2, 2)
     assert f"{off_scale}: column grade" in graded.stderr
     assert f"{table}: 1 essay id(s) are not in {partial}: b" in unknown.stderr
-    assert "Parquet is not supported" in parquet.stderr
+    assert f"{tmp_path / 'c.parquet'}: cannot be read as Parquet" in parquet.stderr
+
+
+@pytest.mark.parametrize("table_format", ["parquet", "csv"])
+def test_exports_tables_of_two_runs_give_one_line_per_run_with_each_runs_figures(
+    tmp_path: Path, invoke: Invoke, table_format: str
+) -> None:
+    """`export`'s own tables, as written (Parquet or CSV, `run` and `expert_grade` columns)."""
+    document = _run_artefact(tmp_path)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for name in ("first", "second"):
+        shutil.copytree(tmp_path / "run", runs / name)
+    exported = invoke(
+        "export", runs / "first", runs / "second", "--format", table_format,
+        "--output-dir", tmp_path / "tables",
+    )  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+
+    result = invoke(
+        "analyse", tmp_path / "tables" / f"comparisons.{table_format}",
+        "--essays", tmp_path / "tables" / f"essays.{table_format}", "--json",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert [line["run"] for line in lines] == ["first", "second"]
+    for figures in lines:
+        assert figures["comparisons"] == COMPARISONS
+        assert figures["tau_b"] == document["alignment"]["kendall_tau_b"]
+        assert figures["tau_b_interval"] == document["alignment"]["tau_ci95"]
+        assert figures["ssr"] == pytest.approx(
+            document["validation"]["analysis"]["scale_separation_reliability"], abs=1e-6
+        )

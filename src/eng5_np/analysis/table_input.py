@@ -9,9 +9,11 @@ Essays (``--essays``): a CSV file with the columns ``essay_id``, ``role`` (``anc
 ``student``) and ``grade`` (an anchor's grade; empty for students). Human CJ data and other
 tools' outputs written in this shape get the runner's analysis.
 
-Parquet is not read: it needs ``pyarrow``, which the runner does not depend on (a ``.parquet``
-file is refused with that reason). Every problem is one :class:`~eng5_np.errors.UsageError`
-naming the file, the row or column, and what to do (exit 2).
+The ``comparisons`` and ``essays`` tables of ``eng5-runner export`` are read as they are, as CSV
+or Parquet (a ``.parquet`` file, read with ``pyarrow``): their ``expert_grade`` column is the
+grade, and their ``run`` column splits a table of several runs into one analysis per run, each
+with the essays of its own run. Every problem is one :class:`~eng5_np.errors.UsageError` naming
+the file, the row or column, and what to do (exit 2).
 """
 
 from __future__ import annotations
@@ -29,8 +31,15 @@ COMPARISON_COLUMNS = ("essay_a", "essay_b", "winner")
 ESSAY_COLUMNS = ("essay_id", "role", "grade")
 ROLES = ("anchor", "student")
 SUCCEEDED = "succeeded"
-ALIASES = {"essay_a_id": "essay_a", "essay_b_id": "essay_b", "winner_id": "winner"}
-"""The artefact's ``llm_comparisons`` field names, read as the minimal columns."""
+ALIASES = {
+    "essay_a_id": "essay_a",
+    "essay_b_id": "essay_b",
+    "winner_id": "winner",
+    "expert_grade": "grade",
+}
+"""The artefact's (and ``export``'s) column names, read as the minimal columns."""
+RUN = "run"
+"""``export``'s column naming the run a row belongs to."""
 
 
 @dataclass(frozen=True)
@@ -41,35 +50,64 @@ class EssayTable:
     essay_ids: frozenset[str]
 
 
-def read_comparisons(path: Path) -> list[JudgedComparison]:
-    """The successful comparisons of a comparisons CSV, in file order (module docstring)."""
-    judged: list[JudgedComparison] = []
+def read_comparison_runs(path: Path) -> list[tuple[str | None, list[JudgedComparison]]]:
+    """The successful comparisons of a table, per run (``run`` column) in order of first row;
+    one group named None when the table has no ``run`` column."""
+    runs: dict[str | None, list[JudgedComparison]] = {}
     for line, row in _rows(path, COMPARISON_COLUMNS):
-        if "status" in row and (row["status"] or "").strip() != SUCCEEDED:
-            continue
-        first, second, winner = ((row[column] or "").strip() for column in COMPARISON_COLUMNS)
-        if not first or not second:
-            raise _bad(path, f"row {line}: essay_a and essay_b must both name an essay")
-        if first == second:
-            raise _bad(path, f"row {line}: essay_a and essay_b are the same essay {first!r}")
-        if winner not in (first, second):
-            raise _bad(
-                path,
-                f"row {line}: column winner is {winner!r}, neither essay_a ({first!r}) nor "
-                f"essay_b ({second!r})",
-            )
-        loser = second if winner == first else first
-        judged.append(JudgedComparison(line, ComparisonOutcome(first, second, winner, loser)))
+        run = (row[RUN] or "").strip() if RUN in row else None
+        runs.setdefault(run, [])
+        judged = _judged(path, line, row)
+        if judged is not None:
+            runs[run].append(judged)
+    for run, judged_in_run in runs.items():
+        if not judged_in_run:
+            where = "the file" if run is None else f"run {run!r}"
+            raise _bad(path, f"no successful comparison in {where}")
+    if not runs:
+        raise _bad(path, "no successful comparison in the file")
+    return list(runs.items())
+
+
+def read_comparisons(path: Path) -> list[JudgedComparison]:
+    """The successful comparisons of a comparisons table, in file order (module docstring)."""
+    judged = [
+        found
+        for line, row in _rows(path, COMPARISON_COLUMNS)
+        if (found := _judged(path, line, row)) is not None
+    ]
     if not judged:
         raise _bad(path, "no successful comparison in the file")
     return judged
 
 
-def read_essays(path: Path) -> EssayTable:
-    """Anchor grades and essay ids from an essays CSV (module docstring)."""
+def _judged(path: Path, line: int, row: Mapping[str, str | None]) -> JudgedComparison | None:
+    """One row as a comparison; None for a row whose status is not ``succeeded``."""
+    if "status" in row and (row["status"] or "").strip() != SUCCEEDED:
+        return None
+    first, second, winner = ((row[column] or "").strip() for column in COMPARISON_COLUMNS)
+    if not first or not second:
+        raise _bad(path, f"row {line}: essay_a and essay_b must both name an essay")
+    if first == second:
+        raise _bad(path, f"row {line}: essay_a and essay_b are the same essay {first!r}")
+    if winner not in (first, second):
+        raise _bad(
+            path,
+            f"row {line}: column winner is {winner!r}, neither essay_a ({first!r}) nor "
+            f"essay_b ({second!r})",
+        )
+    loser = second if winner == first else first
+    return JudgedComparison(line, ComparisonOutcome(first, second, winner, loser))
+
+
+def read_essays(path: Path, run: str | None = None) -> EssayTable:
+    """Anchor grades and essay ids from an essays table (module docstring); with ``run``,
+    only that run's rows when the table has a ``run`` column."""
     grades: dict[str, str] = {}
     ids: set[str] = set()
     for line, row in _rows(path, ESSAY_COLUMNS):
+        if run is not None and RUN in row and (row[RUN] or "").strip() != run:
+            continue
         essay = (row["essay_id"] or "").strip()
         role = (row["role"] or "").strip().lower()
         grade = (row["grade"] or "").strip()
@@ -103,7 +141,8 @@ def check_known(
 
 def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, Mapping[str, str | None]]]:
     if path.suffix.lower() == ".parquet":
-        raise _bad(path, "Parquet is not supported (it needs pyarrow); export the table as CSV")
+        yield from _parquet_rows(path, required)
+        return
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -125,9 +164,37 @@ def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, Mapping[st
         raise _bad(path, f"is not a UTF-8 CSV file ({error})") from None
 
 
+def _parquet_rows(
+    path: Path, required: Sequence[str]
+) -> Iterator[tuple[int, Mapping[str, str | None]]]:
+    """A Parquet table's rows as text cells (row numbers from 1), columns as in a CSV."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as error:
+        raise _bad(path, f"cannot be read as Parquet ({error})") from None
+    names = list(table.column_names)
+    columns = [ALIASES[c] if c in ALIASES and ALIASES[c] not in names else c for c in names]
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise _bad(
+            path, f"missing column(s) {', '.join(missing)} (has: {', '.join(columns) or 'none'})"
+        )
+    for number, record in enumerate(table.to_pylist(), start=1):
+        yield (
+            number,
+            {
+                column: None if value is None else str(value)
+                for column, value in zip(columns, record.values(), strict=True)
+            },
+        )
+
+
 def _bad(path: Path, problem: str) -> UsageError:
     return UsageError(
         f"{path}: {problem}",
-        advice="Comparisons: CSV with columns essay_a,essay_b,winner; essays: "
-        "essay_id,role,grade (see `eng5-runner analyse --help`).",
+        advice="Comparisons: CSV or Parquet with columns essay_a,essay_b,winner; essays: "
+        "essay_id,role,grade (export's tables as written; see `eng5-runner analyse --help`).",
     )

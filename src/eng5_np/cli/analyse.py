@@ -8,7 +8,7 @@ prints and maps errors to exit codes (a bad file: one line naming it, exit 2).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,22 +18,23 @@ from rich.console import Console
 from eng5_np.cli.common import fail
 from eng5_np.cli.help import FLAG, choices
 from eng5_np.errors import RunnerError, UsageError
-from eng5_np.reference.grades import GradeScaleName, get_scale
+from eng5_np.reference.grades import GradeScale, GradeScaleName, get_scale
 
 
 def analyse_command(
     tables: Annotated[
         list[Path],
         typer.Argument(
-            help="Comparisons CSV files (columns essay_a,essay_b,winner; winner = the id "
-            "of the essay that won). Each is analysed on its own."
+            help="Comparisons tables, CSV or Parquet (columns essay_a,essay_b,winner; "
+            "winner = the id of the essay that won; or export's comparisons table). Each "
+            "file, and each run of a table with a run column, is analysed on its own."
         ),
     ],
     essays: Annotated[
         Path,
         typer.Option(
-            help="Essays CSV (columns essay_id,role,grade; role anchor or student, grade "
-            "for anchors).",
+            help="Essays table, CSV or Parquet (columns essay_id,role,grade; role anchor or "
+            "student, grade for anchors; or export's essays table).",
         ),
     ],
     grade_scale: Annotated[
@@ -54,34 +55,37 @@ def analyse_command(
     """The runner's statistics for comparisons tables: τ-b, inversions, SSR, δ, θ."""
     # Imported here: numpy and the fit slow every other command's start.
     from eng5_np.analysis.table_figures import table_figures
-    from eng5_np.analysis.table_input import check_known, read_comparisons, read_essays
+    from eng5_np.analysis.table_input import check_known, read_comparison_runs, read_essays
 
     scale = get_scale(grade_scale.value)
     try:
-        essay_table = read_essays(essays)
-        off_scale = sorted(
-            g for g in set(essay_table.anchor_grades.values()) if not scale.contains(g)
-        )
-        if off_scale:
-            raise UsageError(
-                f"{essays}: column grade has grade(s) not on {scale.name.value}: "
-                f"{', '.join(off_scale)} (scale: {', '.join(scale.grades)})",
-                advice="Pick the scale with --grade-scale or fix the grades.",
-            )
         loaded = []
         for table in tables:
-            comparisons = read_comparisons(table)
-            check_known(comparisons, essay_table, table, essays)
-            loaded.append((table, comparisons))
+            for run, comparisons in read_comparison_runs(table):
+                essay_table = read_essays(essays, run)
+                _check_scale(essay_table.anchor_grades.values(), scale, essays)
+                check_known(comparisons, essay_table, table, essays)
+                loaded.append((table, run, comparisons, essay_table))
     except RunnerError as error:
         raise fail(error) from None
     console = Console(highlight=False, soft_wrap=True)
-    for table, comparisons in loaded:
+    for table, run, comparisons, essay_table in loaded:
         figures = table_figures(comparisons, essay_table.anchor_grades, scale)
+        named = {"file": str(table)} | ({} if run is None else {"run": run})
         if as_json:
-            typer.echo(json.dumps({"file": str(table), **figures}, ensure_ascii=False))
+            typer.echo(json.dumps({**named, **figures}, ensure_ascii=False))
         else:
-            _print(console, table, figures)
+            _print(console, table if run is None else Path(f"{table} [run {run}]"), figures)
+
+
+def _check_scale(grades: Iterable[str], scale: GradeScale, essays: Path) -> None:
+    off_scale = sorted(g for g in set(grades) if not scale.contains(g))
+    if off_scale:
+        raise UsageError(
+            f"{essays}: column grade has grade(s) not on {scale.name.value}: "
+            f"{', '.join(off_scale)} (scale: {', '.join(scale.grades)})",
+            advice="Pick the scale with --grade-scale or fix the grades.",
+        )
 
 
 def _print(console: Console, table: Path, figures: Mapping[str, Any]) -> None:

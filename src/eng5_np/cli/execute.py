@@ -3,12 +3,10 @@ then the outcome's exit code (the local stack started around it when asked)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from rich.console import Console
 
 from eng5_np.cli.common import LOCAL_STACK_NO_RESUME, fail, run_async, stderr_console
+from eng5_np.cli.stack_run import JUDGE_BATCHES
 from eng5_np.errors import CollectionTimeout, RunnerError
 from eng5_np.settings import LogFormat, RunMode, RunSettings
 
@@ -130,26 +128,14 @@ def _set_aside_gone_stack_attempt(settings: RunSettings) -> None:
             f"kept it as {aside.name} and starting afresh",
             markup=False,
         )
-        _carry_provider_batches(settings, aside, run_dir)
+        if (run_dir / JUDGE_BATCHES).is_dir():
+            stderr_console().print(
+                f"{run_dir}: its provider batch ids came along ({JUDGE_BATCHES}/): the judge "
+                "resumes polling them",
+                markup=False,
+            )
 
 
-def _carry_provider_batches(settings: RunSettings, aside: Path, run_dir: Path) -> None:
-    """With ``--judge-mode batch``, the set-aside attempt's provider batches come along: the
-    new stack's judge finds them and polls them again instead of submitting (and paying)
-    again. The attempt keeps its copy."""
-    saved = aside / JUDGE_BATCHES
-    if settings.judge_mode != "batch" or not saved.is_dir():
-        return
-    shutil.copytree(saved, run_dir / JUDGE_BATCHES)
-    stderr_console().print(
-        f"{run_dir}: its provider batch ids came along ({JUDGE_BATCHES}/): the judge resumes "
-        "polling them",
-        markup=False,
-    )
-
-
-JUDGE_BATCHES = "judge-batches"
-"""Where ``--judge-mode batch`` keeps its provider batch ids in the run folder."""
 BATCH_RESUME = (
     "re-run the same command: the judge's provider batch ids are kept in the run folder "
     f"({JUDGE_BATCHES}/) and come along to the new attempt, whose judge polls them again "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -156,6 +157,10 @@ def judge_label(judging: JudgingConfig) -> str:
     return judging.describe()
 
 
+JUDGE_BATCHES = "judge-batches"
+"""Where ``--judge-mode batch`` keeps its provider batch ids in the run folder."""
+
+
 def start_afresh(settings: RunSettings) -> Path | None:
     """Before a run on a new local stack: refuse ``--republish``, set aside an earlier attempt.
 
@@ -175,7 +180,11 @@ def start_afresh(settings: RunSettings) -> Path | None:
         )
     run_dir = settings.resolved_output_dir
     require_output_folder(run_dir)
-    return set_aside_gone_stack_attempt(run_dir)
+    aside = set_aside_gone_stack_attempt(run_dir)
+    saved = None if aside is None else aside / JUDGE_BATCHES
+    if settings.judge_mode == "batch" and saved is not None and saved.is_dir():
+        shutil.copytree(saved, run_dir / JUDGE_BATCHES)
+    return aside
 
 
 class LocalStackRun:

@@ -24,7 +24,8 @@ fresh stack). Then, in order:
    ``request_metadata.judge`` adds ``mode: batch`` and the ``batch_id``.
 
 The runner sets a killed local-stack attempt aside and starts afresh in the same folder, but
-carries ``judge-batches/`` over (:mod:`eng5_np.cli.execute`), which is how step 1 finds it.
+carries ``judge-batches/`` over (:func:`eng5_np.cli.stack_run.start_afresh`, for the CLI and
+the API alike), which is how step 1 finds it.
 """
 
 from __future__ import annotations
