@@ -1,4 +1,8 @@
-"""The CJ service's HTTP API as the runner uses it (SPEC §11.2): health, instructions, anchors."""
+"""The CJ service's HTTP API as the runner uses it (SPEC §11.2): health, instructions, anchors.
+
+May import :mod:`eng5_np.dataset`, :mod:`eng5_np.reference` and the top-level errors;
+never the modes, the report or the local stack.
+"""
 
 from eng5_np.admin.assignment import (
     AssignmentContext,

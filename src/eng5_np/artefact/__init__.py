@@ -3,6 +3,11 @@
 ``analysis`` runs :mod:`eng5_np.analysis` once per run, after the collected data is on disk,
 and writes every figure into the artefact (``validation.analysis``, ``alignment``,
 ``bt_summary``, ``grade_projections``); readers never recompute them.
+
+May import :mod:`eng5_np.analysis` (the figures it stores), :mod:`eng5_np.contracts`,
+:mod:`eng5_np.dataset`, :mod:`eng5_np.request`, :mod:`eng5_np.reference`,
+:mod:`eng5_np.primitives` and the top-level errors/settings/logs; never the modes, the
+report or the local stack.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Receivers ignore unknown fields and senders emit exactly the documented ones
 (see :mod:`eng5_np.contracts.common` for why). Encode and decode Kafka message
 values only through :func:`to_wire_bytes` and :func:`parse_envelope`.
+
+Imports nothing from the rest of the package: every layer may import it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Dataset inventory: files, extracted text, anchor grades and essay ids (SPEC §3)."""
+"""Dataset inventory: files, extracted text, anchor grades and essay ids (SPEC §3).
+
+May import :mod:`eng5_np.reference`, :mod:`eng5_np.primitives` and the top-level errors.
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,9 @@ the artefacts it wrote; a mode never knows it is part of an experiment. Each run
 the ones its artefact stored; the statistics across runs are computed here, once, with
 :func:`eng5_np.analysis.repeats.aggregate_repeats`, stored in ``experiment.json`` and handed to
 :mod:`eng5_np.report`, which only renders them.
+
+May import :mod:`eng5_np.modes` and every layer below it, and :mod:`eng5_np.report` to
+render what it stored; never the CLI or the local stack.
 """
 
 from eng5_np.experiments.compare import CompareResult, run_compare

@@ -5,5 +5,6 @@
   validation of ``--llm-provider``/``--llm-model`` against it (or a live manifest);
 - ``token_model``: tokens per comparison, shared by cost estimates and the simulated judge.
 
-Pure data and lookups: imports only :mod:`eng5_np.errors` and :mod:`eng5_np.contracts`.
+Pure data and lookups: imports only :mod:`eng5_np.contracts`, :mod:`eng5_np.primitives` and
+:mod:`eng5_np.errors`.
 """

@@ -1,4 +1,8 @@
-"""Content Service uploads with a durable checksum cache (SPEC §4.8, §5.3)."""
+"""Content Service uploads with a durable checksum cache (SPEC §4.8, §5.3).
+
+May import :mod:`eng5_np.primitives` and the top-level errors/settings; never the modes,
+the report or the local stack.
+"""
 
 from eng5_np.upload.cache import UploadCache
 from eng5_np.upload.client import DEFAULT_MAX_UPLOAD_BYTES, upload_texts
