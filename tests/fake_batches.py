@@ -6,12 +6,21 @@
   ``GET /v1/files/{id}/content`` (the output file: one line per request, keyed by
   ``custom_id``);
 - ``anthropic``: ``POST /v1/messages/batches``, ``GET /v1/messages/batches/{id}`` and its
-  ``results_url`` (JSONL: per ``custom_id`` a ``succeeded`` / ``errored`` / ``expired`` result).
+  ``results_url`` (JSONL: per ``custom_id`` a ``succeeded`` / ``errored`` / ``expired`` result);
+- ``google``: ``POST /v1beta/models/{model}:batchGenerateContent`` (or ``/v1/``), body
+  ``{"batch": {"displayName", "inputConfig": {"requests": {"requests": [{"request",
+  "metadata": {"key"}}]}}}}``, answered by the batch operation ``{"name": "batches/…",
+  "metadata": {GenerateContentBatch}}``; and ``GET /v1beta/batches/{id}`` (the operation;
+  once done ``metadata.output.inlinedResponses`` holds one ``{"response" | "error",
+  "metadata"}`` per request, in the requests' order).
 
 A batch stays in progress until it has been polled ``batch_polls_to_finish`` times and
 ``batch_hold`` is off; then every request is answered as the live endpoint would (the longer
-essay wins), except the last ``batch_expired`` ones, which expire. ``submissions`` counts
-batches created: a resumed run must not add one.
+essay wins), except the last ``batch_expired`` ones, which expire (Gemini: an ``error`` with code 4,
+``DEADLINE_EXCEEDED``); ``batch_state`` makes a Gemini batch end ``FAILED`` or ``EXPIRED``
+instead, without output, and ``batch_keys`` off leaves each Gemini response's ``metadata``
+out (users report the service doing so; the responses still come in the requests' order).
+``submissions`` counts batches created: a resumed run must not add one.
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ class FakeBatch:
     requests: list[dict[str, Any]]
     """Each ``{"custom_id": …, "body": …}``."""
     input_file_id: str = ""
+    model: str = ""
+    """Gemini: the ``models/…`` the batch was created for."""
     polls: int = 0
     results: list[dict[str, Any]] | None = None
 
@@ -62,6 +73,13 @@ class FakeBatches:
             app.router.add_post("/v1/messages/batches", self._create_anthropic)
             app.router.add_get("/v1/messages/batches/{id}", self._retrieve_anthropic)
             app.router.add_get("/v1/messages/batches/{id}/results", self._results_anthropic)
+        else:
+            # The SDK's default API version (``v1`` in google-genai 3.x, ``v1beta`` before).
+            version = "{version:v1(?:beta)?}"
+            app.router.add_post(
+                f"/{version}/models/{{model}}:batchGenerateContent", self._create_gemini
+            )
+            app.router.add_get(f"/{version}/batches/{{id}}", self._get_gemini)
 
     # -- shared ---------------------------------------------------------------------------
 
@@ -256,3 +274,75 @@ class FakeBatches:
             for result in batch.results or ()
         ]
         return web.Response(body="\n".join(lines) + "\n", content_type="application/binary")
+
+    # -- Gemini -----------------------------------------------------------------------------
+
+    async def _create_gemini(self, request: web.Request) -> web.Response:
+        if (refused := self._authorised(request)) is not None:
+            return refused
+        body = (await request.json())["batch"]
+        assert body["displayName"]
+        model = f"models/{request.match_info['model']}"
+        requests = [
+            {
+                "custom_id": (r.get("metadata") or {}).get("key"),
+                "body": {"model": model, **r["request"]},
+            }
+            for r in body["inputConfig"]["requests"]["requests"]
+        ]
+        batch = FakeBatch(f"batches/{uuid.uuid4().hex[:12]}", requests, model=model)
+        self.batches[batch.batch_id] = batch
+        self.submissions += 1
+        return web.json_response(self._gemini_operation(batch, body["displayName"]))
+
+    def _gemini_operation(self, batch: FakeBatch, name: str = "eng5") -> dict[str, Any]:
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        done = batch.results is not None
+        ended = self.provider.batch_state
+        state = (ended or "BATCH_STATE_SUCCEEDED") if done else "BATCH_STATE_RUNNING"
+        failed = sum(1 for r in batch.results or () if r["expired"])
+        metadata: dict[str, Any] = {
+            "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
+            "model": batch.model,
+            "displayName": name,
+            "state": state,
+            "createTime": now,
+            "updateTime": now,
+            "batchStats": {
+                "requestCount": str(len(batch.requests)),
+                "successfulRequestCount": str(len(batch.requests) - failed if done else 0),
+                "failedRequestCount": str(failed),
+                "pendingRequestCount": str(0 if done else len(batch.requests)),
+            },
+        }
+        operation: dict[str, Any] = {"name": batch.batch_id, "metadata": metadata}
+        if done:
+            metadata["endTime"] = now
+            operation["done"] = True
+            if ended is None:
+                keys = self.provider.batch_keys
+                responses = [
+                    ({"metadata": {"key": r["custom_id"]}} if keys else {})
+                    | (
+                        {"error": {"code": 4, "message": "Deadline exceeded."}}
+                        if r["expired"]
+                        else {"response": r["body"]}
+                    )
+                    for r in batch.results or ()
+                ]
+                metadata["output"] = {"inlinedResponses": {"inlinedResponses": responses}}
+                operation["response"] = {
+                    "@type": "type.googleapis.com/google.ai.generativelanguage.v1main."
+                    "GenerateContentBatchOutput",
+                    **metadata["output"],
+                }
+            else:
+                operation["error"] = {"code": 4, "message": f"the batch ended {ended}"}
+        return operation
+
+    async def _get_gemini(self, request: web.Request) -> web.Response:
+        if (refused := self._authorised(request)) is not None:
+            return refused
+        batch = self.batches[f"batches/{request.match_info['id']}"]
+        self._poll(batch)
+        return web.json_response(self._gemini_operation(batch))

@@ -85,6 +85,8 @@ class FakeProvider:
     batch_polls_to_finish: int = 1
     batch_hold: bool = False
     batch_expired: int = 0
+    batch_state: str | None = None
+    batch_keys: bool = True
     batches: FakeBatches | None = None
     """The batch APIs' state (:mod:`fake_batches`), set when the server starts."""
     script: deque[Step] = field(default_factory=deque)

@@ -1,6 +1,7 @@
 """``--judge-mode batch`` end to end (issue 18): the runner as a subprocess, its stack's judge
-submitting the plan through the real Anthropic SDK to a fake Message Batches server on
-127.0.0.1, one provider batch per wave of the pairing design. The run costs half the live
+submitting the plan through the real Anthropic SDK to a fake Message Batches server (or the
+real ``google-genai`` SDK to a fake Gemini batch mode server) on 127.0.0.1, one provider batch
+per wave of the pairing design. The run costs half the live
 price, and a run SIGKILLed mid-poll, re-run with the same command, resumes polling its batch:
 the fake sees no second submission of it."""
 
@@ -21,6 +22,11 @@ from runner_process import finish, start_runner, wait_for
 pytestmark = pytest.mark.e2e
 
 BUDGET = 24
+JUDGES = {
+    # provider: (judge, key variable, base-URL variable, live price of one fake answer)
+    "anthropic": (f"anthropic:{MODEL}", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", 700e-6 + 400e-6),
+    "google": ("google:gemini-2.5-flash", "GEMINI_API_KEY", "GEMINI_BASE_URL", 210e-6 + 200e-6),
+}
 
 
 def _alive(pid: int) -> bool:
@@ -31,14 +37,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", ["anthropic", "google"])
+async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(
+    provider: str, tmp_path: Path
+) -> None:
+    judge, key_variable, url_variable, live_price = JUDGES[provider]
     out = tmp_path / "batch"
     args = _execute(
         out,
         "--batch-id",
         "batch-01",
         "--judge",
-        f"anthropic:{MODEL}",
+        judge,
         "--judge-mode",
         "batch",
         "--judge-batch-poll",
@@ -46,10 +56,10 @@ async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(tmp_path
         "--max-comparisons",
         str(BUDGET),
     )
-    async with FakeProvider("anthropic", KEY, batch_hold=True) as fake:
+    async with FakeProvider(provider, KEY, batch_hold=True) as fake:  # type: ignore[arg-type]
         batches = fake.batches
         assert batches is not None
-        env = _env(tmp_path, ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=fake.base_url)
+        env = _env(tmp_path, **{key_variable: KEY, url_variable: fake.base_url})
         first = await start_runner(*args, env=env, cwd=tmp_path)
         await wait_for(
             lambda: batches.submissions == 1 and batches.polls >= 2,
@@ -64,7 +74,7 @@ async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(tmp_path
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(started.group(1)), signal.SIGKILL)
             await wait_for(lambda: not _alive(int(started.group(1))), 30, "the old broker gone")
-        assert len(list((out / "judge-batches").glob("anthropic-*.json"))) == 1
+        assert len(list((out / "judge-batches").glob(f"{provider}-*.json"))) == 1
         fake.batch_hold = False
         second = await start_runner(*args, env=env, cwd=tmp_path)
         done = await finish(second, RUN_DEADLINE_S)
@@ -80,7 +90,6 @@ async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(tmp_path
     document = _artefact(out)
     comparisons = document["llm_comparisons"]
     assert len(comparisons) == BUDGET
-    live_price = (700 * 1.0 + 80 * 5.0) / 1e6
     assert all(c["cost_usd"] == pytest.approx(live_price / 2) for c in comparisons)
     assert document["costs"]["total_usd"] == pytest.approx(BUDGET * live_price / 2)
     assert {c["judge"]["mode"] for c in comparisons} == {"batch"}

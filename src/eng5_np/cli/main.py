@@ -376,7 +376,8 @@ def main_command(
         str | None,
         typer.Option(
             metavar="MODE",
-            help="With --local-stack and an anthropic: or openai: judge: live (default) or "
+            help="With --local-stack and an anthropic:, openai: or google: judge: live "
+            "(default) or "
             "batch (the provider's batch API at half price; a killed run re-run resumes "
             "polling).",
         ),

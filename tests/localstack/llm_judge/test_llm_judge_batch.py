@@ -1,14 +1,16 @@
-"""``--judge-mode batch`` (issue 18, SPEC §13.1): the real SDKs against fake OpenAI Batch and
-Anthropic Message Batches servers on 127.0.0.1 — results mapped back by ``custom_id``, priced
-at half the live price, expired requests as error callbacks, and a killed judge that resumes
-polling its batch instead of submitting it again."""
+"""``--judge-mode batch`` (issue 18, SPEC §13.1): the real SDKs against fake OpenAI Batch,
+Anthropic Message Batches and Gemini batch mode servers on 127.0.0.1 — results mapped back by
+``custom_id`` (Gemini: ``metadata.key``), priced at half the live price, expired requests and
+failed batches as error callbacks, and a killed judge that resumes polling its batch instead of
+submitting it again."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from judge_helpers import KEY, LONG, SHORT, Sleeps, make_rig, tasks
+from judge_helpers import KEY, LONG, MIDDLE, SHORT, JudgeRig, Sleeps, make_rig, tasks
 
 from eng5_np.errors import JudgeMisconfigured
 from eng5_np.localstack.judge import JudgeVerdict
@@ -29,16 +31,31 @@ async def _run(judge: BatchJudge, count: int) -> list[JudgeVerdict]:
     return verdicts
 
 
-@pytest.mark.parametrize("name", ["anthropic", "openai"])
+async def _judged(
+    fake: FakeProvider, name: str, tmp_path: Path, count: int, **options: Any
+) -> tuple[JudgeRig, list[JudgeVerdict]]:
+    """``count`` comparisons judged in one batch on ``fake`` (``options``: the judge's)."""
+    rig = make_rig(fake, name)
+    judge = BatchJudge(rig.judge, tmp_path, **({"poll_s": 0.01, "sleep": Sleeps()} | options))
+    try:
+        return rig, await _run(judge, count)
+    finally:
+        await rig.close()
+
+
+def _codes(verdicts: list[JudgeVerdict]) -> list[str | None]:
+    details = [v.callback.error_detail for v in verdicts]
+    return [detail.error_code if detail else None for detail in details]
+
+
+BATCH_NAMES = {"anthropic": "msgbatch_", "openai": "batch_", "google": "batches/"}
+
+
+@pytest.mark.parametrize("name", ["anthropic", "openai", "google"])
 async def test_a_batch_is_judged_at_half_the_live_price(name: str, tmp_path: Path) -> None:
     async with FakeProvider(name, KEY, batch_polls_to_finish=3) as fake:  # type: ignore[arg-type]
-        rig = make_rig(fake, name)
         sleeps = Sleeps()
-        judge = BatchJudge(rig.judge, tmp_path, poll_s=2.0, sleep=sleeps)
-        try:
-            verdicts = await _run(judge, 6)
-        finally:
-            await rig.close()
+        rig, verdicts = await _judged(fake, name, tmp_path, 6, poll_s=2.0, sleep=sleeps)
         assert fake.batches is not None
         assert fake.batches.submissions == 1
         live = list(fake.requests)  # the live endpoint was never called
@@ -52,7 +69,7 @@ async def test_a_batch_is_judged_at_half_the_live_price(name: str, tmp_path: Pat
         assert callback.cost_estimate == pytest.approx(live_price / 2)
         facts = callback.request_metadata["judge"]
         assert facts["mode"] == "batch"
-        assert facts["batch_id"].startswith("msgbatch_" if name == "anthropic" else "batch_")
+        assert facts["batch_id"].startswith(BATCH_NAMES[name])
     # The longer essay wins: the results were mapped back to their own comparisons.
     first = verdicts[0].callback  # SHORT vs LONG
     assert first.winner_and_loser() == (LONG.essay_id, SHORT.essay_id)
@@ -61,29 +78,57 @@ async def test_a_batch_is_judged_at_half_the_live_price(name: str, tmp_path: Pat
     assert "batch " in rig.throttle.stats.summary()
 
 
-async def test_expired_requests_become_error_callbacks(tmp_path: Path) -> None:
-    async with FakeProvider("openai", KEY, batch_expired=2) as fake:
-        rig = make_rig(fake, "openai")
-        judge = BatchJudge(rig.judge, tmp_path, poll_s=0.01, sleep=Sleeps())
-        try:
-            verdicts = await _run(judge, 5)
-        finally:
-            await rig.close()
-    codes = [
-        v.callback.error_detail.error_code if v.callback.error_detail else None for v in verdicts
-    ]
-    assert codes == [None, None, None, "BATCH_REQUEST_EXPIRED", "BATCH_REQUEST_EXPIRED"]
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("openai", "BATCH_REQUEST_EXPIRED"), ("google", "LLM_PROVIDER_SERVICE_ERROR")],
+)
+async def test_expired_requests_become_error_callbacks(
+    name: str, code: str, tmp_path: Path
+) -> None:
+    """OpenAI leaves an expired request out of the output file; Gemini answers it with an
+    ``error`` (``DEADLINE_EXCEEDED``) in its place."""
+    async with FakeProvider(name, KEY, batch_expired=2) as fake:  # type: ignore[arg-type]
+        _, verdicts = await _judged(fake, name, tmp_path, 5)
+    assert _codes(verdicts) == [None, None, None, code, code]
     assert all(v.callback.cost_estimate == 0 for v in verdicts[3:])
+    assert all(v.callback.winner is not None for v in verdicts[:3])
+
+
+async def test_gemini_responses_without_their_key_are_mapped_back_by_position(
+    tmp_path: Path,
+) -> None:
+    async with FakeProvider("google", KEY, batch_keys=False) as fake:
+        _, verdicts = await _judged(fake, "google", tmp_path, 4)
+    assert _codes(verdicts) == [None] * 4
+    # tasks(4) pairs (SHORT, LONG), (LONG, MIDDLE), (MIDDLE, SHORT), (SHORT, LONG): the
+    # longer essay of each pair won, so each answer reached its own comparison.
+    winners = [v.callback.winner_and_loser()[0] for v in verdicts]
+    assert winners == [LONG.essay_id, LONG.essay_id, MIDDLE.essay_id, LONG.essay_id]
+
+
+@pytest.mark.parametrize("state", ["BATCH_STATE_FAILED", "BATCH_STATE_EXPIRED"])
+async def test_a_gemini_batch_that_failed_or_expired_answers_with_error_callbacks(
+    state: str, tmp_path: Path
+) -> None:
+    async with FakeProvider("google", KEY, batch_state=state) as fake:
+        _, verdicts = await _judged(fake, "google", tmp_path, 3)
+        assert fake.batches is not None
+        assert fake.batches.submissions == 1
+    assert _codes(verdicts) == ["BATCH_REQUEST_EXPIRED"] * 3
+    assert all(v.callback.cost_estimate == 0 for v in verdicts)
 
 
 class Killed(Exception):
     """Stands in for the SIGKILL of a run mid-poll (the e2e test kills a real process)."""
 
 
-async def test_a_killed_judge_resumes_polling_without_submitting_again(tmp_path: Path) -> None:
-    async with FakeProvider("anthropic", KEY, batch_hold=True) as fake:
+@pytest.mark.parametrize("name", ["anthropic", "google"])
+async def test_a_killed_judge_resumes_polling_without_submitting_again(
+    name: str, tmp_path: Path
+) -> None:
+    async with FakeProvider(name, KEY, batch_hold=True) as fake:  # type: ignore[arg-type]
         assert fake.batches is not None
-        rig = make_rig(fake, "anthropic")
+        rig = make_rig(fake, name)
 
         async def killed_at_second_wait(seconds: float) -> None:
             if fake.batches is not None and fake.batches.polls >= 2:
@@ -94,7 +139,7 @@ async def test_a_killed_judge_resumes_polling_without_submitting_again(tmp_path:
                 await _run(
                     BatchJudge(rig.judge, tmp_path, poll_s=1.0, sleep=killed_at_second_wait), 4
                 )
-            saved = list((tmp_path / "judge-batches").glob("anthropic-*.json"))
+            saved = list((tmp_path / "judge-batches").glob(f"{name}-*.json"))
             assert len(saved) == 1
             fake.batch_hold = False
             verdicts = await _run(BatchJudge(rig.judge, tmp_path, sleep=Sleeps()), 4)
@@ -106,12 +151,11 @@ async def test_a_killed_judge_resumes_polling_without_submitting_again(tmp_path:
     assert custom_id("texts:0") in saved[0].read_text()
 
 
-def test_batch_mode_is_for_one_anthropic_or_openai_judge() -> None:
+def test_batch_mode_is_for_one_anthropic_openai_or_google_judge() -> None:
     environ = {"ANTHROPIC_API_KEY": KEY, "GEMINI_API_KEY": KEY, "OPENAI_API_KEY": KEY}
-    ok = JudgingConfig.from_options("openai:gpt-5-mini", environ, mode="batch")
-    assert ok.mode == "batch"
+    for judge in ("openai:gpt-5-mini", "google:gemini-2.5-flash"):
+        assert JudgingConfig.from_options(judge, environ, mode="batch").mode == "batch"
     for judge, words in [
-        ("google:gemini-2.5-flash", "Gemini batch mode is not built"),
         ("ollama:llama3.1:8b", "has no batch API"),
         ("simulated", "the simulated judge has none"),
         ("anthropic:claude-haiku-4-5-20251001,openai:gpt-5-mini", "with a judge panel"),

@@ -11,10 +11,17 @@
   polled with ``messages.batches.retrieve`` until ``processing_status`` is ``ended``; results
   streamed by ``messages.batches.results`` — per ``custom_id`` ``succeeded`` (a message),
   ``errored``, ``canceled`` or ``expired``.
+- **Gemini batch mode** (``google-genai``): ``aio.batches.create(model=…, src=[InlinedRequest(
+  contents=…, config=…, metadata={"key": custom_id})])`` — ``POST …/models/{model}:
+  batchGenerateContent``, answered by a batch operation named ``batches/{id}`` — then
+  ``aio.batches.get(name=…)`` (``GET …/batches/{id}``) until the state is ``SUCCEEDED``,
+  ``FAILED``, ``CANCELLED`` or ``EXPIRED``; the results are inline (``dest.inlined_responses``),
+  one per request in the requests' order, each a ``GenerateContentResponse`` or an ``error``,
+  mapped back by their ``metadata.key`` (by position when the service leaves it out). A batch
+  that failed or expired has none: its requests become ``BATCH_REQUEST_EXPIRED``.
 
 Each :class:`BatchTransport` turns results into the judge's :class:`ProviderReply` (through the
 live path's own reply readers) or a :class:`ProviderFailure` (an error callback's code).
-Gemini batch mode is not built: :func:`transport_for` refuses it.
 """
 
 from __future__ import annotations
@@ -42,8 +49,11 @@ __all__ = [
 ]
 
 BATCH_PRICE_FACTOR: Final = 0.5
-"""Both providers bill batch requests at 50 % of the live price (SPEC §13.1)."""
+"""The three providers bill batch requests at 50 % of the live price (SPEC §13.1)."""
 OPENAI_DONE: Final = frozenset({"completed", "failed", "expired", "cancelled"})
+GEMINI_DONE: Final = frozenset(
+    {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}
+)
 EXPIRED: Final = "BATCH_REQUEST_EXPIRED"
 """Error code of a comparison its batch never answered (expired or cancelled)."""
 
@@ -79,8 +89,11 @@ class BatchTransport(Protocol):
         """The batch's status now."""
         ...
 
-    async def results(self, batch_id: str) -> dict[str, ProviderReply | ProviderFailure]:
-        """Each answered ``custom_id``'s reply or failure (absent: no result)."""
+    async def results(
+        self, batch_id: str, custom_ids: Sequence[str]
+    ) -> dict[str, ProviderReply | ProviderFailure]:
+        """Each answered ``custom_id``'s reply or failure (absent: no result); ``custom_ids``
+        are the batch's requests in the order they were submitted."""
         ...
 
 
@@ -128,7 +141,9 @@ class OpenAIBatches:
         total = counts.total if counts is not None else 0
         return BatchStatus(batch.status in OPENAI_DONE, finished, total, str(batch.status))
 
-    async def results(self, batch_id: str) -> dict[str, ProviderReply | ProviderFailure]:
+    async def results(
+        self, batch_id: str, custom_ids: Sequence[str]
+    ) -> dict[str, ProviderReply | ProviderFailure]:
         """The output file's and the error file's lines, by ``custom_id``."""
         from openai.types.chat import ChatCompletion
 
@@ -181,7 +196,9 @@ class AnthropicBatches:
             str(batch.processing_status),
         )
 
-    async def results(self, batch_id: str) -> dict[str, ProviderReply | ProviderFailure]:
+    async def results(
+        self, batch_id: str, custom_ids: Sequence[str]
+    ) -> dict[str, ProviderReply | ProviderFailure]:
         """``messages.batches.results``: succeeded → the reply, errored → its failure."""
         from eng5_np.localstack.llm_judge.anthropic import reply_from_message
 
@@ -199,9 +216,72 @@ class AnthropicBatches:
         return found
 
 
+class GeminiBatches:
+    """:class:`BatchTransport` over the ``google-genai`` SDK's batch mode (inlined requests)."""
+
+    def __init__(self, client: Any) -> None:
+        self._sdk = client.sdk
+        self._model = client.settings.model
+
+    async def submit(self, requests: Sequence[BatchRequest]) -> str:
+        """``aio.batches.create`` with one inlined request per comparison."""
+        from google.genai import types
+
+        inlined = [
+            types.InlinedRequest(
+                contents=r.body["contents"],
+                config=r.body["config"],
+                metadata={"key": r.custom_id},
+            )
+            for r in requests
+        ]
+        job = await self._sdk.aio.batches.create(
+            model=self._model,
+            src=inlined,
+            config=types.CreateBatchJobConfig(display_name=f"eng5-{len(requests)}-comparisons"),
+        )
+        return str(job.name)
+
+    async def poll(self, batch_id: str) -> BatchStatus:
+        """``aio.batches.get``: done once succeeded, failed, cancelled or expired."""
+        job = await self._sdk.aio.batches.get(name=batch_id)
+        state = str(getattr(job.state, "value", job.state))
+        responses = job.dest.inlined_responses if job.dest is not None else None
+        return BatchStatus(state in GEMINI_DONE, len(responses or ()), 0, state)
+
+    async def results(
+        self, batch_id: str, custom_ids: Sequence[str]
+    ) -> dict[str, ProviderReply | ProviderFailure]:
+        """The inlined responses, by ``metadata.key`` (else by position): a response → the
+        reply, an ``error`` → its failure."""
+        from eng5_np.localstack.llm_judge.google import reply_from_response
+
+        job = await self._sdk.aio.batches.get(name=batch_id)
+        responses = (job.dest.inlined_responses if job.dest is not None else None) or []
+        found: dict[str, ProviderReply | ProviderFailure] = {}
+        for index, item in enumerate(responses):
+            key = (item.metadata or {}).get("key")
+            if key is None and index < len(custom_ids):
+                key = custom_ids[index]
+            if key is None:
+                continue
+            if item.response is not None:
+                found[key] = reply_from_response(item.response)
+            elif item.error is not None:
+                message = str(item.error.message or "the batch request failed")
+                found[key] = ProviderFailure(
+                    "LLM_PROVIDER_SERVICE_ERROR",
+                    f"{message} (status {item.error.code})",
+                    retryable=False,
+                )
+        return found
+
+
 def transport_for(client: ProviderClient) -> BatchTransport:
-    """The batch API of ``client``'s provider (OpenAI itself or Anthropic)."""
+    """The batch API of ``client``'s provider (OpenAI itself, Anthropic or Google)."""
     settings = client.settings
+    if settings.provider is LLMProviderType.GOOGLE:
+        return GeminiBatches(client)
     if settings.provider is LLMProviderType.ANTHROPIC:
         return AnthropicBatches(client)
     if settings.provider is LLMProviderType.OPENAI and not settings.compatible:

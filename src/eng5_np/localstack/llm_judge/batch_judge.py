@@ -71,7 +71,8 @@ logger = structlog.get_logger(__name__)
 
 
 def custom_id(task_key: str) -> str:
-    """A ``custom_id`` both providers accept (``[A-Za-z0-9_-]{1,64}``) for a comparison key."""
+    """A ``custom_id`` (Gemini: a ``metadata.key``) every provider accepts
+    (``[A-Za-z0-9_-]{1,64}``) for a comparison key."""
     return f"cmp-{sha256_text(task_key)[:32]}"
 
 
@@ -79,6 +80,8 @@ def custom_id(task_key: str) -> str:
 class _Submitted:
     batch_id: str
     resumed: bool
+    custom_ids: tuple[str, ...]
+    """The batch's requests in the order they were submitted."""
 
 
 class BatchJudge:
@@ -153,7 +156,7 @@ class BatchJudge:
         batch_id = submitted.batch_id
         self._again = " (resumed: polled, not submitted again)" if submitted.resumed else ""
         stats.batches[batch_id] = f"{len(ids)} submitted{self._again}, 0 finished"
-        results = await self._poll_until_done(batch_id, len(ids))
+        results = await self._poll_until_done(batch_id, submitted.custom_ids)
         for (item, task), prompt, cid in zip(comparisons, prompts, ids, strict=True):
             if isinstance(results, ProviderFailure):
                 outcome: ProviderReply | ProviderFailure = results
@@ -185,7 +188,8 @@ class BatchJudge:
         if path.is_file():
             saved = json.loads(path.read_text(encoding="utf-8"))
             logger.info("llm_judge.batch_resumed", batch_id=saved["batch_id"])
-            return _Submitted(str(saved["batch_id"]), resumed=True)
+            order = tuple(str(cid) for cid in saved.get("custom_ids") or ids)
+            return _Submitted(str(saved["batch_id"]), resumed=True, custom_ids=order)
         client = self._judge.client
         options = self._judge.options
         requests = [
@@ -208,10 +212,10 @@ class BatchJudge:
         self._dir.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, json.dumps(record, indent=2).encode())
         logger.info("llm_judge.batch_submitted", batch_id=batch_id, requests=len(ids))
-        return _Submitted(batch_id, resumed=False)
+        return _Submitted(batch_id, resumed=False, custom_ids=tuple(ids))
 
     async def _poll_until_done(
-        self, batch_id: str, total: int
+        self, batch_id: str, ids: Sequence[str]
     ) -> dict[str, ProviderReply | ProviderFailure] | ProviderFailure:
         """The results once the batch is done; a failure that ended polling (for every
         comparison); ``{}`` past the deadline (every comparison then counts as expired)."""
@@ -222,10 +226,10 @@ class BatchJudge:
             try:
                 status = await self._transport.poll(batch_id)
                 stats.batches[batch_id] = (
-                    f"{status.total or total} submitted{self._again}, {status.finished} finished"
+                    f"{status.total or len(ids)} submitted{self._again}, {status.finished} finished"
                 )
                 if status.done:
-                    return await self._transport.results(batch_id)
+                    return await self._transport.results(batch_id, ids)
             except Exception as error:
                 failure = error if isinstance(error, ProviderFailure) else sdk_failure(error)
                 logger.warning("llm_judge.batch_poll_failed", error=failure.message)

@@ -34,7 +34,7 @@ from eng5_np.localstack.llm_judge.prompt import JudgePrompt
 if TYPE_CHECKING:
     from google.genai import Client
 
-__all__ = ["RESPONSE_SCHEMA", "GoogleClient"]
+__all__ = ["RESPONSE_SCHEMA", "GoogleClient", "reply_from_response"]
 
 RESPONSE_SCHEMA: Final[dict[str, Any]] = {
     "type": "OBJECT",
@@ -125,33 +125,16 @@ class GoogleClient:
             if type(error).__name__ in {"ReadTimeout", "ConnectTimeout", "TimeoutException"}:
                 raise timeout_failure(f"no answer within {self._settings.timeout_s:g} s") from None
             raise
-        meta = response.usage_metadata
-        thoughts = (meta.thoughts_token_count or 0) if meta is not None else 0
-        usage = ProviderUsage(
-            prompt_tokens=(meta.prompt_token_count or 0) if meta is not None else 0,
-            completion_tokens=((meta.candidates_token_count or 0) if meta is not None else 0)
-            + thoughts,
-            reasoning_tokens=thoughts,
-        )
-        refusal = None
-        feedback = response.prompt_feedback
-        if feedback is not None and feedback.block_reason is not None:
-            refusal = (
-                f"prompt blocked: {getattr(feedback.block_reason, 'value', feedback.block_reason)}"
-            )
-        candidates = response.candidates or []
-        finish = candidates[0].finish_reason if candidates else None
-        finish_name = getattr(finish, "value", finish)
-        if finish_name in REFUSAL_REASONS:
-            refusal = f"answer stopped: {finish_name}"
-        text = None if refusal is not None else _text(response)
-        return ProviderReply(
-            answer=text,
-            usage=usage,
-            refusal=refusal,
-            response_model=response.model_version,
-            structured_output="response_schema",
-        )
+        return reply_from_response(response)
+
+    def request(self, prompt: JudgePrompt, options: CallOptions) -> dict[str, Any]:
+        """One prompt as a batch's inlined request (``contents`` and ``config``)."""
+        return {"contents": prompt.user, "config": self.config(prompt, options)}
+
+    @property
+    def sdk(self) -> Client:
+        """The SDK client (the batch judge submits through it)."""
+        return self._client
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP connections."""
@@ -159,6 +142,36 @@ class GoogleClient:
             await self._client.aio.aclose()
         finally:
             await self._session.close()
+
+
+def reply_from_response(response: Any) -> ProviderReply:
+    """A ``GenerateContentResponse`` as the judge's reply (live or from a batch)."""
+    meta = response.usage_metadata
+    thoughts = (meta.thoughts_token_count or 0) if meta is not None else 0
+    usage = ProviderUsage(
+        prompt_tokens=(meta.prompt_token_count or 0) if meta is not None else 0,
+        completion_tokens=((meta.candidates_token_count or 0) if meta is not None else 0)
+        + thoughts,
+        reasoning_tokens=thoughts,
+    )
+    refusal = None
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason is not None:
+        reason = getattr(feedback.block_reason, "value", feedback.block_reason)
+        refusal = f"prompt blocked: {reason}"
+    candidates = response.candidates or []
+    finish = candidates[0].finish_reason if candidates else None
+    finish_name = getattr(finish, "value", finish)
+    if finish_name in REFUSAL_REASONS:
+        refusal = f"answer stopped: {finish_name}"
+    text = None if refusal is not None else _text(response)
+    return ProviderReply(
+        answer=text,
+        usage=usage,
+        refusal=refusal,
+        response_model=response.model_version,
+        structured_output="response_schema",
+    )
 
 
 def _text(response: Any) -> str | None:

@@ -240,7 +240,7 @@ class JudgingConfig:
 def _check_batch_mode(
     mode: str, choices: tuple[JudgeChoice, ...], cost_limit_usd: float | None
 ) -> None:
-    """``--judge-mode batch`` is for one OpenAI or Anthropic judge (exit 2 otherwise)."""
+    """``--judge-mode batch`` is for one OpenAI, Anthropic or Google judge (exit 2 otherwise)."""
     if mode not in JUDGE_MODES:
         raise JudgeMisconfigured(f"--judge-mode {mode!r} is not one of {', '.join(JUDGE_MODES)}")
     if mode == "live":
@@ -249,7 +249,7 @@ def _check_batch_mode(
     if choice.is_simulated:
         raise JudgeMisconfigured(
             "--judge-mode batch uses a provider's batch API; the simulated judge has none",
-            advice="Add --judge anthropic:<model> or openai:<model>, or drop --judge-mode.",
+            advice="Add --judge anthropic:, openai: or google:<model>, or drop --judge-mode.",
         )
     if len(choices) > 1:
         raise JudgeMisconfigured("--judge-mode batch with a judge panel is not supported")
@@ -261,19 +261,15 @@ def _check_batch_mode(
         )
     assert choice.model is not None
     provider = choice.model.provider
-    if provider is LLMProviderType.GOOGLE:
-        raise JudgeMisconfigured(
-            f"--judge-mode batch: Gemini batch mode is not built; judge {choice.label} live",
-            advice="Drop --judge-mode batch, or use an anthropic: or openai: judge.",
-        )
     if choice.server is not None or provider not in (
         LLMProviderType.ANTHROPIC,
         LLMProviderType.OPENAI,
+        LLMProviderType.GOOGLE,
     ):
         raise JudgeMisconfigured(
-            f"--judge-mode batch: {choice.label} has no batch API (Anthropic Message Batches "
-            "and OpenAI Batch only)",
-            advice="Drop --judge-mode batch, or use an anthropic: or openai: judge.",
+            f"--judge-mode batch: {choice.label} has no batch API (Anthropic Message Batches, "
+            "OpenAI Batch and Gemini batch mode only)",
+            advice="Drop --judge-mode batch, or use an anthropic:, openai: or google: judge.",
         )
 
 
