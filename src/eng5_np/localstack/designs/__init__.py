@@ -9,12 +9,13 @@
 - :mod:`.precision`: the precision figures the designs stop on and the benchmark measures.
 
 What each buys per comparison, measured with a known truth (``python
-benchmarks/bench_designs.py``, 20 seeds, 2026-12-08; all figures in benchmarks/README.md):
-comparisons to a median τ-b interval width of 0.3 / a mean Spearman ρ of 0.9 — 9 anchors:
-platform 26.5 / 25.1, balanced 26.4 / 25.8, adaptive 24.4 / 23.7; 23 essays: platform
-90.2 / 84.7, balanced 83.6 / 102.7, adaptive 62.4 / 82.2. The issue's target (adaptive ≥ 30 %
-fewer than balanced) is missed at these thresholds; at 72 comparisons of 9 anchors the
-widths are 0.141, 0.172 and 0.111.
+benchmarks/bench_designs.py --seeds 20``, 2026-12-08, the runner's hybrid τ-b interval; all
+figures in benchmarks/README.md): comparisons to a median τ-b interval width of 0.3 / a mean
+Spearman ρ of 0.9 — 9 anchors: platform never / 25.1 (it stops at 72), balanced 116.9 /
+25.8, adaptive 84.8 / 25.6; 23 essays: platform never / 84.7, balanced 325.7 / 102.7,
+adaptive 182.7 / 78.7. The issue's target (adaptive ≥ 30 % fewer than balanced) is met only
+for the mixed batch's width (43.9 %); 27.4 %, 0.9 % and 23.4 % elsewhere. At 72 comparisons
+of 9 anchors the widths are 0.444, 0.417 and 0.333.
 
 :class:`PairingConfig` is what the CLI decides; :meth:`PairingConfig.build` makes one batch's
 design.
