@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eng5_np.analysis.comparisons import ComparisonOutcome
 from eng5_np.analysis.differences import RunComparisons
+from eng5_np.analysis.figures import read_outcomes
 from eng5_np.artefact.essays import EssayDirectory
 from eng5_np.reference.grades import get_scale
 from eng5_np.report.checks import RefitCheck, RunChecks, compute_checks
@@ -144,21 +144,7 @@ def summarise_run(artefact: Mapping[str, Any], path: Path) -> RunSummary:
 
 def run_comparisons(artefact: Mapping[str, Any]) -> RunComparisons | None:
     """A run's successful comparisons and its anchors' grade positions, or None."""
-    outcomes = []
-    for record in artefact["llm_comparisons"]:
-        if record.get("status") != "succeeded":
-            continue
-        try:
-            outcomes.append(
-                ComparisonOutcome(
-                    record["essay_a_id"],
-                    record["essay_b_id"],
-                    record["winner_id"],
-                    record["loser_id"],
-                )
-            )
-        except (KeyError, ValueError):
-            continue
+    outcomes, _ = read_outcomes(artefact["llm_comparisons"])
     if not outcomes:
         return None
     scale = get_scale(artefact["metadata"]["grade_scale"])
