@@ -66,14 +66,8 @@ from eng5_np.localstack.cj_results import (
     build_failure,
 )
 from eng5_np.localstack.designs import BatchStop, Judgement, PairingConfig, run_design
-from eng5_np.localstack.judge import (
-    JudgeConfig,
-    JudgeEssay,
-    JudgeVerdict,
-    SimulatedJudge,
-    judge_settings,
-    profile_metadata,
-)
+from eng5_np.localstack.judge import JudgeConfig, SimulatedJudge, profile_metadata
+from eng5_np.localstack.judge_types import JudgeEssay, JudgeVerdict, judge_settings
 from eng5_np.localstack.llm_judge import (
     JudgeRuntime,
     JudgingConfig,
