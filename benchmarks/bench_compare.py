@@ -30,7 +30,8 @@ from eng5_np.analysis.comparisons import ComparisonOutcome
 from eng5_np.analysis.differences import RowInput, RunComparisons, compare_differences
 from eng5_np.analysis.fit_stack import figures_of_fits, fit_many
 from eng5_np.analysis.power import Design, plan_power, sweep_star_share
-from eng5_np.localstack.judge import JudgeEssay, SimulatedJudge
+from eng5_np.localstack.judge import SimulatedJudge
+from eng5_np.localstack.judge_types import JudgeEssay
 from eng5_np.localstack.pairing import default_budget, plan_pairs
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
 from eng5_np.reference.judge_profiles import JudgeParameters

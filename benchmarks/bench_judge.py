@@ -40,7 +40,7 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from eng5_np.contracts import LLMProviderType
-from eng5_np.localstack.judge import JudgeEssay
+from eng5_np.localstack.judge_types import JudgeEssay
 from eng5_np.localstack.llm_judge import JudgeTask, JudgingConfig
 from eng5_np.localstack.llm_judge.base import CallOptions, ProviderSettings
 from eng5_np.localstack.llm_judge.cost import CostGuard

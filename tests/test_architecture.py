@@ -133,3 +133,31 @@ def test_import_eng5_np_alone_loads_only_the_package() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "['eng5_np']"
+
+
+def test_the_type_checkers_see_the_public_names_lazy_loading_serves() -> None:
+    """``_HOMES`` is the one list of the public API; the ``TYPE_CHECKING`` imports repeat it
+    (type checkers cannot run the code that makes ``__all__``) and must say the same."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name)
+        if node.test.id == "TYPE_CHECKING"
+    )
+    seen = {
+        node.module: tuple(alias.name for alias in node.names)
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+    }
+    not_reexported = [
+        alias.name
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.asname != alias.name
+    ]
+    assert seen == eng5_np._HOMES
+    assert list(seen) == list(eng5_np._HOMES)
+    assert not_reexported == []
+    assert eng5_np.__all__ == ["__version__", *(n for names in seen.values() for n in names)]

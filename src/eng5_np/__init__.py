@@ -22,48 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [  # noqa: RUF022 - grouped by what they are for, as docs/API.md lists them
-    "__version__",
+_HOMES: dict[str, tuple[str, ...]] = {
     # settings and the runs
-    "RunMode",
-    "RunSettings",
-    "run_plan",
-    "run_dry_run",
-    "run_execute",
-    "run_anchor_align",
-    "PlanResult",
-    "DryRunResult",
-    "ExecuteResult",
-    "LocalStack",
-    # reading what a run wrote
-    "load_artefact",
-    "Artefact",
-    "to_tables",
-    "Tables",
-    # the error tree (eng5_np.errors)
-    "RunnerError",
-    "UsageError",
-    "DatasetError",
-    "ModelManifestError",
-    "AssignmentNotReady",
-    "ArtefactUnreadable",
-    "IncomparableRuns",
-    "CostLimitExceeded",
-    "JudgeMisconfigured",
-    "DependencyUnavailable",
-    "BrokerUnavailable",
-    "ContentServiceUnavailable",
-    "CJServiceUnavailable",
-    "AdminAccessRefused",
-    "AdminWriteNotStored",
-    "LLMProviderUnavailable",
-    "UploadError",
-    "CollectionTimeout",
-    "CollectionInterrupted",
-    "BatchFailed",
-    "ArtefactInvalid",
-]
-_HOMES = {
     "eng5_np.settings": ("RunMode", "RunSettings"),
     "eng5_np.api": (
         "run_plan",
@@ -75,18 +35,45 @@ _HOMES = {
         "ExecuteResult",
         "LocalStack",
     ),
+    # reading what a run wrote
     "eng5_np.artefact.model": ("load_artefact", "Artefact"),
     "eng5_np.export.arrow": ("to_tables", "Tables"),
+    # the error tree
+    "eng5_np.errors": (
+        "RunnerError",
+        "UsageError",
+        "DatasetError",
+        "ModelManifestError",
+        "AssignmentNotReady",
+        "ArtefactUnreadable",
+        "IncomparableRuns",
+        "CostLimitExceeded",
+        "JudgeMisconfigured",
+        "DependencyUnavailable",
+        "BrokerUnavailable",
+        "ContentServiceUnavailable",
+        "CJServiceUnavailable",
+        "AdminAccessRefused",
+        "AdminWriteNotStored",
+        "LLMProviderUnavailable",
+        "UploadError",
+        "CollectionTimeout",
+        "CollectionInterrupted",
+        "BatchFailed",
+        "ArtefactInvalid",
+    ),
 }
-"""The module that defines each public name; the rest of ``__all__`` is the error tree."""
+"""Each public name under the module that defines it, grouped as docs/API.md lists them: the
+one list of the API. ``__all__`` is made from it; the ``TYPE_CHECKING`` imports below repeat it
+for type checkers, which cannot run code (a test keeps the two equal)."""
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+__all__ = ["__version__", *_HOME_OF]
 
 
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
+    if name not in _HOME_OF:
         raise AttributeError(f"module 'eng5_np' has no attribute {name!r}")
-    home = _HOME_OF.get(name, "eng5_np.errors")
-    value = getattr(importlib.import_module(home), name)
+    value = getattr(importlib.import_module(_HOME_OF[name]), name)
     globals()[name] = value
     return value
 
@@ -95,40 +82,53 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
+# The names again for type checkers, one `from` per home in _HOMES's order; `X as X` marks
+# each one re-exported.
 if TYPE_CHECKING:
+    # isort: off
+    from eng5_np.settings import (
+        RunMode as RunMode,
+        RunSettings as RunSettings,
+    )
     from eng5_np.api import (
-        DryRunResult,
-        ExecuteResult,
-        LocalStack,
-        PlanResult,
-        run_anchor_align,
-        run_dry_run,
-        run_execute,
-        run_plan,
+        run_plan as run_plan,
+        run_dry_run as run_dry_run,
+        run_execute as run_execute,
+        run_anchor_align as run_anchor_align,
+        PlanResult as PlanResult,
+        DryRunResult as DryRunResult,
+        ExecuteResult as ExecuteResult,
+        LocalStack as LocalStack,
     )
-    from eng5_np.artefact.model import Artefact, load_artefact
+    from eng5_np.artefact.model import (
+        load_artefact as load_artefact,
+        Artefact as Artefact,
+    )
+    from eng5_np.export.arrow import (
+        to_tables as to_tables,
+        Tables as Tables,
+    )
     from eng5_np.errors import (
-        AdminAccessRefused,
-        AdminWriteNotStored,
-        ArtefactInvalid,
-        ArtefactUnreadable,
-        AssignmentNotReady,
-        BatchFailed,
-        BrokerUnavailable,
-        CJServiceUnavailable,
-        CollectionInterrupted,
-        CollectionTimeout,
-        ContentServiceUnavailable,
-        CostLimitExceeded,
-        DatasetError,
-        DependencyUnavailable,
-        IncomparableRuns,
-        JudgeMisconfigured,
-        LLMProviderUnavailable,
-        ModelManifestError,
-        RunnerError,
-        UploadError,
-        UsageError,
+        RunnerError as RunnerError,
+        UsageError as UsageError,
+        DatasetError as DatasetError,
+        ModelManifestError as ModelManifestError,
+        AssignmentNotReady as AssignmentNotReady,
+        ArtefactUnreadable as ArtefactUnreadable,
+        IncomparableRuns as IncomparableRuns,
+        CostLimitExceeded as CostLimitExceeded,
+        JudgeMisconfigured as JudgeMisconfigured,
+        DependencyUnavailable as DependencyUnavailable,
+        BrokerUnavailable as BrokerUnavailable,
+        ContentServiceUnavailable as ContentServiceUnavailable,
+        CJServiceUnavailable as CJServiceUnavailable,
+        AdminAccessRefused as AdminAccessRefused,
+        AdminWriteNotStored as AdminWriteNotStored,
+        LLMProviderUnavailable as LLMProviderUnavailable,
+        UploadError as UploadError,
+        CollectionTimeout as CollectionTimeout,
+        CollectionInterrupted as CollectionInterrupted,
+        BatchFailed as BatchFailed,
+        ArtefactInvalid as ArtefactInvalid,
     )
-    from eng5_np.export.arrow import Tables, to_tables
-    from eng5_np.settings import RunMode, RunSettings
+    # isort: on

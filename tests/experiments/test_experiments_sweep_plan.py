@@ -1,4 +1,4 @@
-"""Sweep cells, their names and the cost estimate before anything runs (experiments/sweep.py)."""
+"""Sweep cells, their names and the cost estimate before anything runs (experiments/sweep*)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from eng5_np.errors import CostLimitExceeded, ModelManifestError, UsageError
-from eng5_np.experiments.sweep import build_cells, check_cost_limit, plan_sweep, split_list
+from eng5_np.experiments.sweep import check_cost_limit, plan_sweep
+from eng5_np.experiments.sweep_cells import build_cells, split_list
 from eng5_np.modes.common import load_inventory
 from eng5_np.reference.llm_models import load_manifest
 from eng5_np.request.budget import ComparisonBudget, estimate_cost

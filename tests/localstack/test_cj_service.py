@@ -41,7 +41,8 @@ from eng5_np.contracts import (
 from eng5_np.localstack.broker import EmbeddedBroker
 from eng5_np.localstack.cj_service import ReferenceCJService
 from eng5_np.localstack.content_service import ContentServiceServer
-from eng5_np.localstack.judge import FaultConfig, JudgeConfig, judge_prompt
+from eng5_np.localstack.judge import JudgeConfig, judge_prompt
+from eng5_np.localstack.judge_types import FaultConfig
 from eng5_np.reference.grades import get_scale
 
 pytestmark = pytest.mark.integration

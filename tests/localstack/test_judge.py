@@ -21,14 +21,13 @@ from eng5_np.contracts import (
 from eng5_np.dataset import build_inventory, extract_text
 from eng5_np.localstack.judge import (
     DEFAULT_SLOPE,
-    FaultConfig,
     JudgeConfig,
-    JudgeEssay,
     SimulatedJudge,
     heuristic_position,
     judge_prompt,
     text_features,
 )
+from eng5_np.localstack.judge_types import FaultConfig, JudgeEssay
 from eng5_np.reference.grades import get_scale
 from eng5_np.reference.llm_models import load_manifest
 

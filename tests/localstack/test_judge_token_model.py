@@ -9,7 +9,8 @@ import pytest
 
 from eng5_np.contracts import LLMConfigOverrides, LLMProviderType
 from eng5_np.localstack.cj_batch import priced_as
-from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, judge_prompt
+from eng5_np.localstack.judge import JudgeConfig, judge_prompt
+from eng5_np.localstack.judge_types import JudgeEssay
 from eng5_np.reference.llm_models import load_manifest
 from eng5_np.reference.token_model import JUDGE_PROMPT_WORDS, comparison_prompt_tokens
 

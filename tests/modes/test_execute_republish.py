@@ -17,7 +17,8 @@ import pytest
 
 from eng5_np.artefact.schema import validation_errors
 from eng5_np.errors import CollectionTimeout, UsageError
-from eng5_np.localstack.judge import FaultConfig, JudgeConfig
+from eng5_np.localstack.judge import JudgeConfig
+from eng5_np.localstack.judge_types import FaultConfig
 from eng5_np.localstack.stack import LocalStack, LocalStackConfig
 from eng5_np.logs import detach_run_log
 from eng5_np.modes.collect import StopReason

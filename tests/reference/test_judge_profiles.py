@@ -10,7 +10,8 @@ import pytest
 
 from eng5_np.contracts.cj import LLMConfigOverrides
 from eng5_np.errors import UsageError
-from eng5_np.localstack.judge import JudgeConfig, JudgeEssay, judge_settings
+from eng5_np.localstack.judge import JudgeConfig
+from eng5_np.localstack.judge_types import JudgeEssay, judge_settings
 from eng5_np.primitives.hashing import sha256_text
 from eng5_np.reference.judge_profiles import (
     JudgeSettings,

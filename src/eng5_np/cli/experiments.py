@@ -280,14 +280,8 @@ def sweep_command(
     """Run judges × models × reasoning efforts × system prompts × rubrics as one resumable
     experiment."""
     from eng5_np.cli.sweep_judges import check_judges, on_own_stack, per_batch_stacks
-    from eng5_np.experiments.sweep import (
-        SweepResult,
-        build_cells,
-        check_cost_limit,
-        plan_sweep,
-        run_sweep,
-        split_list,
-    )
+    from eng5_np.experiments.sweep import SweepResult, check_cost_limit, plan_sweep, run_sweep
+    from eng5_np.experiments.sweep_cells import build_cells, split_list
     from eng5_np.experiments.sweep_judges import check_llm_models_on_stack
     from eng5_np.report.compare_view_terminal import render_comparison
 

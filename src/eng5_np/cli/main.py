@@ -2,17 +2,18 @@
 
 No business logic lives here. ``eng5-runner --mode plan|dry-run|execute [OPTIONS]`` runs a
 mode; extra actions (``verify``, ``report``, ``schema``, …) are subcommands listed by ``--help``.
+The run's flags are declared in :mod:`eng5_np.cli.run_options` and, for ``--local-stack``,
+:mod:`eng5_np.cli.stack_options`; this module checks how they combine and calls the mode.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from eng5_np import __version__
+from eng5_np.cli import run_options as opt
+from eng5_np.cli import stack_options as stack_opt
 from eng5_np.cli.actions import models_command, report_command, schema_command, verify_command
 from eng5_np.cli.admin import anchors_app, assignment_app
 from eng5_np.cli.analyse import analyse_command
@@ -20,14 +21,10 @@ from eng5_np.cli.common import build_settings, fail, run_async
 from eng5_np.cli.execute import execute_with_progress
 from eng5_np.cli.experiments import compare_command, run_repeats_command, sweep_command
 from eng5_np.cli.export import export_command
-from eng5_np.cli.help import FLAG, HelpCommand, HelpGroup, choices, enum_parser
+from eng5_np.cli.help import HelpCommand, HelpGroup
 from eng5_np.cli.stack import stack_app
 from eng5_np.contracts.enums import (
     CourseCode,
-    LLMBatchingMode,
-    LLMProviderType,
-    OutputVerbosity,
-    ReasoningEffort,
 )
 from eng5_np.dataset.anchor_subset import parse_anchor_grades
 from eng5_np.dataset.inventory import plan_advice
@@ -39,8 +36,6 @@ from eng5_np.modes.plan import run_plan
 from eng5_np.reference.grades import GradeScaleName
 from eng5_np.report.plan_view import render_plan
 from eng5_np.settings import (
-    UPLOAD_ATTEMPTS,
-    UPLOAD_TIMEOUT_S,
     AdminCredentials,
     KafkaSecurity,
     LogFormat,
@@ -61,356 +56,66 @@ app = typer.Typer(
 @app.callback(invoke_without_command=True)
 def main_command(
     ctx: typer.Context,
-    mode: Annotated[
-        RunMode,
-        typer.Option(
-            "--mode",
-            parser=enum_parser(RunMode),
-            metavar="MODE",
-            help=f"{choices(RunMode)}.",
-        ),
-    ] = RunMode.PLAN,
-    dataset_dir: Annotated[
-        Path | None,
-        typer.Option(
-            envvar="ENG5_DATASET_DIR",
-            metavar="PATH",
-            help="Dataset root (default: the bundled sample dataset).",
-        ),
-    ] = None,
-    output_dir: Annotated[
-        Path | None,
-        typer.Option(
-            envvar="ENG5_OUTPUT_DIR",
-            metavar="PATH",
-            help="Run folder (default: eng5_runs/ and the batch label).",
-        ),
-    ] = None,
-    batch_id: Annotated[
-        str | None, typer.Option(help="Human batch label (≤64 of A-Z a-z 0-9 . _ -).")
-    ] = None,
-    assignment_id: Annotated[
-        str | None,
-        typer.Option(
-            help="Assignment run: CJ uses this assignment's instructions and registered "
-            "anchors; only students are sent (needs --cj-service-url, CJ_ADMIN_TOKEN). "
-            "Without it: a guest run."
-        ),
-    ] = None,
-    course_id: Annotated[str | None, typer.Option(help="Course id, a UUID (metadata).")] = None,
-    grade_scale: Annotated[
-        GradeScaleName,
-        typer.Option(
-            case_sensitive=False,
-            metavar="SCALE",
-            help=f"Grade scale of the anchors: {choices(GradeScaleName)}.",
-        ),
-    ] = GradeScaleName.LEGACY_9_STEP,
-    user_id: Annotated[str | None, typer.Option(help="Request user_id.")] = None,
-    org_id: Annotated[str | None, typer.Option(help="Request org_id.")] = None,
-    course_code: Annotated[
-        CourseCode,
-        typer.Option(
-            case_sensitive=False,
-            metavar="CODE",
-            help=f"Request course_code: {choices(CourseCode)}.",
-        ),
-    ] = CourseCode.ENG5,
-    language: Annotated[str | None, typer.Option(help="Request language (default: en).")] = None,
-    kafka_bootstrap: Annotated[
-        str | None,
-        typer.Option(
-            envvar="KAFKA_BOOTSTRAP_SERVERS",
-            metavar="HOST:PORT",
-            help="Kafka bootstrap servers, comma-separated (default: localhost:9092).",
-        ),
-    ] = None,
-    kafka_client_id: Annotated[str | None, typer.Option(help="Kafka client id.")] = None,
-    no_kafka: Annotated[
-        bool,
-        typer.Option("--no-kafka", metavar=FLAG, help="Execute everything but publish/collect."),
-    ] = False,
-    content_service_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CONTENT_SERVICE_URL", metavar="URL", help="Content Service upload URL."
-        ),
-    ] = None,
-    upload_concurrency: Annotated[
-        int | None, typer.Option(help="Parallel uploads (default: 10).")
-    ] = None,
-    upload_attempts: Annotated[
-        int | None,
-        typer.Option(help=f"Tries per upload, the first included (default: {UPLOAD_ATTEMPTS})."),
-    ] = None,
-    upload_timeout: Annotated[
-        float | None,
-        typer.Option(help=f"Seconds one upload try may take (default: {UPLOAD_TIMEOUT_S:g})."),
-    ] = None,
-    force_reupload: Annotated[
-        bool, typer.Option("--force-reupload", metavar=FLAG, help="Ignore the upload cache.")
-    ] = False,
-    upload_cache_dir: Annotated[
-        Path | None,
-        typer.Option(envvar="ENG5_UPLOAD_CACHE_DIR", metavar="PATH", help="Upload cache folder."),
-    ] = None,
-    llm_provider: Annotated[
-        LLMProviderType | None,
-        typer.Option(
-            case_sensitive=False,
-            metavar="NAME",
-            help=f"LLM provider override: {choices(LLMProviderType)}.",
-        ),
-    ] = None,
-    llm_model: Annotated[str | None, typer.Option(help="LLM model override.")] = None,
-    llm_temperature: Annotated[
-        float | None, typer.Option(help="Temperature override, 0-2.")
-    ] = None,
-    llm_max_tokens: Annotated[int | None, typer.Option(help="Max tokens override, > 0.")] = None,
-    system_prompt: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="FILE", help="UTF-8 file: the judge's system prompt (system_prompt_override)."
-        ),
-    ] = None,
-    rubric: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="UTF-8 file: the judge rubric (judge_rubric_override)."),
-    ] = None,
-    reasoning_effort: Annotated[
-        ReasoningEffort | None,
-        typer.Option(
-            case_sensitive=False,
-            metavar="LEVEL",
-            help=f"Reasoning-effort hint for reasoning models: {choices(ReasoningEffort)}.",
-        ),
-    ] = None,
-    output_verbosity: Annotated[
-        OutputVerbosity | None,
-        typer.Option(
-            case_sensitive=False,
-            metavar="LEVEL",
-            help=f"Answer-length hint for reasoning models: {choices(OutputVerbosity)}.",
-        ),
-    ] = None,
-    llm_batching_mode: Annotated[
-        LLMBatchingMode | None,
-        typer.Option(
-            case_sensitive=False,
-            metavar="MODE",
-            help=f"Advisory batching hint sent to CJ: {choices(LLMBatchingMode)}.",
-        ),
-    ] = None,
-    cj_service_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CJ_SERVICE_URL",
-            metavar="URL",
-            help="CJ service HTTP API (health, admin) base URL.",
-        ),
-    ] = None,
-    llm_provider_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="LLM_PROVIDER_URL",
-            metavar="URL",
-            help="LLM Provider base URL: validate --llm-model against its live manifest and "
-            "ask it whether it runs in mock mode.",
-        ),
-    ] = None,
-    max_comparisons: Annotated[int | None, typer.Option(help="Comparison budget, > 0.")] = None,
-    anchor_grades: Annotated[
-        str | None,
-        typer.Option(
-            metavar="GRADES",
-            help="With --mode anchor-align: only these grades' anchors, e.g. D-,E+,E-.",
-        ),
-    ] = None,
-    repeats: Annotated[
-        int | None,
-        typer.Option(
-            metavar="N",
-            help="Run the batch N times into one experiment folder (rep-01 to rep-NN).",
-        ),
-    ] = None,
-    await_completion: Annotated[
-        bool,
-        typer.Option(
-            "--await-completion",
-            metavar=FLAG,
-            help="Collect callbacks until the batch completes.",
-        ),
-    ] = False,
-    completion_timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for completion (default: 1800).")
-    ] = None,
-    result_grace: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds to wait for CJ's result after its completion; then analyse the "
-            "comparisons alone (default: 60)."
-        ),
-    ] = None,
-    first_callback_deadline: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds without any comparison before saying CJ may not have picked the "
-            "request up (default: 120)."
-        ),
-    ] = None,
-    republish: Annotated[
-        bool,
-        typer.Option(
-            "--republish",
-            metavar=FLAG,
-            help="On a resume, publish the saved request again (CJ never picked it up).",
-        ),
-    ] = False,
-    strict_metadata: Annotated[
-        bool,
-        typer.Option(
-            "--strict-metadata",
-            metavar=FLAG,
-            help="Stop at the first comparison missing its essay ids/hash.",
-        ),
-    ] = False,
-    local_stack: Annotated[
-        bool,
-        typer.Option(
-            "--local-stack",
-            metavar=FLAG,
-            help="Start the embedded local stack for this run. It stops when the command "
-            "ends, so execute always collects (as with --await-completion).",
-        ),
-    ] = False,
-    judge_seed: Annotated[
-        int | None, typer.Option(help="With --local-stack: seed of the simulated judge (0).")
-    ] = None,
-    judge_faults: Annotated[
-        str | None,
-        typer.Option(
-            help="With --local-stack: fault injection, e.g. errors=0.1,duplicates=0.05 "
-            "(keys: errors, duplicates, foreign, delay, no-result, ignore-requests)."
-        ),
-    ] = None,
-    detect_difference: Annotated[
-        float | None,
-        typer.Option(
-            metavar="TAU",
-            help="With --mode plan: the τ-b difference the power estimate targets (0.1).",
-        ),
-    ] = None,
-    judge_profile: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="FILE",
-            help="With --local-stack: JSON judge profile (the simulated judge's effects per "
-            "model, reasoning effort and prompt).",
-        ),
-    ] = None,
-    judge: Annotated[
-        str | None,
-        typer.Option(
-            metavar="JUDGE",
-            help="With --local-stack: simulated (default) or a real LLM judge "
-            "<provider>:<model>, provider anthropic, openai, openrouter or google (its API key "
-            "from the environment), or openai-compatible, ollama or vllm (a local server); "
-            "a panel: several, comma-separated.",
-        ),
-    ] = None,
-    judge_concurrency: Annotated[
-        int | None,
-        typer.Option(metavar="N", help="With --local-stack: comparisons judged at once (8)."),
-    ] = None,
-    judge_rpm: Annotated[
-        int | None,
-        typer.Option(metavar="N", help="With --local-stack: provider requests per minute."),
-    ] = None,
-    cost_limit: Annotated[
-        float | None,
-        typer.Option(
-            metavar="USD", help="With --local-stack: a real judge stops before spend passes it."
-        ),
-    ] = None,
-    judge_both_orders: Annotated[
-        float | None,
-        typer.Option(
-            metavar="FRACTION",
-            help="With --local-stack: share of pairs also judged with A/B swapped.",
-        ),
-    ] = None,
-    pairing: Annotated[
-        PairingDesignName | None,
-        typer.Option(
-            case_sensitive=False,
-            metavar="DESIGN",
-            help="With --local-stack: how CJ chooses pairs and when it stops: "
-            f"{choices(PairingDesignName)} (default platform).",
-        ),
-    ] = None,
-    target_precision: Annotated[
-        float | None,
-        typer.Option(
-            metavar="X",
-            help="With --pairing adaptive: stop at this mean SE (execute) or τ-b interval "
-            "width (anchor-align), or at the budget.",
-        ),
-    ] = None,
-    judge_base_url: Annotated[
-        str | None,
-        typer.Option(
-            metavar="URL",
-            help="With --local-stack: base URL of an OpenAI-compatible judge server "
-            "(else OPENAI_BASE_URL; ollama: http://127.0.0.1:11434/v1).",
-        ),
-    ] = None,
-    judge_price: Annotated[
-        str | None,
-        typer.Option(
-            metavar="IN,OUT",
-            help="With --local-stack: USD per million input,output tokens of an "
-            "OpenAI-compatible judge (unpriced without it).",
-        ),
-    ] = None,
-    judge_mode: Annotated[
-        str | None,
-        typer.Option(
-            metavar="MODE",
-            help="With --local-stack and an anthropic:, openai: or google: judge: live "
-            "(default) or "
-            "batch (the provider's batch API at half price; a killed run re-run resumes "
-            "polling).",
-        ),
-    ] = None,
-    judge_batch_poll: Annotated[
-        float | None,
-        typer.Option(
-            metavar="SECONDS",
-            help="With --judge-mode batch: first wait between polls (10; grows to 60).",
-        ),
-    ] = None,
-    panel: Annotated[
-        str | None,
-        typer.Option(
-            metavar="MODE",
-            help="With --local-stack and --judge A,B (a panel): split (each comparison by "
-            "one judge, dealt evenly; default) or all (by every judge).",
-        ),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", metavar=FLAG, help="Show debug logs.")
-    ] = False,
-    log_format: Annotated[
-        LogFormat,
-        typer.Option(
-            case_sensitive=False,
-            metavar="FORMAT",
-            help=f"Console log format: {choices(LogFormat)}.",
-        ),
-    ] = LogFormat.CONSOLE,
-    version: Annotated[
-        bool, typer.Option("--version", metavar=FLAG, help="Print the version.")
-    ] = False,
+    mode: opt.ModeOption = RunMode.PLAN,
+    dataset_dir: opt.DatasetDirOption = None,
+    output_dir: opt.OutputDirOption = None,
+    batch_id: opt.BatchIdOption = None,
+    assignment_id: opt.AssignmentIdOption = None,
+    course_id: opt.CourseIdOption = None,
+    grade_scale: opt.GradeScaleOption = GradeScaleName.LEGACY_9_STEP,
+    user_id: opt.UserIdOption = None,
+    org_id: opt.OrgIdOption = None,
+    course_code: opt.CourseCodeOption = CourseCode.ENG5,
+    language: opt.LanguageOption = None,
+    kafka_bootstrap: opt.KafkaBootstrapOption = None,
+    kafka_client_id: opt.KafkaClientIdOption = None,
+    no_kafka: opt.NoKafkaOption = False,
+    content_service_url: opt.ContentServiceUrlOption = None,
+    upload_concurrency: opt.UploadConcurrencyOption = None,
+    upload_attempts: opt.UploadAttemptsOption = None,
+    upload_timeout: opt.UploadTimeoutOption = None,
+    force_reupload: opt.ForceReuploadOption = False,
+    upload_cache_dir: opt.UploadCacheDirOption = None,
+    llm_provider: opt.LlmProviderOption = None,
+    llm_model: opt.LlmModelOption = None,
+    llm_temperature: opt.LlmTemperatureOption = None,
+    llm_max_tokens: opt.LlmMaxTokensOption = None,
+    system_prompt: opt.SystemPromptOption = None,
+    rubric: opt.RubricOption = None,
+    reasoning_effort: opt.ReasoningEffortOption = None,
+    output_verbosity: opt.OutputVerbosityOption = None,
+    llm_batching_mode: opt.LlmBatchingModeOption = None,
+    cj_service_url: opt.CjServiceUrlOption = None,
+    llm_provider_url: opt.LlmProviderUrlOption = None,
+    max_comparisons: opt.MaxComparisonsOption = None,
+    anchor_grades: opt.AnchorGradesOption = None,
+    repeats: opt.RepeatsOption = None,
+    await_completion: opt.AwaitCompletionOption = False,
+    completion_timeout: opt.CompletionTimeoutOption = None,
+    result_grace: opt.ResultGraceOption = None,
+    first_callback_deadline: opt.FirstCallbackDeadlineOption = None,
+    republish: opt.RepublishOption = False,
+    strict_metadata: opt.StrictMetadataOption = False,
+    local_stack: stack_opt.LocalStackOption = False,
+    judge_seed: stack_opt.JudgeSeedOption = None,
+    judge_faults: stack_opt.JudgeFaultsOption = None,
+    detect_difference: opt.DetectDifferenceOption = None,
+    judge_profile: stack_opt.JudgeProfileOption = None,
+    judge: stack_opt.JudgeOption = None,
+    judge_concurrency: stack_opt.JudgeConcurrencyOption = None,
+    judge_rpm: stack_opt.JudgeRpmOption = None,
+    cost_limit: stack_opt.CostLimitOption = None,
+    judge_both_orders: stack_opt.JudgeBothOrdersOption = None,
+    pairing: stack_opt.PairingOption = None,
+    target_precision: stack_opt.TargetPrecisionOption = None,
+    judge_base_url: stack_opt.JudgeBaseUrlOption = None,
+    judge_price: stack_opt.JudgePriceOption = None,
+    judge_mode: stack_opt.JudgeModeOption = None,
+    judge_batch_poll: stack_opt.JudgeBatchPollOption = None,
+    panel: stack_opt.PanelOption = None,
+    verbose: opt.VerboseOption = False,
+    log_format: opt.LogFormatOption = LogFormat.CONSOLE,
+    version: opt.VersionOption = False,
 ) -> None:
     """Run a mode: plan (inventory), dry-run (stub artefact), execute (the experiment) or
     anchor-align (the anchors only, judged as ordinary essays)."""

@@ -25,7 +25,8 @@ from eng5_np.settings import RunSettings
 if TYPE_CHECKING:
     from eng5_np.artefact.builder import StackInfo
     from eng5_np.localstack.designs import PairingConfig
-    from eng5_np.localstack.judge import FaultConfig, JudgeConfig
+    from eng5_np.localstack.judge import JudgeConfig
+    from eng5_np.localstack.judge_types import FaultConfig
     from eng5_np.localstack.llm_judge import JudgingConfig
 
 
@@ -48,7 +49,7 @@ def parse_faults(spec: str | None) -> FaultConfig:
     ``ignore-requests=N`` (the first N requests are never seen), both measured on the
     platform (SPEC §11.6).
     """
-    from eng5_np.localstack.judge import FaultConfig
+    from eng5_np.localstack.judge_types import FaultConfig
 
     if not spec:
         return FaultConfig()

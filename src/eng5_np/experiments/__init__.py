@@ -12,7 +12,8 @@ render what it stored; never the CLI or the local stack.
 
 from eng5_np.experiments.compare import CompareResult, run_compare
 from eng5_np.experiments.repeats import ExperimentResult, run_repeats
-from eng5_np.experiments.sweep import SweepPlan, SweepResult, build_cells, plan_sweep, run_sweep
+from eng5_np.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sweep
+from eng5_np.experiments.sweep_cells import build_cells
 
 __all__ = [
     "CompareResult",

@@ -24,7 +24,7 @@ from eng5_np.request.budget import ComparisonBudget
 from eng5_np.settings import RunSettings
 
 if TYPE_CHECKING:
-    from eng5_np.experiments.sweep import SweepCell
+    from eng5_np.experiments.sweep_cells import SweepCell
 
 
 def cell_judge_settings(settings: RunSettings, cell: SweepCell) -> JudgeSettings:

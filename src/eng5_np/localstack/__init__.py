@@ -14,7 +14,8 @@ from eng5_np.localstack.content_service import (
     ContentStore,
     create_app,
 )
-from eng5_np.localstack.judge import FaultConfig, JudgeConfig, SimulatedJudge
+from eng5_np.localstack.judge import JudgeConfig, SimulatedJudge
+from eng5_np.localstack.judge_types import FaultConfig
 from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_cj_service, serve_forever
 
 __all__ = [

@@ -3,14 +3,16 @@
 Read the request as a guest or an assignment batch and fetch the texts
 (:mod:`~eng5_np.localstack.cj_intake`), choose the pairs wave by wave with the stack's pairing
 design (:mod:`~eng5_np.localstack.designs`: ``platform`` by default), judge and publish one
-comparison callback per pair (plus injected faults), wait until every callback of a wave is
-acknowledged before the design decides on the next wave or the stop, then publish the rich
-result and the thin completion — with the design, its parameters, the stop reason and the
-number of waves in ``assessment_metadata`` (``pairing_design``, ``pairing_parameters``,
-``stop_reason``, ``stop_detail``, ``waves``) — or, when the batch cannot be assessed, a
-failure event with the reason in ``system_metadata.error_info`` (a ``low_success_rate`` stop
-fails the batch with ``LOW_SUCCESS_RATE`` and the same stop keys there). I/O goes through small
-protocols (:class:`~eng5_np.localstack.cj_intake.TextSource`, :class:`Publisher`,
+comparison callback per pair (plus injected faults; :mod:`~eng5_np.localstack.cj_waves`),
+wait until every callback of a wave is acknowledged before the design decides on the next
+wave or the stop, then publish the rich result and the thin completion — with the design, its
+parameters, the stop reason and the number of waves in ``assessment_metadata``
+(``pairing_design``, ``pairing_parameters``, ``stop_reason``, ``stop_detail``, ``waves``) — or,
+when the batch cannot be assessed, a failure event with the reason in
+``system_metadata.error_info`` (a ``low_success_rate`` stop fails the batch with
+``LOW_SUCCESS_RATE`` and the same stop keys there). I/O goes through small protocols
+(:class:`~eng5_np.localstack.cj_intake.TextSource`,
+:class:`~eng5_np.localstack.cj_waves.Publisher`,
 :class:`~eng5_np.localstack.cj_intake.AssignmentSource`) that
 :mod:`~eng5_np.localstack.cj_service` implements with aiohttp, aiokafka and the admin store.
 
@@ -29,26 +31,21 @@ time) and each callback is published as soon as it is judged.
 
 from __future__ import annotations
 
-import asyncio
-import random
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
 
 import structlog
 from pydantic import BaseModel
 
-from eng5_np.analysis import ComparisonOutcome
 from eng5_np.contracts import (
     ASSESSMENT_RESULT_TOPIC,
     CJ_COMPLETED_TOPIC,
     CJ_FAILED_TOPIC,
-    LLM_COMPARISON_RESULT_TOPIC,
     ELSCJAssessmentRequestV1,
     EventEnvelope,
-    LLMComparisonResultV1,
     LLMConfigOverrides,
     build_envelope,
     to_wire_bytes,
@@ -65,25 +62,16 @@ from eng5_np.localstack.cj_results import (
     assess_batch,
     build_failure,
 )
-from eng5_np.localstack.designs import BatchStop, Judgement, PairingConfig, run_design
-from eng5_np.localstack.judge import (
-    JudgeConfig,
-    JudgeEssay,
-    JudgeVerdict,
-    SimulatedJudge,
-    judge_settings,
-    profile_metadata,
-)
+from eng5_np.localstack.cj_waves import BatchReport, Publisher, WaveJudge, WaveTarget
+from eng5_np.localstack.designs import Judgement, PairingConfig, run_design
+from eng5_np.localstack.judge import JudgeConfig, profile_metadata
+from eng5_np.localstack.judge_types import judge_settings
 from eng5_np.localstack.llm_judge import (
     JudgeRuntime,
     JudgingConfig,
-    PairJudge,
     call_options,
-    comparison_tasks,
     prompt_context,
 )
-from eng5_np.localstack.llm_judge.cost import usd
-from eng5_np.localstack.llm_judge.schedule import judge_all
 from eng5_np.localstack.pairing import (
     PlannedPair,
     content_key,
@@ -95,54 +83,13 @@ from eng5_np.reference.llm_models import ModelEntry, load_manifest
 
 __all__ = [
     "CJ_SOURCE_SERVICE",
-    "BatchReport",
-    "Publisher",
     "TextSource",
     "answer_request",
 ]
 
 CJ_SOURCE_SERVICE: Final = "cj_assessment_service"
-LLM_SOURCE_SERVICE: Final = "llm_provider_service"
-COMPARISON_EVENT_TYPE: Final = "LLMComparisonResultV1"
-"""``event_type`` of comparison envelopes, as the platform's LLM provider service sends it."""
-CJ_SOURCE_TAG: Final = "eng5_local_stack"
 
 logger = structlog.get_logger(__name__)
-
-
-class Publisher(Protocol):
-    """Where events go: a Kafka producer."""
-
-    async def send(self, topic: str, value: bytes, key: str | None = None) -> Awaitable[Any]:
-        """Queue a message; the returned awaitable completes when the broker acknowledged it."""
-        ...
-
-
-@dataclass
-class BatchReport:
-    """What the service did for one batch (for tests and rehearsals)."""
-
-    batch_id: str
-    planned: int = 0
-    """Comparisons submitted so far over all waves (one callback each, errors included)."""
-    errors: int = 0
-    """Error callbacks published (unique)."""
-    duplicates: int = 0
-    """Callbacks published a second time."""
-    foreign: int = 0
-    """Callbacks of other batches published as noise."""
-    status: str = "processing"
-    """The completion's status, or ``failed``."""
-    kind: str | None = None
-    """``guest`` or ``assignment`` once the request has been read."""
-    anchor_ids: dict[str, int] = field(default_factory=dict)
-    """``ANCHOR_…`` essay id → registered anchor id, for the anchors CJ added."""
-    failure: str | None = None
-    """``CODE: message`` of a failed batch."""
-    stop: BatchStop | None = None
-    """Why the pairing design finalised the batch, and after how many waves."""
-    done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
-    """Set once the batch's last event is acknowledged."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +215,10 @@ async def _assess(batch: _Batch) -> None:
         ),
         call_options(context.overrides),
     )
-    waves = _WaveJudge(batch, judge, pair_judge, prepared.essays, texts_key, design.budget)
+    target = WaveTarget(
+        batch.report, batch.publisher, batch.judging, batch.context.batch_id, batch.cj_batch_id
+    )
+    waves = WaveJudge(target, judge, pair_judge, prepared.essays, texts_key, design.budget)
 
     async def judge_wave(wave: list[PlannedPair]) -> list[Judgement]:
         planned = [PlannedPair(by_key[p.essay_a_id], by_key[p.essay_b_id]) for p in wave]
@@ -347,151 +297,6 @@ def _max_comparisons(metadata: Mapping[str, Any]) -> int | None:
     if value is not None:
         logger.warning("cj_service.max_comparisons_ignored", value=repr(value))
     return None
-
-
-class _WaveJudge:
-    """Judges one wave at a time and publishes every callback (plus injected noise).
-
-    At most the judge's concurrency pairs are judged at a time and each callback is published
-    as soon as it is judged; :meth:`judge` returns once every callback of the wave is
-    acknowledged by the broker, so the design's refit only ever follows the last callback of a
-    wave, as on the platform. ``--judge-both-orders`` adds, to every wave, swapped copies of a
-    share of its pairs (the share over the batch so far stays the fraction asked): comparisons
-    like any other in the callbacks, the result and the artefact, on top of the design's
-    budget, and not handed to the design (its stop rules count its own pairs, as before).
-    When the cost limit forbids the next comparison, no new one starts, those in flight are
-    published, then the batch fails with ``COST_LIMIT_REACHED``, as the platform fails a
-    batch.
-    """
-
-    def __init__(
-        self,
-        batch: _Batch,
-        judge: SimulatedJudge,
-        pair_judge: PairJudge,
-        essays: dict[str, JudgeEssay],
-        texts_key: str,
-        budget: int,
-    ) -> None:
-        self._batch, self._judge, self._pair_judge = batch, judge, pair_judge
-        self._essays, self._texts_key = essays, texts_key
-        self._rng = random.Random(f"noise:{judge.seed}:{texts_key}")
-        self._noise_at = sorted(
-            self._rng.randrange(budget + 1) for _ in range(judge.faults.foreign_callbacks)
-        )
-        self._both_orders = random.Random(f"both-orders:{judge.seed}:{texts_key}")
-        self._design_pairs = 0
-        self._swapped = 0
-        self._published = 0
-        self._spent = 0.0
-        """What this batch's callbacks cost: what the runner's artefact records."""
-        self.outcomes: list[ComparisonOutcome] = []
-        self._metadata = {
-            "bos_batch_id": batch.context.batch_id,
-            "cj_batch_id": batch.cj_batch_id,
-            "cj_source": CJ_SOURCE_TAG,
-            "cj_request_type": "cj_comparison",
-        }
-
-    async def _publish_noise_due(self, acks: list[Awaitable[Any]]) -> None:
-        report = self._batch.report
-        while self._noise_at and self._noise_at[0] <= self._published:
-            self._noise_at.pop(0)
-            noise = self._judge.foreign_callback(f"{report.batch_id}:{report.foreign}")
-            acks.append(await self._batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, _wire(noise)))
-            report.foreign += 1
-
-    def _with_swapped(self, wave: list[PlannedPair]) -> list[PlannedPair]:
-        fraction = self._batch.judging.config.both_orders
-        self._design_pairs += len(wave)
-        count = min(len(wave), round(fraction * self._design_pairs) - self._swapped)
-        if count <= 0:
-            return wave
-        self._swapped += count
-        chosen = sorted(self._both_orders.sample(range(len(wave)), count))
-        return wave + [PlannedPair(wave[i].essay_b_id, wave[i].essay_a_id) for i in chosen]
-
-    async def judge(self, wave: list[PlannedPair]) -> list[Judgement]:
-        """Judge and publish a wave; its judgements once every callback is acknowledged."""
-        batch, report = self._batch, self._batch.report
-        pairs = self._with_swapped(wave)
-        acks: list[Awaitable[Any]] = []
-        judged: dict[int, Judgement] = {}
-        publishing = asyncio.Lock()
-        faults = self._judge.faults
-
-        async def publish(item: tuple[int, PlannedPair], verdict: JudgeVerdict) -> None:
-            index, pair = item
-            async with publishing:  # one callback at a time: noise positions and delays hold
-                await self._publish_noise_due(acks)
-                raw = _wire(verdict.callback)
-                acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
-                self._spent += verdict.callback.cost_estimate
-                if verdict.duplicate:
-                    acks.append(await batch.publisher.send(LLM_COMPARISON_RESULT_TOPIC, raw))
-                    report.duplicates += 1
-                self._published += 1
-                decided = verdict.callback.winner_and_loser()
-                if decided is None:
-                    report.errors += 1
-                    judged[index] = Judgement(pair, None)
-                else:
-                    self.outcomes.append(
-                        ComparisonOutcome(pair.essay_a_id, pair.essay_b_id, *decided)
-                    )
-                    judged[index] = Judgement(pair, decided[0])
-                if faults.callback_delay_s > 0:
-                    await asyncio.sleep(faults.callback_delay_s)
-
-        tasks = [
-            ((index, pair), task)
-            for index, (pair, task) in enumerate(
-                comparison_tasks(
-                    pairs,
-                    self._essays,
-                    self._metadata,
-                    key_prefix=self._texts_key,
-                    first_index=report.planned,
-                )
-            )
-        ]
-        report.planned += len(pairs)
-        stopped = await judge_all(
-            self._pair_judge, tasks, batch.judging.config.concurrency, publish
-        )
-        # The design's refit, the result and the completion only follow acknowledged callbacks.
-        await asyncio.gather(*acks)
-        if stopped is not None:
-            # Told after the calls in flight settled, so the figures are final (a message built
-            # when the limit refused a call said "spent $0.0000" of a batch that cost $0.00042).
-            guard = batch.judging.guard
-            raise AssessmentFailure(
-                "COST_LIMIT_REACHED",
-                f"--cost-limit reached after {self._published} of {report.planned} "
-                f"comparisons, which cost {usd(self._spent)}; the judge has "
-                f"{guard.describe() if guard else stopped}",
-            )
-        # The design hears back about its own pairs; the swapped copies are extra data.
-        return [judged[index] for index in range(len(wave)) if index in judged]
-
-    async def finish(self) -> None:
-        """Publish the noise planned after the last comparison."""
-        acks: list[Awaitable[Any]] = []
-        self._noise_at = [self._published] * len(self._noise_at)
-        await self._publish_noise_due(acks)
-        await asyncio.gather(*acks)
-
-
-def _wire(callback: LLMComparisonResultV1) -> bytes:
-    """A comparison callback in the envelope the platform's LLM provider service uses."""
-    return to_wire_bytes(
-        build_envelope(
-            callback,
-            event_type=COMPARISON_EVENT_TYPE,
-            correlation_id=callback.correlation_id,
-            source_service=LLM_SOURCE_SERVICE,
-        )
-    )
 
 
 async def _publish_cj_event(batch: _Batch, topic: str, payload: BaseModel) -> None:

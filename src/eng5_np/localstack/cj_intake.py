@@ -39,7 +39,7 @@ from eng5_np.contracts import ELSCJAssessmentRequestV1, LLMConfigOverrides
 from eng5_np.localstack.admin_store import AssessmentInstructions, RegisteredAnchor
 from eng5_np.localstack.cj_results import AssessmentFailure
 from eng5_np.localstack.content_client import ContentUnavailable
-from eng5_np.localstack.judge import JudgeEssay
+from eng5_np.localstack.judge_types import JudgeEssay
 from eng5_np.reference.grades import GradeScale, GradeScaleName, get_scale
 
 __all__ = [

@@ -49,7 +49,8 @@ from eng5_np.contracts import (
 from eng5_np.localstack.admin_api import add_admin_routes
 from eng5_np.localstack.admin_auth import TokenAuthority
 from eng5_np.localstack.admin_store import AdminStore
-from eng5_np.localstack.cj_batch import BatchReport, answer_request
+from eng5_np.localstack.cj_batch import answer_request
+from eng5_np.localstack.cj_waves import BatchReport
 from eng5_np.localstack.content_client import ContentClient
 from eng5_np.localstack.designs import PairingConfig
 from eng5_np.localstack.judge import JudgeConfig
@@ -72,7 +73,7 @@ logger = structlog.get_logger(__name__)
 
 
 class _ProducerPublisher:
-    """:class:`~eng5_np.localstack.cj_batch.Publisher` over an aiokafka producer."""
+    """:class:`~eng5_np.localstack.cj_waves.Publisher` over an aiokafka producer."""
 
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self._producer = producer

@@ -65,6 +65,7 @@ from eng5_np.contracts import (
     TokenUsage,
     utc_now,
 )
+from eng5_np.localstack.judge_types import FaultConfig, JudgeEssay, JudgeVerdict
 from eng5_np.localstack.text_quality import (
     DEFAULT_SCALE_STEPS,
     REASONS,
@@ -88,15 +89,11 @@ from eng5_np.reference.token_model import COMPLETION_TOKENS, tokens
 __all__ = [
     "DEFAULT_SLOPE",
     "JUDGE_MODEL_ID",
-    "FaultConfig",
     "JudgeConfig",
-    "JudgeEssay",
-    "JudgeVerdict",
     "SimulatedJudge",
     "TextFeatures",
     "heuristic_position",
     "judge_prompt",
-    "judge_settings",
     "profile_metadata",
     "text_features",
 ]
@@ -107,7 +104,6 @@ DEFAULT_SLOPE: Final = 0.75
 """k in P(A wins) = σ(k · Δq): logits per grade step (see the module docstring)."""
 LLM_PROVIDER_SERVICE: Final = "llm_provider_service"
 ERROR_MODEL: Final = "unknown"
-DEFAULT_ERROR_CODES: Final = ("RATE_LIMIT", "LLM_PROVIDER_TIMEOUT", "LLM_PROVIDER_SERVICE_ERROR")
 MAX_JUSTIFICATION_CHARS: Final = 500
 
 
@@ -128,79 +124,12 @@ def judge_prompt(student_prompt: str, essay_a: str, essay_b: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class FaultConfig:
-    """Faults the judge and the reference CJ service inject, for tests and rehearsals."""
-
-    error_rate: float = 0.0
-    """Probability that a comparison comes back as an error callback."""
-    duplicate_rate: float = 0.0
-    """Probability that a callback is published twice (at-least-once delivery)."""
-    foreign_callbacks: int = 0
-    """Callbacks of another batch (other ``bos_batch_id``, unknown essays) per request."""
-    callback_delay_s: float = 0.0
-    """Pause after publishing each comparison callback (a slow provider)."""
-    error_codes: tuple[str, ...] = DEFAULT_ERROR_CODES
-    """Error codes drawn for error callbacks."""
-    withhold_result: bool = False
-    """The CJ service sends the thin completion and never the rich result, as the platform
-    does when it cannot build the result (``eng5_np_national_9_step``, SPEC §11.6)."""
-    ignore_requests: int = 0
-    """The CJ service ignores this many requests first, as a consumer that joined after they
-    were published never sees them (SPEC §11.6); a request published again is answered."""
-
-    def __post_init__(self) -> None:
-        for name in ("error_rate", "duplicate_rate"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be within 0–1, got {value}")
-        if self.foreign_callbacks < 0 or self.callback_delay_s < 0 or self.ignore_requests < 0:
-            raise ValueError(
-                "foreign_callbacks, callback_delay_s and ignore_requests must not be negative"
-            )
-        if not self.error_codes:
-            raise ValueError("error_codes must name at least one code")
-
-
-@dataclass(frozen=True)
-class JudgeEssay:
-    """An essay as the judge sees it."""
-
-    essay_id: str
-    text: str
-    anchor_position: int | None = None
-    """Position of the anchor's grade on the scale; None for a student."""
-
-
-@dataclass(frozen=True)
-class JudgeVerdict:
-    """The callback for one comparison, and whether to deliver it twice."""
-
-    callback: LLMComparisonResultV1
-    duplicate: bool
-
-
 def _manifest_model(model_id: str = JUDGE_MODEL_ID) -> ModelEntry:
     """The ``mock`` provider's manifest entry for ``model_id`` (prices for the cost)."""
     entry = load_manifest().find(model_id, LLMProviderType.MOCK)
     if entry is None:
         raise ValueError(f"model {model_id!r} of provider mock is not in the model manifest")
     return entry
-
-
-def judge_settings(overrides: Any) -> JudgeSettings:
-    """The settings a judge profile depends on, from a request's ``llm_config_overrides``."""
-    if overrides is None:
-        return JudgeSettings()
-    effort = getattr(overrides, "reasoning_effort", None)
-    prompt = getattr(overrides, "system_prompt_override", None)
-    rubric = getattr(overrides, "judge_rubric_override", None)
-    return JudgeSettings(
-        model=getattr(overrides, "model_override", None),
-        reasoning_effort=None if effort is None else str(getattr(effort, "value", effort)),
-        prompt_sha256=None if prompt is None else sha256_text(prompt),
-        rubric_sha256=None if rubric is None else sha256_text(rubric),
-    )
 
 
 def profile_metadata(profile: JudgeProfile, judge: SimulatedJudge) -> dict[str, Any]:

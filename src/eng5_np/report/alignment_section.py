@@ -16,7 +16,8 @@ from eng5_np.reference.grades import get_scale
 from eng5_np.report.alignment_plot import AlignmentPlot, AnchorPoint
 from eng5_np.report.gates import NotComputable
 from eng5_np.report.headline import TARGET_MAX_INVERSIONS, TARGET_TAU, tau_text
-from eng5_np.report.wording import NO_VALUE, Table, number
+from eng5_np.report.tables import Table
+from eng5_np.report.wording import NO_VALUE, number
 
 ALIGNMENT_HEADING = "Anchor alignment"
 SPREAD_WARNING = 4.0

@@ -30,7 +30,7 @@ from eng5_np.analysis.differences import DifferenceReport
 from eng5_np.analysis.repeats import RepeatAggregate
 from eng5_np.errors import IncomparableRuns
 from eng5_np.report.run_summary import RunSummary
-from eng5_np.report.wording import Table
+from eng5_np.report.tables import Table
 
 BEST_MARK = "★"
 NO_VALUE = "—"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from eng5_np.analysis.differences import FIGURES, NO_DIFFERENCE, FigureVerdict
 from eng5_np.report.compare_view import BEST_MARK, NO_VALUE, ONE_RUN, Comparison
-from eng5_np.report.wording import Table
+from eng5_np.report.tables import Table
 
 FIGURE_LABELS = {"tau_b": "τ-b", "inversions": "inversions", "ssr": "SSR"}
 

@@ -22,7 +22,7 @@ from eng5_np.report.compare_view import (
     settings_table,
 )
 from eng5_np.report.compare_view_differences import difference_notes, differences_long_table
-from eng5_np.report.wording import Table
+from eng5_np.report.tables import Table
 
 ALIGNMENT_COLUMNS = (TAU_ONE_RUN, TAU_REPEATS, "inversions", "zero-win anchors")
 """Result columns of the first table; the rest go in the second."""

@@ -18,7 +18,8 @@ from eng5_np.report.html import STYLE, escape, render_table
 from eng5_np.report.interval_plot import IntervalRow, interval_svg
 from eng5_np.report.markdown import cell
 from eng5_np.report.markdown import render_table as markdown_table
-from eng5_np.report.wording import SIMULATED_BANNER, Table
+from eng5_np.report.tables import Table
+from eng5_np.report.wording import SIMULATED_BANNER
 
 EXPERIMENT_MARKDOWN = "experiment.md"
 EXPERIMENT_HTML = "experiment.html"

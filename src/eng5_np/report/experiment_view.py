@@ -16,7 +16,7 @@ from typing import Any
 
 from eng5_np.analysis.repeats import RepeatAggregate, Spread
 from eng5_np.report.run_summary import RunSummary
-from eng5_np.report.wording import Table
+from eng5_np.report.tables import Table
 
 NO_VALUE = "—"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from eng5_np.report.wording import Table
+from eng5_np.report.tables import Table
 
 __all__ = ["JUDGES_HEADING", "JUDGES_INTRO", "judges_table"]
 

@@ -15,24 +15,26 @@ from eng5_np.report.checks import RunChecks
 from eng5_np.report.facts import RunFacts
 from eng5_np.report.headline import HEADLINE_HEADING, headline_notes
 from eng5_np.report.judges_section import JUDGES_HEADING, JUDGES_INTRO, judges_table
-from eng5_np.report.wording import (
-    ANCHOR_ALIGN_MODE,
-    CHECKS_HEADING,
-    OVERRIDES_HEADING,
+from eng5_np.report.tables import (
     Table,
-    banners,
-    check_rows,
-    comparisons_sentence,
-    cost_note,
     cost_table,
     error_code_table,
     essay_table,
     headline_table,
-    no_projections_text,
     pairs_table,
     projection_table,
-    run_rows,
     scale_table,
+)
+from eng5_np.report.wording import (
+    ANCHOR_ALIGN_MODE,
+    CHECKS_HEADING,
+    OVERRIDES_HEADING,
+    banners,
+    check_rows,
+    comparisons_sentence,
+    cost_note,
+    no_projections_text,
+    run_rows,
     scale_to_show,
 )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 
 from eng5_np.contracts import LLMProviderType
-from eng5_np.localstack.judge import JudgeEssay
+from eng5_np.localstack.judge_types import JudgeEssay
 from eng5_np.localstack.llm_judge.base import CallOptions, ProviderClient, ProviderSettings
 from eng5_np.localstack.llm_judge.cost import CostGuard
 from eng5_np.localstack.llm_judge.judge import LLMJudge

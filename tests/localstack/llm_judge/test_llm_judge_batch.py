@@ -13,7 +13,7 @@ import pytest
 from judge_helpers import KEY, LONG, MIDDLE, SHORT, JudgeRig, Sleeps, make_rig, tasks
 
 from eng5_np.errors import JudgeMisconfigured
-from eng5_np.localstack.judge import JudgeVerdict
+from eng5_np.localstack.judge_types import JudgeVerdict
 from eng5_np.localstack.llm_judge.batch_judge import BatchJudge, custom_id
 from eng5_np.localstack.llm_judge.runtime import JudgingConfig
 from fake_providers import FakeProvider

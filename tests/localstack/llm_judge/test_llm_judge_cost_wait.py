@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from judge_helpers import KEY, make_rig, task
 
-from eng5_np.localstack.judge import JudgeVerdict
+from eng5_np.localstack.judge_types import JudgeVerdict
 from eng5_np.localstack.llm_judge.cost import usd
 from eng5_np.localstack.llm_judge.schedule import judge_all
 from fake_providers import FakeProvider

@@ -42,7 +42,7 @@ from typing import Any, Final, TypeVar
 import structlog
 
 from eng5_np.contracts import LLMProviderType, utc_now
-from eng5_np.localstack.judge import JudgeVerdict
+from eng5_np.localstack.judge_types import JudgeVerdict
 from eng5_np.localstack.llm_judge.base import ProviderFailure, ProviderReply
 from eng5_np.localstack.llm_judge.batch_api import (
     BATCH_PRICE_FACTOR,

@@ -40,7 +40,7 @@ from eng5_np.contracts import (
     TokenUsage,
     utc_now,
 )
-from eng5_np.localstack.judge import JudgeVerdict
+from eng5_np.localstack.judge_types import JudgeVerdict
 from eng5_np.localstack.llm_judge.answer import JudgeAnswer, UnusableAnswer, parse_answer
 from eng5_np.localstack.llm_judge.base import (
     CallOptions,

@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Final, Literal, TypeVar
 
 from eng5_np.contracts import LLMProviderType
-from eng5_np.localstack.judge import JudgeVerdict
+from eng5_np.localstack.judge_types import JudgeVerdict
 from eng5_np.localstack.llm_judge.judge import LLMJudge
 from eng5_np.localstack.llm_judge.protocol import JudgeTask
 

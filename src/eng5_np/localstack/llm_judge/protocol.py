@@ -1,7 +1,7 @@
 """The small protocol between the reference CJ service and whichever judge it uses.
 
 The CJ service hands a :class:`PairJudge` one :class:`JudgeTask` per planned pair and publishes
-the :class:`~eng5_np.localstack.judge.JudgeVerdict` it gets back. Two judges implement it: the
+the :class:`~eng5_np.localstack.judge_types.JudgeVerdict` it gets back. Two judges implement it: the
 simulated judge (through :class:`SimulatedPairJudge`, which leaves
 :mod:`eng5_np.localstack.judge` untouched) and the real
 :class:`~eng5_np.localstack.llm_judge.judge.LLMJudge`.
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from eng5_np.contracts import LLMProviderType
-from eng5_np.localstack.judge import JudgeEssay, JudgeVerdict, SimulatedJudge
+from eng5_np.localstack.judge import SimulatedJudge
+from eng5_np.localstack.judge_types import JudgeEssay, JudgeVerdict
 from eng5_np.localstack.pairing import PlannedPair
 
 __all__ = [

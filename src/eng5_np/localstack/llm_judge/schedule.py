@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from eng5_np.localstack.judge import JudgeVerdict
+from eng5_np.localstack.judge_types import JudgeVerdict
 from eng5_np.localstack.llm_judge.cost import CostLimitReached
 from eng5_np.localstack.llm_judge.protocol import JudgeTask, PairJudge
 
