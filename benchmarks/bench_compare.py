@@ -165,7 +165,9 @@ def main() -> None:
     print(f"null_repeats_any_star_share {null_rep_any:.3f} share")
     print(f"real_repeats_tau_star_share {real_rep_tau:.3f} share")
     print(f"plan_seconds {plan_seconds:.2f} s")
-    print(f"plan_expected_width {plan.expected_width:.3f} tau")
+    expected = "nan" if plan.expected_width is None else f"{plan.expected_width:.3f}"
+    print(f"plan_expected_width {expected} tau")
+    print(f"plan_sampling_width {plan.sampling_width:.3f} tau")
     print(f"plan_power_at_budget {plan.power:.3f} share")
     print(f"sweep_seconds {sweep_seconds:.1f} s")
     verdict = "PASS" if null_any <= 0.05 else "MISS"

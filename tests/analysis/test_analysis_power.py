@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from eng5_np.analysis.differences import (
@@ -11,7 +12,14 @@ from eng5_np.analysis.differences import (
     interval_level,
 )
 from eng5_np.analysis.kendall import kendall_tau_b
-from eng5_np.analysis.power import Design, plan_power, swapped_order, sweep_star_share
+from eng5_np.analysis.power import (
+    INTERVAL_RUNS,
+    Design,
+    plan_power,
+    printed_width,
+    swapped_order,
+    sweep_star_share,
+)
 from eng5_np.reference.judge_profiles import JudgeParameters
 
 DESIGN = Design(tuple(float(i) for i in range(9)), 6)
@@ -41,7 +49,22 @@ def test_a_sharp_judge_needs_fewer_comparisons_than_a_blunt_one() -> None:
     assert blunt.needed_per_essay is None or blunt.needed_per_essay > sharp.needed_per_essay
     assert sharp.power > blunt.power
     assert sharp.tau_mean > blunt.tau_mean
+    assert 0 < sharp.sampling_width < blunt.sampling_width
+    assert sharp.expected_width is not None
+    assert blunt.expected_width is not None
     assert 0 < sharp.expected_width < blunt.expected_width
+
+
+def test_the_expected_width_is_the_median_width_the_run_prints() -> None:
+    """The plan's width is the runner's own interval over simulated runs, which is wider than
+    τ-b's sampling noise alone calls for (the interval is conservative)."""
+    plan = plan_power(DESIGN, 6, detect_difference=0.5, runs=60)
+    rng = np.random.default_rng(7)
+    again = printed_width(DESIGN, JudgeParameters(), 6, rng, runs=INTERVAL_RUNS)
+    assert plan.expected_width is not None
+    assert again is not None
+    assert plan.expected_width == pytest.approx(again, abs=0.12)  # another seed, same design
+    assert plan.expected_width > plan.sampling_width
 
 
 def test_identical_judges_are_rarely_starred_and_distant_ones_often() -> None:

@@ -160,3 +160,16 @@ def test_bench_position_effect_prints_one_line_per_scenario() -> None:
     lines = re.findall(r"^per-anchor (10|20|40) δ (0|0\.5): estimated in .*$", output, re.MULTILINE)
     assert len(lines) == 6
     assert re.search(rf"^elapsed {NUMBER} s$", output, re.MULTILINE)
+
+
+def test_bench_plan_width_prints_the_plans_width_beside_the_printed_ones() -> None:
+    output = run_quick("bench_plan_width.py")
+    assert_metrics(
+        output,
+        "at_66.plan_expected_width",
+        "at_66.plan_sampling_width",
+        "at_66.balanced.printed_width_median",
+        "at_66.platform.printed_width_median",
+    )
+    assert re.search(rf"^at_66.ratio plan/balanced {NUMBER} \(target within ±15%: (PASS|MISS)\)$",
+                     output, re.MULTILINE)  # fmt: skip

@@ -9,8 +9,16 @@ the planner has no word counts) picks A with probability
 lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + position_bias). Every simulated run is fitted by
 :func:`~eng5_np.analysis.fit_stack.fit_many` and τ-b computed as the alignment block does.
 
-- **Expected interval width**: 2 × 1.96 × the SD of τ-b over simulated runs at the chosen
-  budget: the width a 95 % interval needs to cover a run's sampling noise.
+- **Expected interval width**: the median width of the interval a run prints — the runner's own
+  τ-b interval (:func:`~eng5_np.analysis.tau_interval.tau_b_interval` on the fit net of the
+  position effect, as ``artefact/analysis.py`` computes it) — over :data:`INTERVAL_RUNS`
+  simulated runs at the chosen budget. Beside it, 2 × 1.96 × the SD of τ-b over the simulated
+  runs: the width a 95 % interval would need to cover a run's sampling noise and no more. The
+  runner's interval is conservative (coverage 0.945–1.000 in ``benchmarks/bench_coverage.py``),
+  so it is wider: until 2026-12-08 the plan quoted the spread as the width to expect, which
+  promised a narrower interval than the run then printed. Measured against the widths the local
+  stack's designs print (``nice -n 10 python benchmarks/bench_plan_width.py``; figures in
+  benchmarks/README.md).
 - **Comparisons needed to detect a τ-b difference δ**: a judge whose order is the grades'
   against one with adjacent anchor pairs swapped until its true τ-b is at least δ lower; the
   power at a budget is the share of simulated pairs of runs in which compare would star the
@@ -36,9 +44,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from eng5_np.analysis.comparisons import ComparisonOutcome
 from eng5_np.analysis.differences import FIGURES, critical_z, interval_level
 from eng5_np.analysis.fit_stack import FloatArray, figures_of_fits, fit_many
 from eng5_np.analysis.kendall import kendall_tau_b
+from eng5_np.analysis.position_effect import fit_net_of_position
+from eng5_np.analysis.tau_interval import tau_b_interval
 from eng5_np.reference.judge_profiles import JudgeParameters
 
 SIMULATED_RUNS = 200
@@ -48,6 +59,8 @@ PAIRINGS = 20
 BOOTSTRAP_RUNS = 5
 BOOTSTRAP_REPLICATES = 100
 """compare's SE of a run is estimated on this many simulated runs × resamples per judge."""
+INTERVAL_RUNS = 40
+"""Simulated runs whose printed τ-b interval the plan's expected width is the median of."""
 SEED = 20261207
 TARGET_POWER = 0.8
 SERVICE_DEFAULT_PER_ESSAY = 12
@@ -216,8 +229,11 @@ class PowerPlan:
     comparisons: int
     tau_mean: float
     """Mean τ-b of simulated runs at the budget (the judge's order = the grades)."""
-    expected_width: float
-    """2 × 1.96 × SD of τ-b at the budget."""
+    expected_width: float | None
+    """Median width of the τ-b interval the run prints, over :data:`INTERVAL_RUNS` simulated
+    runs (None when fewer than half of them print an interval)."""
+    sampling_width: float
+    """2 × 1.96 × SD of τ-b at the budget: what τ-b's sampling noise alone calls for."""
     detect_difference: float
     reached_difference: float
     """The true τ-b difference simulated (adjacent swaps cannot hit every δ exactly)."""
@@ -297,7 +313,8 @@ def plan_power(
         per_essay=per_essay,
         comparisons=design.comparisons_for(per_essay),
         tau_mean=float(np.nanmean(taus)),
-        expected_width=2.0 * 1.959964 * float(np.nanstd(taus, ddof=1)),
+        expected_width=printed_width(design, judge, per_essay, rng),
+        sampling_width=2.0 * 1.959964 * float(np.nanstd(taus, ddof=1)),
         detect_difference=detect_difference,
         reached_difference=reached,
         power=power,
@@ -307,6 +324,41 @@ def plan_power(
         seed=seed,
         judge=judge,
     )
+
+
+def printed_width(
+    design: Design,
+    judge: JudgeParameters,
+    per_essay: float,
+    rng: np.random.Generator,
+    runs: int = INTERVAL_RUNS,
+) -> float | None:
+    """Median width of the τ-b interval a run prints, over ``runs`` simulated runs.
+
+    Each run draws its own pairing and judgements (A shown first, as drawn), fits θ net of the
+    position effect and computes the runner's interval, exactly as the artefact's analysis
+    does. None when fewer than half of the runs print an interval.
+    """
+    latent = design.latent()
+    count = design.comparisons_for(per_essay)
+    ids = [f"E{i:03d}" for i in range(design.essays)]
+    positions = {ids[i]: round(p) for i, p in enumerate(design.anchor_positions)}
+    widths: list[float] = []
+    for _ in range(runs):
+        pairs = balanced_pairs(design.essays, count, rng)
+        a, b = pairs[:, 0], pairs[:, 1]
+        logit = judge.discrimination * (latent[a] - latent[b]) + judge.position_bias
+        p = judge.lapse_rate / 2.0 + (1.0 - judge.lapse_rate) / (1.0 + np.exp(-logit))
+        a_wins = rng.random(len(pairs)) < p
+        outcomes = [
+            ComparisonOutcome(ids[i], ids[j], ids[i] if won else ids[j], ids[j] if won else ids[i])
+            for (i, j), won in zip(pairs.tolist(), a_wins.tolist(), strict=True)
+        ]
+        fit, _ = fit_net_of_position(outcomes)
+        interval = tau_b_interval(outcomes, positions, fit=fit)
+        if interval.low is not None and interval.high is not None:
+            widths.append(interval.high - interval.low)
+    return float(np.median(widths)) if 2 * len(widths) >= runs else None
 
 
 def sweep_star_share(

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from eng5_np.analysis.power import PowerPlan
+from eng5_np.analysis.power import INTERVAL_RUNS, PowerPlan
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.reference.judge_profiles import JudgeProfile
 from eng5_np.reference.llm_models import ModelEntry
@@ -59,8 +59,7 @@ def power_lines(plan: PowerPlan) -> list[str]:
         f"τ-b at this budget (≈{plan.per_essay:.1f} comparisons per essay, simulated judge of "
         f"{plan.judge.discrimination:g} logits per grade, {plan.simulated_runs} simulated runs, "
         f"seed {plan.seed}): mean "
-        f"{plan.tau_mean:.2f}; a 95% interval needs a width of about "
-        f"{plan.expected_width:.2f}.",
+        f"{plan.tau_mean:.2f}; {width_sentence(plan)}",
     ]
     target = (
         f"a τ-b difference of {plan.detect_difference:g} (simulated: "
@@ -78,6 +77,20 @@ def power_lines(plan: PowerPlan) -> list[str]:
             f"{plan.power:.0%}."
         )
     return lines
+
+
+def width_sentence(plan: PowerPlan) -> str:
+    """What width of τ-b interval the run will print, and what sampling noise alone needs."""
+    spread = f"τ-b's sampling noise alone would need {plan.sampling_width:.2f}"
+    if plan.expected_width is None:
+        return (
+            f"most of {INTERVAL_RUNS} simulated runs print no τ-b interval at this budget "
+            f"({spread})."
+        )
+    return (
+        f"the run's 95% interval will be about {plan.expected_width:.2f} wide (median of "
+        f"{INTERVAL_RUNS} simulated runs; {spread})."
+    )
 
 
 def sweep_power_lines(

@@ -40,8 +40,10 @@ former bootstrap interval, which was clipped at τ-b = 1 and too narrow."""
 def expected_anchor_align_width(anchors: int, budget: int) -> float | None:
     """The measured τ-b interval width for this anchor count and budget, or None if unmeasured.
 
-    Only 9 anchors at 72 comparisons (the default budget) are measured; ``analysis/power.py``
-    (a planner for any count) is not part of this project yet.
+    Only 9 anchors at 72 comparisons (the default budget) are measured, through the
+    ``platform`` design's coverage and resampling passes; the power planner
+    (:mod:`eng5_np.analysis.power`) models balanced random pairs of distinct essays, which an
+    anchors-only run exhausts at 36, so it does not predict this budget.
     """
     if anchors == MEASURED_ANCHOR_COUNT and budget == anchor_align_budget(anchors):
         return MEASURED_TAU_WIDTH_AT_72
