@@ -63,9 +63,6 @@ INTERVAL_RUNS = 40
 """Simulated runs whose printed τ-b interval the plan's expected width is the median of."""
 SEED = 20261207
 TARGET_POWER = 0.8
-SERVICE_DEFAULT_PER_ESSAY = 12
-"""Comparisons per essay of the local stack's default budget (SPEC §7), assumed without a
-``--max-comparisons``."""
 DEFAULT_DETECT_DIFFERENCE = 0.1
 CANDIDATES: tuple[int, ...] = (4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 64)
 """Comparisons per essay tried when searching for the budget that reaches the target power."""

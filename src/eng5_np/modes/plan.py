@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eng5_np.analysis.power import SERVICE_DEFAULT_PER_ESSAY, Design, PowerPlan, plan_power
+from eng5_np.analysis.power import Design, PowerPlan, plan_power
 from eng5_np.dataset.inventory import Inventory
 from eng5_np.logs import get_logger
 from eng5_np.modes.common import load_inventory, new_wire_batch_id
@@ -15,6 +15,7 @@ from eng5_np.reference.grades import GradeScaleName
 from eng5_np.reference.judge_profiles import JudgeParameters, JudgeSettings, load_judge_profile
 from eng5_np.reference.llm_models import ModelEntry, validate_override
 from eng5_np.request.budget import (
+    SERVICE_DEFAULT_BUDGET,
     ComparisonBudget,
     CostEstimate,
     estimate_cost,
@@ -138,9 +139,8 @@ def power_design(inventory: Inventory) -> Design | None:
 
 
 def budget_per_essay(budget: ComparisonBudget) -> float:
-    """Comparisons per essay the batch will have: the budget's, else the service default."""
-    if budget.max_comparisons is None:
-        return min(float(SERVICE_DEFAULT_PER_ESSAY), float(max(budget.essays - 1, 0)))
+    """Comparisons per essay the batch will have: the budget's (the service's default budget
+    without ``--max-comparisons``), as priced and shown by the plan."""
     return budget.per_essay
 
 
@@ -172,8 +172,9 @@ def plan_comparisons(
     note = None
     if budget.max_comparisons is None:
         note = (
-            f"no --max-comparisons: the power estimate assumes the local stack's default of "
-            f"{SERVICE_DEFAULT_PER_ESSAY} comparisons per essay (the platform's may differ)"
+            "no --max-comparisons: the power estimate and the cost assume the CJ service's "
+            f"default budget of {SERVICE_DEFAULT_BUDGET} comparisons (a service configured "
+            "otherwise makes a different number)"
         )
     return plan, note
 

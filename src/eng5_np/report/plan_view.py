@@ -18,6 +18,7 @@ from eng5_np.reference.judge_profiles import JudgeProfile
 from eng5_np.reference.llm_models import ModelEntry
 from eng5_np.request.budget import (
     MIN_COMPARISONS_PER_ESSAY,
+    SERVICE_DEFAULT_BUDGET,
     ComparisonBudget,
     CostEstimate,
     anchor_align_budget,
@@ -161,7 +162,10 @@ def render_plan(result: PlanData, console: Console) -> None:
     cap = (
         f"--max-comparisons {budget.max_comparisons}"
         if budget.max_comparisons is not None
-        else "no --max-comparisons (the CJ service's own budget applies)"
+        else (
+            f"no --max-comparisons (the CJ service's default budget of {SERVICE_DEFAULT_BUDGET} "
+            "applies, SPEC §11.6)"
+        )
     )
     console.print(
         f"Comparisons: {cap}; at most {budget.planned} over {budget.all_pairs} distinct pairs, "

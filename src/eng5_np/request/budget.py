@@ -13,6 +13,11 @@ SMALL_NET_ESSAYS = 3
 """Nets of at most this many essays get more resampling passes on the platform (SPEC §11.6)."""
 RESAMPLING_PASSES = 1
 SMALL_NET_RESAMPLING_PASSES = 4
+SERVICE_DEFAULT_BUDGET = 120
+"""The comparisons a CJ batch makes without ``metadata.max_comparisons``: the platform's
+``MAX_PAIRWISE_COMPARISONS`` (SPEC §11.6; 120 for 32 essays in the measured run, §11.5), and the
+local stack's ``platform`` and ``adaptive`` designs' default. A service configured otherwise
+makes a different number, so nothing is promised to the progress display (:attr:`promised`)."""
 
 
 def resampling_ceiling(essays: int) -> int:
@@ -52,7 +57,7 @@ def expected_anchor_align_width(anchors: int, budget: int) -> float | None:
 
 def requested_max_comparisons(settings: RunSettings, essays: int) -> int | None:
     """The ``metadata.max_comparisons`` a run sends: ``--max-comparisons``, else for an
-    anchor-align run :func:`anchor_align_budget`, else none (the service's own budget)."""
+    anchor-align run :func:`anchor_align_budget`, else none (the service's default budget)."""
     if settings.max_comparisons is not None:
         return settings.max_comparisons
     if settings.mode is RunMode.ANCHOR_ALIGN and essays >= 2:
@@ -81,12 +86,13 @@ class ComparisonBudget:
 
     @property
     def planned(self) -> int:
-        """Comparisons the batch can use: the budget, capped where the platform stops
-        (every pair, then its resampling pass: :func:`resampling_ceiling`); all pairs
-        without a budget."""
-        if self.max_comparisons is None:
-            return self.all_pairs
-        return min(self.max_comparisons, resampling_ceiling(self.essays))
+        """Comparisons the batch can use: the budget — ``--max-comparisons``, else the
+        service's default :data:`SERVICE_DEFAULT_BUDGET` — capped where the platform stops
+        (every pair, then its resampling pass: :func:`resampling_ceiling`). Until 2026-12-08
+        no budget meant all pairs here (253 for the sample's 23 essays), so plan priced and
+        simulated twice the 120 comparisons the service then made."""
+        budget = SERVICE_DEFAULT_BUDGET if self.max_comparisons is None else self.max_comparisons
+        return min(budget, resampling_ceiling(self.essays))
 
     @property
     def promised(self) -> int | None:
