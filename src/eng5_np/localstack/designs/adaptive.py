@@ -13,19 +13,33 @@ least certain), so it lowers the variance of any contrast c'θ by λ (c'Σd)² /
 - ``scale`` (an execute: the scale's precision): the whole scale's posterior volume — the gain
   is the growth of the information's log-determinant, log(1 + λ d'Σd) (D-optimal selection:
   the pair whose outcome is least predictable given how little the two are linked so far);
-- ``order`` (an anchor-align: the anchors' order): the compared pair's own difference — the
-  drop of its posterior SD √v, v = Var(θ̂_i − θ̂_j), to √(v − λv² / (1 + λv)), weighted by
-  how open its order still is, w = exp(−(θ̂_i − θ̂_j)² / (2v)): neighbours in the current
-  order (neighbouring grades) whose order the data have not settled get the comparisons,
-  pairs many grades apart none. (Counting instead every pair's contrast, as for ``scale``,
-  spread the early comparisons like the balanced design and saved nothing in the benchmark.)
+- ``order`` (an anchor-align: the anchors' order): the expected number of pairs the fit still
+  has in the wrong order, L = Σ_kl Φ(−|θ̂_k − θ̂_l| / √v_kl), v_kl = Var(θ̂_k − θ̂_l) (the
+  Laplace posterior's chance that each pair's order is the other one): the gain is the drop of
+  L when one comparison lowers every v_kl by λ (c_kl'Σd)² / (1 + λ d'Σd), θ̂ held
+  (:func:`expected_misorder_drop`; O(m²) for m = n(n−1)/2 candidates, which is small for an
+  anchor set). It is the loss τ-b and Spearman's ρ count, so it puts the comparisons on pairs
+  whose order is open and on those that tie open pairs to the rest of the scale; pairs many
+  grades apart get none.
 
-Until 2026-12-08 ``scale`` took the drop of Σ's centred trace (A-optimal: the mean squared SE)
-and ``order`` the share λv / (1 + λv) by which v drops; the rules above replaced them after
-both needed fewer comparisons on tuning seeds 1000–1019 of the benchmark (anchors, τ-b width
-0.3: 74.4 against 94.4 comparisons; mixed batch: 182.6 against 222.5 to width 0.3 and 83.3
-against 86.6 to ρ 0.9, but 19.4 against 18.4 to ρ 0.9 on the anchors; ``--first-seed 1000``),
-never on the recorded seeds 0–19.
+History (all tuned on seeds ≥ 1000, never on the recorded seeds 0–19): until 2026-12-08
+``scale`` took the drop of Σ's centred trace (A-optimal) and ``order`` the share λv / (1 + λv)
+by which the compared pair's own v drops; then D-optimal for ``scale`` and, for ``order``, the
+drop of that pair's SD √v weighted by exp(−Δ² / 2v). The expected-misorder rule replaced the
+latter after, on seeds 1000–1099 (``--first-seed 1000 --seeds 100``, 100 replicates), it
+needed 81.0 comparisons to a τ-b width of 0.3 against 85.9 (balanced 113.0), and 23.3 against
+22.5 to ρ 0.9 (balanced 27.3). Tried and dropped (100 replicates; ρ 0.9 on the anchors
+unless named): for the first 2–3 comparisons per essay, pairs a target rank gap of 3–4 apart
+in the current fit (the oracle's pattern below, with estimated ranks), then the former rule:
+24.6–29.5 against that rule's 21.8 (seeds 1000–1039); pairs whose order's posterior probability
+is nearest 0.75–0.9, then the rule above: 26.6–32.0 (balanced 28.4, seeds 1000–1059);
+D-optimal or the former rule first, then the rule above: 21.8–22.8 against 24.0, but width
+81.0–85.0 against 73.9 (seeds 1000–1039); a start of 2 or 3 balanced comparisons per essay:
+22.0, 22.1, width 85.0 (seeds 1000–1039). The expected-misorder rule for ``scale`` too lost on
+the mixed batch (ρ 0.9: 92.0 against 83.4, width 192.2 against 167.6, seeds 1000–1039), so
+D-optimal stays. An oracle that knows the truth and compares only pairs 2.5–4.5 grades apart
+(``bench_designs.py``'s ``oracle`` line) reaches ρ 0.9 far sooner; none of these rules, which
+have only θ̂ and Σ, found its pairs.
 
 A wave takes the best pair, updates Σ as if it had been judged, and repeats, each essay at
 most once per wave, up to ⌊n/2⌋ pairs (a pair may be chosen again: repeats are data). Positions
@@ -78,9 +92,37 @@ from eng5_np.localstack.designs.precision import mean_standard_error, tau_interv
 from eng5_np.localstack.designs.protocol import BatchStop, Judgement, Ledger, StopReason
 from eng5_np.localstack.pairing import PlannedPair
 
-__all__ = ["AdaptiveDesign", "AdaptiveSettings", "Objective"]
+__all__ = ["AdaptiveDesign", "AdaptiveSettings", "Objective", "expected_misorder_drop"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def expected_misorder_drop(
+    covariance: FloatArray,
+    theta: FloatArray,
+    first: npt.NDArray[np.intp],
+    second: npt.NDArray[np.intp],
+    information: FloatArray,
+) -> FloatArray:
+    """Per candidate pair (first[c], second[c]): how much one more comparison of it lowers
+    the expected number of misordered pairs, Σ_kl Φ(−|θ̂_k − θ̂_l| / √v_kl).
+
+    v_kl = Var(θ̂_k − θ̂_l) under ``covariance``; one comparison of candidate d = e_i − e_j with
+    expected information λ = ``information[c]`` lowers it to v_kl − λ (c_kl'Σd)² / (1 + λ d'Σd)
+    (the rank-one update), θ̂ held where it is. O(m²) for m = n(n−1)/2 candidates.
+    """
+    from scipy.special import ndtr  # imported lazily: the other designs do not need it
+
+    columns = np.arange(len(first))
+    sigma_d = covariance[:, first] - covariance[:, second]  # Σd, one column per candidate
+    contrast = sigma_d[first, :] - sigma_d[second, :]  # c_kl'Σd: contrasts × candidates
+    variance = contrast[columns, columns]  # v_kl, and d'Σd of the candidate kl
+    shrink = information / (1.0 + information * variance)
+    after = np.maximum(variance[:, None] - contrast**2 * shrink[None, :], 1e-12)
+    gap = np.abs(theta[first] - theta[second])
+    before = ndtr(-gap / np.sqrt(variance))
+    drop: FloatArray = (before[:, None] - ndtr(-gap[:, None] / np.sqrt(after))).sum(axis=0)
+    return drop
 
 
 class Objective(StrEnum):
@@ -205,20 +247,17 @@ class AdaptiveDesign:
         information: FloatArray,
     ) -> FloatArray:
         """Per candidate pair, the objective's expected gain from one more comparison."""
-        # Columns of U: Σd for every candidate d = e_i − e_j.
-        u = covariance[:, first] - covariance[:, second]
-        spread = u[first, np.arange(len(first))] - u[second, np.arange(len(first))]
-        shrink = information / (1.0 + information * spread)
         if self.objective is Objective.SCALE:
             # D-optimal: the log-determinant of the information grows by log(1 + λ d'Σd).
+            spread = (
+                covariance[first, first]
+                + covariance[second, second]
+                - 2 * covariance[first, second]
+            )
             gain: FloatArray = np.log1p(information * spread)
             return gain
-        # The pair's own difference: its posterior SD √v drops to √(v − λv² / (1 + λv)),
-        # counted as far as the pair's order is still open, w = exp(−Δ² / 2v).
-        weight = np.exp(-((theta[first] - theta[second]) ** 2) / (2.0 * spread))
-        after = np.maximum(spread - shrink * spread**2, 0.0)
-        order_gain: FloatArray = weight * (np.sqrt(spread) - np.sqrt(after))
-        return order_gain
+        # The order: the expected number of misordered pairs drops most.
+        return expected_misorder_drop(covariance, theta, first, second, information)
 
     def _measure(self) -> float | None:
         ledger = self.ledger
