@@ -158,3 +158,32 @@ def test_the_order_gain_counts_every_contrast_a_comparison_informs() -> None:
     own = _phi(-5 / math.sqrt(2)) - _phi(-5 / math.sqrt(4 / 3))
     assert drop[1] == pytest.approx(own + (_phi(-5 / math.sqrt(2)) - settled_after), rel=1e-9)
     assert drop[1] == pytest.approx(drop[2], rel=1e-12)  # symmetric
+
+
+def test_the_preposterior_order_gain_values_a_level_pair_by_hand() -> None:
+    # Two essays the fit has level (Δ = 0), Σ = I, λ = 0.25: held, the gain is 0 (Φ(0) stays
+    # ½). Counting θ̂'s move: δ = 0.25·2²/1.5 = 2/3, v' = 4/3, and E Φ(−|√δ Z| / √v') =
+    # E Φ(−|Z|/√2) = ½ − arctan(1/√2)/π, so the gain is arctan(1/√2)/π ≈ 0.1959 (the
+    # 10-point quadrature gives 0.2057).
+    args = (np.eye(2), np.zeros(2), np.array([0]), np.array([1]), np.array([0.25]))
+    assert expected_misorder_drop(*args)[0] == 0.0
+    exact = math.atan(math.sqrt(0.5)) / math.pi
+    assert expected_misorder_drop(*args, moves=True)[0] == pytest.approx(exact, abs=0.011)
+    # Far apart and settled, the move barely matters: both forms agree.
+    settled = (np.eye(2), np.array([6.0, 0.0]), np.array([0]), np.array([1]), np.array([0.25]))
+    held, moved = expected_misorder_drop(*settled), expected_misorder_drop(*settled, moves=True)
+    assert moved[0] == pytest.approx(held[0], abs=1e-3)
+
+
+def test_the_order_rule_counts_the_move_only_for_its_first_comparisons() -> None:
+    settings = AdaptiveSettings(lookahead_comparisons_per_essay=2)
+    design = AdaptiveDesign(
+        ANCHORS, objective=Objective.ORDER, budget=40, seed=0, settings=settings
+    )
+    n = len(ANCHORS)
+    first, second = np.triu_indices(n, 1)
+    theta, cov, info = np.zeros(n), np.eye(n), np.full(len(first), 0.25)
+    design.ledger.submitted = n - 1  # 2·8 < 2·9: still counting θ̂'s move
+    assert design._gains(cov, theta, first, second, info).max() > 0.0
+    design.ledger.submitted = n  # 2·9 = 2·9: θ̂ held, so level pairs gain nothing
+    assert design._gains(cov, theta, first, second, info).max() == 0.0

@@ -20,24 +20,30 @@ least certain), so it lowers the variance of any contrast c'θ by λ (c'Σd)² /
   (:func:`expected_misorder_drop`; O(m²) for m = n(n−1)/2 candidates, which is small for an
   anchor set). It is the loss τ-b and Spearman's ρ count, so it puts the comparisons on pairs
   whose order is open and on those that tie open pairs to the rest of the scale; pairs many
-  grades apart get none.
+  grades apart get none. For the first ``lookahead_comparisons_per_essay`` (6) comparisons per
+  essay the gain also counts how the outcome moves θ̂ (preposterior: the loss after is
+  averaged over the move, whose variance is the variance the contrast loses): early, when the
+  fit has many essays level, holding θ̂ would see no gain in comparing them.
 
 History (all tuned on seeds ≥ 1000, never on the recorded seeds 0–19): until 2026-12-08
 ``scale`` took the drop of Σ's centred trace (A-optimal) and ``order`` the share λv / (1 + λv)
 by which the compared pair's own v drops; then D-optimal for ``scale`` and, for ``order``, the
 drop of that pair's SD √v weighted by exp(−Δ² / 2v). The expected-misorder rule replaced the
-latter after, on seeds 1000–1099 (``--first-seed 1000 --seeds 100``, 100 replicates), it
-needed 81.0 comparisons to a τ-b width of 0.3 against 85.9 (balanced 113.0), and 23.3 against
-22.5 to ρ 0.9 (balanced 27.3). Tried and dropped (100 replicates; ρ 0.9 on the anchors
-unless named): for the first 2–3 comparisons per essay, pairs a target rank gap of 3–4 apart
-in the current fit (the oracle's pattern below, with estimated ranks), then the former rule:
-24.6–29.5 against that rule's 21.8 (seeds 1000–1039); pairs whose order's posterior probability
-is nearest 0.75–0.9, then the rule above: 26.6–32.0 (balanced 28.4, seeds 1000–1059);
-D-optimal or the former rule first, then the rule above: 21.8–22.8 against 24.0, but width
-81.0–85.0 against 73.9 (seeds 1000–1039); a start of 2 or 3 balanced comparisons per essay:
-22.0, 22.1, width 85.0 (seeds 1000–1039). The expected-misorder rule for ``scale`` too lost on
-the mixed batch (ρ 0.9: 92.0 against 83.4, width 192.2 against 167.6, seeds 1000–1039), so
-D-optimal stays. An oracle that knows the truth and compares only pairs 2.5–4.5 grades apart
+latter after, on seeds 1000–1099 (``--first-seed 1000 --seeds 100``, 100 replicates), it needed
+81.0 comparisons to a τ-b width of 0.3 against 85.9 (balanced 113.0), and 23.3 against 22.5 to
+ρ 0.9 (balanced 27.3). Counting θ̂'s move for the first 3n comparisons (6 per essay) then
+needed 78.5 and 22.5 on seeds 1000–1099, and on seeds 1060–1159 (fresh tuning seeds) 81.0 and
+21.7 against 81.0 and 24.2 without it (balanced ρ 0.9 at 32.1); counting it throughout needed
+93.0 to the width (seeds 1000–1059). Tried and dropped (100 replicates; ρ 0.9 on the anchors
+unless named): for the first 2n–3n comparisons, pairs a target rank gap of 3–4 apart in the
+current fit (the oracle's pattern below, with estimated ranks), then the former rule: 24.6–29.5
+against that rule's 21.8 (seeds 1000–1039); pairs whose order's posterior probability is
+nearest 0.75–0.9, then the rule above: 26.6–32.0 (balanced 28.4, seeds 1000–1059); D-optimal or
+the former rule first, then the rule above: 21.8–22.8 against 24.0, but width 81.0–85.0 against
+73.9 (seeds 1000–1039); a start of 2 or 3 balanced comparisons per essay: 22.0, 22.1, width
+85.0 (seeds 1000–1039). The expected-misorder rule for ``scale`` too lost on the mixed batch (ρ
+0.9: 92.0 against 83.4, width 192.2 against 167.6, seeds 1000–1039), so D-optimal stays. An
+oracle that knows the truth and compares only pairs 2.5–4.5 grades apart
 (``bench_designs.py``'s ``oracle`` line) reaches ρ 0.9 far sooner; none of these rules, which
 have only θ̂ and Σ, found its pairs.
 
@@ -99,19 +105,33 @@ __all__ = ["AdaptiveDesign", "AdaptiveSettings", "Objective", "expected_misorder
 FloatArray = npt.NDArray[np.float64]
 
 
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(10)
+"""Gauss–Hermite rule (probabilists'): E f(Z), Z ~ N(0, 1), as Σ w f(node) / Σ w."""
+
+
 def expected_misorder_drop(
     covariance: FloatArray,
     theta: FloatArray,
     first: npt.NDArray[np.intp],
     second: npt.NDArray[np.intp],
     information: FloatArray,
+    *,
+    moves: bool = False,
 ) -> FloatArray:
     """Per candidate pair (first[c], second[c]): how much one more comparison of it lowers
     the expected number of misordered pairs, Σ_kl Φ(−|θ̂_k − θ̂_l| / √v_kl).
 
     v_kl = Var(θ̂_k − θ̂_l) under ``covariance``; one comparison of candidate d = e_i − e_j with
-    expected information λ = ``information[c]`` lowers it to v_kl − λ (c_kl'Σd)² / (1 + λ d'Σd)
-    (the rank-one update), θ̂ held where it is. O(m²) for m = n(n−1)/2 candidates.
+    expected information λ = ``information[c]`` lowers it to v'_kl = v_kl − δ_kl,
+    δ_kl = λ (c_kl'Σd)² / (1 + λ d'Σd) (the rank-one update). ``moves`` False: θ̂ held where
+    it is. ``moves`` True (preposterior): the outcome also moves θ̂_k − θ̂_l, by an amount of
+    variance δ_kl (the variance the posterior loses is the spread of its mean's move), so the
+    loss after is E Φ(−|Δ + √δ Z| / √v'), Z ~ N(0, 1), by 10-point Gauss–Hermite quadrature;
+    this values comparing essays the fit has level (Δ = 0), where holding θ̂ sees no gain.
+    The kink of |·| costs the quadrature some accuracy: 0.2057 for the exact
+    arctan(√½) / π = 0.1959 of the two-essay case in the tests (0.1983 with 40 points, which
+    measured no better on the tuning seeds). O(m²) for m = n(n−1)/2 candidates (×10 with
+    ``moves``).
     """
     from scipy.special import ndtr  # imported lazily: the other designs do not need it
 
@@ -120,10 +140,16 @@ def expected_misorder_drop(
     contrast = sigma_d[first, :] - sigma_d[second, :]  # c_kl'Σd: contrasts × candidates
     variance = contrast[columns, columns]  # v_kl, and d'Σd of the candidate kl
     shrink = information / (1.0 + information * variance)
-    after = np.maximum(variance[:, None] - contrast**2 * shrink[None, :], 1e-12)
-    gap = np.abs(theta[first] - theta[second])
-    before = ndtr(-gap / np.sqrt(variance))
-    drop: FloatArray = (before[:, None] - ndtr(-gap[:, None] / np.sqrt(after))).sum(axis=0)
+    lost = np.maximum(contrast**2 * shrink[None, :], 0.0)
+    after = np.maximum(variance[:, None] - lost, 1e-12)
+    gap = theta[first] - theta[second]
+    before = ndtr(-np.abs(gap) / np.sqrt(variance))
+    if moves:
+        moved = gap[:, None, None] + np.sqrt(lost)[:, :, None] * _NODES
+        loss = ndtr(-np.abs(moved) / np.sqrt(after)[:, :, None]) @ (_WEIGHTS / _WEIGHTS.sum())
+    else:
+        loss = ndtr(-np.abs(gap)[:, None] / np.sqrt(after))
+    drop: FloatArray = (before[:, None] - loss).sum(axis=0)
     return drop
 
 
@@ -143,6 +169,9 @@ class AdaptiveSettings:
     target_precision: float | None = None
     """Stop when met: mean SE (``scale``) or τ-b interval width (``order``); None = budget."""
     start_comparisons_per_essay: int = 1
+    lookahead_comparisons_per_essay: int = 6
+    """``order``: the preposterior gain (θ̂'s moves counted) until this many comparisons per
+    essay (on average) have been submitted, the gain with θ̂ held after (module docstring)."""
     prior_sd: float = DEFAULT_PRIOR_SD
     bootstrap_replicates: int = 200
     """Replicates of the τ-b interval the ``order`` target is checked on."""
@@ -152,6 +181,8 @@ class AdaptiveSettings:
             raise ValueError("target_precision must be positive")
         if self.start_comparisons_per_essay < 0:
             raise ValueError("start_comparisons_per_essay must not be negative")
+        if self.lookahead_comparisons_per_essay < 0:
+            raise ValueError("lookahead_comparisons_per_essay must not be negative")
 
 
 class AdaptiveDesign:
@@ -259,7 +290,9 @@ class AdaptiveDesign:
             gain: FloatArray = np.log1p(information * spread)
             return gain
         # The order: the expected number of misordered pairs drops most.
-        return expected_misorder_drop(covariance, theta, first, second, information)
+        lookahead = self.settings.lookahead_comparisons_per_essay
+        early = 2 * self.ledger.submitted < lookahead * len(theta)
+        return expected_misorder_drop(covariance, theta, first, second, information, moves=early)
 
     def _measure(self) -> float | None:
         ledger = self.ledger
