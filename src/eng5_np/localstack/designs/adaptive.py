@@ -72,15 +72,16 @@ prints SSR beside the true reliability per design).
 
 Measured (``nice -n 10 python benchmarks/bench_designs.py --seeds 20``, seeds 0–19,
 2026-12-08, the runner's hybrid τ-b interval; benchmarks/README.md): to a τ-b interval width
-of 0.3 and a Spearman ρ of 0.9 with the truth it needs 76.9 and 21.3 comparisons of 9 anchors
-against balanced pairing's 116.9 and 25.8 (34.2 % fewer: PASS, 95 % bootstrap interval over
-seeds 0.254…0.425; 17.7 %: MISS, −0.164…0.385), and 182.7 and 78.7 on a mixed batch of 23
+of 0.3 and a Spearman ρ of 0.9 with the truth it needs 80.8 and 18.4 comparisons of 9 anchors
+against balanced pairing's 116.9 and 25.8 (30.8 % fewer: PASS, 95 % bootstrap interval over
+seeds 0.195…0.439; 28.6 %: MISS, 0.111…0.424), and 182.7 and 78.7 on a mixed batch of 23
 essays against 325.7 and 102.7 (43.9 %: PASS; 23.4 %: MISS). On seeds 0–59 (``--seeds 60``):
-31.5 % and 8.6 % on the anchors, 43.1 % and 23.7 % on the mixed batch. An oracle that knows
-the truth reaches ρ 0.9 on the anchors with 35.6 % fewer comparisons than balanced (seeds
-0–19). At 72 comparisons of 9 anchors adaptive reaches width 0.333 and ρ 0.974 (balanced 0.417,
-0.952; at 144, 0.195 and 0.989 against 0.278 and 0.978); SSR exceeded the true reliability by
-at most 0.005 (platform, mixed batch, 132) for any design; adaptive's stayed below it.
+28.0 % and 23.0 % on the anchors, 43.1 % and 23.7 % on the mixed batch (only the last width
+passes). An oracle that knows the truth reaches ρ 0.9 on the anchors with 35.6 % fewer
+comparisons than balanced (seeds 0–19; 35.2 % on 0–59). At 72 comparisons of 9 anchors
+adaptive reaches width 0.333 and ρ 0.971 (balanced 0.417, 0.952; at 144, 0.222 and 0.989
+against 0.278 and 0.978); SSR exceeded the true reliability by at most 0.005 (platform, mixed
+batch, 132) for any design; adaptive's stayed below it.
 """
 
 from __future__ import annotations
