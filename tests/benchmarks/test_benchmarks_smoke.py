@@ -112,7 +112,7 @@ def test_bench_designs_prints_comparisons_to_precision_and_the_savings() -> None
     output = run_quick("bench_designs.py")
     value = rf"({NUMBER}|nan|inf)"
     for batch in ("anchors", "mixed"):
-        for design in ("platform", "balanced", "adaptive"):
+        for design in ("platform", "balanced", "adaptive", "oracle"):
             for figure in ("width_0.3", "spearman_0.9"):
                 name = re.escape(f"{batch}.{design}.comparisons_to_{figure}")
                 assert re.search(rf"^{name} {value} comparisons$", output, re.MULTILINE), output
@@ -123,6 +123,18 @@ def test_bench_designs_prints_comparisons_to_precision_and_the_savings() -> None
             assert re.search(
                 rf"^saving {batch} {figure} adaptive/balanced {value} "
                 r"\(target >= 0.3: (PASS|MISS)\)$",
+                output,
+                re.MULTILINE,
+            )
+            for design in ("adaptive", "oracle"):
+                assert re.search(
+                    rf"^saving_ci95 {batch} {figure} {design}/balanced {value} {value} "
+                    r"\(\d+ (of \d+ )?resamples( of the seeds)?\)$",
+                    output,
+                    re.MULTILINE,
+                ), output
+            assert re.search(
+                rf"^saving {batch} {figure} oracle/balanced {value} \(knows the truth\)$",
                 output,
                 re.MULTILINE,
             )

@@ -8,6 +8,9 @@ import math
 import random
 from collections import Counter
 
+import numpy as np
+import pytest
+
 from eng5_np.analysis import fit_bradley_terry
 from eng5_np.localstack.designs import (
     AdaptiveSettings,
@@ -16,7 +19,11 @@ from eng5_np.localstack.designs import (
     StopReason,
     run_design,
 )
-from eng5_np.localstack.designs.adaptive import AdaptiveDesign, Objective
+from eng5_np.localstack.designs.adaptive import (
+    AdaptiveDesign,
+    Objective,
+    expected_misorder_drop,
+)
 from eng5_np.localstack.designs.balanced import BalancedDesign, balanced_plan
 from eng5_np.localstack.pairing import PlannedPair
 
@@ -115,3 +122,68 @@ def test_the_config_builds_the_named_design_and_describes_it() -> None:
     assert execute.objective is Objective.SCALE
     assert PairingConfig().describe()["design"] == "platform"
     assert PairingConfig(design="balanced").build(ANCHORS, (), budget=None, seed=0).budget == 36
+
+
+def _phi(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def test_the_order_gain_of_one_pair_worked_by_hand() -> None:
+    # Two essays, θ̂ = (1, 0), Σ = I: v = 2; λ = 0.25 lowers it to 2 − 0.25·2²/(1 + 0.25·2) = 4/3,
+    # so the chance the pair is misordered drops from Φ(−1/√2) to Φ(−1/√(4/3)).
+    drop = expected_misorder_drop(
+        np.eye(2), np.array([1.0, 0.0]), np.array([0]), np.array([1]), np.array([0.25])
+    )
+    expected = _phi(-1 / math.sqrt(2)) - _phi(-1 / math.sqrt(4 / 3))
+    assert drop.shape == (1,)
+    assert drop[0] == pytest.approx(expected, rel=1e-9)
+    assert expected == pytest.approx(0.046512, abs=1e-6)
+
+
+def test_the_order_gain_counts_every_contrast_a_comparison_informs() -> None:
+    # Three essays, Σ = I, θ̂ = (0, 0, 5): pairs (0,1), (0,2), (1,2), λ = 0.25 each.
+    # (0,1) is open (Φ(0) = ½) and (0,2), (1,2) settled (Φ(−5/√2) ≈ 2e-4).
+    first, second = np.array([0, 0, 1]), np.array([1, 2, 2])
+    drop = expected_misorder_drop(
+        np.eye(3), np.array([0.0, 0.0, 5.0]), first, second, np.full(3, 0.25)
+    )
+    # Comparing 0 and 1 moves only contrasts through them; with Δ = 0 the open pair's own
+    # term stays ½ (a variance drop cannot settle an order the estimate has not split), so its
+    # gain is the settled pairs' (0,2) and (1,2) terms: c'Σd = 1 for each, v 2 → 2 − 0.25/1.5.
+    settled_after = _phi(-5 / math.sqrt(2 - 0.25 / 1.5))
+    by_hand = 2 * (_phi(-5 / math.sqrt(2)) - settled_after)
+    assert drop[0] == pytest.approx(by_hand, rel=1e-9)
+    # Comparing 0 with 2: the pair itself (v 2 → 4/3), (1,2) with c'Σd = 1, and (0,1) with
+    # Δ = 0 unchanged at ½.
+    own = _phi(-5 / math.sqrt(2)) - _phi(-5 / math.sqrt(4 / 3))
+    assert drop[1] == pytest.approx(own + (_phi(-5 / math.sqrt(2)) - settled_after), rel=1e-9)
+    assert drop[1] == pytest.approx(drop[2], rel=1e-12)  # symmetric
+
+
+def test_the_preposterior_order_gain_values_a_level_pair_by_hand() -> None:
+    # Two essays the fit has level (Δ = 0), Σ = I, λ = 0.25: held, the gain is 0 (Φ(0) stays
+    # ½). Counting θ̂'s move: δ = 0.25·2²/1.5 = 2/3, v' = 4/3, and E Φ(−|√δ Z| / √v') =
+    # E Φ(−|Z|/√2) = ½ − arctan(1/√2)/π, so the gain is arctan(1/√2)/π ≈ 0.1959 (the
+    # 10-point quadrature gives 0.2057).
+    args = (np.eye(2), np.zeros(2), np.array([0]), np.array([1]), np.array([0.25]))
+    assert expected_misorder_drop(*args)[0] == 0.0
+    exact = math.atan(math.sqrt(0.5)) / math.pi
+    assert expected_misorder_drop(*args, moves=True)[0] == pytest.approx(exact, abs=0.011)
+    # Far apart and settled, the move barely matters: both forms agree.
+    settled = (np.eye(2), np.array([6.0, 0.0]), np.array([0]), np.array([1]), np.array([0.25]))
+    held, moved = expected_misorder_drop(*settled), expected_misorder_drop(*settled, moves=True)
+    assert moved[0] == pytest.approx(held[0], abs=1e-3)
+
+
+def test_the_order_rule_counts_the_move_only_for_its_first_comparisons() -> None:
+    settings = AdaptiveSettings(lookahead_comparisons_per_essay=2)
+    design = AdaptiveDesign(
+        ANCHORS, objective=Objective.ORDER, budget=40, seed=0, settings=settings
+    )
+    n = len(ANCHORS)
+    first, second = np.triu_indices(n, 1)
+    theta, cov, info = np.zeros(n), np.eye(n), np.full(len(first), 0.25)
+    design.ledger.submitted = n - 1  # 2·8 < 2·9: still counting θ̂'s move
+    assert design._gains(cov, theta, first, second, info).max() > 0.0
+    design.ledger.submitted = n  # 2·9 = 2·9: θ̂ held, so level pairs gain nothing
+    assert design._gains(cov, theta, first, second, info).max() == 0.0

@@ -13,19 +13,39 @@ least certain), so it lowers the variance of any contrast c'θ by λ (c'Σd)² /
 - ``scale`` (an execute: the scale's precision): the whole scale's posterior volume — the gain
   is the growth of the information's log-determinant, log(1 + λ d'Σd) (D-optimal selection:
   the pair whose outcome is least predictable given how little the two are linked so far);
-- ``order`` (an anchor-align: the anchors' order): the compared pair's own difference — the
-  drop of its posterior SD √v, v = Var(θ̂_i − θ̂_j), to √(v − λv² / (1 + λv)), weighted by
-  how open its order still is, w = exp(−(θ̂_i − θ̂_j)² / (2v)): neighbours in the current
-  order (neighbouring grades) whose order the data have not settled get the comparisons,
-  pairs many grades apart none. (Counting instead every pair's contrast, as for ``scale``,
-  spread the early comparisons like the balanced design and saved nothing in the benchmark.)
+- ``order`` (an anchor-align: the anchors' order): the expected number of pairs the fit still
+  has in the wrong order, L = Σ_kl Φ(−|θ̂_k − θ̂_l| / √v_kl), v_kl = Var(θ̂_k − θ̂_l) (the
+  Laplace posterior's chance that each pair's order is the other one): the gain is the drop of
+  L when one comparison lowers every v_kl by λ (c_kl'Σd)² / (1 + λ d'Σd), θ̂ held
+  (:func:`expected_misorder_drop`; O(m²) for m = n(n−1)/2 candidates, which is small for an
+  anchor set). It is the loss τ-b and Spearman's ρ count, so it puts the comparisons on pairs
+  whose order is open and on those that tie open pairs to the rest of the scale; pairs many
+  grades apart get none. For the first ``lookahead_comparisons_per_essay`` (6) comparisons per
+  essay the gain also counts how the outcome moves θ̂ (preposterior: the loss after is
+  averaged over the move, whose variance is the variance the contrast loses): early, when the
+  fit has many essays level, holding θ̂ would see no gain in comparing them.
 
-Until 2026-12-08 ``scale`` took the drop of Σ's centred trace (A-optimal: the mean squared SE)
-and ``order`` the share λv / (1 + λv) by which v drops; the rules above replaced them after
-both needed fewer comparisons on tuning seeds 1000–1019 of the benchmark (anchors, τ-b width
-0.3: 74.4 against 94.4 comparisons; mixed batch: 182.6 against 222.5 to width 0.3 and 83.3
-against 86.6 to ρ 0.9, but 19.4 against 18.4 to ρ 0.9 on the anchors; ``--first-seed 1000``),
-never on the recorded seeds 0–19.
+History (all tuned on seeds ≥ 1000, never on the recorded seeds 0–19): until 2026-12-08
+``scale`` took the drop of Σ's centred trace (A-optimal) and ``order`` the share λv / (1 + λv)
+by which the compared pair's own v drops; then D-optimal for ``scale`` and, for ``order``, the
+drop of that pair's SD √v weighted by exp(−Δ² / 2v). The expected-misorder rule replaced the
+latter after, on seeds 1000–1099 (``--first-seed 1000 --seeds 100``, 100 replicates), it needed
+81.0 comparisons to a τ-b width of 0.3 against 85.9 (balanced 113.0), and 23.3 against 22.5 to
+ρ 0.9 (balanced 27.3). Counting θ̂'s move for the first 3n comparisons (6 per essay) then
+needed 78.5 and 22.5 on seeds 1000–1099, and on seeds 1060–1159 (fresh tuning seeds) 81.0 and
+21.7 against 81.0 and 24.2 without it (balanced ρ 0.9 at 32.1); counting it throughout needed
+93.0 to the width (seeds 1000–1059). Tried and dropped (100 replicates; ρ 0.9 on the anchors
+unless named): for the first 2n–3n comparisons, pairs a target rank gap of 3–4 apart in the
+current fit (the oracle's pattern below, with estimated ranks), then the former rule: 24.6–29.5
+against that rule's 21.8 (seeds 1000–1039); pairs whose order's posterior probability is
+nearest 0.75–0.9, then the rule above: 26.6–32.0 (balanced 28.4, seeds 1000–1059); D-optimal or
+the former rule first, then the rule above: 21.8–22.8 against 24.0, but width 81.0–85.0 against
+73.9 (seeds 1000–1039); a start of 2 or 3 balanced comparisons per essay: 22.0, 22.1, width
+85.0 (seeds 1000–1039). The expected-misorder rule for ``scale`` too lost on the mixed batch (ρ
+0.9: 92.0 against 83.4, width 192.2 against 167.6, seeds 1000–1039), so D-optimal stays. An
+oracle that knows the truth and compares only pairs 2.5–4.5 grades apart
+(``bench_designs.py``'s ``oracle`` line) reaches ρ 0.9 far sooner; none of these rules, which
+have only θ̂ and Σ, found its pairs.
 
 A wave takes the best pair, updates Σ as if it had been judged, and repeats, each essay at
 most once per wave, up to ⌊n/2⌋ pairs (a pair may be chosen again: repeats are data). Positions
@@ -52,13 +72,16 @@ prints SSR beside the true reliability per design).
 
 Measured (``nice -n 10 python benchmarks/bench_designs.py --seeds 20``, seeds 0–19,
 2026-12-08, the runner's hybrid τ-b interval; benchmarks/README.md): to a τ-b interval width
-of 0.3 and a Spearman ρ of 0.9 with the truth it needs 84.8 and 25.6 comparisons of 9 anchors
-against balanced pairing's 116.9 and 25.8 (27.4 % and 0.9 % fewer: MISS, MISS), and 182.7 and
-78.7 on a mixed batch of 23 essays against 325.7 and 102.7 (43.9 %: PASS; 23.4 %: MISS). A ρ
-of 0.9 comes within the first pass over the anchors' pairs, before the fit knows enough to
-choose. At 72 comparisons of 9 anchors it reaches width 0.333 and ρ 0.982 (balanced 0.417,
-0.952; at 144, 0.278, 0.978); SSR exceeded the true reliability by at most 0.005 (platform,
-mixed batch, 132) for any design; adaptive's stayed below it.
+of 0.3 and a Spearman ρ of 0.9 with the truth it needs 80.8 and 18.4 comparisons of 9 anchors
+against balanced pairing's 116.9 and 25.8 (30.8 % fewer: PASS, 95 % bootstrap interval over
+seeds 0.195…0.439; 28.6 %: MISS, 0.111…0.424), and 182.7 and 78.7 on a mixed batch of 23
+essays against 325.7 and 102.7 (43.9 %: PASS; 23.4 %: MISS). On seeds 0–59 (``--seeds 60``):
+28.0 % and 23.0 % on the anchors, 43.1 % and 23.7 % on the mixed batch (only the last width
+passes). An oracle that knows the truth reaches ρ 0.9 on the anchors with 35.6 % fewer
+comparisons than balanced (seeds 0–19; 35.2 % on 0–59). At 72 comparisons of 9 anchors
+adaptive reaches width 0.333 and ρ 0.971 (balanced 0.417, 0.952; at 144, 0.222 and 0.989
+against 0.278 and 0.978); SSR exceeded the true reliability by at most 0.005 (platform, mixed
+batch, 132) for any design; adaptive's stayed below it.
 """
 
 from __future__ import annotations
@@ -78,9 +101,57 @@ from eng5_np.localstack.designs.precision import mean_standard_error, tau_interv
 from eng5_np.localstack.designs.protocol import BatchStop, Judgement, Ledger, StopReason
 from eng5_np.localstack.pairing import PlannedPair
 
-__all__ = ["AdaptiveDesign", "AdaptiveSettings", "Objective"]
+__all__ = ["AdaptiveDesign", "AdaptiveSettings", "Objective", "expected_misorder_drop"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(10)
+"""Gauss–Hermite rule (probabilists'): E f(Z), Z ~ N(0, 1), as Σ w f(node) / Σ w."""
+
+
+def expected_misorder_drop(
+    covariance: FloatArray,
+    theta: FloatArray,
+    first: npt.NDArray[np.intp],
+    second: npt.NDArray[np.intp],
+    information: FloatArray,
+    *,
+    moves: bool = False,
+) -> FloatArray:
+    """Per candidate pair (first[c], second[c]): how much one more comparison of it lowers
+    the expected number of misordered pairs, Σ_kl Φ(−|θ̂_k − θ̂_l| / √v_kl).
+
+    v_kl = Var(θ̂_k − θ̂_l) under ``covariance``; one comparison of candidate d = e_i − e_j with
+    expected information λ = ``information[c]`` lowers it to v'_kl = v_kl − δ_kl,
+    δ_kl = λ (c_kl'Σd)² / (1 + λ d'Σd) (the rank-one update). ``moves`` False: θ̂ held where
+    it is. ``moves`` True (preposterior): the outcome also moves θ̂_k − θ̂_l, by an amount of
+    variance δ_kl (the variance the posterior loses is the spread of its mean's move), so the
+    loss after is E Φ(−|Δ + √δ Z| / √v'), Z ~ N(0, 1), by 10-point Gauss–Hermite quadrature;
+    this values comparing essays the fit has level (Δ = 0), where holding θ̂ sees no gain.
+    The kink of |·| costs the quadrature some accuracy: 0.2057 for the exact
+    arctan(√½) / π = 0.1959 of the two-essay case in the tests (0.1983 with 40 points, which
+    measured no better on the tuning seeds). O(m²) for m = n(n−1)/2 candidates (×10 with
+    ``moves``).
+    """
+    from scipy.special import ndtr  # imported lazily: the other designs do not need it
+
+    columns = np.arange(len(first))
+    sigma_d = covariance[:, first] - covariance[:, second]  # Σd, one column per candidate
+    contrast = sigma_d[first, :] - sigma_d[second, :]  # c_kl'Σd: contrasts × candidates
+    variance = contrast[columns, columns]  # v_kl, and d'Σd of the candidate kl
+    shrink = information / (1.0 + information * variance)
+    lost = np.maximum(contrast**2 * shrink[None, :], 0.0)
+    after = np.maximum(variance[:, None] - lost, 1e-12)
+    gap = theta[first] - theta[second]
+    before = ndtr(-np.abs(gap) / np.sqrt(variance))
+    if moves:
+        moved = gap[:, None, None] + np.sqrt(lost)[:, :, None] * _NODES
+        loss = ndtr(-np.abs(moved) / np.sqrt(after)[:, :, None]) @ (_WEIGHTS / _WEIGHTS.sum())
+    else:
+        loss = ndtr(-np.abs(gap)[:, None] / np.sqrt(after))
+    drop: FloatArray = (before[:, None] - loss).sum(axis=0)
+    return drop
 
 
 class Objective(StrEnum):
@@ -99,6 +170,9 @@ class AdaptiveSettings:
     target_precision: float | None = None
     """Stop when met: mean SE (``scale``) or τ-b interval width (``order``); None = budget."""
     start_comparisons_per_essay: int = 1
+    lookahead_comparisons_per_essay: int = 6
+    """``order``: the preposterior gain (θ̂'s moves counted) until this many comparisons per
+    essay (on average) have been submitted, the gain with θ̂ held after (module docstring)."""
     prior_sd: float = DEFAULT_PRIOR_SD
     bootstrap_replicates: int = 200
     """Replicates of the τ-b interval the ``order`` target is checked on."""
@@ -108,6 +182,8 @@ class AdaptiveSettings:
             raise ValueError("target_precision must be positive")
         if self.start_comparisons_per_essay < 0:
             raise ValueError("start_comparisons_per_essay must not be negative")
+        if self.lookahead_comparisons_per_essay < 0:
+            raise ValueError("lookahead_comparisons_per_essay must not be negative")
 
 
 class AdaptiveDesign:
@@ -205,20 +281,19 @@ class AdaptiveDesign:
         information: FloatArray,
     ) -> FloatArray:
         """Per candidate pair, the objective's expected gain from one more comparison."""
-        # Columns of U: Σd for every candidate d = e_i − e_j.
-        u = covariance[:, first] - covariance[:, second]
-        spread = u[first, np.arange(len(first))] - u[second, np.arange(len(first))]
-        shrink = information / (1.0 + information * spread)
         if self.objective is Objective.SCALE:
             # D-optimal: the log-determinant of the information grows by log(1 + λ d'Σd).
+            spread = (
+                covariance[first, first]
+                + covariance[second, second]
+                - 2 * covariance[first, second]
+            )
             gain: FloatArray = np.log1p(information * spread)
             return gain
-        # The pair's own difference: its posterior SD √v drops to √(v − λv² / (1 + λv)),
-        # counted as far as the pair's order is still open, w = exp(−Δ² / 2v).
-        weight = np.exp(-((theta[first] - theta[second]) ** 2) / (2.0 * spread))
-        after = np.maximum(spread - shrink * spread**2, 0.0)
-        order_gain: FloatArray = weight * (np.sqrt(spread) - np.sqrt(after))
-        return order_gain
+        # The order: the expected number of misordered pairs drops most.
+        lookahead = self.settings.lookahead_comparisons_per_essay
+        early = 2 * self.ledger.submitted < lookahead * len(theta)
+        return expected_misorder_drop(covariance, theta, first, second, information, moves=early)
 
     def _measure(self) -> float | None:
         ledger = self.ledger
