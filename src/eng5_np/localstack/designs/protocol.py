@@ -4,8 +4,9 @@ A design chooses the pairs of a batch one *wave* at a time and decides, after ev
 every comparison of it has come back, succeeded or failed), whether the batch is finished and
 why. :func:`run_design` is the one loop that drives any design: ask for a wave, have it judged,
 hand the judgements back, stop when the design says so. The reference CJ service runs it with
-the Kafka-publishing judge (:mod:`eng5_np.localstack.cj_batch`); ``benchmarks/bench_designs.py``
-runs the very same loop with a simulated judge in memory.
+the Kafka-publishing judge (:mod:`eng5_np.localstack.cj_waves`, driven by
+:mod:`eng5_np.localstack.cj_batch`); ``benchmarks/bench_designs.py`` runs the very same loop
+with a simulated judge in memory.
 
 :class:`Ledger` is the book-keeping all designs share: comparisons per essay, which pairs have
 a successful comparison, how often each essay was shown first, the last orientation of every
