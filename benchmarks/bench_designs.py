@@ -54,7 +54,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -166,14 +166,11 @@ def build(name: str, batch: Batch, essays: list[str], seed: int) -> PairingDesig
     )
 
 
-def run_one(name: str, batch: Batch, seed: int, replicates: int) -> Curve:
-    """One design on one seed's truth, measured after every wave."""
-    truth = batch.truth(seed)
-    essays = sorted(truth)
-    anchors = {e: int(truth[e]) for e in essays if e.startswith("anchor_")}
-    design = build(name, batch, essays, seed)
+def simulated_judge(
+    truth: dict[str, float], seed: int
+) -> Callable[[list[PlannedPair]], Awaitable[list[Judgement]]]:
+    """The simulated judge's model on this truth: A wins with σ(k · (q_A − q_B)), seeded."""
     rng = random.Random(f"judge:{seed}")
-    curve = Curve()
 
     async def judge(wave: list[PlannedPair]) -> list[Judgement]:
         judged = []
@@ -183,6 +180,17 @@ def run_one(name: str, batch: Batch, seed: int, replicates: int) -> Curve:
             judged.append(Judgement(pair, pair.essay_a_id if a_wins else pair.essay_b_id))
         return judged
 
+    return judge
+
+
+def run_one(name: str, batch: Batch, seed: int, replicates: int) -> Curve:
+    """One design on one seed's truth, measured after every wave."""
+    truth = batch.truth(seed)
+    essays = sorted(truth)
+    anchors = {e: int(truth[e]) for e in essays if e.startswith("anchor_")}
+    design = build(name, batch, essays, seed)
+    judge = simulated_judge(truth, seed)
+    curve = Curve()
     after_wave = design.after_wave
 
     def measured(judged: Sequence[Judgement], waves: int):  # type: ignore[no-untyped-def]

@@ -24,35 +24,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import random
 import statistics
 from collections.abc import Sequence
+from dataclasses import replace
 
+import bench_designs
 import numpy as np
 
 from eng5_np.analysis.comparisons import ComparisonOutcome
 from eng5_np.analysis.position_effect import fit_net_of_position
 from eng5_np.analysis.power import SEED, Design, plan_power
 from eng5_np.analysis.tau_interval import tau_b_interval
-from eng5_np.localstack.designs import Judgement, PairingDesign, run_design
-from eng5_np.localstack.designs.balanced import BalancedDesign
-from eng5_np.localstack.designs.platform import PlatformDesign
-from eng5_np.localstack.judge import DEFAULT_SLOPE
-from eng5_np.localstack.pairing import PlannedPair
+from eng5_np.localstack.designs import run_design
+from eng5_np.localstack.designs.adaptive import Objective
 
-ANCHORS = 9
-STUDENTS = 14
 BUDGETS = (66, 132, 264)
 TOLERANCE = 0.15
-
-
-def truth(seed: int) -> dict[str, float]:
-    """Anchors at their grade positions, students drawn for this seed."""
-    qualities = {f"anchor_{grade}": float(grade) for grade in range(ANCHORS)}
-    rng = random.Random(f"truth:{seed}")
-    for index in range(STUDENTS):
-        qualities[f"student_{index:02d}"] = rng.uniform(-0.5, ANCHORS - 0.5)
-    return qualities
+MIXED = bench_designs.Batch("mixed", 14, BUDGETS[-1], (), Objective.SCALE)
+"""bench_designs.py's mixed batch: 9 anchors at 0…8, 14 students drawn on [−0.5, 8.5]."""
 
 
 def printed(outcomes: Sequence[ComparisonOutcome], anchors: dict[str, int]) -> float:
@@ -66,30 +55,12 @@ def printed(outcomes: Sequence[ComparisonOutcome], anchors: dict[str, int]) -> f
 
 def run(name: str, budget: int, seed: int) -> tuple[float, int]:
     """One design's run to ``budget`` (or its own stop): printed width and comparisons."""
-    qualities = truth(seed)
-    essays = sorted(qualities)
-    anchors = {e: int(qualities[e]) for e in essays if e.startswith("anchor_")}
-    design: PairingDesign
-    if name == "balanced":
-        design = BalancedDesign(essays, list(anchors), budget=budget, seed=seed)
-    else:
-        design = PlatformDesign(essays, budget=budget, seed=seed)
-    rng = random.Random(f"judge:{seed}")
-    outcomes: list[ComparisonOutcome] = []
-
-    async def judge(wave: list[PlannedPair]) -> list[Judgement]:
-        judged = []
-        for pair in wave:
-            a, b = pair.essay_a_id, pair.essay_b_id
-            a_wins = rng.random() < 1.0 / (
-                1.0 + math.exp(-DEFAULT_SLOPE * (qualities[a] - qualities[b]))
-            )
-            winner, loser = (a, b) if a_wins else (b, a)
-            outcomes.append(ComparisonOutcome(a, b, winner, loser))
-            judged.append(Judgement(pair, winner))
-        return judged
-
-    asyncio.run(run_design(design, judge))
+    truth = MIXED.truth(seed)
+    essays = sorted(truth)
+    anchors = {e: int(truth[e]) for e in essays if e.startswith("anchor_")}
+    design = bench_designs.build(name, replace(MIXED, budget=budget), essays, seed)
+    asyncio.run(run_design(design, bench_designs.simulated_judge(truth, seed)))
+    outcomes = design.ledger.outcomes  # type: ignore[attr-defined]
     return printed(outcomes, anchors), len(outcomes)
 
 
@@ -101,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seeds = range(3 if args.quick else args.seeds)
     budgets = BUDGETS[:1] if args.quick else BUDGETS
-    design = Design(tuple(float(g) for g in range(ANCHORS)), STUDENTS)
+    design = Design(tuple(float(g) for g in range(9)), MIXED.students)
     print(f"seeds {len(seeds)} runs")
     for budget in budgets:
         per_essay = 2.0 * budget / design.essays

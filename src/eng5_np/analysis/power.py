@@ -111,6 +111,16 @@ def balanced_pairs(essays: int, comparisons: int, rng: np.random.Generator) -> n
     return np.array(pairs, dtype=np.intp).reshape(-1, 2)
 
 
+def first_wins_probability(
+    latent: FloatArray, pairs: np.ndarray, judge: JudgeParameters
+) -> FloatArray:
+    """P(A wins) per pair ``(A, B)``: lapse/2 + (1 − lapse) · σ(k · (q_A − q_B) + bias)."""
+    logit = judge.discrimination * (latent[pairs[:, 0]] - latent[pairs[:, 1]])
+    logit = logit + judge.position_bias
+    p: FloatArray = judge.lapse_rate / 2.0 + (1.0 - judge.lapse_rate) / (1.0 + np.exp(-logit))
+    return p
+
+
 def simulate_wins(
     latent: FloatArray,
     pairs: np.ndarray,
@@ -120,9 +130,7 @@ def simulate_wins(
 ) -> FloatArray:
     """Win matrices ``(runs, n, n)`` of ``runs`` judgements of ``pairs`` by ``judge``."""
     a, b = pairs[:, 0], pairs[:, 1]
-    logit = judge.discrimination * (latent[a] - latent[b]) + judge.position_bias
-    p = judge.lapse_rate / 2.0 + (1.0 - judge.lapse_rate) / (1.0 + np.exp(-logit))
-    a_wins = rng.random((runs, len(pairs))) < p
+    a_wins = rng.random((runs, len(pairs))) < first_wins_probability(latent, pairs, judge)
     winners = np.where(a_wins, a, b)
     losers = np.where(a_wins, b, a)
     wins = np.zeros((runs, len(latent), len(latent)))
@@ -343,10 +351,7 @@ def printed_width(
     widths: list[float] = []
     for _ in range(runs):
         pairs = balanced_pairs(design.essays, count, rng)
-        a, b = pairs[:, 0], pairs[:, 1]
-        logit = judge.discrimination * (latent[a] - latent[b]) + judge.position_bias
-        p = judge.lapse_rate / 2.0 + (1.0 - judge.lapse_rate) / (1.0 + np.exp(-logit))
-        a_wins = rng.random(len(pairs)) < p
+        a_wins = rng.random(len(pairs)) < first_wins_probability(latent, pairs, judge)
         outcomes = [
             ComparisonOutcome(ids[i], ids[j], ids[i] if won else ids[j], ids[j] if won else ids[i])
             for (i, j), won in zip(pairs.tolist(), a_wins.tolist(), strict=True)
