@@ -11,20 +11,17 @@ import signal
 import tempfile
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import SecretStr
 from rich.console import Console
 
+from eng5_np.cli import service_options as svc
 from eng5_np.cli.help import HelpCommand, HelpGroup
-from eng5_np.cli.stack_run import judge_config, judge_label, judging_config, pairing_config
-from eng5_np.errors import RunnerError
+from eng5_np.cli.stack_run import judge_label
 from eng5_np.reference.grades import GradeScaleName
 from eng5_np.settings import PairingDesignName
-
-if TYPE_CHECKING:
-    pass
 
 stack_app = typer.Typer(
     cls=HelpGroup,
@@ -89,106 +86,50 @@ def _with_token_dir(serve: Callable[[Path], Coroutine[Any, Any, None]]) -> None:
         shutil.rmtree(token_dir, ignore_errors=True)
 
 
-ADMIN_FAULTS_HELP = (
-    "Admin API faults, comma-separated: drop-writes = both POST routes answer success but "
-    "store nothing; missing-500 = a missing assignment answers 500 (the measured platform)."
-)
-
-
 @stack_app.command("up", cls=HelpCommand)
 def stack_up(
-    grade_scale: Annotated[
-        GradeScaleName,
-        typer.Option(case_sensitive=False, help="Scale calibrating the judge of guest runs."),
-    ] = GradeScaleName.LEGACY_9_STEP,
-    judge_seed: Annotated[int, typer.Option(help="Seed of the simulated judge.")] = 0,
-    judge_faults: Annotated[
-        str | None,
-        typer.Option(
-            help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, "
-            "delay, no-result, ignore-requests)."
-        ),
-    ] = None,
+    grade_scale: svc.GradeScaleOption = GradeScaleName.LEGACY_9_STEP,
+    judge_seed: svc.JudgeSeedOption = 0,
+    judge_faults: svc.JudgeFaultsOption = None,
     health_port: Annotated[
         int, typer.Option(help="CJ service HTTP port: /healthz and the admin API (0 = free).")
     ] = 0,
-    admin_faults: Annotated[str | None, typer.Option(help=ADMIN_FAULTS_HELP)] = None,
-    judge: Annotated[
-        str,
-        typer.Option(help="simulated, or a real LLM judge <provider>:<model> (SPEC §13)."),
-    ] = "simulated",
-    judge_concurrency: Annotated[
-        int, typer.Option(min=1, max=256, help="Comparisons judged at the same time.")
-    ] = 8,
-    judge_rpm: Annotated[
-        int | None, typer.Option(min=1, help="Provider requests per minute.")
-    ] = None,
-    cost_limit: Annotated[
-        float | None, typer.Option(min=0.0, help="USD: stop judging before spend passes it.")
-    ] = None,
-    judge_both_orders: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Share of pairs also judged swapped.")
-    ] = 0.0,
-    pairing: Annotated[
-        PairingDesignName,
-        typer.Option(case_sensitive=False, help="How CJ chooses pairs and when it stops."),
-    ] = PairingDesignName.PLATFORM,
-    target_precision: Annotated[
-        float | None,
-        typer.Option(help="--pairing adaptive: stop at this mean SE / τ-b width (> 0)."),
-    ] = None,
-    judge_profile: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="FILE",
-            help="JSON judge profile: the simulated judge's effects per model, effort, prompt.",
-        ),
-    ] = None,
-    judge_base_url: Annotated[
-        str | None,
-        typer.Option(metavar="URL", help="OpenAI-compatible judge server's base URL."),
-    ] = None,
-    judge_price: Annotated[
-        str | None,
-        typer.Option(
-            metavar="IN,OUT", help="USD per million tokens of an OpenAI-compatible judge."
-        ),
-    ] = None,
-    panel: Annotated[
-        str, typer.Option(metavar="MODE", help="A judge panel's dealing: split or all.")
-    ] = "split",
+    admin_faults: svc.AdminFaultsOption = None,
+    judge: svc.JudgeOption = "simulated",
+    judge_concurrency: svc.JudgeConcurrencyOption = 8,
+    judge_rpm: svc.JudgeRpmOption = None,
+    cost_limit: svc.CostLimitOption = None,
+    judge_both_orders: svc.JudgeBothOrdersOption = 0.0,
+    pairing: svc.PairingOption = PairingDesignName.PLATFORM,
+    target_precision: svc.TargetPrecisionOption = None,
+    judge_profile: svc.JudgeProfileOption = None,
+    judge_base_url: svc.JudgeBaseUrlOption = None,
+    judge_price: svc.JudgePriceOption = None,
+    panel: svc.PanelOption = "split",
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
 
     _check_admin_faults(admin_faults)
-    try:
-        simulated = judge_config(judge_seed, judge_faults, judge_profile)
-        judging = judging_config(
-            judge,
-            concurrency=judge_concurrency,
-            rpm=judge_rpm,
-            cost_limit=cost_limit,
-            both_orders=judge_both_orders,
-            base_url=judge_base_url,
-            price=judge_price,
-            panel=panel,
-        )
-    except RunnerError as error:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"error: {error.one_line()}", markup=False
-        )
-        raise typer.Exit(error.exit_code) from None
-    if target_precision is not None and pairing is not PairingDesignName.ADAPTIVE:
-        raise typer.BadParameter(
-            "only applies with --pairing adaptive", param_hint="--target-precision"
-        )
-    if target_precision is not None and not target_precision > 0:
-        raise typer.BadParameter("must be positive", param_hint="--target-precision")
+    service = svc.service_judge(
+        judge_seed=judge_seed,
+        judge_faults=judge_faults,
+        judge_profile=judge_profile,
+        judge=judge,
+        concurrency=judge_concurrency,
+        rpm=judge_rpm,
+        cost_limit=cost_limit,
+        both_orders=judge_both_orders,
+        base_url=judge_base_url,
+        price=judge_price,
+        panel=panel,
+        pairing=pairing,
+        target_precision=target_precision,
+    )
     config = LocalStackConfig(
-        judge=simulated,
-        judging=judging,
-        pairing=pairing_config(pairing.value, target_precision),
+        judge=service.simulated,
+        judging=service.judging,
+        pairing=service.pairing,
         grade_scale=grade_scale.value,
         health_port=health_port,
         admin_faults=admin_faults,
@@ -200,9 +141,8 @@ def stack_up(
             _ready(
                 console,
                 [
-                    f"Local stack is running ({judge_label(judging)}).",
-                    f"Pairing design: {pairing.value}.",
-                    f"Simulated judge profile: {simulated.profile.label}",
+                    f"Local stack is running ({judge_label(service.judging)}).",
+                    *_design_lines(service),
                     f"KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap}",
                     f"CONTENT_SERVICE_URL={stack.content_service_url}",
                     f"CJ_HEALTH_URL={stack.health_url or ''}",
@@ -217,6 +157,14 @@ def stack_up(
 
     _with_token_dir(serve)
     console.print("Local stack stopped.", markup=False)
+
+
+def _design_lines(service: svc.ServiceJudge) -> list[str]:
+    """The pairing design and simulated judge profile a service started with."""
+    return [
+        f"Pairing design: {service.pairing_name.value}.",
+        f"Simulated judge profile: {service.simulated.profile.label}",
+    ]
 
 
 @stack_app.command("content-service", cls=HelpCommand)
@@ -253,39 +201,65 @@ def stack_cj_service(
     content_service_url: Annotated[
         str, typer.Option(envvar="CONTENT_SERVICE_URL", help="Content Service upload URL.")
     ] = "http://localhost:8001/v1/content",
-    grade_scale: Annotated[
-        GradeScaleName,
-        typer.Option(case_sensitive=False, help="Scale calibrating the judge of guest runs."),
-    ] = GradeScaleName.LEGACY_9_STEP,
+    grade_scale: svc.GradeScaleOption = GradeScaleName.LEGACY_9_STEP,
     health_host: Annotated[str, typer.Option(help="Address of the HTTP endpoint.")] = "127.0.0.1",
     health_port: Annotated[
         int, typer.Option(help="HTTP port: /healthz and the admin API (0 = free).")
     ] = 8002,
-    judge_seed: Annotated[int, typer.Option(help="Seed of the simulated judge.")] = 0,
-    judge_faults: Annotated[str | None, typer.Option(help="Fault injection spec.")] = None,
-    admin_faults: Annotated[str | None, typer.Option(help=ADMIN_FAULTS_HELP)] = None,
+    judge_seed: svc.JudgeSeedOption = 0,
+    judge_faults: svc.JudgeFaultsOption = None,
+    admin_faults: svc.AdminFaultsOption = None,
+    judge: svc.JudgeOption = "simulated",
+    judge_concurrency: svc.JudgeConcurrencyOption = 8,
+    judge_rpm: svc.JudgeRpmOption = None,
+    cost_limit: svc.CostLimitOption = None,
+    judge_both_orders: svc.JudgeBothOrdersOption = 0.0,
+    pairing: svc.PairingOption = PairingDesignName.PLATFORM,
+    target_precision: svc.TargetPrecisionOption = None,
+    judge_profile: svc.JudgeProfileOption = None,
+    judge_base_url: svc.JudgeBaseUrlOption = None,
+    judge_price: svc.JudgePriceOption = None,
+    panel: svc.PanelOption = "split",
 ) -> None:
     """Run only the reference CJ service against an existing broker and Content Service."""
     from eng5_np.localstack.cj_service import ReferenceCJService
     from eng5_np.localstack.stack import serve_cj_service
 
     _check_admin_faults(admin_faults)
+    service = svc.service_judge(
+        judge_seed=judge_seed,
+        judge_faults=judge_faults,
+        judge_profile=judge_profile,
+        judge=judge,
+        concurrency=judge_concurrency,
+        rpm=judge_rpm,
+        cost_limit=cost_limit,
+        both_orders=judge_both_orders,
+        base_url=judge_base_url,
+        price=judge_price,
+        panel=panel,
+        pairing=pairing,
+        target_precision=target_precision,
+    )
     console = Console(highlight=False, soft_wrap=True)
 
     async def serve(token_dir: Path) -> None:
-        def on_ready(service: ReferenceCJService) -> None:
+        def on_ready(cj: ReferenceCJService) -> None:
             lines = [
                 f"Reference CJ service consuming from {kafka_bootstrap} "
-                f"(health {service.health_url})"
+                f"(health {cj.health_url}; {judge_label(service.judging)})",
+                *_design_lines(service),
             ]
-            if service.url is not None:
-                lines += _admin_lines(service.url, service.mint_admin_token(), token_dir)
+            if cj.url is not None:
+                lines += _admin_lines(cj.url, cj.mint_admin_token(), token_dir)
             _ready(console, lines)
 
         await serve_cj_service(
             kafka_bootstrap,
             content_service_url,
-            judge=judge_config(judge_seed, judge_faults),
+            judge=service.simulated,
+            judging=service.judging,
+            pairing=service.pairing,
             grade_scale=grade_scale.value,
             health_host=health_host,
             health_port=health_port,

@@ -261,6 +261,7 @@ async def serve_cj_service(
     start_from: Literal["end", "beginning"] = "end",
     on_ready: Callable[[ReferenceCJService], None] | None = None,
     pairing: PairingConfig | None = None,
+    judging: JudgingConfig | None = None,
 ) -> None:
     """Run the reference CJ service alone until cancelled, with no assignments at start.
 
@@ -277,6 +278,7 @@ async def serve_cj_service(
         health_port=health_port,
         health_host=health_host,
         pairing=pairing,
+        judging=judging,
     )
     async with service:
         if on_ready is not None:

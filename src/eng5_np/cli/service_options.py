@@ -1,0 +1,140 @@
+"""The options ``eng5-runner stack up`` and ``stack cj-service`` share: the reference CJ
+service's judge (simulated, or a real LLM judge or panel) and its pairing design.
+
+One typed alias per option, and :func:`service_judge`, which turns their values into the
+service's configuration before anything starts, so a bad profile, judge, key or target is an
+exit 2 that costs nothing. Everything from :mod:`eng5_np.localstack` is imported lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from eng5_np.cli.stack_run import judge_config, judging_config, pairing_config
+from eng5_np.errors import RunnerError
+from eng5_np.reference.grades import GradeScaleName
+from eng5_np.settings import PairingDesignName
+
+if TYPE_CHECKING:
+    from eng5_np.localstack.designs import PairingConfig
+    from eng5_np.localstack.judge import JudgeConfig
+    from eng5_np.localstack.llm_judge import JudgingConfig
+
+GradeScaleOption = Annotated[
+    GradeScaleName,
+    typer.Option(case_sensitive=False, help="Scale calibrating the judge of guest runs."),
+]
+JudgeSeedOption = Annotated[int, typer.Option(help="Seed of the simulated judge.")]
+JudgeFaultsOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Fault injection, e.g. errors=0.1 (keys: errors, duplicates, foreign, "
+        "delay, no-result, ignore-requests)."
+    ),
+]
+AdminFaultsOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Admin API faults, comma-separated: drop-writes = both POST routes answer "
+        "success but store nothing; missing-500 = a missing assignment answers 500 (the "
+        "measured platform)."
+    ),
+]
+JudgeOption = Annotated[
+    str, typer.Option(help="simulated, or a real LLM judge <provider>:<model> (SPEC §13).")
+]
+JudgeConcurrencyOption = Annotated[
+    int, typer.Option(min=1, max=256, help="Comparisons judged at the same time.")
+]
+JudgeRpmOption = Annotated[int | None, typer.Option(min=1, help="Provider requests per minute.")]
+CostLimitOption = Annotated[
+    float | None, typer.Option(min=0.0, help="USD: stop judging before spend passes it.")
+]
+JudgeBothOrdersOption = Annotated[
+    float, typer.Option(min=0.0, max=1.0, help="Share of pairs also judged swapped.")
+]
+PairingOption = Annotated[
+    PairingDesignName,
+    typer.Option(case_sensitive=False, help="How CJ chooses pairs and when it stops."),
+]
+TargetPrecisionOption = Annotated[
+    float | None,
+    typer.Option(help="--pairing adaptive: stop at this mean SE / τ-b width (> 0)."),
+]
+JudgeProfileOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="FILE",
+        help="JSON judge profile: the simulated judge's effects per model, effort, prompt.",
+    ),
+]
+JudgeBaseUrlOption = Annotated[
+    str | None, typer.Option(metavar="URL", help="OpenAI-compatible judge server's base URL.")
+]
+JudgePriceOption = Annotated[
+    str | None,
+    typer.Option(metavar="IN,OUT", help="USD per million tokens of an OpenAI-compatible judge."),
+]
+PanelOption = Annotated[
+    str, typer.Option(metavar="MODE", help="A judge panel's dealing: split or all.")
+]
+
+
+@dataclass(frozen=True)
+class ServiceJudge:
+    """What the reference CJ service judges with and how it pairs."""
+
+    simulated: JudgeConfig
+    judging: JudgingConfig
+    pairing: PairingConfig
+    pairing_name: PairingDesignName
+
+
+def service_judge(
+    *,
+    judge_seed: int,
+    judge_faults: str | None,
+    judge_profile: Path | None,
+    judge: str,
+    concurrency: int,
+    rpm: int | None,
+    cost_limit: float | None,
+    both_orders: float,
+    base_url: str | None,
+    price: str | None,
+    panel: str,
+    pairing: PairingDesignName,
+    target_precision: float | None,
+) -> ServiceJudge:
+    """The options' configuration; a bad value → one line on stderr and exit 2 (or its code)."""
+    try:
+        simulated = judge_config(judge_seed, judge_faults, judge_profile)
+        judging = judging_config(
+            judge,
+            concurrency=concurrency,
+            rpm=rpm,
+            cost_limit=cost_limit,
+            both_orders=both_orders,
+            base_url=base_url,
+            price=price,
+            panel=panel,
+        )
+    except RunnerError as error:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"error: {error.one_line()}", markup=False
+        )
+        raise typer.Exit(error.exit_code) from None
+    if target_precision is not None and pairing is not PairingDesignName.ADAPTIVE:
+        raise typer.BadParameter(
+            "only applies with --pairing adaptive", param_hint="--target-precision"
+        )
+    if target_precision is not None and not target_precision > 0:
+        raise typer.BadParameter("must be positive", param_hint="--target-precision")
+    return ServiceJudge(
+        simulated, judging, pairing_config(pairing.value, target_precision), pairing
+    )
