@@ -16,6 +16,12 @@ estimates again, with what it taught. A guard that refused at once stopped a bat
 filled the limit that their real prices, settled a moment later, left nine-tenths free.
 Only with nothing in flight and spent + estimate past the limit does the guard trip.
 
+A judge panel (``--judge A,B``) has one limit for the session: its members' guards share one
+:class:`Spend` (the money spent and reserved, the calls in flight, whether it tripped), while
+each guard keeps its own model's prices and what it learned of its prompts and answers. A
+reservation of one member then waits for any member's call in flight, and the limit is passed
+by none of them together.
+
 Money is shown by :func:`usd`, at the precision the artefact stores (10 decimals), so the
 message "spent $0.00042" and the artefact's ``costs.total_usd`` agree.
 """
@@ -29,7 +35,7 @@ from typing import Final
 
 from eng5_np.reference.llm_models import ModelEntry
 
-__all__ = ["CHARS_PER_TOKEN", "CostGuard", "CostLimitReached", "Reservation", "usd"]
+__all__ = ["CHARS_PER_TOKEN", "CostGuard", "CostLimitReached", "Reservation", "Spend", "usd"]
 
 CHARS_PER_TOKEN: Final = 4.0
 """A rough, conservative-enough token estimate for English text."""
@@ -58,21 +64,65 @@ class Reservation:
 
 
 @dataclass
-class CostGuard:
-    """Tracks spend against an optional limit (None = no limit, only counting)."""
+class Spend:
+    """The money counted against one ``--cost-limit``: one judge's, or a whole panel's."""
 
-    model: ModelEntry
     limit_usd: float | None = None
     spent_usd: float = 0.0
     reserved_usd: float = 0.0
-    _completions: list[int] = field(default_factory=list, repr=False)
-    _prompt_chars: int = field(default=0, repr=False)
-    _prompt_tokens: int = field(default=0, repr=False)
-    tripped: bool = False
-    """Set once a reservation was refused: no further comparison starts."""
     in_flight: int = 0
     """Reservations held by calls not yet settled."""
-    _settled: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    tripped: bool = False
+    """Set once a reservation was refused: no further comparison starts."""
+    models: list[str] = field(default_factory=list)
+    """The models whose guards count here, in the order they joined."""
+    settled: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    """Set (and replaced) whenever a reservation settles."""
+
+
+class CostGuard:
+    """Tracks one model's spend against an optional limit (None = no limit, only counting).
+
+    ``spend`` shares the limit with other guards (a panel's members); without it the guard
+    has a :class:`Spend` of its own with ``limit_usd``.
+    """
+
+    def __init__(
+        self, model: ModelEntry, limit_usd: float | None = None, *, spend: Spend | None = None
+    ) -> None:
+        if spend is not None and limit_usd is not None and limit_usd != spend.limit_usd:
+            raise ValueError("a shared spend carries its own limit")
+        self.model = model
+        self.spend = spend if spend is not None else Spend(limit_usd)
+        self.spend.models.append(model.model_id)
+        self._completions: list[int] = []
+        self._prompt_chars = 0
+        self._prompt_tokens = 0
+
+    @property
+    def limit_usd(self) -> float | None:
+        """The limit (shared with a panel's other members)."""
+        return self.spend.limit_usd
+
+    @property
+    def spent_usd(self) -> float:
+        """Money spent so far (by every guard sharing the limit)."""
+        return self.spend.spent_usd
+
+    @property
+    def reserved_usd(self) -> float:
+        """Money reserved by calls in flight (every guard sharing the limit)."""
+        return self.spend.reserved_usd
+
+    @property
+    def tripped(self) -> bool:
+        """A reservation was refused: no further comparison starts."""
+        return self.spend.tripped
+
+    @property
+    def in_flight(self) -> int:
+        """Reservations held by calls not yet settled (every guard sharing the limit)."""
+        return self.spend.in_flight
 
     def estimate(self, prompt_chars: int, max_completion_tokens: int) -> float:
         """Estimated price of one call with a prompt of ``prompt_chars`` characters."""
@@ -92,15 +142,16 @@ class CostGuard:
 
     def reserve(self, estimate_usd: float, prompt_chars: int = 0) -> Reservation:
         """Set ``estimate_usd`` aside, or raise :class:`CostLimitReached`."""
-        if self.tripped:
+        spend = self.spend
+        if spend.tripped:
             raise CostLimitReached(self.describe())
-        if self.limit_usd is not None and (
-            self.spent_usd + self.reserved_usd + estimate_usd > self.limit_usd
+        if spend.limit_usd is not None and (
+            spend.spent_usd + spend.reserved_usd + estimate_usd > spend.limit_usd
         ):
-            self.tripped = True
+            spend.tripped = True
             raise CostLimitReached(self.describe())
-        self.reserved_usd += estimate_usd
-        self.in_flight += 1
+        spend.reserved_usd += estimate_usd
+        spend.in_flight += 1
         return Reservation(estimate_usd, prompt_chars)
 
     async def acquire(self, estimate: Callable[[], float], prompt_chars: int = 0) -> Reservation:
@@ -119,8 +170,7 @@ class CostGuard:
             )
             if fits or self.in_flight == 0:
                 return self.reserve(estimate_usd, prompt_chars)
-            settled = self._settled
-            await settled.wait()
+            await self.spend.settled.wait()
 
     def settle(
         self,
@@ -136,18 +186,19 @@ class CostGuard:
         Cached prompt tokens (a share of ``prompt_tokens``) are priced at the manifest's cache
         rates (:meth:`~eng5_np.reference.llm_models.ModelEntry.cost_usd`).
         """
-        self.reserved_usd = max(0.0, self.reserved_usd - reservation.usd)
-        self.in_flight = max(0, self.in_flight - 1)
-        # Wake every waiter of acquire(); later ones wait on a fresh event.
-        self._settled.set()
-        self._settled = asyncio.Event()
+        spend = self.spend
+        spend.reserved_usd = max(0.0, spend.reserved_usd - reservation.usd)
+        spend.in_flight = max(0, spend.in_flight - 1)
+        # Wake every waiter of acquire() (any member's); later ones wait on a fresh event.
+        spend.settled.set()
+        spend.settled = asyncio.Event()
         price = self.model.cost_usd(
             prompt_tokens,
             completion_tokens,
             cache_read_tokens=cache_read_tokens,
             cache_write_tokens=cache_write_tokens,
         )
-        self.spent_usd += price
+        spend.spent_usd += price
         if completion_tokens:
             self._completions.append(completion_tokens)
         if prompt_tokens and reservation.prompt_chars:
@@ -158,4 +209,6 @@ class CostGuard:
     def describe(self) -> str:
         """One line: spend against the limit."""
         limit = "no limit" if self.limit_usd is None else f"the limit of {usd(self.limit_usd)}"
-        return f"spent {usd(self.spent_usd)} of {limit} ({self.model.model_id})"
+        models = self.spend.models
+        whose = models[0] if len(models) == 1 else f"judge panel: {', '.join(models)}"
+        return f"spent {usd(self.spent_usd)} of {limit} ({whose})"

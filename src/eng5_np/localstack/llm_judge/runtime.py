@@ -4,8 +4,10 @@
 ``--judge-rpm``, ``--cost-limit``, ``--judge-both-orders``); :class:`JudgeRuntime` is created
 when the reference CJ service starts and closed when it stops. It keeps one SDK client, one
 :class:`~eng5_np.localstack.llm_judge.throttle.Throttle` and one
-:class:`~eng5_np.localstack.llm_judge.cost.CostGuard` for every batch the stack answers: the
-rate limit is the provider account's and the cost limit is the session's, not a batch's.
+:class:`~eng5_np.localstack.llm_judge.cost.CostGuard` per judge (each member of a panel) for
+every batch the stack answers: the rate limit is the provider account's and the cost limit is
+the session's, not a batch's; a panel's guards share one
+:class:`~eng5_np.localstack.llm_judge.cost.Spend`, so the limit is the whole panel's.
 :meth:`JudgeRuntime.for_batch` gives each batch a
 :class:`~eng5_np.localstack.llm_judge.protocol.PairJudge` with that batch's prompt context and
 generation options.
@@ -27,7 +29,7 @@ from eng5_np.localstack.llm_judge.base import (
     ProviderClient,
     ProviderSettings,
 )
-from eng5_np.localstack.llm_judge.cost import CostGuard
+from eng5_np.localstack.llm_judge.cost import CostGuard, Spend
 from eng5_np.localstack.llm_judge.panel import PANEL_MODES, PanelMode
 from eng5_np.localstack.llm_judge.prompt import PromptContext
 from eng5_np.localstack.llm_judge.protocol import PairJudge, SimulatedPairJudge
@@ -167,12 +169,6 @@ class JudgingConfig:
             raise JudgeMisconfigured(
                 f"--cost-limit: judge {unpriced[0]} is unpriced, so its spend cannot be limited",
                 advice="Give --judge-price IN,OUT (USD per million tokens), or drop --cost-limit.",
-            )
-        if len(choices) > 1 and cost_limit_usd is not None:
-            raise JudgeMisconfigured(
-                "--cost-limit with a judge panel is not supported: each judge keeps its own "
-                "spend, and one session-wide limit over several price lists is not built",
-                advice="Limit one judge at a time, or drop --cost-limit.",
             )
         if panel not in PANEL_MODES:
             raise JudgeMisconfigured(f"--panel {panel!r} is not one of {', '.join(PANEL_MODES)}")
@@ -327,15 +323,16 @@ class JudgeRuntime:
         self.config = config
         self.stats = JudgeStats(priced=config.priced)
         self._members: list[tuple[JudgeChoice, ProviderClient, Throttle, CostGuard]] = []
+        spend = Spend(config.cost_limit_usd)  # one limit for a whole panel
         for choice, settings in config.members:
             assert choice.model is not None
             throttle = Throttle(config.concurrency, config.rpm, config.retry, stats=self.stats)
-            guard = CostGuard(choice.model, config.cost_limit_usd)
+            guard = CostGuard(choice.model, spend=spend)
             self._members.append((choice, build_client(settings), throttle, guard))
 
     @property
     def guard(self) -> CostGuard | None:
-        """The cost guard of a real judge (the first of a panel)."""
+        """The cost guard of a real judge (the first of a panel; the panel shares its spend)."""
         return self._members[0][3] if self._members else None
 
     def for_batch(
