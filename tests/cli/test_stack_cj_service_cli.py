@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from tests.docs.doc_commands import (
     STACK_READY_LINE,
     STACK_READY_S,
@@ -118,3 +119,22 @@ def test_cj_service_refuses_a_real_judge_without_its_key(invoke: Invoke) -> None
     assert result.exit_code == 2
     assert "OPENAI_API_KEY is not set" in result.output
     assert "consuming" not in result.output
+
+
+@pytest.mark.parametrize("command", ["up", "cj-service"])
+@pytest.mark.parametrize(
+    ("flag", "value", "words"),
+    [
+        ("--judge-concurrency", "0", "must be 1 to 256"),
+        ("--judge-concurrency", "257", "must be 1 to 256"),
+        ("--judge-rpm", "0", "must be at least 1"),
+        ("--cost-limit", "-1", "must not be negative"),
+        ("--judge-both-orders", "1.5", "must be between 0 and 1"),
+    ],
+)
+def test_both_service_commands_check_the_judges_ranges(
+    invoke: Invoke, command: str, flag: str, value: str, words: str
+) -> None:
+    result = invoke("stack", command, flag, value)
+    assert result.exit_code == 2
+    assert f"Invalid value for {flag}: {words}" in result.output

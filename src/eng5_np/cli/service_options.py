@@ -49,14 +49,19 @@ JudgeOption = Annotated[
     str, typer.Option(help="simulated, or a real LLM judge <provider>:<model> (SPEC §13).")
 ]
 JudgeConcurrencyOption = Annotated[
-    int, typer.Option(min=1, max=256, help="Comparisons judged at the same time.")
+    int,
+    typer.Option(metavar="N", help="Comparisons judged at the same time (1–256)."),
 ]
-JudgeRpmOption = Annotated[int | None, typer.Option(min=1, help="Provider requests per minute.")]
+JudgeRpmOption = Annotated[
+    int | None, typer.Option(metavar="N", help="Provider requests per minute (≥ 1).")
+]
 CostLimitOption = Annotated[
-    float | None, typer.Option(min=0.0, help="USD: stop judging before spend passes it.")
+    float | None,
+    typer.Option(metavar="USD", help="Stop judging before spend passes it (≥ 0)."),
 ]
 JudgeBothOrdersOption = Annotated[
-    float, typer.Option(min=0.0, max=1.0, help="Share of pairs also judged swapped.")
+    float,
+    typer.Option(metavar="FRACTION", help="Share of pairs also judged swapped (0–1)."),
 ]
 PairingOption = Annotated[
     PairingDesignName,
@@ -64,7 +69,7 @@ PairingOption = Annotated[
 ]
 TargetPrecisionOption = Annotated[
     float | None,
-    typer.Option(help="--pairing adaptive: stop at this mean SE / τ-b width (> 0)."),
+    typer.Option(metavar="X", help="--pairing adaptive: stop at this mean SE / τ-b width (> 0)."),
 ]
 JudgeProfileOption = Annotated[
     Path | None,
@@ -112,6 +117,15 @@ def service_judge(
     target_precision: float | None,
 ) -> ServiceJudge:
     """The options' configuration; a bad value → one line on stderr and exit 2 (or its code)."""
+    # Ranges are checked here: declared on the options, they widen --help past 80 columns.
+    for ok, hint, words in (
+        (1 <= concurrency <= 256, "--judge-concurrency", "must be 1 to 256"),
+        (rpm is None or rpm >= 1, "--judge-rpm", "must be at least 1"),
+        (cost_limit is None or cost_limit >= 0, "--cost-limit", "must not be negative"),
+        (0.0 <= both_orders <= 1.0, "--judge-both-orders", "must be between 0 and 1"),
+    ):
+        if not ok:
+            raise typer.BadParameter(words, param_hint=hint)
     try:
         simulated = judge_config(judge_seed, judge_faults, judge_profile)
         judging = judging_config(
