@@ -99,3 +99,42 @@ async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(
     assert held in used
     assert submissions == len(used) == len(waves)
     assert sum(len(requests) for requests in waves) == BUDGET
+
+
+async def test_a_cost_limit_cuts_the_batch_it_cannot_pay_for(tmp_path: Path) -> None:
+    """$0.01 cannot pay for the first wave's worst case (each request's prompt plus every
+    answer token it may use, at half price): only the requests that fit are submitted, and the
+    batch stops at the cost limit with what they cost, as a live judge's does."""
+    judge, key_variable, url_variable, live_price = JUDGES["anthropic"]
+    out = tmp_path / "limited"
+    args = _execute(
+        out,
+        "--judge",
+        judge,
+        "--judge-mode",
+        "batch",
+        "--judge-batch-poll",
+        "0.2",
+        "--max-comparisons",
+        str(BUDGET),
+        "--cost-limit",
+        "0.01",
+    )
+    async with FakeProvider("anthropic", KEY) as fake:
+        batches = fake.batches
+        assert batches is not None
+        env = _env(tmp_path, **{key_variable: KEY, url_variable: fake.base_url})
+        done = await finish(await start_runner(*args, env=env, cwd=tmp_path), RUN_DEADLINE_S)
+        live_calls = len(fake.requests)
+        waves = [batch.requests for batch in batches.batches.values()]
+    assert done.returncode == 5, done.stderr
+    assert "COST_LIMIT_REACHED" in done.stderr
+    assert live_calls == 0
+    document = _artefact(out)
+    comparisons = document["llm_comparisons"]
+    assert len(waves) == 1  # the cut wave was the last
+    assert 0 < len(comparisons) == len(waves[0]) < 11  # fewer than the first wave's 11 pairs
+    total = document["costs"]["total_usd"]
+    assert total == pytest.approx(len(comparisons) * live_price / 2)
+    assert total <= 0.01
+    assert "COST_LIMIT_REACHED" in document["validation"]["runner_status"]["failed"]["reason"]

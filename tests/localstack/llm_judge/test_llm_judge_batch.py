@@ -14,7 +14,9 @@ from judge_helpers import KEY, LONG, MIDDLE, SHORT, JudgeRig, Sleeps, make_rig, 
 
 from eng5_np.errors import JudgeMisconfigured
 from eng5_np.localstack.judge_types import JudgeVerdict
+from eng5_np.localstack.llm_judge.batch_api import BATCH_PRICE_FACTOR
 from eng5_np.localstack.llm_judge.batch_judge import BatchJudge, custom_id
+from eng5_np.localstack.llm_judge.cost import usd
 from eng5_np.localstack.llm_judge.runtime import JudgingConfig
 from fake_providers import FakeProvider
 
@@ -163,5 +165,86 @@ def test_batch_mode_is_for_one_anthropic_openai_or_google_judge() -> None:
         with pytest.raises(JudgeMisconfigured, match=words) as raised:
             JudgingConfig.from_options(judge, environ, mode="batch")
         assert raised.value.exit_code == 2
-    with pytest.raises(JudgeMisconfigured, match="--cost-limit with --judge-mode batch"):
-        JudgingConfig.from_options("openai:gpt-5-mini", environ, mode="batch", cost_limit_usd=1)
+    limited = JudgingConfig.from_options(
+        "openai:gpt-5-mini", environ, mode="batch", cost_limit_usd=1
+    )
+    assert limited.cost_limit_usd == 1
+
+
+def _worst_cases(rig: JudgeRig, count: int) -> list[float]:
+    """Each comparison's reservation before any answer: its prompt and every allowed token,
+    at the batch price."""
+    most = rig.judge.most_tokens()
+    return [
+        BATCH_PRICE_FACTOR * rig.guard.estimate(len(rig.judge.prompt_for(t).canonical_text()), most)
+        for _, t in tasks(count)
+    ]
+
+
+async def test_a_cost_limit_submits_only_the_requests_it_can_pay_for(tmp_path: Path) -> None:
+    async with FakeProvider("anthropic", KEY) as fake:
+        rig = make_rig(fake, "anthropic", cost_limit=1.0)
+        worst = _worst_cases(rig, 6)
+        limit = sum(worst[:3]) + 0.5 * worst[3]  # room for three requests' worst case, not four
+        rig.guard.spend.limit_usd = limit
+        judge = BatchJudge(rig.judge, tmp_path, poll_s=0.01, sleep=Sleeps())
+        verdicts: list[JudgeVerdict] = []
+
+        async def deliver(_: int, verdict: JudgeVerdict) -> None:
+            verdicts.append(verdict)
+
+        try:
+            stopped = await judge.judge_batch(tasks(6), deliver)
+            again = await judge.judge_batch(tasks(6)[3:], deliver)  # the next wave
+        finally:
+            await rig.close()
+        assert fake.batches is not None
+        assert fake.batches.submissions == 1  # the next wave was never submitted
+        (batch,) = fake.batches.batches.values()
+    assert len(batch.requests) == 3
+    assert len(verdicts) == 3
+    assert all(v.callback.winner is not None for v in verdicts)
+    paid = 3 * rig.model.cost_usd(700, 80) * BATCH_PRICE_FACTOR
+    assert rig.guard.spent_usd == pytest.approx(paid)
+    assert rig.guard.spent_usd <= limit
+    assert rig.guard.reserved_usd == 0
+    assert stopped == again
+    assert stopped is not None
+    assert stopped.startswith(f"spent {usd(paid)} of the limit of ")
+
+
+async def test_a_resumed_batch_cut_by_the_limit_is_counted_and_stops_again(
+    tmp_path: Path,
+) -> None:
+    async with FakeProvider("anthropic", KEY, batch_hold=True) as fake:
+        assert fake.batches is not None
+        rig = make_rig(fake, "anthropic", cost_limit=1.0)
+        worst = _worst_cases(rig, 4)
+        rig.guard.spend.limit_usd = sum(worst[:2]) + 0.5 * worst[2]
+
+        async def killed(seconds: float) -> None:
+            raise Killed
+
+        try:
+            with pytest.raises(Killed):
+                await _run(BatchJudge(rig.judge, tmp_path, poll_s=1.0, sleep=killed), 4)
+            fake.batch_hold = False
+            fresh = make_rig(fake, "anthropic", cost_limit=1e-9)  # a new stack's guard
+            verdicts: list[JudgeVerdict] = []
+
+            async def deliver(_: int, verdict: JudgeVerdict) -> None:
+                verdicts.append(verdict)
+
+            stopped = await BatchJudge(fresh.judge, tmp_path, sleep=Sleeps()).judge_batch(
+                tasks(4), deliver
+            )
+            await fresh.close()
+        finally:
+            await rig.close()
+        assert fake.batches.submissions == 1
+    assert len(verdicts) == 2  # the two requests the first attempt paid for
+    assert fresh.guard.spent_usd == pytest.approx(
+        2 * rig.model.cost_usd(700, 80) * BATCH_PRICE_FACTOR
+    )
+    assert stopped is not None
+    assert stopped.startswith("spent ")

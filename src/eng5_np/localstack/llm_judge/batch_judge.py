@@ -23,6 +23,13 @@ fresh stack). Then, in order:
    ``custom_id`` (one comparison, one id, however often it is delivered);
    ``request_metadata.judge`` adds ``mode: batch`` and the ``batch_id``.
 
+``--cost-limit``: a batch is paid as a whole once submitted, so before submitting the judge
+reserves every request's estimated price at the batch price (the cost guard's estimate, which
+is the most a request can cost until answers have taught it the real sizes) and submits only the
+longest prefix of the wave that fits what is left of the limit. A wave cut short trips the guard:
+its comparisons left out get no callback, the batch stops with the cost limit as for a live
+judge, and no later batch starts. A resumed batch was paid already: it is counted, never refused.
+
 The runner sets a killed local-stack attempt aside and starts afresh in the same folder, but
 carries ``judge-batches/`` over (:func:`eng5_np.cli.stack_run.start_afresh`, for the CLI and
 the API alike), which is how step 1 finds it.
@@ -52,6 +59,7 @@ from eng5_np.localstack.llm_judge.batch_api import (
     sdk_failure,
     transport_for,
 )
+from eng5_np.localstack.llm_judge.cost import CostLimitReached, Reservation
 from eng5_np.localstack.llm_judge.judge import LLMJudge
 from eng5_np.localstack.llm_judge.protocol import JudgeTask
 from eng5_np.primitives.atomic import atomic_write_bytes
@@ -116,48 +124,78 @@ class BatchJudge:
         return self._judge.model_id
 
     async def compare(self, task: JudgeTask) -> JudgeVerdict:
-        """One comparison as a batch of one."""
+        """One comparison as a batch of one; :class:`CostLimitReached` when it does not fit."""
         verdicts: list[JudgeVerdict] = []
 
         async def keep(_: object, verdict: JudgeVerdict) -> None:
             verdicts.append(verdict)
 
-        await self.judge_batch([(None, task)], keep)
+        stopped = await self.judge_batch([(None, task)], keep)
+        if not verdicts:
+            raise CostLimitReached(stopped or self._judge.guard.describe())
         return verdicts[0]
 
     async def judge_batch(
         self,
         comparisons: Sequence[tuple[ItemT, JudgeTask]],
         deliver: Callable[[ItemT, JudgeVerdict], Awaitable[None]],
-    ) -> None:
-        """Submit (or resume), poll, and deliver every comparison's callback."""
+    ) -> str | None:
+        """Submit (or resume), poll, and deliver the callback of every comparison submitted.
+
+        Returns the cost-limit line when ``--cost-limit`` left comparisons out of the batch
+        (they get no callback; see the module docstring), else None.
+        """
         if not comparisons:
-            return
+            return None
         requested_at = utc_now()
         judge = self._judge
+        guard = judge.guard
         prompts = [judge.prompt_for(task) for _, task in comparisons]
         ids = [custom_id(task.key) for _, task in comparisons]
+        chars = [len(prompt.canonical_text()) for prompt in prompts]
+        submitted = self._saved(ids)
+        if submitted is not None:  # already paid: counted, never refused
+            held = set(submitted.custom_ids)
+            reservations = {
+                cid: guard.hold(size) for cid, size in zip(ids, chars, strict=True) if cid in held
+            }
+        else:
+            most = judge.most_tokens()
+            estimates = [BATCH_PRICE_FACTOR * guard.estimate(size, most) for size in chars]
+            try:
+                fitting = guard.reserve_batch(estimates, chars)
+            except CostLimitReached as limit:
+                return str(limit)
+            reservations = dict(zip(ids, fitting, strict=False))
+        chosen = [
+            (item_task, prompt, cid)
+            for item_task, prompt, cid in zip(comparisons, prompts, ids, strict=True)
+            if cid in reservations
+        ]
+        left_out = len(comparisons) - len(chosen)
         stats = judge.stats
-        try:
-            submitted = await self._submit_or_resume(ids, prompts)
-        except ProviderFailure as failure:
-            for (item, task), prompt in zip(comparisons, prompts, strict=True):
-                verdict = judge.batch_verdict(
-                    task,
-                    prompt,
-                    failure,
-                    price_factor=BATCH_PRICE_FACTOR,
-                    request_id=str(uuid.uuid4()),
-                    requested_at=requested_at,
-                    facts={"mode": "batch"},
-                )
-                await deliver(item, verdict)
-            return
+        if submitted is None:
+            try:
+                submitted = await self._submit(ids, [(cid, prompt) for _, prompt, cid in chosen])
+            except ProviderFailure as failure:
+                for (item, task), prompt, cid in chosen:
+                    guard.settle(reservations[cid])
+                    verdict = judge.batch_verdict(
+                        task,
+                        prompt,
+                        failure,
+                        price_factor=BATCH_PRICE_FACTOR,
+                        request_id=str(uuid.uuid4()),
+                        requested_at=requested_at,
+                        facts={"mode": "batch"},
+                    )
+                    await deliver(item, verdict)
+                return guard.describe() if left_out else None
         batch_id = submitted.batch_id
         self._again = " (resumed: polled, not submitted again)" if submitted.resumed else ""
-        stats.batches[batch_id] = f"{len(ids)} submitted{self._again}, 0 finished"
+        stats.batches[batch_id] = f"{len(chosen)} submitted{self._again}, 0 finished"
         results = await self._poll_until_done(batch_id, submitted.custom_ids)
-        for (item, task), prompt, cid in zip(comparisons, prompts, ids, strict=True):
+        for (item, task), prompt, cid in chosen:
             if isinstance(results, ProviderFailure):
                 outcome: ProviderReply | ProviderFailure = results
             else:
@@ -167,6 +205,7 @@ class BatchJudge:
                     "cancelled or past the polling deadline)",
                     retryable=False,
                 )
+            self._settle(reservations[cid], outcome)
             verdict = judge.batch_verdict(
                 task,
                 prompt,
@@ -177,24 +216,46 @@ class BatchJudge:
                 facts={"mode": "batch", "batch_id": batch_id},
             )
             await deliver(item, verdict)
+        return guard.describe() if left_out else None
+
+    def _settle(self, reservation: Reservation, outcome: ProviderReply | ProviderFailure) -> None:
+        """The guard counts a request's real price (batch price; nothing for a failure)."""
+        if isinstance(outcome, ProviderFailure):
+            self._judge.guard.settle(reservation)
+            return
+        usage = outcome.usage
+        self._judge.guard.settle(
+            reservation,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            price_factor=BATCH_PRICE_FACTOR,
+        )
 
     def _state_file(self, ids: Sequence[str]) -> Path:
         judge = self._judge
         key = sha256_text("\n".join([judge.provider.value, judge.model_id, *sorted(ids)]))
         return self._dir / f"{judge.provider.value}-{key[:16]}.json"
 
-    async def _submit_or_resume(self, ids: Sequence[str], prompts: Sequence[Any]) -> _Submitted:
+    def _saved(self, ids: Sequence[str]) -> _Submitted | None:
+        """The batch an earlier attempt submitted for exactly these comparisons, if any."""
         path = self._state_file(ids)
-        if path.is_file():
-            saved = json.loads(path.read_text(encoding="utf-8"))
-            logger.info("llm_judge.batch_resumed", batch_id=saved["batch_id"])
-            order = tuple(str(cid) for cid in saved.get("custom_ids") or ids)
-            return _Submitted(str(saved["batch_id"]), resumed=True, custom_ids=order)
+        if not path.is_file():
+            return None
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        logger.info("llm_judge.batch_resumed", batch_id=saved["batch_id"])
+        order = tuple(str(cid) for cid in saved.get("custom_ids") or ids)
+        return _Submitted(str(saved["batch_id"]), resumed=True, custom_ids=order)
+
+    async def _submit(self, ids: Sequence[str], chosen: Sequence[tuple[str, Any]]) -> _Submitted:
+        """Submit ``chosen`` (custom id, prompt) as one batch; saved under the wave's ``ids``,
+        so a re-run finds it even when the cost limit left some of them out."""
         client = self._judge.client
         options = self._judge.options
         requests = [
             BatchRequest(cid, client.request(prompt, options))  # type: ignore[attr-defined]
-            for cid, prompt in zip(ids, prompts, strict=True)
+            for cid, prompt in chosen
         ]
         try:
             batch_id = await self._transport.submit(requests)
@@ -202,17 +263,19 @@ class BatchJudge:
             if isinstance(error, ProviderFailure):
                 raise
             raise sdk_failure(error) from None
+        submitted = tuple(cid for cid, _ in chosen)
         record = {
             "provider": self._judge.provider.value,
             "model": self._judge.model_id,
             "batch_id": batch_id,
             "submitted_at": utc_now().isoformat(),
-            "custom_ids": list(ids),
+            "custom_ids": list(submitted),
         }
+        path = self._state_file(ids)
         self._dir.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, json.dumps(record, indent=2).encode())
-        logger.info("llm_judge.batch_submitted", batch_id=batch_id, requests=len(ids))
-        return _Submitted(batch_id, resumed=False, custom_ids=tuple(ids))
+        logger.info("llm_judge.batch_submitted", batch_id=batch_id, requests=len(submitted))
+        return _Submitted(batch_id, resumed=False, custom_ids=submitted)
 
     async def _poll_until_done(
         self, batch_id: str, ids: Sequence[str]

@@ -29,7 +29,7 @@ message "spent $0.00042" and the artefact's ``costs.total_usd`` agree.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -154,6 +154,44 @@ class CostGuard:
         spend.in_flight += 1
         return Reservation(estimate_usd, prompt_chars)
 
+    def reserve_batch(
+        self, estimates: Sequence[float], prompt_chars: Sequence[int]
+    ) -> list[Reservation]:
+        """Reservations for one provider batch, which is paid as a whole once submitted.
+
+        The longest prefix of the batch's requests whose estimates fit the limit together (all
+        of them without a limit): the caller submits only those. Fewer than all trips the guard
+        (no later batch starts); none raises :class:`CostLimitReached`.
+        """
+        spend = self.spend
+        if spend.tripped:
+            raise CostLimitReached(self.describe())
+        room = (
+            float("inf")
+            if spend.limit_usd is None
+            else spend.limit_usd - spend.spent_usd - spend.reserved_usd
+        )
+        reservations: list[Reservation] = []
+        total = 0.0
+        for estimate_usd, chars in zip(estimates, prompt_chars, strict=True):
+            if total + estimate_usd > room:
+                break
+            total += estimate_usd
+            reservations.append(Reservation(estimate_usd, chars))
+        if len(reservations) < len(estimates):
+            spend.tripped = True
+        if not reservations:
+            raise CostLimitReached(self.describe())
+        spend.reserved_usd += total
+        spend.in_flight += len(reservations)
+        return reservations
+
+    def hold(self, prompt_chars: int = 0) -> Reservation:
+        """A reservation of nothing that needs no room, for a call already paid for (a resumed
+        provider batch): :meth:`settle` counts its real price."""
+        self.spend.in_flight += 1
+        return Reservation(0.0, prompt_chars)
+
     async def acquire(self, estimate: Callable[[], float], prompt_chars: int = 0) -> Reservation:
         """Reserve ``estimate()``, waiting for calls in flight to settle while it does not fit.
 
@@ -180,11 +218,13 @@ class CostGuard:
         *,
         cache_read_tokens: int = 0,
         cache_write_tokens: int = 0,
+        price_factor: float = 1.0,
     ) -> float:
         """Replace a reservation by the real price of the call; return that price.
 
         Cached prompt tokens (a share of ``prompt_tokens``) are priced at the manifest's cache
-        rates (:meth:`~eng5_np.reference.llm_models.ModelEntry.cost_usd`).
+        rates (:meth:`~eng5_np.reference.llm_models.ModelEntry.cost_usd`); ``price_factor``
+        scales the whole (a provider batch's discount).
         """
         spend = self.spend
         spend.reserved_usd = max(0.0, spend.reserved_usd - reservation.usd)
@@ -192,7 +232,7 @@ class CostGuard:
         # Wake every waiter of acquire() (any member's); later ones wait on a fresh event.
         spend.settled.set()
         spend.settled = asyncio.Event()
-        price = self.model.cost_usd(
+        price = price_factor * self.model.cost_usd(
             prompt_tokens,
             completion_tokens,
             cache_read_tokens=cache_read_tokens,

@@ -142,6 +142,17 @@ class LLMJudge:
         """The batch's generation options."""
         return self._options
 
+    @property
+    def guard(self) -> CostGuard:
+        """The cost guard the judge's calls reserve with."""
+        return self._guard
+
+    def most_tokens(self) -> int:
+        """The most answer tokens one call can be billed: every token it is allowed (thinking
+        included), as no provider returns more than the model's own limit."""
+        budget = self._options.thinking_budget or 0
+        return min(self._options.max_tokens + budget, self._model.max_tokens)
+
     def prompt_for(self, task: JudgeTask) -> JudgePrompt:
         """The prompt of one comparison."""
         return build_prompt(
@@ -261,11 +272,8 @@ class LLMJudge:
 
     async def _ask(self, prompt: Any, spend: _Spend) -> ProviderReply:
         """One answer attempt (transport retries inside), its price settled with the guard."""
-        budget = self._options.thinking_budget or 0
         chars = len(prompt.canonical_text())
-        # The most this call can cost: its prompt and every answer token it is allowed
-        # (no provider returns more than the model's own limit).
-        most = min(self._options.max_tokens + budget, self._model.max_tokens)
+        most = self.most_tokens()  # the most this call can cost: its prompt and every token
         reservation = await self._guard.acquire(lambda: self._guard.estimate(chars, most), chars)
         spend.attempts += 1
 

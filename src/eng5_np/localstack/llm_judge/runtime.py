@@ -176,7 +176,7 @@ class JudgingConfig:
             raise JudgeMisconfigured(
                 f"--panel {panel} needs a panel: --judge A,B (several judges, comma-separated)"
             )
-        _check_batch_mode(mode, choices, cost_limit_usd)
+        _check_batch_mode(mode, choices)
         # A panel's --judge-base-url is for its OpenAI-compatible members (none: refused).
         servers = any(c.server is not None for c in choices)
         settings = [
@@ -233,9 +233,7 @@ class JudgingConfig:
         )
 
 
-def _check_batch_mode(
-    mode: str, choices: tuple[JudgeChoice, ...], cost_limit_usd: float | None
-) -> None:
+def _check_batch_mode(mode: str, choices: tuple[JudgeChoice, ...]) -> None:
     """``--judge-mode batch`` is for one OpenAI, Anthropic or Google judge (exit 2 otherwise)."""
     if mode not in JUDGE_MODES:
         raise JudgeMisconfigured(f"--judge-mode {mode!r} is not one of {', '.join(JUDGE_MODES)}")
@@ -249,12 +247,6 @@ def _check_batch_mode(
         )
     if len(choices) > 1:
         raise JudgeMisconfigured("--judge-mode batch with a judge panel is not supported")
-    if cost_limit_usd is not None:
-        raise JudgeMisconfigured(
-            "--cost-limit with --judge-mode batch is not supported: a batch is paid as a whole "
-            "once submitted, so the limit could not stop it part-way",
-            advice="Drop --cost-limit (a batch costs 50 % of the live price), or judge live.",
-        )
     assert choice.model is not None
     provider = choice.model.provider
     if choice.server is not None or provider not in (

@@ -38,8 +38,7 @@ async def judge_all(
     from eng5_np.localstack.llm_judge.panel import PanelJudge
 
     if isinstance(pair_judge, BatchJudge):  # --judge-mode batch: one provider batch
-        await pair_judge.judge_batch(comparisons, deliver)
-        return None
+        return await pair_judge.judge_batch(comparisons, deliver)
     if isinstance(pair_judge, PanelJudge):
         comparisons = pair_judge.expand(comparisons)
     pending = list(reversed(comparisons))  # pop() from the end keeps the planned order
