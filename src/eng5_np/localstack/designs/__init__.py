@@ -9,14 +9,14 @@
 - :mod:`.precision`: the precision figures the designs stop on and the benchmark measures.
 
 What each buys per comparison, measured with a known truth (``python
-benchmarks/bench_designs.py --seeds 20``, 2026-12-08, the runner's hybrid τ-b interval; all
+benchmarks/bench_designs.py``, 200 seeds, 2026-12-08, the runner's hybrid τ-b interval; all
 figures in benchmarks/README.md): comparisons to a median τ-b interval width of 0.3 / a mean
-Spearman ρ of 0.9 — 9 anchors: platform never / 25.1 (it stops at 72), balanced 116.9 /
-25.8, adaptive 80.8 / 18.4; 23 essays: platform never / 84.7, balanced 325.7 / 102.7,
-adaptive 182.7 / 78.7. The issue's target (adaptive ≥ 30 % fewer than balanced) is met for the
-width in both batches (30.8 %, 43.9 %) and missed for ρ (28.6 %, 23.4 %); on seeds 0–59
-(``--seeds 60``) 28.0 %, 43.1 %, 23.0 % and 23.7 %. At 72 comparisons of 9 anchors the widths
-are 0.444, 0.417 and 0.333.
+Spearman ρ of 0.9 — 9 anchors: platform never / 23.6 (it stops by 72), balanced 118.5 /
+29.0, adaptive 82.5 / 23.1; 23 essays: platform 338.8 / 84.4, balanced 325.8 / 110.3,
+adaptive 182.8 / 86.8. The issue's target (adaptive ≥ 30 % fewer than balanced) is met for the
+width in both batches (30.4 %, 43.9 %) and missed for ρ 0.9 (20.4 %, 21.3 %); to ρ 0.95
+adaptive needs 34.0 % and 35.3 % fewer. At 72 comparisons of 9 anchors the widths of balanced
+and adaptive are 0.429 and 0.333.
 
 :class:`PairingConfig` is what the CLI decides; :meth:`PairingConfig.build` makes one batch's
 design.
