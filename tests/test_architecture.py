@@ -10,7 +10,7 @@ from pathlib import Path
 import eng5_np
 
 PACKAGE = Path(eng5_np.__file__).parent
-STACK_GLUE = {"cli/stack.py", "cli/stack_run.py"}
+STACK_GLUE = {"cli/stack.py", "cli/stack_run.py", "cli/service_options.py"}
 """The CLI modules allowed to import the stack, lazily, for `stack` and --local-stack."""
 
 

@@ -9,8 +9,8 @@
 - ``admin``: ``assignment setup``, ``anchors register|list``;
 - ``experiments``: ``--repeats``, ``sweep``, ``compare``;
 - ``export``: ``export``, the tidy tables;
-- ``stack``, ``stack_run``: ``stack up`` and ``--local-stack`` — the only modules that may
-  import :mod:`eng5_np.localstack`, and only lazily.
+- ``stack``, ``stack_run``, ``service_options``: ``stack up|cj-service`` and ``--local-stack``
+  — the only modules that may import :mod:`eng5_np.localstack`, and only lazily.
 
 May import every layer below it. Nothing imports the CLI but the public API's
 :class:`eng5_np.LocalStack`, which starts the stack through ``stack_run`` (shared with
