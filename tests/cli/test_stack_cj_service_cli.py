@@ -130,6 +130,7 @@ def test_cj_service_refuses_a_real_judge_without_its_key(invoke: Invoke) -> None
         ("--judge-rpm", "0", "must be at least 1"),
         ("--cost-limit", "-1", "must not be negative"),
         ("--judge-both-orders", "1.5", "must be between 0 and 1"),
+        ("--judge-batch-poll", "0", "must be positive"),
     ],
 )
 def test_both_service_commands_check_the_judges_ranges(
@@ -138,3 +139,11 @@ def test_both_service_commands_check_the_judges_ranges(
     result = invoke("stack", command, flag, value)
     assert result.exit_code == 2
     assert f"Invalid value for {flag}: {words}" in result.output
+
+
+@pytest.mark.parametrize("command", ["up", "cj-service"])
+def test_batch_mode_needs_a_provider_judge(invoke: Invoke, command: str) -> None:
+    result = invoke("stack", command, "--judge-mode", "batch")
+    assert result.exit_code == 2
+    assert "the simulated judge has none" in result.output
+    assert "Press Ctrl-C" not in result.output

@@ -138,3 +138,73 @@ async def test_a_cost_limit_cuts_the_batch_it_cannot_pay_for(tmp_path: Path) -> 
     assert total == pytest.approx(len(comparisons) * live_price / 2)
     assert total <= 0.01
     assert "COST_LIMIT_REACHED" in document["validation"]["runner_status"]["failed"]["reason"]
+
+
+async def test_stack_up_judges_in_provider_batches_and_keeps_their_ids(tmp_path: Path) -> None:
+    """``stack up --judge-mode batch``: a long-lived stack's judge sends each wave as one
+    provider batch and keeps the batch ids in ``--judge-batch-dir``; a run against it gets
+    batch-priced callbacks."""
+    judge, key_variable, url_variable, live_price = JUDGES["anthropic"]
+    kept = tmp_path / "stack-state"
+    out = tmp_path / "against-stack"
+    async with FakeProvider("anthropic", KEY) as fake:
+        batches = fake.batches
+        assert batches is not None
+        env = _env(tmp_path, **{key_variable: KEY, url_variable: fake.base_url})
+        stack = await start_runner(
+            "stack",
+            "up",
+            "--judge",
+            judge,
+            "--judge-mode",
+            "batch",
+            "--judge-batch-poll",
+            "0.2",
+            "--judge-batch-dir",
+            kept,
+            env=env,
+            cwd=tmp_path,
+        )
+        try:
+            await wait_for(
+                lambda: "Press Ctrl-C to stop." in stack.stdout_path.read_text(),
+                60,
+                "stack up's ready lines",
+            )
+            ready = stack.stdout_path.read_text()
+            found = dict(
+                re.findall(r"^(KAFKA_BOOTSTRAP_SERVERS|CONTENT_SERVICE_URL)=(\S+)$", ready, re.M)
+            )
+            run = await start_runner(
+                "--mode",
+                "execute",
+                "--await-completion",
+                "--completion-timeout",
+                "200",
+                "--kafka-bootstrap",
+                found["KAFKA_BOOTSTRAP_SERVERS"],
+                "--content-service-url",
+                found["CONTENT_SERVICE_URL"],
+                "--output-dir",
+                out,
+                "--max-comparisons",
+                "12",
+                env=env,
+                cwd=tmp_path,
+            )
+            done = await finish(run, RUN_DEADLINE_S)
+        finally:
+            stack.process.send_signal(signal.SIGINT)
+            stopped = await finish(stack, 60)
+        live_calls = len(fake.requests)
+        submissions = batches.submissions
+    assert done.returncode == 0, done.stderr
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"Provider batch ids kept in {kept / 'judge-batches'}" in ready
+    assert live_calls == 0
+    comparisons = _artefact(out)["llm_comparisons"]
+    assert len(comparisons) == 12
+    assert {c["judge"]["mode"] for c in comparisons} == {"batch"}
+    assert all(c["cost_usd"] == pytest.approx(live_price / 2) for c in comparisons)
+    used = {c["judge"]["batch_id"] for c in comparisons}
+    assert submissions == len(used) == len(list((kept / "judge-batches").glob("anthropic-*.json")))

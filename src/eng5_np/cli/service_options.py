@@ -88,6 +88,31 @@ JudgePriceOption = Annotated[
 PanelOption = Annotated[
     str, typer.Option(metavar="MODE", help="A judge panel's dealing: split or all.")
 ]
+JudgeModeOption = Annotated[
+    str,
+    typer.Option(
+        metavar="MODE",
+        help="live, or batch: an anthropic:, openai: or google: judge through the "
+        "provider's batch API, at half price.",
+    ),
+]
+JudgeBatchPollOption = Annotated[
+    float | None,
+    typer.Option(
+        metavar="SECONDS", help="--judge-mode batch: first wait between polls (10; grows to 60)."
+    ),
+]
+JudgeBatchDirOption = Annotated[
+    Path,
+    typer.Option(
+        metavar="DIR",
+        help="--judge-mode batch: where the provider batch ids are kept (DIR/judge-batches), "
+        "so a restarted service polls a batch again instead of paying for it twice.",
+    ),
+]
+DEFAULT_BATCH_DIR = Path("eng5_stack")
+"""``--judge-batch-dir`` without a value: a folder in the working directory, as runs'
+``eng5_runs``."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,8 @@ class ServiceJudge:
     judging: JudgingConfig
     pairing: PairingConfig
     pairing_name: PairingDesignName
+    batch_dir: Path | None = None
+    """Where a batch judge keeps its provider batch ids (``--judge-mode batch`` only)."""
 
 
 def service_judge(
@@ -115,6 +142,9 @@ def service_judge(
     panel: str,
     pairing: PairingDesignName,
     target_precision: float | None,
+    mode: str = "live",
+    batch_poll_s: float | None = None,
+    batch_dir: Path = DEFAULT_BATCH_DIR,
 ) -> ServiceJudge:
     """The options' configuration; a bad value → one line on stderr and exit 2 (or its code)."""
     # Ranges are checked here: declared on the options, they widen --help past 80 columns.
@@ -123,6 +153,7 @@ def service_judge(
         (rpm is None or rpm >= 1, "--judge-rpm", "must be at least 1"),
         (cost_limit is None or cost_limit >= 0, "--cost-limit", "must not be negative"),
         (0.0 <= both_orders <= 1.0, "--judge-both-orders", "must be between 0 and 1"),
+        (batch_poll_s is None or batch_poll_s > 0, "--judge-batch-poll", "must be positive"),
     ):
         if not ok:
             raise typer.BadParameter(words, param_hint=hint)
@@ -137,6 +168,9 @@ def service_judge(
             base_url=base_url,
             price=price,
             panel=panel,
+            mode=mode,
+            batch_poll_s=batch_poll_s,
+            run_dir=batch_dir if mode == "batch" else None,
         )
     except RunnerError as error:
         Console(stderr=True, highlight=False, soft_wrap=True).print(
@@ -150,5 +184,9 @@ def service_judge(
     if target_precision is not None and not target_precision > 0:
         raise typer.BadParameter("must be positive", param_hint="--target-precision")
     return ServiceJudge(
-        simulated, judging, pairing_config(pairing.value, target_precision), pairing
+        simulated,
+        judging,
+        pairing_config(pairing.value, target_precision),
+        pairing,
+        batch_dir if judging.mode == "batch" else None,
     )

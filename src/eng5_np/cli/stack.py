@@ -106,6 +106,9 @@ def stack_up(
     judge_base_url: svc.JudgeBaseUrlOption = None,
     judge_price: svc.JudgePriceOption = None,
     panel: svc.PanelOption = "split",
+    judge_mode: svc.JudgeModeOption = "live",
+    judge_batch_poll: svc.JudgeBatchPollOption = None,
+    judge_batch_dir: svc.JudgeBatchDirOption = svc.DEFAULT_BATCH_DIR,
 ) -> None:
     """Run broker + Content Service + reference CJ service on 127.0.0.1 until Ctrl-C."""
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
@@ -125,6 +128,9 @@ def stack_up(
         panel=panel,
         pairing=pairing,
         target_precision=target_precision,
+        mode=judge_mode,
+        batch_poll_s=judge_batch_poll,
+        batch_dir=judge_batch_dir,
     )
     config = LocalStackConfig(
         judge=service.simulated,
@@ -161,10 +167,16 @@ def stack_up(
 
 def _design_lines(service: svc.ServiceJudge) -> list[str]:
     """The pairing design and simulated judge profile a service started with."""
-    return [
+    lines = [
         f"Pairing design: {service.pairing_name.value}.",
         f"Simulated judge profile: {service.simulated.profile.label}",
     ]
+    if service.batch_dir is not None:
+        lines.append(
+            f"Provider batch ids kept in {service.batch_dir / 'judge-batches'} (a restarted "
+            "service polls them again instead of submitting twice)."
+        )
+    return lines
 
 
 @stack_app.command("content-service", cls=HelpCommand)
@@ -220,6 +232,9 @@ def stack_cj_service(
     judge_base_url: svc.JudgeBaseUrlOption = None,
     judge_price: svc.JudgePriceOption = None,
     panel: svc.PanelOption = "split",
+    judge_mode: svc.JudgeModeOption = "live",
+    judge_batch_poll: svc.JudgeBatchPollOption = None,
+    judge_batch_dir: svc.JudgeBatchDirOption = svc.DEFAULT_BATCH_DIR,
 ) -> None:
     """Run only the reference CJ service against an existing broker and Content Service."""
     from eng5_np.localstack.cj_service import ReferenceCJService
@@ -240,6 +255,9 @@ def stack_cj_service(
         panel=panel,
         pairing=pairing,
         target_precision=target_precision,
+        mode=judge_mode,
+        batch_poll_s=judge_batch_poll,
+        batch_dir=judge_batch_dir,
     )
     console = Console(highlight=False, soft_wrap=True)
 
