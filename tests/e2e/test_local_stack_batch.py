@@ -29,6 +29,11 @@ JUDGES = {
 }
 
 
+def _batch_judge(judge: str) -> tuple[str, ...]:
+    """``judge`` in batch mode, polled every 0.2 s at first."""
+    return ("--judge", judge, "--judge-mode", "batch", "--judge-batch-poll", "0.2")
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -47,12 +52,7 @@ async def test_a_batch_run_killed_mid_poll_resumes_without_paying_again(
         out,
         "--batch-id",
         "batch-01",
-        "--judge",
-        judge,
-        "--judge-mode",
-        "batch",
-        "--judge-batch-poll",
-        "0.2",
+        *_batch_judge(judge),
         "--max-comparisons",
         str(BUDGET),
     )
@@ -109,12 +109,7 @@ async def test_a_cost_limit_cuts_the_batch_it_cannot_pay_for(tmp_path: Path) -> 
     out = tmp_path / "limited"
     args = _execute(
         out,
-        "--judge",
-        judge,
-        "--judge-mode",
-        "batch",
-        "--judge-batch-poll",
-        "0.2",
+        *_batch_judge(judge),
         "--max-comparisons",
         str(BUDGET),
         "--cost-limit",
@@ -154,12 +149,7 @@ async def test_stack_up_judges_in_provider_batches_and_keeps_their_ids(tmp_path:
         stack = await start_runner(
             "stack",
             "up",
-            "--judge",
-            judge,
-            "--judge-mode",
-            "batch",
-            "--judge-batch-poll",
-            "0.2",
+            *_batch_judge(judge),
             "--judge-batch-dir",
             kept,
             env=env,

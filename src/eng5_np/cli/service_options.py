@@ -8,9 +8,10 @@ exit 2 that costs nothing. Everything from :mod:`eng5_np.localstack` is imported
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -127,33 +128,63 @@ class ServiceJudge:
     """Where a batch judge keeps its provider batch ids (``--judge-mode batch`` only)."""
 
 
+SERVICE_JUDGE_OPTIONS = (
+    "judge_seed",
+    "judge_faults",
+    "judge_profile",
+    "judge",
+    "judge_concurrency",
+    "judge_rpm",
+    "cost_limit",
+    "judge_both_orders",
+    "judge_base_url",
+    "judge_price",
+    "panel",
+    "pairing",
+    "target_precision",
+    "judge_mode",
+    "judge_batch_poll",
+    "judge_batch_dir",
+)
+"""The parameters both service commands declare with the aliases above, by name."""
+
+
+def service_judge_of(params: Mapping[str, Any]) -> ServiceJudge:
+    """:func:`service_judge` from a command's parsed options (``typer.Context.params``)."""
+    return service_judge(**{name: params[name] for name in SERVICE_JUDGE_OPTIONS})
+
+
 def service_judge(
     *,
     judge_seed: int,
     judge_faults: str | None,
     judge_profile: Path | None,
     judge: str,
-    concurrency: int,
-    rpm: int | None,
+    judge_concurrency: int,
+    judge_rpm: int | None,
     cost_limit: float | None,
-    both_orders: float,
-    base_url: str | None,
-    price: str | None,
+    judge_both_orders: float,
+    judge_base_url: str | None,
+    judge_price: str | None,
     panel: str,
     pairing: PairingDesignName,
     target_precision: float | None,
-    mode: str = "live",
-    batch_poll_s: float | None = None,
-    batch_dir: Path = DEFAULT_BATCH_DIR,
+    judge_mode: str = "live",
+    judge_batch_poll: float | None = None,
+    judge_batch_dir: Path = DEFAULT_BATCH_DIR,
 ) -> ServiceJudge:
     """The options' configuration; a bad value → one line on stderr and exit 2 (or its code)."""
     # Ranges are checked here: declared on the options, they widen --help past 80 columns.
     for ok, hint, words in (
-        (1 <= concurrency <= 256, "--judge-concurrency", "must be 1 to 256"),
-        (rpm is None or rpm >= 1, "--judge-rpm", "must be at least 1"),
+        (1 <= judge_concurrency <= 256, "--judge-concurrency", "must be 1 to 256"),
+        (judge_rpm is None or judge_rpm >= 1, "--judge-rpm", "must be at least 1"),
         (cost_limit is None or cost_limit >= 0, "--cost-limit", "must not be negative"),
-        (0.0 <= both_orders <= 1.0, "--judge-both-orders", "must be between 0 and 1"),
-        (batch_poll_s is None or batch_poll_s > 0, "--judge-batch-poll", "must be positive"),
+        (0.0 <= judge_both_orders <= 1.0, "--judge-both-orders", "must be between 0 and 1"),
+        (
+            judge_batch_poll is None or judge_batch_poll > 0,
+            "--judge-batch-poll",
+            "must be positive",
+        ),
     ):
         if not ok:
             raise typer.BadParameter(words, param_hint=hint)
@@ -161,16 +192,16 @@ def service_judge(
         simulated = judge_config(judge_seed, judge_faults, judge_profile)
         judging = judging_config(
             judge,
-            concurrency=concurrency,
-            rpm=rpm,
+            concurrency=judge_concurrency,
+            rpm=judge_rpm,
             cost_limit=cost_limit,
-            both_orders=both_orders,
-            base_url=base_url,
-            price=price,
+            both_orders=judge_both_orders,
+            base_url=judge_base_url,
+            price=judge_price,
             panel=panel,
-            mode=mode,
-            batch_poll_s=batch_poll_s,
-            run_dir=batch_dir if mode == "batch" else None,
+            mode=judge_mode,
+            batch_poll_s=judge_batch_poll,
+            run_dir=judge_batch_dir if judge_mode == "batch" else None,
         )
     except RunnerError as error:
         Console(stderr=True, highlight=False, soft_wrap=True).print(
@@ -188,5 +219,5 @@ def service_judge(
         judging,
         pairing_config(pairing.value, target_precision),
         pairing,
-        batch_dir if judging.mode == "batch" else None,
+        judge_batch_dir if judging.mode == "batch" else None,
     )

@@ -88,6 +88,7 @@ def _with_token_dir(serve: Callable[[Path], Coroutine[Any, Any, None]]) -> None:
 
 @stack_app.command("up", cls=HelpCommand)
 def stack_up(
+    ctx: typer.Context,
     grade_scale: svc.GradeScaleOption = GradeScaleName.LEGACY_9_STEP,
     judge_seed: svc.JudgeSeedOption = 0,
     judge_faults: svc.JudgeFaultsOption = None,
@@ -114,24 +115,7 @@ def stack_up(
     from eng5_np.localstack.stack import LocalStack, LocalStackConfig, serve_forever
 
     _check_admin_faults(admin_faults)
-    service = svc.service_judge(
-        judge_seed=judge_seed,
-        judge_faults=judge_faults,
-        judge_profile=judge_profile,
-        judge=judge,
-        concurrency=judge_concurrency,
-        rpm=judge_rpm,
-        cost_limit=cost_limit,
-        both_orders=judge_both_orders,
-        base_url=judge_base_url,
-        price=judge_price,
-        panel=panel,
-        pairing=pairing,
-        target_precision=target_precision,
-        mode=judge_mode,
-        batch_poll_s=judge_batch_poll,
-        batch_dir=judge_batch_dir,
-    )
+    service = svc.service_judge_of(ctx.params)
     config = LocalStackConfig(
         judge=service.simulated,
         judging=service.judging,
@@ -207,6 +191,7 @@ def stack_content_service(
 
 @stack_app.command("cj-service", cls=HelpCommand)
 def stack_cj_service(
+    ctx: typer.Context,
     kafka_bootstrap: Annotated[
         str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap host:port.")
     ] = "localhost:9092",
@@ -241,24 +226,7 @@ def stack_cj_service(
     from eng5_np.localstack.stack import serve_cj_service
 
     _check_admin_faults(admin_faults)
-    service = svc.service_judge(
-        judge_seed=judge_seed,
-        judge_faults=judge_faults,
-        judge_profile=judge_profile,
-        judge=judge,
-        concurrency=judge_concurrency,
-        rpm=judge_rpm,
-        cost_limit=cost_limit,
-        both_orders=judge_both_orders,
-        base_url=judge_base_url,
-        price=judge_price,
-        panel=panel,
-        pairing=pairing,
-        target_precision=target_precision,
-        mode=judge_mode,
-        batch_poll_s=judge_batch_poll,
-        batch_dir=judge_batch_dir,
-    )
+    service = svc.service_judge_of(ctx.params)
     console = Console(highlight=False, soft_wrap=True)
 
     async def serve(token_dir: Path) -> None:
